@@ -1,0 +1,80 @@
+"""Locations and diagnostics: the one error type every stage reports through."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+
+@dataclass(frozen=True, slots=True)
+class Location:
+    """A 1-based line and column in a file (column 1 is the first character)."""
+
+    path: str
+    line: int = 1
+    col: int = 1
+
+    def __str__(self) -> str:
+        return f"{self.path}:{self.line}:{self.col}"
+
+
+@dataclass(frozen=True, slots=True)
+class Diagnostic:
+    """One problem found in the configuration, written for the user."""
+
+    location: Location
+    message: str
+    hint: str | None = None
+    code: str = "invalid"
+    severity: str = "error"
+
+    def text(self) -> str:
+        hint = f" ({self.hint})" if self.hint else ""
+        return f"{self.location}: {self.message}{hint}"
+
+
+@dataclass(slots=True)
+class Diagnostics:
+    """Problems accumulated across files; reported once at the end."""
+
+    items: list[Diagnostic] = field(default_factory=list)
+
+    def add(self, diagnostic: Diagnostic) -> None:
+        self.items.append(diagnostic)
+
+    def extend(self, diagnostics: list[Diagnostic] | Diagnostics) -> None:
+        self.items.extend(diagnostics.items if isinstance(diagnostics, Diagnostics) else diagnostics)
+
+    def __bool__(self) -> bool:
+        return any(d.severity == "error" for d in self.items)
+
+    def sorted(self) -> list[Diagnostic]:
+        """Deduplicated, ordered by file, line and column."""
+        unique = {(d.location, d.message, d.hint, d.code): d for d in self.items}
+        return sorted(unique.values(), key=lambda d: (d.location.path, d.location.line,
+                                                      d.location.col, d.message))
+
+
+class ConfigError(Exception):
+    """Raised when input cannot be used; carries diagnostics for the reporter."""
+
+    def __init__(self, diagnostics: list[Diagnostic]) -> None:
+        super().__init__("; ".join(d.text() for d in diagnostics))
+        self.diagnostics = diagnostics
+
+    @classmethod
+    def at(cls, location: Location, message: str, hint: str | None = None,
+           code: str = "invalid") -> ConfigError:
+        return cls([Diagnostic(location, message, hint, code)])
+
+
+def display_path(path: Path, root: Path | None = None) -> str:
+    """A path as users see it: relative to the repository (or cwd) when inside it."""
+    for base in (root, Path.cwd()):
+        if base is None:
+            continue
+        try:
+            return path.resolve().relative_to(base.resolve()).as_posix()
+        except ValueError:
+            continue
+    return path.as_posix()

@@ -1,0 +1,112 @@
+"""Environments: parent chains and the merged environment + workflow trees they produce."""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass
+
+from mwaa_gitops.diagnostics import ConfigError, Diagnostic, Location
+from mwaa_gitops.overlay import merge_layers
+from mwaa_gitops.provenance import Node
+from mwaa_gitops.repository import Repository
+
+# Keys that describe a layer itself rather than settings it passes on to its children.
+LAYER_KEYS = ("extends", "abstract")
+SERVER_PATH = ("workflowConfig", "openMetadataServerConfig")
+
+
+@dataclass(frozen=True)
+class MergedEnvironment:
+    """One environment after merging: its settings and its workflows, with provenance."""
+
+    name: str
+    chain: tuple[str, ...]
+    abstract: bool
+    settings: Node
+    workflows: dict[str, Node]
+    workflow_layers: dict[str, tuple[str, ...]]
+
+
+def chain_of(repo: Repository, name: str) -> tuple[str, ...]:
+    """The layers of ``name`` from the root down, e.g. ``('base', 'dev')``."""
+    known = set(repo.layer_names())
+    if name not in known:
+        raise ConfigError.at(Location(repo.display(repo.environments_dir)),
+                             f"unknown environment '{name}'", _did_you_mean(name, known),
+                             code="unknown-environment")
+    chain: list[str] = []
+    current: str | None = name
+    while current is not None:
+        if current in chain:
+            node = repo.load(repo.environment_file(chain[-1])).get("extends")
+            cycle = " → ".join([*reversed(chain), current])
+            raise ConfigError.at(node.location if node else Location(chain[-1]),
+                                 f"'extends' forms a cycle: {cycle}",
+                                 "one layer in the chain must have no 'extends'", code="cycle")
+        chain.append(current)
+        node = repo.load(repo.environment_file(current)).get("extends")
+        if node is None or node.value is None:
+            current = None
+        elif not isinstance(node.value, str):
+            raise ConfigError.at(node.location, "'extends' names one parent environment",
+                                 code="type")
+        elif node.value not in known:
+            raise ConfigError.at(node.location, f"'extends' names unknown environment "
+                                 f"'{node.value}'", _did_you_mean(node.value, known),
+                                 code="unknown-parent")
+        else:
+            current = node.value
+    return tuple(reversed(chain))
+
+
+def build(repo: Repository, name: str) -> MergedEnvironment:
+    """Merge the environment ``name`` and every workflow visible to it."""
+    chain = chain_of(repo, name)
+    own = repo.load(repo.environment_file(name))
+    abstract_node = own.get("abstract")
+    abstract = bool(abstract_node.value) if abstract_node else False
+    settings = merge_layers(_settings_layer(repo.load(repo.environment_file(layer)))
+                            for layer in chain)
+
+    files: dict[str, list[tuple[str, Node]]] = {}
+    for layer in chain:
+        for workflow, path in repo.workflow_files(layer).items():
+            files.setdefault(workflow, []).append((layer, repo.load(path)))
+
+    defaults = _defaults_layer(settings)
+    workflows = {wf: merge_layers([defaults, *(node for _, node in layers)])
+                 for wf, layers in sorted(files.items())}
+    layers_of = {wf: tuple(layer for layer, _ in layers) for wf, layers in files.items()}
+    return MergedEnvironment(name, chain, abstract, settings, workflows, layers_of)
+
+
+def _settings_layer(node: Node) -> Node:
+    return Node({k: v for k, v in node.value.items() if k not in LAYER_KEYS},
+                node.location, node.key_location)
+
+
+def _defaults_layer(settings: Node) -> Node:
+    """What an environment gives every workflow: dag defaults and its OpenMetadata server."""
+    top: dict[str, Node] = {}
+    dag_defaults = settings.get("dagDefaults")
+    if dag_defaults is not None and isinstance(dag_defaults.value, dict):
+        top["dag"] = dag_defaults
+    server = settings.get("openmetadata", "server")
+    if server is not None and isinstance(server.value, dict):
+        top[SERVER_PATH[0]] = Node({SERVER_PATH[1]: server}, server.location)
+    return Node(top, settings.location)
+
+
+def _did_you_mean(word: str, choices: set[str] | list[str]) -> str | None:
+    close = difflib.get_close_matches(word, sorted(choices), n=1)
+    if close:
+        return f"did you mean '{close[0]}'?"
+    return f"known: {', '.join(sorted(choices))}" if choices else None
+
+
+def did_you_mean(word: str, choices: set[str] | list[str]) -> str | None:
+    """A hint naming the closest known choice, for misspelt keys and values."""
+    return _did_you_mean(word, choices)
+
+
+__all__ = ["Diagnostic", "MergedEnvironment", "build", "chain_of", "did_you_mean"]

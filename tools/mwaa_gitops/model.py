@@ -1,0 +1,163 @@
+"""Typed views of a checked environment: what render, plan and apply read.
+
+Built only after the schema and domain checks passed, so the accessors trust their input.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from mwaa_gitops.environments import MergedEnvironment
+from mwaa_gitops.provenance import Node
+
+APPROACHES = ("python", "ecs", "virtualenv")
+# Keys of a workflow file that are OpenMetadata's; everything else (``dag``) is ours.
+DAG_KEY = "dag"
+
+
+@dataclass(frozen=True)
+class MwaaSettings:
+    environment_name: str
+    region: str
+    airflow_version: str
+    target: str  # s3://bucket[/prefix] or file://path
+    endpoint_url: str | None
+    dags_prefix: str
+    requirements_path: str
+    plugins_path: str
+    startup_script_path: str | None
+
+    @property
+    def airflow_major(self) -> int:
+        return int(self.airflow_version.split(".")[0])
+
+
+@dataclass(frozen=True)
+class OpenMetadataSettings:
+    ingestion_version: str
+    server_version: str
+    server: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class EcsSettings:
+    cluster: str
+    task_definition: str
+    launch_type: str
+    subnets: tuple[str, ...]
+    security_groups: tuple[str, ...]
+    assign_public_ip: str
+    container_name: str
+    log_group: str
+    log_stream_prefix: str
+
+
+@dataclass(frozen=True)
+class DagSettings:
+    dag_id: str
+    schedule: str | None
+    approach: str
+    retries: int
+    retry_delay_minutes: int
+    tags: tuple[str, ...]
+    owner: str
+    enabled: bool
+    start_date: str
+    max_active_runs: int
+    timeout_minutes: int | None
+
+
+@dataclass(frozen=True)
+class Workflow:
+    """One OpenMetadata workflow as it will run in an environment."""
+
+    name: str
+    dag: DagSettings
+    config: dict[str, Any]  # exactly what `metadata ingest` reads (no `dag:` block)
+    tree: Node
+
+
+@dataclass(frozen=True)
+class Environment:
+    name: str
+    chain: tuple[str, ...]
+    mwaa: MwaaSettings
+    openmetadata: OpenMetadataSettings
+    ecs: EcsSettings | None
+    workflows: tuple[Workflow, ...]
+    settings: dict[str, Any]
+
+
+def environment_from(merged: MergedEnvironment) -> Environment:
+    """The typed view of a merged environment that passed its checks."""
+    s = merged.settings.plain()
+    mwaa = s["mwaa"]
+    om = s["openmetadata"]
+    ecs = s.get("ecs")
+    workflows = tuple(
+        workflow_from(name, tree)
+        for name, tree in merged.workflows.items()
+        if tree.plain().get(DAG_KEY, {}).get("enabled", True)
+    )
+    return Environment(
+        name=merged.name,
+        chain=merged.chain,
+        mwaa=MwaaSettings(
+            environment_name=mwaa["environmentName"],
+            region=mwaa["region"],
+            airflow_version=str(mwaa["airflowVersion"]),
+            target=mwaa["target"],
+            endpoint_url=mwaa.get("endpointUrl"),
+            dags_prefix=mwaa.get("dagsPrefix", "dags").strip("/"),
+            requirements_path=mwaa.get("requirementsPath", "requirements.txt"),
+            plugins_path=mwaa.get("pluginsPath", "plugins.zip"),
+            startup_script_path=mwaa.get("startupScriptPath"),
+        ),
+        openmetadata=OpenMetadataSettings(
+            ingestion_version=str(om["ingestionVersion"]),
+            server_version=str(om["serverVersion"]),
+            server=om.get("server", {}),
+        ),
+        ecs=EcsSettings(
+            cluster=ecs["cluster"],
+            task_definition=ecs["taskDefinition"],
+            launch_type=ecs.get("launchType", "FARGATE"),
+            subnets=tuple(ecs.get("subnets", ())),
+            security_groups=tuple(ecs.get("securityGroups", ())),
+            assign_public_ip=ecs.get("assignPublicIp", "DISABLED"),
+            container_name=ecs["containerName"],
+            log_group=ecs["logGroup"],
+            log_stream_prefix=ecs.get("logStreamPrefix", "ingestion"),
+        ) if ecs else None,
+        workflows=workflows,
+        settings=s,
+    )
+
+
+def workflow_from(name: str, tree: Node) -> Workflow:
+    data = tree.plain()
+    dag = data.get(DAG_KEY, {})
+    config = {k: v for k, v in data.items() if k != DAG_KEY}
+    ordered = {k: config[k] for k in ("source", "processor", "stage", "bulkSink", "sink",
+                                      "workflowConfig", "ingestionPipelineFQN", "pipelineRunId")
+               if k in config}
+    ordered.update({k: v for k, v in config.items() if k not in ordered})
+    return Workflow(
+        name=name,
+        dag=DagSettings(
+            dag_id=dag.get("dagId", name),
+            schedule=dag.get("schedule"),
+            approach=dag.get("approach", "python"),
+            retries=dag.get("retries", 0),
+            retry_delay_minutes=dag.get("retryDelayMinutes", 5),
+            tags=tuple(dag.get("tags", ())),
+            owner=dag.get("owner", "airflow"),
+            enabled=dag.get("enabled", True),
+            start_date=str(dag.get("startDate", "2024-01-01")),
+            max_active_runs=dag.get("maxActiveRuns", 1),
+            timeout_minutes=dag.get("timeoutMinutes"),
+        ),
+        config=ordered,
+        tree=tree,
+    )

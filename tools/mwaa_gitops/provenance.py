@@ -1,0 +1,128 @@
+"""The configuration tree: every value remembers where it was set and what it overrode."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any, Union
+
+from mwaa_gitops.diagnostics import Location
+
+Path = tuple[Union[str, int], ...]
+Scalar = Union[str, int, float, bool, None]
+
+
+@dataclass(frozen=True, slots=True)
+class Override:
+    """A value that an upper layer replaced (or removed)."""
+
+    location: Location
+    value: Any
+
+
+class Node:
+    """A YAML value with its origin.
+
+    ``value`` is a ``dict[str, Node]`` for maps, a ``list[Node]`` for sequences and a plain
+    scalar otherwise. ``directive`` is an overlay instruction from a tag (``delete``,
+    ``append``, ``replace`` or ``merge:<key>``); it is consumed by the merge.
+    """
+
+    __slots__ = ("directive", "key_location", "location", "overridden", "value")
+
+    def __init__(self, value: Any, location: Location, key_location: Location | None = None,
+                 directive: str | None = None,
+                 overridden: tuple[Override, ...] = ()) -> None:
+        self.value = value
+        self.location = location
+        self.key_location = key_location
+        self.directive = directive
+        self.overridden = overridden
+
+    def __repr__(self) -> str:
+        return f"Node({self.plain()!r} @ {self.location})"
+
+    @property
+    def is_map(self) -> bool:
+        return isinstance(self.value, dict)
+
+    @property
+    def is_list(self) -> bool:
+        return isinstance(self.value, list)
+
+    def plain(self) -> Any:
+        """The value as plain Python data (dicts, lists, scalars)."""
+        value = self.value
+        if isinstance(value, dict):
+            return {k: v.plain() for k, v in value.items()}
+        if isinstance(value, list):
+            return [v.plain() for v in value]
+        return value
+
+    def get(self, *path: str | int) -> Node | None:
+        """The node at ``path`` below this one, or None."""
+        node: Node | None = self
+        for part in path:
+            if node is None:
+                return None
+            value = node.value
+            if isinstance(value, dict) and isinstance(part, str):
+                node = value.get(part)
+            elif isinstance(value, list) and isinstance(part, int) and -len(value) <= part < len(value):
+                node = value[part]
+            else:
+                return None
+        return node
+
+    def nearest(self, path: Path) -> tuple[Node, Path]:
+        """The deepest existing node along ``path`` and the part of the path it covers."""
+        node = self
+        walked: list[str | int] = []
+        for part in path:
+            child = node.get(part)
+            if child is None:
+                break
+            node = child
+            walked.append(part)
+        return node, tuple(walked)
+
+    def walk(self, prefix: Path = ()) -> Iterator[tuple[Path, Node]]:
+        """Every node below (and including) this one with its path."""
+        yield prefix, self
+        if isinstance(self.value, dict):
+            for key, child in self.value.items():
+                yield from child.walk((*prefix, key))
+        elif isinstance(self.value, list):
+            for index, child in enumerate(self.value):
+                yield from child.walk((*prefix, index))
+
+
+def from_plain(value: Any, location: Location) -> Node:
+    """Wrap plain data (e.g. a computed default) so that all of it points at ``location``."""
+    if isinstance(value, dict):
+        return Node({str(k): from_plain(v, location) for k, v in value.items()}, location, location)
+    if isinstance(value, list):
+        return Node([from_plain(v, location) for v in value], location)
+    return Node(value, location)
+
+
+def dotted(path: Path) -> str:
+    """``('source', 'serviceConnection', 0)`` → ``source.serviceConnection[0]``."""
+    out = ""
+    for part in path:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else part)
+    return out
+
+
+def parse_dotted(text: str) -> Path:
+    """The inverse of :func:`dotted`; ``a.b[0].c`` → ``('a', 'b', 0, 'c')``."""
+    parts: list[str | int] = []
+    for chunk in text.split("."):
+        name, _, rest = chunk.partition("[")
+        if name:
+            parts.append(name)
+        while rest:
+            index, _, rest = rest.partition("]")
+            parts.append(int(index))
+            rest = rest.removeprefix("[")
+    return tuple(parts)
