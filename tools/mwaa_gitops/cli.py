@@ -1,0 +1,102 @@
+"""The ``mwaa-gitops`` command line: parses arguments and dispatches, nothing more.
+
+Each command lives in ``mwaa_gitops.commands.<verb>`` and is imported only when it runs,
+so ``--help`` stays fast (no jsonschema, boto3 or Airflow on the start-up path).
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from mwaa_gitops.report import OutputFormat
+
+app = typer.Typer(
+    name="mwaa-gitops",
+    help="GitOps for OpenMetadata ingestion on Amazon MWAA: merge and check environment "
+    "overlays, render DAGs, and sync them to each environment's bucket.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+)
+
+RepoOption = Annotated[
+    Optional[Path],
+    typer.Option("--repo", help="Config repository (default: the one containing the cwd)."),
+]
+FormatOption = Annotated[
+    OutputFormat,
+    typer.Option("--format", "-f", help="text for people, json for tools, github for "
+                 "annotations on pull requests."),
+]
+EnvsOption = Annotated[
+    Optional[list[str]],
+    typer.Option("--env", "-e", help="Environment to use (repeatable; default: all)."),
+]
+EnvOption = Annotated[str, typer.Option("--env", "-e", help="Environment name.")]
+
+
+@app.command()
+def envs(repo: RepoOption = None,
+         fmt: FormatOption = OutputFormat.text) -> None:
+    """List environments with their parent chains and targets."""
+    from mwaa_gitops.commands import envs as command
+
+    raise typer.Exit(command.run(repo, fmt))
+
+
+@app.command()
+def validate(env: EnvsOption = None, repo: RepoOption = None,
+             fmt: FormatOption = OutputFormat.text) -> None:
+    """Merge and check environments: YAML, schemas and domain rules."""
+    from mwaa_gitops.commands import validate as command
+
+    raise typer.Exit(command.run(repo, env or [], fmt))
+
+
+@app.command()
+def render(env: EnvOption,
+           out: Annotated[Path, typer.Option("--out", "-o", help="Folder to write into "
+                                              "(laid out as in the bucket).")],
+           repo: RepoOption = None,
+           fmt: FormatOption = OutputFormat.text) -> None:
+    """Render an environment's files exactly as they will be laid out in its bucket."""
+    from mwaa_gitops.commands import render as command
+
+    raise typer.Exit(command.run(repo, env, out, fmt))
+
+
+@app.command()
+def explain(workflow: Annotated[str, typer.Argument(help="Workflow name, or 'environment' "
+                                                     "for environment.yaml settings.")],
+            path: Annotated[str, typer.Argument(help="Dotted path, e.g. "
+                                                "source.serviceConnection.config.hostPort")],
+            env: EnvOption,
+            repo: RepoOption = None,
+            fmt: FormatOption = OutputFormat.text) -> None:
+    """Show a merged value, the file:line that set it, and the layers it overrode."""
+    from mwaa_gitops.commands import explain as command
+
+    raise typer.Exit(command.run(repo, env, workflow, path, fmt))
+
+
+@app.command()
+def lint(files: Annotated[list[Path], typer.Argument(help="OpenMetadata workflow YAML files.")],
+         fmt: FormatOption = OutputFormat.text) -> None:
+    """Check plain OpenMetadata workflow files that live outside this layout."""
+    from mwaa_gitops.commands import lint as command
+
+    raise typer.Exit(command.run(files, fmt))
+
+
+def main() -> None:
+    """Console-script entry point; usage errors exit 2 (click's convention)."""
+    try:
+        app()
+    except KeyboardInterrupt:
+        sys.stderr.write("interrupted\n")
+        sys.exit(130)

@@ -1,0 +1,55 @@
+"""Reporters: one diagnostics list, three renderings (human text, JSON, GitHub annotations)."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Sequence
+from enum import Enum
+from typing import TextIO
+
+from mwaa_gitops.diagnostics import Diagnostic
+
+
+class OutputFormat(str, Enum):
+    text = "text"
+    json = "json"
+    github = "github"
+
+
+def report(diagnostics: Sequence[Diagnostic], fmt: OutputFormat, summary: str | None = None,
+           stream: TextIO | None = None) -> None:
+    """Write ``diagnostics`` to ``stream`` (stderr for text, stdout for machine formats)."""
+    if fmt is OutputFormat.json:
+        out = stream or sys.stdout
+        json.dump({"ok": not any(d.severity == "error" for d in diagnostics),
+                   "diagnostics": [as_dict(d) for d in diagnostics]}, out, indent=2)
+        out.write("\n")
+        return
+    out = stream or (sys.stdout if fmt is OutputFormat.github else sys.stderr)
+    for d in diagnostics:
+        out.write((github_line(d) if fmt is OutputFormat.github else d.text()) + "\n")
+    if summary and fmt is OutputFormat.text:
+        out.write(summary + "\n")
+
+
+def as_dict(d: Diagnostic) -> dict[str, object]:
+    return {"path": d.location.path, "line": d.location.line, "col": d.location.col,
+            "severity": d.severity, "code": d.code, "message": d.message, "hint": d.hint}
+
+
+def github_line(d: Diagnostic) -> str:
+    """A workflow command that GitHub turns into an inline annotation on the file's line."""
+    level = "error" if d.severity == "error" else "warning"
+    message = d.message + (f" ({d.hint})" if d.hint else "")
+    props = (f"file={_prop(d.location.path)},line={d.location.line},col={d.location.col},"
+             f"title={_prop('mwaa-gitops ' + d.code)}")
+    return f"::{level} {props}::{_data(message)}"
+
+
+def _data(text: str) -> str:
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def _prop(text: str) -> str:
+    return _data(text).replace(":", "%3A").replace(",", "%2C")
