@@ -26,7 +26,8 @@ def report(diagnostics: Sequence[Diagnostic], fmt: OutputFormat, summary: str | 
                    "diagnostics": [as_dict(d) for d in diagnostics]}, out, indent=2)
         out.write("\n")
         return
-    out = stream or (sys.stdout if fmt is OutputFormat.github else sys.stderr)
+    quiet = not diagnostics and fmt is OutputFormat.text
+    out = stream or (sys.stdout if fmt is OutputFormat.github or quiet else sys.stderr)
     for d in diagnostics:
         out.write((github_line(d) if fmt is OutputFormat.github else d.text()) + "\n")
     if summary and fmt is OutputFormat.text:

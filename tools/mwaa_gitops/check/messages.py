@@ -1,0 +1,144 @@
+"""jsonschema errors → diagnostics at the file:line that set the offending value."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from typing import Any
+
+from mwaa_gitops.diagnostics import Diagnostic
+from mwaa_gitops.environments import did_you_mean
+from mwaa_gitops.provenance import Node, Path, dotted
+from mwaa_gitops.secrets import EXAMPLE
+
+
+def diagnostics(errors: Iterable[Any], tree: Node, prefix: Path = ()) -> Iterator[Diagnostic]:
+    """Translate ``errors`` raised on ``tree.get(*prefix)`` into located diagnostics."""
+    for error in errors:
+        yield from _translate(error, tree, prefix)
+
+
+def _translate(error: Any, tree: Node, prefix: Path) -> Iterator[Diagnostic]:
+    path: Path = (*prefix, *error.absolute_path)
+    kind = error.validator
+    schema = error.schema if isinstance(error.schema, dict) else {}
+    where = dotted(path) or "(top level)"
+
+    if kind in ("anyOf", "oneOf") and error.context:
+        yield from _union(error, tree, prefix, path, where)
+        return
+    if kind == "additionalProperties":
+        allowed = sorted(schema.get("properties", {}))
+        extras = [k for k in error.instance if k not in allowed] if isinstance(
+            error.instance, dict) else []
+        for key in extras:
+            node = tree.get(*path, key)
+            location = (node.key_location or node.location) if node else _at(tree, path)
+            hint = did_you_mean(key, allowed) if allowed else "this map takes no extra keys"
+            yield Diagnostic(location, f"{where}: unknown key '{key}'", hint, "unknown-key")
+        return
+    if kind == "required":
+        missing = error.message.split("'")[1] if "'" in error.message else str(error.message)
+        node = tree.get(*path)
+        location = (node.key_location or node.location) if node else _at(tree, path)
+        yield Diagnostic(location, f"{where}: missing required key '{missing}'", None, "required")
+        return
+    if kind == "format" and error.validator_value == "password":
+        yield plaintext_secret(tree, path)
+        return
+
+    location = _at(tree, path)
+    value = error.instance
+    custom = schema.get("x-message")
+    if custom:
+        yield Diagnostic(location, f"{where}: {custom} (got {_show(value)})", None, kind)
+    elif kind in ("enum", "const"):
+        choices = error.validator_value if kind == "enum" else [error.validator_value]
+        hint = did_you_mean(str(value), [str(c) for c in choices]) if isinstance(value, str) \
+            else None
+        yield Diagnostic(location, f"{where}: {_show(value)} is not one of "
+                         f"{', '.join(str(c) for c in choices)}", hint, "enum")
+    elif kind == "type":
+        expected = error.validator_value
+        expected = " or ".join(expected) if isinstance(expected, list) else expected
+        yield Diagnostic(location, f"{where}: expected {expected}, got "
+                         f"{_type_name(value)} {_show(value)}", None, "type")
+    else:
+        yield Diagnostic(location, f"{where}: {error.message}", None, kind or "schema")
+
+
+def plaintext_secret(tree: Node, path: Path) -> Diagnostic:
+    """The one message for a secret written in clear (shared by schema and name checks)."""
+    return Diagnostic(_at(tree, path), f"{dotted(path)}: plaintext secret; a secret field must "
+                      "hold a reference, resolved at run time", f"write {EXAMPLE}",
+                      "plaintext-secret")
+
+
+def _union(error: Any, tree: Node, prefix: Path, path: Path, where: str) -> Iterator[Diagnostic]:
+    """Report the branch the value meant to be (by its ``type``), not every alternative."""
+    branches: dict[int, list[Any]] = {}
+    for sub in error.context:
+        branches.setdefault(sub.relative_schema_path[0], []).append(sub)
+    instance = error.instance
+    if instance is not None:  # `X | None` unions: the null branch is never what was meant
+        branches = {i: errs for i, errs in branches.items()
+                    if not all(e.validator == "type" and e.validator_value == "null"
+                               for e in errs)} or branches
+    if isinstance(instance, dict) and "type" in instance:
+        matching = {i: errs for i, errs in branches.items() if not _rejects_type(errs)}
+        if not matching:
+            known = sorted({str(v) for errs in branches.values() for e in errs
+                            if list(e.relative_path) == ["type"]
+                            for v in _allowed(e)})
+            node = tree.get(*path, "type")
+            location = node.location if node else _at(tree, path)
+            yield Diagnostic(location, f"{where}.type: unknown type {_show(instance['type'])}"
+                             + (f"; expected one of {', '.join(known)}" if known else ""),
+                             did_you_mean(str(instance["type"]), known) if known else None,
+                             "enum")
+            return
+        branches = matching
+    best = min(branches.values(), key=len)
+    if len(branches) > 1 and not isinstance(instance, dict):
+        location = _at(tree, path)
+        yield Diagnostic(location, f"{where}: {error.message}", None, "type")
+        return
+    for sub in best:
+        yield from _translate(sub, tree, prefix)
+
+
+def _rejects_type(errors: list[Any]) -> bool:
+    for e in errors:
+        if list(e.relative_path) == ["type"]:
+            return True
+        if e.validator == "additionalProperties" and list(e.relative_path) == [] and \
+                "'type'" in e.message:
+            return True
+    return False
+
+
+def _allowed(error: Any) -> list[Any]:
+    if error.validator == "const":
+        return [error.validator_value]
+    if error.validator == "enum":
+        return list(error.validator_value)
+    return []
+
+
+def _at(tree: Node, path: Path) -> Any:
+    node, walked = tree.nearest(path)
+    if walked == path:
+        return node.location
+    return node.key_location or node.location
+
+
+def _show(value: Any) -> str:
+    if isinstance(value, (dict, list)):
+        return "a map" if isinstance(value, dict) else "a list"
+    return repr(value) if isinstance(value, str) else str(value).lower() \
+        if isinstance(value, bool) else str(value)
+
+
+def _type_name(value: Any) -> str:
+    names = {bool: "boolean", int: "integer", float: "number", str: "string",
+             dict: "map", list: "list", type(None): "null"}
+    return names.get(type(value), type(value).__name__)

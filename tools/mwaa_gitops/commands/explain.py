@@ -1,0 +1,70 @@
+"""``mwaa-gitops explain``: a merged value, where it was set, and what it overrode."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import yaml
+
+from mwaa_gitops import pipeline
+from mwaa_gitops.commands import EXIT_OK, guarded
+from mwaa_gitops.diagnostics import ConfigError, Location
+from mwaa_gitops.environments import build, did_you_mean
+from mwaa_gitops.provenance import Node, dotted, parse_dotted
+from mwaa_gitops.report import OutputFormat
+
+ENVIRONMENT = "environment"
+
+
+def run(root: Path | None, env: str, workflow: str, path: str, fmt: OutputFormat) -> int:
+    """Explain ``path`` of ``workflow`` (or of the environment settings) in ``env``."""
+
+    def action() -> int:
+        repo = pipeline.open_repository(root)
+        merged = build(repo, env)
+        if workflow == ENVIRONMENT:
+            tree = merged.settings
+        elif workflow in merged.workflows:
+            tree = merged.workflows[workflow]
+        else:
+            raise ConfigError.at(Location(repo.display(repo.environments_dir / env)),
+                                 f"environment '{env}' has no workflow '{workflow}'",
+                                 did_you_mean(workflow, [*merged.workflows, ENVIRONMENT]),
+                                 code="usage")
+        wanted = parse_dotted(path)
+        node = tree.get(*wanted)
+        if node is None:
+            parent, walked = tree.nearest(wanted)
+            keys = list(parent.value) if isinstance(parent.value, dict) else []
+            missing = wanted[len(walked)]
+            raise ConfigError.at(parent.location, f"'{dotted(wanted)}' is not set in "
+                                 f"{workflow} for environment '{env}'",
+                                 did_you_mean(str(missing), keys) if keys else None,
+                                 code="usage")
+        print(render(node, dotted(wanted), fmt))
+        return EXIT_OK
+
+    return guarded(fmt, action)
+
+
+def render(node: Node, path: str, fmt: OutputFormat) -> str:
+    """The explanation in text or JSON."""
+    value = node.plain()
+    if fmt is not OutputFormat.text:
+        return json.dumps({"path": path, "value": value, "setAt": str(node.location),
+                           "overrides": [{"at": str(o.location), "value": o.value}
+                                         for o in reversed(node.overridden)]}, indent=2)
+    lines = [f"{path} = {_inline(value)}", f"  set at    {node.location}"]
+    for o in reversed(node.overridden):
+        lines.append(f"  overrides {o.location}  {_inline(o.value)}")
+    if isinstance(value, dict):
+        lines.append("  merged from:")
+        for key, child in node.value.items():
+            lines.append(f"    {key}: {child.location}")
+    return "\n".join(lines)
+
+
+def _inline(value: object) -> str:
+    text = yaml.safe_dump(value, default_flow_style=True, width=2**31 - 1).strip()
+    return text.removesuffix("\n...").removesuffix(" ...")

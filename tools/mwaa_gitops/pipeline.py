@@ -1,0 +1,84 @@
+"""load → merge → check, for one environment or many: what every command starts from."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from mwaa_gitops.check import check_environment
+from mwaa_gitops.diagnostics import ConfigError, Diagnostic, Diagnostics, Location
+from mwaa_gitops.environments import MergedEnvironment, build, did_you_mean
+from mwaa_gitops.model import Environment, environment_from
+from mwaa_gitops.repository import Repository
+
+
+@dataclass
+class Checked:
+    """The outcome of checking some environments: merged trees and what is wrong with them."""
+
+    environments: dict[str, MergedEnvironment] = field(default_factory=dict)
+    diagnostics: Diagnostics = field(default_factory=Diagnostics)
+
+    @property
+    def ok(self) -> bool:
+        return not self.diagnostics
+
+
+def open_repository(root: Path | None) -> Repository:
+    """The repository at ``root``, or the one containing the working directory."""
+    if root is None:
+        return Repository.find()
+    if not (root / "environments").is_dir():
+        raise ConfigError.at(Location(str(root)), "not a config repository: no 'environments/' "
+                             "folder here", code="usage")
+    return Repository(root.resolve())
+
+
+def deployable(repo: Repository) -> list[str]:
+    """Environments that sync somewhere (every layer that is not ``abstract: true``)."""
+    names = []
+    for name in repo.layer_names():
+        try:
+            node = repo.load(repo.environment_file(name)).get("abstract")
+        except ConfigError:
+            names.append(name)  # unreadable: keep it, so validation reports why
+            continue
+        if not (node is not None and node.value is True):
+            names.append(name)
+    return names
+
+
+def check(repo: Repository, names: list[str] | None = None) -> Checked:
+    """Merge and check ``names`` (default: every layer, abstract ones by rules only)."""
+    result = Checked()
+    known = repo.layer_names()
+    for name in names or known:
+        if name not in known:
+            raise ConfigError.at(Location(repo.display(repo.environments_dir)),
+                                 f"unknown environment '{name}'", did_you_mean(name, known),
+                                 code="usage")
+        try:
+            merged = build(repo, name)
+        except ConfigError as exc:
+            result.diagnostics.extend(exc.diagnostics)
+            continue
+        result.environments[name] = merged
+        result.diagnostics.extend(check_environment(merged))
+    return result
+
+
+def checked_environment(repo: Repository, name: str) -> Environment:
+    """The typed, checked environment ``name``; raises :class:`ConfigError` listing problems."""
+    result = check(repo, [name])
+    if not result.ok:
+        raise ConfigError(result.diagnostics.sorted())
+    merged = result.environments[name]
+    if merged.abstract:
+        raise ConfigError.at(Location(repo.display(repo.environment_file(name))),
+                             f"'{name}' is an abstract layer (abstract: true); it has no bucket",
+                             f"use one of: {', '.join(deployable(repo))}", code="usage")
+    return environment_from(merged)
+
+
+__all__ = ["Checked", "Diagnostic", "check", "checked_environment", "deployable",
+           "open_repository"]
