@@ -20,9 +20,11 @@ def validator(name: str) -> Any:
     """A Draft 2020-12 validator for ``schemas/<name>``; relative ``$ref``s resolve on disk."""
     from jsonschema import Draft202012Validator, FormatChecker
     from referencing import Registry, Resource
+    from referencing.jsonschema import DRAFT202012
 
     def retrieve(uri: str) -> Resource[Any]:
-        return Resource.from_contents(json.loads(Path(uri.removeprefix("file://")).read_text()))
+        contents = json.loads(Path(uri.removeprefix("file://")).read_text())
+        return Resource.from_contents(contents, default_specification=DRAFT202012)
 
     path = SCHEMA_DIR / name
     # The file's own URI as base, so relative refs ("dag.schema.json") resolve beside it.

@@ -1,0 +1,212 @@
+"""Schema and domain checks: each rule, reported at the file:line that set the bad value."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from mwaa_gitops import pipeline
+from mwaa_gitops.diagnostics import Diagnostic
+from mwaa_gitops.repository import Repository
+from tests.conftest import Writer
+
+
+def problems(repo: Path, *names: str) -> list[Diagnostic]:
+    return pipeline.check(Repository(repo), list(names) or None).diagnostics.sorted()
+
+
+def texts(repo: Path, *names: str) -> list[str]:
+    return [d.text() for d in problems(repo, *names)]
+
+
+def test_example_environments_are_valid(repo: Path) -> None:
+    assert problems(repo) == []
+
+
+def test_wrong_enum_in_overlay_points_at_the_overlay_line(repo: Path, write: Writer) -> None:
+    write("environments/dev/workflows/airflow_pipelines.yaml", """
+        dag:
+          schedule: "@hourly"
+        workflowConfig:
+          loggerLevel: WARNING
+        """)
+    assert texts(repo, "dev") == [
+        "environments/dev/workflows/airflow_pipelines.yaml:4:16: workflowConfig.loggerLevel: "
+        "'WARNING' is not one of DEBUG, INFO, WARN, ERROR (did you mean 'WARN'?)"]
+
+
+def test_misspelt_key_gets_did_you_mean_at_the_key(repo: Path, write: Writer) -> None:
+    write("environments/dev/workflows/airflow_pipelines.yaml", """
+        source:
+          serviceConnection:
+            config:
+              numberOfStatuses: 5
+        """)
+    (problem,) = problems(repo, "dev")
+    assert str(problem.location) == "environments/dev/workflows/airflow_pipelines.yaml:4:7"
+    assert "unknown key 'numberOfStatuses'" in problem.message
+    assert problem.hint == "did you mean 'numberOfStatus'?"
+
+
+def test_wrong_type_is_reported_with_what_was_expected(repo: Path, write: Writer) -> None:
+    write("environments/prod/workflows/airflow_pipelines.yaml", """
+        source:
+          serviceConnection:
+            config:
+              numberOfStatus: ten
+        """)
+    (problem,) = problems(repo, "prod")
+    assert str(problem.location) == "environments/prod/workflows/airflow_pipelines.yaml:4:23"
+    assert "numberOfStatus" in problem.message and "integer" in problem.message
+
+
+def test_plaintext_password_is_an_error(repo: Path, write: Writer) -> None:
+    write("environments/prod/workflows/airflow_pipelines_ecs.yaml", """
+        source:
+          serviceConnection:
+            config:
+              connection:
+                authType:
+                  password: hunter2
+        """)
+    (problem,) = problems(repo, "prod")
+    assert str(problem.location) == "environments/prod/workflows/airflow_pipelines_ecs.yaml:6:21"
+    assert problem.code == "plaintext-secret"
+    assert "hunter2" not in problem.text()
+
+
+def test_plaintext_token_in_environment_is_an_error(repo: Path, write: Writer) -> None:
+    path = repo / "environments/dev/environment.yaml"
+    path.write_text(path.read_text().replace("secret:/openmetadata/dev/ingestion-bot-jwt",
+                                             "eyJhbGciOiJSUzI1NiJ9.payload.signature"))
+    (problem,) = problems(repo, "dev")
+    assert str(problem.location) == "environments/dev/environment.yaml:11:17"
+    assert problem.code == "plaintext-secret"
+
+
+def test_secret_named_field_outside_the_schema_is_checked_too(repo: Path, write: Writer) -> None:
+    write("other.yaml", "")
+    from mwaa_gitops.check.rules import plaintext_secrets
+    from mwaa_gitops.load import load_text
+
+    tree = load_text("a:\n  clientSecret: s3cr3t\n  token: ${var:OM_TOKEN}\n", "x.yaml")
+    assert [d.text() for d in plaintext_secrets(tree)] == [
+        "x.yaml:2:17: a.clientSecret: plaintext secret; a secret field must hold a reference, "
+        "resolved at run time (write secret:/openmetadata/<name> or ${var:NAME})"]
+
+
+def test_ecs_approach_with_backend_connection_is_impossible(repo: Path, write: Writer) -> None:
+    write("environments/dev/workflows/airflow_pipelines.yaml", """
+        dag:
+          approach: ecs
+        """)
+    (problem,) = problems(repo, "dev")
+    assert problem.code == "ecs-backend"
+    assert str(problem.location) == "environments/base/workflows/airflow_pipelines.yaml:17:15"
+    assert "environments/dev/workflows/airflow_pipelines.yaml:2:13" in problem.message
+
+
+def test_ecs_approach_needs_ecs_settings(repo: Path) -> None:
+    path = repo / "environments/local/environment.yaml"
+    path.write_text(path.read_text() + "ecs: !delete\n")
+    (problem,) = problems(repo, "local")
+    assert problem.code == "ecs-settings"
+    assert str(problem.location) == "environments/base/workflows/airflow_pipelines_ecs.yaml:7:13"
+
+
+def test_duplicate_dag_ids_in_an_environment(repo: Path, write: Writer) -> None:
+    write("environments/prod/workflows/airflow_pipelines_virtualenv.yaml", """
+        dag:
+          dagId: openmetadata_airflow_pipelines
+        """)
+    (problem,) = problems(repo, "prod")
+    assert problem.code == "duplicate-dag-id"
+    assert str(problem.location) == \
+        "environments/prod/workflows/airflow_pipelines_virtualenv.yaml:2:10"
+
+
+def test_duplicate_service_names_in_an_environment(repo: Path, write: Writer) -> None:
+    write("environments/local/workflows/airflow_pipelines_ecs.yaml", """
+        source:
+          serviceName: mwaa_airflow
+        """)
+    (problem,) = problems(repo, "local")
+    assert problem.code == "duplicate-service-name"
+    assert "'airflow_pipelines' and 'airflow_pipelines_ecs'" in problem.message
+
+
+def test_disabled_workflow_does_not_count_as_a_duplicate(repo: Path, write: Writer) -> None:
+    write("environments/local/workflows/airflow_pipelines_ecs.yaml", """
+        dag:
+          enabled: false
+        source:
+          serviceName: mwaa_airflow
+        """)
+    assert problems(repo, "local") == []
+
+
+def test_ingestion_version_must_match_server_major_minor(repo: Path) -> None:
+    path = repo / "environments/prod/environment.yaml"
+    path.write_text(path.read_text().replace("openmetadata:\n",
+                                             'openmetadata:\n  ingestionVersion: "1.12.4.0"\n'))
+    (problem,) = problems(repo, "prod")
+    assert problem.code == "version-mismatch"
+    assert str(problem.location) == "environments/prod/environment.yaml:8:21"
+    assert problem.hint == "use an openmetadata-ingestion 1.13 release"
+
+
+def test_unknown_parent_gets_did_you_mean(repo: Path) -> None:
+    path = repo / "environments/dev/environment.yaml"
+    path.write_text(path.read_text().replace("extends: base", "extends: bsae"))
+    assert texts(repo, "dev") == [
+        "environments/dev/environment.yaml:2:10: 'extends' names unknown environment 'bsae' "
+        "(did you mean 'base'?)"]
+
+
+def test_cycle_in_extends_is_reported(repo: Path) -> None:
+    path = repo / "environments/base/environment.yaml"
+    path.write_text("extends: prod\n" + path.read_text())
+    (problem,) = problems(repo, "prod")
+    assert problem.code == "cycle"
+    assert "prod → base → prod" in problem.message or "base → prod → base" in problem.message
+
+
+def test_airflow_version_must_be_one_mwaa_runs(repo: Path) -> None:
+    path = repo / "environments/dev/environment.yaml"
+    path.write_text(path.read_text().replace('"3.0.6"', '"2.8.1"'))
+    (problem,) = problems(repo, "dev")
+    assert str(problem.location) == "environments/dev/environment.yaml:6:19"
+    assert "2.9.2, 2.10.x, 2.11.x, 3.0.6, 3.2.x or 3.3.x" in problem.message
+
+
+def test_unknown_connection_type_lists_the_known_ones(repo: Path, write: Writer) -> None:
+    write("environments/dev/workflows/airflow_pipelines.yaml", """
+        source:
+          serviceConnection:
+            config:
+              connection:
+                type: Postgress
+        """)
+    (problem,) = problems(repo, "dev")
+    assert str(problem.location) == "environments/dev/workflows/airflow_pipelines.yaml:5:15"
+    assert "Postgres" in (problem.hint or "")
+
+
+def test_postgres_connection_reports_its_own_missing_field(repo: Path, write: Writer) -> None:
+    write("environments/dev/workflows/airflow_pipelines_ecs.yaml", """
+        source:
+          serviceConnection:
+            config:
+              connection:
+                username: !delete
+        """)
+    (problem,) = problems(repo, "dev")
+    assert problem.message.endswith("missing required key 'username'")
+    assert problem.location.path == "environments/base/workflows/airflow_pipelines_ecs.yaml"
+
+
+def test_error_in_a_shared_layer_is_reported_once(repo: Path, write: Writer) -> None:
+    path = repo / "environments/base/workflows/airflow_pipelines.yaml"
+    path.write_text(path.read_text().replace("loggerLevel: INFO", "loggerLevel: LOUD"))
+    found = problems(repo)
+    assert len(found) == 1
+    assert found[0].location.path == "environments/base/workflows/airflow_pipelines.yaml"

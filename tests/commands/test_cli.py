@@ -1,0 +1,159 @@
+"""The command line: exit codes, output formats, and what each command prints."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from mwaa_gitops.cli import app
+from tests.conftest import Writer
+
+runner = CliRunner()
+
+
+def run(*args: str) -> tuple[int, str, str]:
+    result = runner.invoke(app, list(args))
+    return result.exit_code, result.stdout, result.stderr
+
+
+def break_logger_level(write: Writer) -> None:
+    write("environments/dev/workflows/airflow_pipelines.yaml", """
+        workflowConfig:
+          loggerLevel: LOUD
+        """)
+
+
+def test_validate_exits_0_when_everything_is_valid(repo: Path) -> None:
+    code, out, _ = run("validate", "--repo", str(repo))
+    assert code == 0
+    assert out.strip() == "ok: 3 environments, 9 workflows valid"
+
+
+def test_validate_exits_1_with_file_line_col_and_no_traceback(repo: Path, write: Writer) -> None:
+    break_logger_level(write)
+    code, _, err = run("validate", "--repo", str(repo))
+    assert code == 1
+    assert err.startswith("environments/dev/workflows/airflow_pipelines.yaml:2:16: ")
+    assert "Traceback" not in err
+
+
+def test_validate_exits_1_on_broken_yaml(repo: Path, write: Writer) -> None:
+    write("environments/prod/workflows/airflow_pipelines.yaml", "dag: [\n")
+    code, _, err = run("validate", "--repo", str(repo))
+    assert code == 1
+    assert err.startswith("environments/prod/workflows/airflow_pipelines.yaml:2:1: invalid YAML")
+
+
+def test_validate_unknown_environment_is_a_usage_error(repo: Path) -> None:
+    code, _, err = run("validate", "--repo", str(repo), "--env", "prdo")
+    assert code == 2
+    assert "did you mean 'prod'?" in err
+
+
+def test_unknown_option_is_a_usage_error() -> None:
+    assert run("validate", "--nope")[0] == 2
+
+
+def test_validate_json_format(repo: Path, write: Writer) -> None:
+    break_logger_level(write)
+    code, out, _ = run("validate", "--repo", str(repo), "--format", "json")
+    report = json.loads(out)
+    assert code == 1 and report["ok"] is False
+    (item,) = report["diagnostics"]
+    assert (item["path"], item["line"], item["col"]) == (
+        "environments/dev/workflows/airflow_pipelines.yaml", 2, 16)
+
+
+def test_validate_github_format_emits_annotations(repo: Path, write: Writer) -> None:
+    break_logger_level(write)
+    code, out, _ = run("validate", "--repo", str(repo), "--format", "github")
+    assert code == 1
+    assert out.startswith("::error file=environments/dev/workflows/airflow_pipelines.yaml,"
+                          "line=2,col=16,title=mwaa-gitops enum::workflowConfig.loggerLevel")
+
+
+def test_envs_lists_deployable_environments_as_json(repo: Path) -> None:
+    code, out, _ = run("envs", "--repo", str(repo), "--format", "json")
+    rows = json.loads(out)
+    assert code == 0
+    assert [r["name"] for r in rows] == ["dev", "local", "prod"]
+    assert rows[0]["chain"] == ["base", "dev"]
+
+
+def test_explain_shows_origin_and_overridden_layers(repo: Path) -> None:
+    code, out, _ = run("explain", "--repo", str(repo), "--env", "dev", "airflow_pipelines",
+                       "workflowConfig.loggerLevel")
+    assert code == 0
+    assert out.splitlines() == [
+        "workflowConfig.loggerLevel = DEBUG",
+        "  set at    environments/dev/workflows/airflow_pipelines.yaml:9:16",
+        "  overrides environments/base/workflows/airflow_pipelines.yaml:28:16  INFO",
+    ]
+
+
+def test_explain_environment_value_filled_into_a_workflow(repo: Path) -> None:
+    code, out, _ = run("explain", "--repo", str(repo), "--env", "prod", "airflow_pipelines",
+                       "workflowConfig.openMetadataServerConfig.hostPort", "--format", "json")
+    assert code == 0
+    assert json.loads(out)["setAt"] == "environments/prod/environment.yaml:9:15"
+
+
+def test_explain_missing_path_suggests_a_key(repo: Path) -> None:
+    code, _, err = run("explain", "--repo", str(repo), "--env", "dev", "airflow_pipelines",
+                       "source.serviceConection")
+    assert code == 2
+    assert "did you mean 'serviceConnection'?" in err
+
+
+def test_lint_checks_a_plain_openmetadata_workflow(tmp_path: Path) -> None:
+    good = tmp_path / "good.yaml"
+    good.write_text(
+        "source:\n  type: airflow\n  serviceName: s\n  serviceConnection:\n    config:\n"
+        "      type: Airflow\n      hostPort: http://x\n      connection:\n        type: Backend\n"
+        "  sourceConfig:\n    config:\n      type: PipelineMetadata\n"
+        "sink:\n  type: metadata-rest\n  config: {}\n"
+        "workflowConfig:\n  openMetadataServerConfig:\n    hostPort: http://om:8585/api\n"
+        "    authProvider: openmetadata\n    securityConfig:\n      jwtToken: abc.def.ghi\n")
+    code, _, err = run("lint", str(good))
+    assert code == 1
+    assert f"{good}:21:17: " in err or "good.yaml:21:17: " in err
+    good.write_text(good.read_text().replace("abc.def.ghi", "secret:/om/jwt"))
+    assert run("lint", str(good))[0] == 0
+
+
+def test_render_writes_configs_as_laid_out_in_the_bucket(repo: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    code, _, _ = run("render", "--repo", str(repo), "--env", "prod", "--out", str(out))
+    assert code == 0
+    config = out / "dags/openmetadata/airflow_pipelines_ecs.yaml"
+    assert "secret:/openmetadata/prod/mwaa-metadata-db/password" in config.read_text()
+
+
+def test_render_refuses_a_folder_it_did_not_write(repo: Path, tmp_path: Path) -> None:
+    (tmp_path / "mine.txt").write_text("keep me")
+    code, _, err = run("render", "--repo", str(repo), "--env", "prod", "--out", str(tmp_path))
+    assert code == 2 and "not empty" in err
+    assert (tmp_path / "mine.txt").read_text() == "keep me"
+
+
+def test_render_refuses_invalid_environment_and_writes_nothing(repo: Path, write: Writer,
+                                                               tmp_path: Path) -> None:
+    break_logger_level(write)
+    out = tmp_path / "out"
+    assert run("render", "--repo", str(repo), "--env", "dev", "--out", str(out))[0] == 1
+    assert not out.exists()
+
+
+@pytest.mark.parametrize("heavy", ["jsonschema", "boto3", "botocore", "airflow", "yaml"])
+def test_help_does_not_import_heavy_modules(heavy: str) -> None:
+    code = ("import sys; from mwaa_gitops.cli import app; from typer.testing import CliRunner; "
+            "CliRunner().invoke(app, ['--help']); "
+            f"print({heavy!r} in sys.modules)")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            check=True)
+    assert result.stdout.strip() == "False"
