@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
@@ -25,7 +25,7 @@ app = typer.Typer(
 )
 
 RepoOption = Annotated[
-    Optional[Path],
+    Path | None,
     typer.Option("--repo", help="Config repository (default: the one containing the cwd)."),
 ]
 FormatOption = Annotated[
@@ -34,7 +34,7 @@ FormatOption = Annotated[
                  "annotations on pull requests."),
 ]
 EnvsOption = Annotated[
-    Optional[list[str]],
+    list[str] | None,
     typer.Option("--env", "-e", help="Environment to use (repeatable; default: all)."),
 ]
 EnvOption = Annotated[str, typer.Option("--env", "-e", help="Environment name.")]

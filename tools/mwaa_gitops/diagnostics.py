@@ -43,7 +43,8 @@ class Diagnostics:
         self.items.append(diagnostic)
 
     def extend(self, diagnostics: list[Diagnostic] | Diagnostics) -> None:
-        self.items.extend(diagnostics.items if isinstance(diagnostics, Diagnostics) else diagnostics)
+        more = diagnostics.items if isinstance(diagnostics, Diagnostics) else diagnostics
+        self.items.extend(more)
 
     def __bool__(self) -> bool:
         return any(d.severity == "error" for d in self.items)

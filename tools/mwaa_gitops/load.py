@@ -120,7 +120,8 @@ class _Converter:
               code: str = "yaml") -> ConfigError:
         return ConfigError.at(self.location(node), message, hint, code)
 
-    def convert(self, node: yaml.Node, depth: int = 0, key_location: Location | None = None) -> Node:
+    def convert(self, node: yaml.Node, depth: int = 0,
+                key_location: Location | None = None) -> Node:
         self.count += 1
         if self.count > MAX_NODES:
             raise self.error(node, f"document expands to more than {MAX_NODES:,} values "

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any, Union
+from typing import Any
 
 from mwaa_gitops.diagnostics import Location
 
-Path = tuple[Union[str, int], ...]
-Scalar = Union[str, int, float, bool, None]
+Path = tuple[str | int, ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,7 +67,7 @@ class Node:
             value = node.value
             if isinstance(value, dict) and isinstance(part, str):
                 node = value.get(part)
-            elif isinstance(value, list) and isinstance(part, int) and -len(value) <= part < len(value):
+            elif isinstance(value, list) and isinstance(part, int) and 0 <= part < len(value):
                 node = value[part]
             else:
                 return None

@@ -114,7 +114,8 @@ def _unique(env: MergedEnvironment, pick: Callable[[str, Node], Node | None], wh
             other, where = seen[value]
             yield Diagnostic(location, f"{what} '{value}' is used by workflows '{other}' and "
                              f"'{name}' in environment '{env.name}' (first at {where})",
-                             f"give each workflow its own {what}", f"duplicate-{what.replace(' ', '-')}")
+                             f"give each workflow its own {what}",
+                             "duplicate-" + what.replace(" ", "-"))
         else:
             seen[value] = (name, location)
 

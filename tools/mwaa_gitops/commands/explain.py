@@ -38,8 +38,9 @@ def run(root: Path | None, env: str, workflow: str, path: str, fmt: OutputFormat
             parent, walked = tree.nearest(wanted)
             keys = list(parent.value) if isinstance(parent.value, dict) else []
             missing = wanted[len(walked)]
-            raise ConfigError.at(parent.key_location or parent.location, f"'{dotted(wanted)}' is not set in "
-                                 f"{workflow} for environment '{env}'",
+            raise ConfigError.at(parent.key_location or parent.location,
+                                 f"'{dotted(wanted)}' is not set in {workflow} for "
+                                 f"environment '{env}'",
                                  did_you_mean(str(missing), keys) if keys else None,
                                  code="usage")
         print(render(node, dotted(wanted), fmt))
