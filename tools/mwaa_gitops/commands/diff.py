@@ -1,0 +1,159 @@
+"""``mwaa-gitops diff``: what a change does to an environment's rendered files.
+
+Both sides are rendered by the installed tool from the ``environments/`` folder as it is at
+each revision, so the diff shows exactly what the configuration change does; a change of the
+tool itself shows up in ``plan``, which compares with the bucket.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+import re
+import sys
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+
+from mwaa_gitops import git, pipeline
+from mwaa_gitops.commands import EXIT_OK, guarded
+from mwaa_gitops.diagnostics import ConfigError, Diagnostic
+from mwaa_gitops.report import OutputFormat
+from mwaa_gitops.repository import ENVIRONMENTS, Repository
+
+# A job summary holds at most 1 MiB per step; keep each environment's diff well below that.
+MAX_SUMMARY_CHARS = 200_000
+
+
+@dataclass
+class TreeDiff:
+    """Two renderings of one environment, compared file by file."""
+
+    environment: str
+    base: str
+    head: str
+    added: list[str] = field(default_factory=list)
+    changed: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    unchanged: int = 0
+    patch: str = ""
+    base_problems: list[Diagnostic] = field(default_factory=list)
+
+    @property
+    def summary(self) -> str:
+        if not (self.added or self.changed or self.removed):
+            return f"{self.environment}: no change to the rendered files ({self.unchanged} files)"
+        return (f"{self.environment}: {len(self.changed)} changed, {len(self.added)} added, "
+                f"{len(self.removed)} removed, {self.unchanged} unchanged")
+
+
+def run(root: Path | None, env: str, base: str, head: str | None, fmt: OutputFormat) -> int:
+    """Render ``env`` at ``base`` and at ``head`` (default: the work tree) and compare."""
+
+    def action() -> int:
+        repo = pipeline.open_repository(root)
+        result = compare(repo, env, base, head)
+        if fmt is OutputFormat.json:
+            print(json.dumps({
+                "environment": result.environment, "base": result.base, "head": result.head,
+                "added": result.added, "changed": result.changed, "removed": result.removed,
+                "unchanged": result.unchanged, "patch": result.patch,
+                "baseProblems": [d.text() for d in result.base_problems],
+            }, indent=2))
+        elif fmt is OutputFormat.github:
+            sys.stdout.write(markdown(result))
+        else:
+            for problem in result.base_problems:
+                sys.stderr.write(f"note: at {result.base}: {problem.text()}\n")
+            sys.stdout.write(result.patch)
+            print(result.summary)
+        return EXIT_OK
+
+    return guarded(fmt, action)
+
+
+def compare(repo: Repository, env: str, base: str, head: str | None = None) -> TreeDiff:
+    """The rendered files of ``env`` at ``base`` against ``head`` (None: the work tree)."""
+    base_id = git.require_commit(repo.root, base)
+    head_id = git.require_commit(repo.root, head) if head is not None else None
+    with tempfile.TemporaryDirectory(prefix="mwaa-gitops-diff-") as tmp:
+        new_repo = repo if head_id is None else _checkout(repo, head_id, Path(tmp) / "head")
+        new = render_tree(new_repo, env)  # a head that does not render is the error to report
+        result = TreeDiff(env, base_id[:12], head_id[:12] if head_id else "work tree")
+        old_repo = _checkout(repo, base_id, Path(tmp) / "base")
+        if env in old_repo.layer_names():
+            try:
+                old = render_tree(old_repo, env)
+            except ConfigError as exc:
+                old, result.base_problems = {}, exc.diagnostics
+        else:
+            old = {}
+    _fill(result, old, new)
+    return result
+
+
+def render_tree(repo: Repository, env: str) -> dict[str, bytes]:
+    """Check and render one environment: bucket key → bytes."""
+    from mwaa_gitops.render import render_environment
+
+    return render_environment(pipeline.checked_environment(repo, env))
+
+
+def _checkout(repo: Repository, rev: str, dest: Path) -> Repository:
+    top = git.toplevel(repo.root)
+    folder = PurePosixPath(repo.environments_dir.resolve().relative_to(top).as_posix())
+    (dest / ENVIRONMENTS).mkdir(parents=True)
+    git.export(repo.root, rev, folder, dest / ENVIRONMENTS)
+    return Repository(dest.resolve())
+
+
+def _fill(result: TreeDiff, old: dict[str, bytes], new: dict[str, bytes]) -> None:
+    chunks: list[str] = []
+    for key in sorted(set(old) | set(new)):
+        before, after = old.get(key), new.get(key)
+        if before == after:
+            result.unchanged += 1
+            continue
+        if before is None:
+            result.added.append(key)
+        elif after is None:
+            result.removed.append(key)
+        else:
+            result.changed.append(key)
+        chunks.append(_file_patch(key, before, after))
+    result.patch = "".join(chunks)
+
+
+def _file_patch(key: str, before: bytes | None, after: bytes | None) -> str:
+    old_name = f"a/{key}" if before is not None else "/dev/null"
+    new_name = f"b/{key}" if after is not None else "/dev/null"
+    try:
+        old_lines = (before or b"").decode("utf-8").splitlines(keepends=True)
+        new_lines = (after or b"").decode("utf-8").splitlines(keepends=True)
+    except UnicodeDecodeError:
+        return f"--- {old_name}\n+++ {new_name}\nBinary files differ\n"
+    lines = []
+    for line in difflib.unified_diff(old_lines, new_lines, old_name, new_name):
+        lines.append(line if line.endswith("\n") else line + "\n\\ No newline at end of file\n")
+    return "".join(lines)
+
+
+def markdown(result: TreeDiff) -> str:
+    """The diff as a job-summary section: a headline, the files, and the patch."""
+    out = [f"### Rendered diff: `{result.environment}`\n\n",
+           f"`{result.base}` → `{result.head}`: {result.summary.split(': ', 1)[1]}\n\n"]
+    if result.base_problems:
+        out.append(f"> The base does not render ({len(result.base_problems)} problem(s)); "
+                   "every file is shown as added.\n\n")
+    for label, keys in (("changed", result.changed), ("added", result.added),
+                        ("removed", result.removed)):
+        out.extend(f"- {label}: `{key}`\n" for key in keys)
+    if result.patch:
+        patch = result.patch
+        if len(patch) > MAX_SUMMARY_CHARS:
+            patch = patch[:MAX_SUMMARY_CHARS] + "\n… (cut; run `mwaa-gitops diff` locally)\n"
+        fence = "`" * max(3, 1 + max((len(m) for m in re.findall(r"`+", patch)), default=0))
+        out.append(f"\n<details open><summary>patch</summary>\n\n{fence}diff\n{patch}{fence}\n\n"
+                   "</details>\n")
+    out.append("\n")
+    return "".join(out)

@@ -1,0 +1,78 @@
+"""``mwaa-gitops hook …``: the pre-commit entry points. Each takes the staged file names that
+pre-commit passes and reports like ``validate`` (``file:line:col: message``)."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from mwaa_gitops import affected, pipeline
+from mwaa_gitops.commands import EXIT_INVALID, EXIT_OK, guarded
+from mwaa_gitops.diagnostics import ConfigError, Diagnostics, display_path
+from mwaa_gitops.report import OutputFormat, report
+
+
+def validate(root: Path | None, files: list[Path], fmt: OutputFormat) -> int:
+    """Validate the environments whose chain includes a layer that ``files`` touch."""
+
+    def action() -> int:
+        from mwaa_gitops.commands import validate as command
+
+        repo = pipeline.open_repository(root)
+        touched = affected.classify(repo, affected.relative_paths(repo, files))
+        strays = affected.stray_diagnostics(repo, touched)
+        touched.everything = False  # only config files reach this hook; the rest is tested
+        names = affected.environments(repo, touched)
+        code = command.run(repo.root, names, fmt) if names else EXIT_OK
+        if strays:
+            report(strays, fmt)
+            return EXIT_INVALID
+        return code
+
+    return guarded(fmt, action)
+
+
+def render(root: Path | None, fmt: OutputFormat) -> int:
+    """Render every deployable environment in memory; report any that no longer renders."""
+
+    def action() -> int:
+        from mwaa_gitops.render import render_environment
+
+        repo = pipeline.open_repository(root)
+        found = Diagnostics()
+        files = 0
+        names = pipeline.deployable(repo)
+        for name in names:
+            try:
+                files += len(render_environment(pipeline.checked_environment(repo, name)))
+            except ConfigError as exc:
+                found.extend(exc.diagnostics)
+        problems = found.sorted()
+        report(problems, fmt, f"{len(problems)} problem(s)" if problems else None)
+        if not problems and fmt is OutputFormat.text:
+            sys.stderr.write(f"ok: {len(names)} environments render ({files} files)\n")
+        return EXIT_INVALID if problems else EXIT_OK
+
+    return guarded(fmt, action)
+
+
+def secrets(files: list[Path], fmt: OutputFormat) -> int:
+    """Report credentials written in plain text in any of the YAML ``files``."""
+
+    def action() -> int:
+        from mwaa_gitops.check.rules import plaintext_secrets
+        from mwaa_gitops.load import load_file
+
+        found = Diagnostics()
+        for path in files:
+            try:
+                tree = load_file(path, display_path(path))
+            except ConfigError as exc:
+                found.extend(exc.diagnostics)
+                continue
+            found.extend(list(plaintext_secrets(tree)))
+        problems = found.sorted()
+        report(problems, fmt, f"{len(problems)} plaintext secret(s)" if problems else None)
+        return EXIT_INVALID if problems else EXIT_OK
+
+    return guarded(fmt, action)

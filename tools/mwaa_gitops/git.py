@@ -1,0 +1,99 @@
+"""The few git questions the tool asks: what changed between two revisions, and the config
+files as they were at a revision (read straight from git's object store, no checkout)."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path, PurePosixPath
+
+from mwaa_gitops.diagnostics import ConfigError, Location
+
+# Blob modes of regular files; symlinks (120000) and submodules (160000) are not config files.
+_FILE_MODES = ("100644", "100755")
+
+
+def _git(cwd: Path, *args: str, stdin: bytes | None = None) -> bytes:
+    try:
+        done = subprocess.run(["git", *args], cwd=cwd, input=stdin, capture_output=True,
+                              check=False)
+    except FileNotFoundError:
+        raise ConfigError.at(Location(str(cwd)), "git is not installed",
+                             "install git to compare revisions", code="usage") from None
+    if done.returncode != 0:
+        message = done.stderr.decode(errors="replace").strip().splitlines()
+        raise ConfigError.at(Location(str(cwd)), f"git {args[0]} failed: "
+                             f"{message[-1] if message else f'exit {done.returncode}'}",
+                             code="git")
+    return done.stdout
+
+
+def toplevel(path: Path) -> Path:
+    """The root of the git work tree holding ``path``."""
+    try:
+        out = _git(path, "rev-parse", "--show-toplevel")
+    except ConfigError:
+        raise ConfigError.at(Location(str(path)), "not inside a git repository",
+                             "comparing revisions needs the repository's git history",
+                             code="usage") from None
+    return Path(out.decode().strip()).resolve()
+
+
+def commit(path: Path, rev: str) -> str | None:
+    """The full commit id ``rev`` names, or None when this clone does not have it."""
+    try:
+        out = _git(path, "rev-parse", "--verify", "--quiet", "--end-of-options",
+                   f"{rev}^{{commit}}")
+    except ConfigError:
+        return None
+    return out.decode().strip() or None
+
+
+def require_commit(path: Path, rev: str) -> str:
+    """Like :func:`commit`, but an unknown revision is a usage error."""
+    found = commit(path, rev)
+    if found is None:
+        raise ConfigError.at(Location(str(path)), f"unknown git revision '{rev}'",
+                             "fetch it first; in GitHub Actions, check out with fetch-depth: 0",
+                             code="usage")
+    return found
+
+
+def changed_paths(path: Path, base: str, head: str | None = None) -> list[PurePosixPath]:
+    """Files added, modified or deleted from ``base`` to ``head`` (default: the work tree),
+    relative to the top of the work tree; a rename counts as a deletion plus an addition."""
+    args = ["diff", "--name-only", "--no-renames", "-z", require_commit(path, base)]
+    if head is not None:
+        args.append(require_commit(path, head))
+    out = _git(path, *args, "--")
+    return [PurePosixPath(name) for name in out.decode().split("\0") if name]
+
+
+def export(path: Path, rev: str, folder: PurePosixPath, dest: Path) -> int:
+    """Write the regular files under ``folder`` (relative to the top of the work tree) as they
+    are at ``rev`` into ``dest``, keeping their paths below ``folder``; returns the count."""
+    top = toplevel(path)
+    listing = _git(top, "ls-tree", "-r", "-z", "--full-tree", require_commit(path, rev), "--",
+                   folder.as_posix())
+    entries: list[tuple[str, PurePosixPath]] = []
+    for record in listing.decode().split("\0"):
+        if not record:
+            continue
+        meta, name = record.split("\t", 1)
+        mode, kind, obj = meta.split()
+        relative = PurePosixPath(name).relative_to(folder)
+        if kind == "blob" and mode in _FILE_MODES:
+            entries.append((obj, relative))
+    if not entries:
+        return 0
+    blobs = _git(top, "cat-file", "--batch",
+                 stdin="".join(f"{obj}\n" for obj, _ in entries).encode())
+    offset = 0
+    for _, relative in entries:
+        header_end = blobs.index(b"\n", offset)
+        size = int(blobs[offset:header_end].split()[2])
+        start = header_end + 1
+        target = dest.joinpath(*relative.parts)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(blobs[start:start + size])
+        offset = start + size + 1  # each object is followed by a newline
+    return len(entries)
