@@ -70,6 +70,54 @@ def render(env: EnvOption,
     raise typer.Exit(command.run(repo, env, out, fmt))
 
 
+DetailedExitOption = Annotated[bool, typer.Option(
+    "--detailed-exitcode", help="Exit 3 (instead of 0) when the target already matches.")]
+AdoptOption = Annotated[bool, typer.Option(
+    "--adopt", help="Take over rendered keys that hold objects this repository does not own.")]
+
+
+@app.command()
+def plan(env: EnvOption, repo: RepoOption = None,
+         fmt: FormatOption = OutputFormat.text,
+         adopt: AdoptOption = False,
+         detailed_exitcode: DetailedExitOption = False) -> None:
+    """Compare an environment's rendered files with its target by content hash."""
+    from mwaa_gitops.commands import plan as command
+
+    raise typer.Exit(command.run(repo, env, fmt, adopt, detailed_exitcode))
+
+
+@app.command()
+def sync(*, env: EnvOption, repo: RepoOption = None,
+         fmt: FormatOption = OutputFormat.text,
+         dry_run: Annotated[bool, typer.Option("--dry-run", help="Only show the plan.")] = False,
+         adopt: AdoptOption = False,
+         jobs: Annotated[int, typer.Option("--jobs", "-j", min=1, max=64,
+                                           help="Uploads in flight at once.")] = 16,
+         update_mwaa: Annotated[bool, typer.Option(
+             "--update-mwaa/--no-update-mwaa", help="Call MWAA UpdateEnvironment when "
+             "requirements, plugins or the startup script changed.")] = True,
+         wait: Annotated[bool, typer.Option("--wait", help="Wait until the MWAA environment "
+                                            "is available again after an update.")] = False,
+         wait_timeout: Annotated[float, typer.Option("--wait-timeout", min=1,
+                                                     help="Minutes --wait waits.")] = 60.0,
+         commit: Annotated[str | None, typer.Option(
+             "--commit", help="Git commit recorded in the manifest (default: "
+             "$MWAA_GITOPS_COMMIT, else git HEAD).")] = None,
+         stale_lock: Annotated[float, typer.Option(
+             "--stale-lock-minutes", min=0, help="Age after which another run's unrefreshed "
+             "lock is taken over.")] = 15.0,
+         detailed_exitcode: DetailedExitOption = False) -> None:
+    """Upload exactly the rendered files, delete owned leftovers, update MWAA if needed."""
+    from mwaa_gitops.commands import sync as command
+
+    raise typer.Exit(command.run(repo, env, fmt, dry_run=dry_run, adopt=adopt, jobs=jobs,
+                                 update_mwaa=update_mwaa, wait=wait,
+                                 wait_timeout_minutes=wait_timeout, commit=commit,
+                                 stale_lock_minutes=stale_lock,
+                                 detailed_exitcode=detailed_exitcode))
+
+
 @app.command()
 def explain(workflow: Annotated[str, typer.Argument(help="Workflow name, or 'environment' "
                                                      "for environment.yaml settings.")],
@@ -91,77 +139,6 @@ def lint(files: Annotated[list[Path], typer.Argument(help="OpenMetadata workflow
     from mwaa_gitops.commands import lint as command
 
     raise typer.Exit(command.run(files, fmt))
-
-
-@app.command()
-def init(directory: Annotated[Path, typer.Argument(help="Folder for the new config repository.")],
-         force: Annotated[bool, typer.Option("--force", help="Overwrite files the scaffold "
-                                             "would write.")] = False,
-         fmt: FormatOption = OutputFormat.text) -> None:
-    """Scaffold a config repository: example environments, schemas, hooks and CI workflows."""
-    from mwaa_gitops.commands import init as command
-
-    raise typer.Exit(command.run(directory, force, fmt))
-
-
-@app.command()
-def diff(env: EnvOption,
-         base: Annotated[str, typer.Option("--base", help="Git revision to compare with "
-                                           "(e.g. origin/main).")],
-         head: Annotated[str | None, typer.Option("--head", help="Git revision to show "
-                                                     "(default: the work tree).")] = None,
-         repo: RepoOption = None,
-         fmt: FormatOption = OutputFormat.text) -> None:
-    """Render an environment at two revisions and show how its files differ."""
-    from mwaa_gitops.commands import diff as command
-
-    raise typer.Exit(command.run(repo, env, base, head, fmt))
-
-
-@app.command()
-def affected(files: Annotated[list[Path] | None, typer.Argument(help="Changed files.")] = None,
-             base: Annotated[str | None, typer.Option(
-                 "--base", help="Also count the files changed since this git revision.")] = None,
-             head: Annotated[str | None, typer.Option(
-                 "--head", help="End of the range (default: the work tree).")] = None,
-             repo: RepoOption = None,
-             fmt: FormatOption = OutputFormat.text) -> None:
-    """List the deployable environments that changed files reach (JSON rows as in envs)."""
-    from mwaa_gitops.commands import affected as command
-
-    raise typer.Exit(command.run(repo, base, head, files or [], fmt))
-
-
-hook_app = typer.Typer(name="hook", help="Entry points for pre-commit (see "
-                       ".pre-commit-hooks.yaml); each takes the staged file names.",
-                       no_args_is_help=True)
-app.add_typer(hook_app)
-HookFiles = Annotated[list[Path] | None, typer.Argument(help="Staged files.")]
-
-
-@hook_app.command("validate")
-def hook_validate(files: HookFiles = None, repo: RepoOption = None,
-                  fmt: FormatOption = OutputFormat.text) -> None:
-    """Validate the environments whose chain includes a layer the files touch."""
-    from mwaa_gitops.commands import hook as command
-
-    raise typer.Exit(command.validate(repo, files or [], fmt))
-
-
-@hook_app.command("render")
-def hook_render(repo: RepoOption = None, fmt: FormatOption = OutputFormat.text) -> None:
-    """Check that every environment still renders."""
-    from mwaa_gitops.commands import hook as command
-
-    raise typer.Exit(command.render(repo, fmt))
-
-
-@hook_app.command("secrets")
-def hook_secrets(files: HookFiles = None, fmt: FormatOption = OutputFormat.text) -> None:
-    """Report credentials written in plain text in YAML files."""
-    from mwaa_gitops.commands import hook as command
-
-    raise typer.Exit(command.secrets(files or [], fmt))
 
 
 def main() -> None:

@@ -1,0 +1,123 @@
+"""``mwaa-gitops plan``: what a sync of one environment would upload, change and delete."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from mwaa_gitops import pipeline
+from mwaa_gitops.commands import EXIT_OK, guarded
+from mwaa_gitops.diagnostics import ConfigError, Diagnostic, Location
+from mwaa_gitops.environments import build
+from mwaa_gitops.model import Environment
+from mwaa_gitops.report import OutputFormat
+from mwaa_gitops.repository import Repository
+from mwaa_gitops.sync import SyncError
+from mwaa_gitops.sync.deploy import Inspection, inspect
+from mwaa_gitops.sync.plan import Desired, Layout, desired_files
+from mwaa_gitops.sync.summary import plan_json, plan_markdown, plan_text
+from mwaa_gitops.sync.targets import DEFAULT_JOBS, S3Target, Target, open_target
+
+# Distinct from success so CI can tell "nothing to do" apart (only with --detailed-exitcode).
+EXIT_NOTHING_TO_DO = 3
+
+
+@dataclass
+class Prepared:
+    """A checked environment, its rendered files and its target."""
+
+    repo: Repository
+    environment: Environment
+    layout: Layout
+    desired: dict[str, Desired]
+    target: Target
+    where: Location  # mwaa.target in the layer that set it: where sync errors point
+
+    @contextlib.contextmanager
+    def errors(self) -> Iterator[None]:
+        """Report a :class:`SyncError` at the ``mwaa.target`` setting, like config errors."""
+        try:
+            yield
+        except SyncError as exc:
+            raise ConfigError([Diagnostic(self.where, exc.message, exc.hint, code="sync")]) \
+                from exc
+
+    @property
+    def manages_mwaa(self) -> bool:
+        """Only a bucket belongs to an MWAA environment; a folder has none to update."""
+        return isinstance(self.target, S3Target)
+
+
+def prepare(root: Path | None, env: str, jobs: int = DEFAULT_JOBS) -> Prepared:
+    """Check and render ``env`` and open its target; nothing is read from the target yet.
+
+    Refuses (with the check's diagnostics) when the environment does not validate.
+    """
+    from mwaa_gitops.render import render_environment
+
+    repo = pipeline.open_repository(root)
+    environment = pipeline.checked_environment(repo, env)
+    node = build(repo, env).settings.get("mwaa", "target")
+    where = node.location if node is not None else Location(repo.display(
+        repo.environment_file(env)))
+    layout = Layout.of(environment.mwaa)
+    prepared_target: Target | None = None
+    try:
+        desired = desired_files(render_environment(environment), layout)
+        prepared_target = open_target(environment.mwaa.target, root=repo.root,
+                                      endpoint_url=environment.mwaa.endpoint_url,
+                                      region=environment.mwaa.region, jobs=jobs)
+    except SyncError as exc:
+        raise ConfigError([Diagnostic(where, exc.message, exc.hint, code="sync")]) from exc
+    return Prepared(repo, environment, layout, desired, prepared_target, where)
+
+
+def show(inspection: Inspection, env: str, fmt: OutputFormat) -> None:
+    """Print a plan in ``fmt`` (GitHub: step summary file when set, plus drift annotations)."""
+    if fmt is OutputFormat.json:
+        print(json.dumps(plan_json(inspection, env), indent=2))
+    elif fmt is OutputFormat.github:
+        publish_markdown(plan_markdown(inspection, env))
+        annotate_drift(inspection, env)
+    else:
+        print(plan_text(inspection, env))
+
+
+def publish_markdown(markdown: str) -> None:
+    """Append to ``$GITHUB_STEP_SUMMARY`` when running in Actions, else print."""
+    summary = os.environ.get("GITHUB_STEP_SUMMARY")
+    if summary:
+        with Path(summary).open("a", encoding="utf-8") as handle:
+            handle.write(markdown + "\n")
+    else:
+        print(markdown)
+
+
+def annotate_drift(inspection: Inspection, env: str) -> None:
+    """A warning annotation per drifted object (they show on the run's summary page)."""
+    for item in inspection.plan.drifted:
+        message = f"{env}: {inspection.target.url}/{item.key} {item.drift}"
+        escaped = message.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+        print(f"::warning title=mwaa-gitops drift::{escaped}")
+
+
+def run(root: Path | None, env: str, fmt: OutputFormat, adopt: bool = False,
+        detailed_exitcode: bool = False) -> int:
+    """Print the plan for ``env``; with ``detailed_exitcode``, 3 means nothing to do."""
+
+    def action() -> int:
+        prepared = prepare(root, env)
+        with prepared.errors():
+            inspection = inspect(prepared.target, prepared.desired, environment=env,
+                                 layout=prepared.layout, adopt=adopt,
+                                 track_mwaa=prepared.manages_mwaa)
+        show(inspection, env, fmt)
+        if detailed_exitcode and inspection.plan.nothing_to_do:
+            return EXIT_NOTHING_TO_DO
+        return EXIT_OK
+
+    return guarded(fmt, action)

@@ -1,0 +1,71 @@
+"""``mwaa-gitops sync``: put exactly an environment's rendered files into its target.
+
+Exit codes: 0 success, 1 failure (invalid config, lock held, S3 or MWAA error), 2 usage;
+with ``--detailed-exitcode`` a sync that had nothing to do exits 3 instead of 0.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from datetime import timedelta
+from pathlib import Path
+
+from mwaa_gitops.commands import EXIT_OK, guarded
+from mwaa_gitops.commands.plan import (
+    EXIT_NOTHING_TO_DO,
+    annotate_drift,
+    prepare,
+    publish_markdown,
+    show,
+)
+from mwaa_gitops.report import OutputFormat
+from mwaa_gitops.sync import deploy
+from mwaa_gitops.sync.mwaa import MwaaEnvironment
+from mwaa_gitops.sync.progress import for_stream
+from mwaa_gitops.sync.summary import outcome_json, outcome_markdown, outcome_text
+from mwaa_gitops.sync.targets import DEFAULT_JOBS
+
+
+def run(root: Path | None, env: str, fmt: OutputFormat, *, dry_run: bool = False,
+        adopt: bool = False, jobs: int = DEFAULT_JOBS, update_mwaa: bool = True,
+        wait: bool = False, wait_timeout_minutes: float = 60.0, commit: str | None = None,
+        stale_lock_minutes: float = 15.0, detailed_exitcode: bool = False) -> int:
+    """Validate, render and sync ``env``; nothing is written when validation fails."""
+
+    def action() -> int:
+        prepared = prepare(root, env, jobs)
+        if dry_run:
+            with prepared.errors():
+                inspection = deploy.inspect(prepared.target, prepared.desired, environment=env,
+                                            layout=prepared.layout, adopt=adopt,
+                                            track_mwaa=prepared.manages_mwaa and update_mwaa)
+            show(inspection, env, fmt)
+            nothing = inspection.plan.nothing_to_do
+            return EXIT_NOTHING_TO_DO if detailed_exitcode and nothing else EXIT_OK
+        started = time.monotonic()
+        mwaa_settings = prepared.environment.mwaa
+        options = deploy.Options(adopt=adopt, jobs=jobs, wait=wait,
+                                 wait_timeout=wait_timeout_minutes * 60,
+                                 stale_after=timedelta(minutes=stale_lock_minutes))
+        with prepared.errors():
+            mwaa = (MwaaEnvironment.connect(mwaa_settings.environment_name, mwaa_settings.region)
+                    if prepared.manages_mwaa and update_mwaa else None)
+            outcome = deploy.sync(prepared.target, prepared.desired, environment=env,
+                                  commit=deploy.source_commit(prepared.repo.root, commit),
+                                  layout=prepared.layout, mwaa=mwaa, options=options,
+                                  progress=for_stream(sys.stderr))
+        seconds = time.monotonic() - started
+        if fmt is OutputFormat.json:
+            print(json.dumps(outcome_json(outcome, env, seconds), indent=2))
+        elif fmt is OutputFormat.github:
+            publish_markdown(outcome_markdown(outcome, env, seconds))
+            annotate_drift(outcome.inspection, env)
+        else:
+            print(outcome_text(outcome, env, seconds))
+        if detailed_exitcode and not outcome.changed:
+            return EXIT_NOTHING_TO_DO
+        return EXIT_OK
+
+    return guarded(fmt, action)

@@ -1,0 +1,203 @@
+"""The sync lock: one object in the target, created with a conditional write.
+
+``PutObject`` with ``If-None-Match: *`` succeeds for exactly one of two racing syncs; the loser
+reads the lock and names its holder. A lock older than its expiry is stale (its run died) and
+is taken over with ``If-Match`` on the etag that was read, so two runs breaking the same stale
+lock cannot both win. Between phases the holder refreshes the lock the same way, which also
+proves that nobody took it over in the meantime. Servers without conditional writes get a
+best-effort lock (check, write, read back) and a warning saying so.
+"""
+
+from __future__ import annotations
+
+import getpass
+import json
+import os
+import socket
+import uuid
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, replace
+from datetime import datetime, timedelta, timezone
+
+from mwaa_gitops.sync import SyncError
+from mwaa_gitops.sync.targets import (
+    RESERVED,
+    ConditionalWritesUnsupported,
+    PreconditionFailed,
+    Target,
+    Written,
+)
+
+LOCK_KEY = RESERVED + "lock.json"
+DEFAULT_STALE_AFTER = timedelta(minutes=15)
+Clock = Callable[[], datetime]
+
+
+def utcnow() -> datetime:
+    """The current time, timezone-aware."""
+    return datetime.now(timezone.utc)
+
+
+@dataclass(frozen=True)
+class Holder:
+    """Who holds a lock, written into the lock object."""
+
+    who: str
+    environment: str
+    commit: str | None
+    acquired: str
+    expires: str
+    token: str
+
+    def describe(self) -> str:
+        """One line for messages: who, which commit, since when."""
+        commit = f", commit {self.commit[:12]}" if self.commit else ""
+        return f"{self.who}{commit}, since {self.acquired}"
+
+    def stale(self, now: datetime) -> bool:
+        """True once the lock outlived its expiry without being refreshed."""
+        return now >= datetime.fromisoformat(self.expires)
+
+    def to_json(self) -> bytes:
+        """The lock object's bytes."""
+        return (json.dumps(asdict(self), indent=1) + "\n").encode()
+
+
+class LockHeld(SyncError):
+    """Another sync of the same environment is running."""
+
+
+def whoami() -> str:
+    """A name for this run that a colleague can act on: the CI run, or user@host."""
+    if os.environ.get("GITHUB_ACTIONS") == "true":
+        server = os.environ.get("GITHUB_SERVER_URL", "https://github.com")
+        repo = os.environ.get("GITHUB_REPOSITORY", "?")
+        run = os.environ.get("GITHUB_RUN_ID", "?")
+        return f"GitHub Actions run {server}/{repo}/actions/runs/{run}"
+    try:
+        user = getpass.getuser()
+    except (KeyError, OSError):
+        user = "unknown"
+    return f"{user}@{socket.gethostname()} (pid {os.getpid()})"
+
+
+def read_holder(target: Target) -> tuple[Holder, str] | None:
+    """The current holder and the lock's etag, or None when unlocked."""
+    found = target.read(LOCK_KEY)
+    if found is None:
+        return None
+    data, etag = found
+    try:
+        return Holder(**json.loads(data)), etag
+    except (ValueError, TypeError) as exc:
+        raise LockHeld(f"{target.url}/{LOCK_KEY} exists but is not a readable lock",
+                       "if no sync is running, delete that object") from exc
+
+
+class Lock:
+    """A held lock; use :meth:`acquire`, then :meth:`release` (or ``with``)."""
+
+    def __init__(self, target: Target, holder: Holder, etag: str, *, stale_after: timedelta,
+                 best_effort: bool, clock: Clock) -> None:
+        self.target = target
+        self.holder = holder
+        self.etag = etag
+        self.stale_after = stale_after
+        self.best_effort = best_effort
+        self.clock = clock
+
+    @classmethod
+    def acquire(cls, target: Target, *, environment: str, commit: str | None,
+                stale_after: timedelta = DEFAULT_STALE_AFTER, who: str | None = None,
+                clock: Clock = utcnow,
+                warn: Callable[[str], None] | None = None) -> Lock:
+        """Take the lock of ``target`` or raise :class:`LockHeld` naming its holder."""
+        now = clock()
+        mine = Holder(who or whoami(), environment, commit, _iso(now), _iso(now + stale_after),
+                      uuid.uuid4().hex)
+        best_effort = False
+        try:
+            written = target.write(LOCK_KEY, mine.to_json(), if_none_match=True)
+        except PreconditionFailed:
+            written = _take_over_if_stale(target, mine, now, warn)
+        except ConditionalWritesUnsupported as exc:
+            best_effort = True
+            if warn:
+                warn(f"warning: {exc.message}; the sync lock is best-effort (check, write, "
+                     "read back), so two syncs started at the same instant could both run")
+            current = read_holder(target)
+            if current is not None and not current[0].stale(now):
+                raise _held(target, current[0]) from exc
+            written = target.write(LOCK_KEY, mine.to_json())
+        current = read_holder(target)
+        if current is None or current[0].token != mine.token:
+            raise _held(target, current[0] if current else None)
+        return cls(target, mine, current[1] or written.etag, stale_after=stale_after,
+                   best_effort=best_effort, clock=clock)
+
+    def refresh(self) -> None:
+        """Push the expiry forward; raises :class:`SyncError` if the lock was taken over."""
+        renewed = replace(self.holder, expires=_iso(self.clock() + self.stale_after))
+        try:
+            if self.best_effort:
+                current = read_holder(self.target)
+                if current is None or current[0].token != self.holder.token:
+                    raise PreconditionFailed("lock changed")
+                written = self.target.write(LOCK_KEY, renewed.to_json())
+            else:
+                written = self.target.write(LOCK_KEY, renewed.to_json(), if_match=self.etag)
+        except PreconditionFailed as exc:
+            now = read_holder(self.target)
+            by = f" by {now[0].describe()}" if now else ""
+            raise SyncError(f"lost the sync lock of {self.target.url}: it was taken over{by} "
+                            "while this run was slower than the stale-lock timeout",
+                            "stopped before the next step; run the sync again") from exc
+        self.holder, self.etag = renewed, written.etag
+
+    def release(self) -> None:
+        """Remove the lock if it is still ours."""
+        current = read_holder(self.target)
+        if current is not None and current[0].token == self.holder.token:
+            self.target.delete([LOCK_KEY])
+
+    def __enter__(self) -> Lock:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.release()
+
+
+def _take_over_if_stale(target: Target, mine: Holder, now: datetime,
+                        warn: Callable[[str], None] | None) -> Written:
+    current = read_holder(target)
+    if current is None:  # released between our write and our read: try once more
+        try:
+            return target.write(LOCK_KEY, mine.to_json(), if_none_match=True)
+        except PreconditionFailed:
+            current = read_holder(target)
+            raise _held(target, current[0] if current else None) from None
+    holder, etag = current
+    if not holder.stale(now):
+        raise _held(target, holder)
+    if warn:
+        warn(f"taking over a stale sync lock of {target.url} (held by {holder.describe()}, "
+             f"expired {holder.expires})")
+    try:
+        return target.write(LOCK_KEY, mine.to_json(), if_match=etag)
+    except PreconditionFailed:
+        current = read_holder(target)
+        raise _held(target, current[0] if current else None) from None
+
+
+def _held(target: Target, holder: Holder | None) -> LockHeld:
+    if holder is None:
+        return LockHeld(f"another sync of {target.url} took the lock at the same moment",
+                        "run again once it finished")
+    return LockHeld(f"{target.url} is being synced by {holder.describe()} "
+                    f"(environment '{holder.environment}')",
+                    f"wait for that run to finish; if it died, its lock turns stale at "
+                    f"{holder.expires} and the next sync takes it over")
+
+
+def _iso(moment: datetime) -> str:
+    return moment.astimezone(timezone.utc).isoformat(timespec="seconds")

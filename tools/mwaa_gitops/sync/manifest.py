@@ -1,0 +1,118 @@
+"""The ownership manifest: which objects of a target this repository wrote, and as what.
+
+It lives in the target itself (``.mwaa-gitops/manifest.json`` under the environment's prefix)
+so that every checkout and CI runner sees the same record. Only keys listed here are ever
+deleted. Each entry keeps the SHA-256 of the bytes we rendered (content identity, independent
+of how the server computes ETags) and the etag the server returned when we wrote them (so a
+listing alone tells whether the object is still what we wrote).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timezone
+from typing import Any
+
+from mwaa_gitops import __version__
+from mwaa_gitops.sync import SyncError
+from mwaa_gitops.sync.targets import RESERVED, Target
+
+MANIFEST_KEY = RESERVED + "manifest.json"
+FORMAT = "mwaa-gitops/manifest"
+VERSION = 1
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One owned object. ``etag`` is None while a write is in flight (intent manifest)."""
+
+    sha256: str
+    size: int
+    etag: str | None = None
+    version_id: str | None = None
+
+
+@dataclass(frozen=True)
+class Manifest:
+    """What a sync left in the target (or, with ``complete=False``, is about to leave)."""
+
+    environment: str
+    objects: dict[str, Entry] = field(default_factory=dict)
+    commit: str | None = None
+    complete: bool = True
+    updated: str | None = None
+    tool: str = f"mwaa-gitops {__version__}"
+    # Object versions MWAA was last pointed at (requirements, plugins, startup script).
+    mwaa_applied: dict[str, str] = field(default_factory=dict)
+
+    def with_objects(self, objects: dict[str, Entry], **changes: Any) -> Manifest:
+        """A copy holding ``objects`` (and other field ``changes``), stamped with the time."""
+        return replace(self, objects=dict(sorted(objects.items())), updated=_now(), **changes)
+
+    def to_json(self) -> bytes:
+        """The stored form: stable key order, one object per line for readable diffs."""
+        document = {
+            "format": FORMAT,
+            "version": VERSION,
+            "environment": self.environment,
+            "commit": self.commit,
+            "complete": self.complete,
+            "updated": self.updated,
+            "tool": self.tool,
+            "mwaa": {"applied": dict(sorted(self.mwaa_applied.items()))},
+            "objects": {key: _entry_json(entry) for key, entry in sorted(self.objects.items())},
+        }
+        return (json.dumps(document, indent=1) + "\n").encode()
+
+
+def parse(data: bytes, where: str) -> Manifest:
+    """A stored manifest; anything unreadable stops the sync (we must not guess ownership)."""
+    hint = ("it is written only by mwaa-gitops; restore an earlier version of it, or remove it "
+            "to start over (nothing will be deleted then)")
+    try:
+        document = json.loads(data)
+        if document.get("format") != FORMAT:
+            raise ValueError("not an mwaa-gitops manifest")
+        if document.get("version") != VERSION:
+            raise SyncError(f"{where} has manifest version {document.get('version')}; this "
+                            f"mwaa-gitops reads version {VERSION}", "upgrade mwaa-gitops")
+        objects = {key: Entry(sha256=str(value["sha256"]), size=int(value["size"]),
+                              etag=value.get("etag"), version_id=value.get("version"))
+                   for key, value in document["objects"].items()}
+        return Manifest(environment=str(document["environment"]), objects=objects,
+                        commit=document.get("commit"), complete=bool(document["complete"]),
+                        updated=document.get("updated"), tool=str(document.get("tool", "")),
+                        mwaa_applied=dict(document.get("mwaa", {}).get("applied", {})))
+    except SyncError:
+        raise
+    except (ValueError, KeyError, TypeError, AttributeError) as exc:
+        raise SyncError(f"{where} is not a readable manifest ({exc})", hint) from exc
+
+
+def load(target: Target) -> Manifest | None:
+    """The manifest stored in ``target``, or None before the first sync."""
+    found = target.read(MANIFEST_KEY)
+    if found is None:
+        return None
+    return parse(found[0], f"{target.url}/{MANIFEST_KEY}")
+
+
+def save(target: Target, manifest: Manifest) -> None:
+    """Store ``manifest`` in ``target``."""
+    target.write(MANIFEST_KEY, manifest.to_json())
+
+
+def sha256_hex(data: bytes) -> str:
+    """The content identity recorded for each owned object."""
+    return hashlib.sha256(data).hexdigest()
+
+
+def _entry_json(entry: Entry) -> dict[str, Any]:
+    return {"sha256": entry.sha256, "size": entry.size, "etag": entry.etag,
+            "version": entry.version_id}
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
