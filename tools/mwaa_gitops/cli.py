@@ -141,6 +141,77 @@ def lint(files: Annotated[list[Path], typer.Argument(help="OpenMetadata workflow
     raise typer.Exit(command.run(files, fmt))
 
 
+@app.command()
+def init(directory: Annotated[Path, typer.Argument(help="Folder for the new config repository.")],
+         force: Annotated[bool, typer.Option("--force", help="Overwrite files the scaffold "
+                                             "would write.")] = False,
+         fmt: FormatOption = OutputFormat.text) -> None:
+    """Scaffold a config repository: example environments, schemas, hooks and CI workflows."""
+    from mwaa_gitops.commands import init as command
+
+    raise typer.Exit(command.run(directory, force, fmt))
+
+
+@app.command()
+def diff(env: EnvOption,
+         base: Annotated[str, typer.Option("--base", help="Git revision to compare with "
+                                           "(e.g. origin/main).")],
+         head: Annotated[str | None, typer.Option("--head", help="Git revision to show "
+                                                     "(default: the work tree).")] = None,
+         repo: RepoOption = None,
+         fmt: FormatOption = OutputFormat.text) -> None:
+    """Render an environment at two revisions and show how its files differ."""
+    from mwaa_gitops.commands import diff as command
+
+    raise typer.Exit(command.run(repo, env, base, head, fmt))
+
+
+@app.command()
+def affected(files: Annotated[list[Path] | None, typer.Argument(help="Changed files.")] = None,
+             base: Annotated[str | None, typer.Option(
+                 "--base", help="Also count the files changed since this git revision.")] = None,
+             head: Annotated[str | None, typer.Option(
+                 "--head", help="End of the range (default: the work tree).")] = None,
+             repo: RepoOption = None,
+             fmt: FormatOption = OutputFormat.text) -> None:
+    """List the deployable environments that changed files reach (JSON rows as in envs)."""
+    from mwaa_gitops.commands import affected as command
+
+    raise typer.Exit(command.run(repo, base, head, files or [], fmt))
+
+
+hook_app = typer.Typer(name="hook", help="Entry points for pre-commit (see "
+                       ".pre-commit-hooks.yaml); each takes the staged file names.",
+                       no_args_is_help=True)
+app.add_typer(hook_app)
+HookFiles = Annotated[list[Path] | None, typer.Argument(help="Staged files.")]
+
+
+@hook_app.command("validate")
+def hook_validate(files: HookFiles = None, repo: RepoOption = None,
+                  fmt: FormatOption = OutputFormat.text) -> None:
+    """Validate the environments whose chain includes a layer the files touch."""
+    from mwaa_gitops.commands import hook as command
+
+    raise typer.Exit(command.validate(repo, files or [], fmt))
+
+
+@hook_app.command("render")
+def hook_render(repo: RepoOption = None, fmt: FormatOption = OutputFormat.text) -> None:
+    """Check that every environment still renders."""
+    from mwaa_gitops.commands import hook as command
+
+    raise typer.Exit(command.render(repo, fmt))
+
+
+@hook_app.command("secrets")
+def hook_secrets(files: HookFiles = None, fmt: FormatOption = OutputFormat.text) -> None:
+    """Report credentials written in plain text in YAML files."""
+    from mwaa_gitops.commands import hook as command
+
+    raise typer.Exit(command.secrets(files or [], fmt))
+
+
 def main() -> None:
     """Console-script entry point; usage errors exit 2 (click's convention)."""
     try:
