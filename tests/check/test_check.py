@@ -101,7 +101,7 @@ def test_ecs_approach_with_backend_connection_is_impossible(repo: Path, write: W
         """)
     (problem,) = problems(repo, "dev")
     assert problem.code == "ecs-backend"
-    assert str(problem.location) == "environments/base/workflows/airflow_pipelines.yaml:17:15"
+    assert str(problem.location) == "environments/base/workflows/airflow_pipelines.yaml:18:15"
     assert "environments/dev/workflows/airflow_pipelines.yaml:2:13" in problem.message
 
 
@@ -167,7 +167,8 @@ def test_cycle_in_extends_is_reported(repo: Path) -> None:
     path.write_text("extends: prod\n" + path.read_text())
     (problem,) = problems(repo, "prod")
     assert problem.code == "cycle"
-    assert "prod → base → prod" in problem.message or "base → prod → base" in problem.message
+    assert problem.message == "'extends' forms a cycle: prod → base → prod"
+    assert str(problem.location) == "environments/base/environment.yaml:1:10"
 
 
 def test_airflow_version_must_be_one_mwaa_runs(repo: Path) -> None:
@@ -201,7 +202,8 @@ def test_postgres_connection_reports_its_own_missing_field(repo: Path, write: Wr
         """)
     (problem,) = problems(repo, "dev")
     assert problem.message.endswith("missing required key 'username'")
-    assert problem.location.path == "environments/base/workflows/airflow_pipelines_ecs.yaml"
+    # The overlay that removed it is where the fix belongs.
+    assert str(problem.location) == "environments/dev/workflows/airflow_pipelines_ecs.yaml:4:7"
 
 
 def test_error_in_a_shared_layer_is_reported_once(repo: Path, write: Writer) -> None:

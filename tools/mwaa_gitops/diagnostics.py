@@ -50,8 +50,10 @@ class Diagnostics:
         return any(d.severity == "error" for d in self.items)
 
     def sorted(self) -> list[Diagnostic]:
-        """Deduplicated, ordered by file, line and column."""
-        unique = {(d.location, d.message, d.hint, d.code): d for d in self.items}
+        """One per place and kind (a shared layer's error shows once), ordered by position."""
+        unique: dict[tuple[Location, str], Diagnostic] = {}
+        for d in self.items:
+            unique.setdefault((d.location, d.code), d)
         return sorted(unique.values(), key=lambda d: (d.location.path, d.location.line,
                                                       d.location.col, d.message))
 

@@ -39,7 +39,7 @@ def chain_of(repo: Repository, name: str) -> tuple[str, ...]:
     while current is not None:
         if current in chain:
             node = repo.load(repo.environment_file(chain[-1])).get("extends")
-            cycle = " → ".join([*reversed(chain), current])
+            cycle = " → ".join([*chain, current])
             raise ConfigError.at(node.location if node else Location(chain[-1]),
                                  f"'extends' forms a cycle: {cycle}",
                                  "one layer in the chain must have no 'extends'", code="cycle")
