@@ -51,6 +51,20 @@ class EcsSettings:
     container_name: str
     log_group: str
     log_stream_prefix: str
+    command: tuple[str, ...]  # the ingestion image's entry point
+
+
+@dataclass(frozen=True)
+class DiscoverySettings:
+    """The connection discovery DAG: where it stores the metadata database password."""
+
+    enabled: bool
+    dag_id: str
+    secret_id: str | None  # AWS Secrets Manager secret (default when neither is set)
+    variable: str | None  # or an Airflow Variable
+
+
+DEFAULT_DISCOVERY_SECRET = "/openmetadata/mwaa-metadata-db/password"
 
 
 @dataclass(frozen=True)
@@ -86,6 +100,7 @@ class Environment:
     openmetadata: OpenMetadataSettings
     ecs: EcsSettings | None
     workflows: tuple[Workflow, ...]
+    discovery: DiscoverySettings
     settings: dict[str, Any]
 
 
@@ -95,6 +110,7 @@ def environment_from(merged: MergedEnvironment) -> Environment:
     mwaa = s["mwaa"]
     om = s["openmetadata"]
     ecs = s.get("ecs")
+    discovery = s.get("discovery") or {}
     workflows = tuple(
         workflow_from(name, tree)
         for name, tree in merged.workflows.items()
@@ -129,8 +145,16 @@ def environment_from(merged: MergedEnvironment) -> Environment:
             container_name=ecs["containerName"],
             log_group=ecs["logGroup"],
             log_stream_prefix=ecs.get("logStreamPrefix", "ingestion"),
+            command=tuple(ecs.get("command", ("python", "main.py"))),
         ) if ecs else None,
         workflows=workflows,
+        discovery=DiscoverySettings(
+            enabled=discovery.get("enabled", False),
+            dag_id=discovery.get("dagId", "openmetadata_connection_discovery"),
+            secret_id=discovery.get("secretId") if "variable" in discovery
+            else discovery.get("secretId", DEFAULT_DISCOVERY_SECRET),
+            variable=discovery.get("variable"),
+        ),
         settings=s,
     )
 

@@ -12,8 +12,19 @@ from mwaa_gitops.render.configs import render_configs
 RenderedTree = dict[str, bytes]
 
 
-def render_environment(env: Environment) -> RenderedTree:
-    """Every file the environment's bucket should hold, keyed by bucket-relative path."""
+def render_environment(env: Environment, *, discovery: bool = False) -> RenderedTree:
+    """Every file the environment's bucket should hold, keyed by bucket-relative path.
+
+    ``discovery`` adds the connection discovery DAG even when the environment does not enable it.
+    """
+    from mwaa_gitops.render.dags import render_dags
+    from mwaa_gitops.render.discovery import render_discovery
+    from mwaa_gitops.render.mwaa import render_requirements
+
     tree: RenderedTree = {}
     tree.update(render_configs(env))
+    tree.update(render_dags(env))
+    tree.update(render_requirements(env))
+    if discovery or env.discovery.enabled:
+        tree.update(render_discovery(env))
     return dict(sorted(tree.items()))

@@ -30,6 +30,7 @@ def render_configs(env: Environment) -> dict[str, bytes]:
     return {config_key(env, wf): header + dump_config(wf.config) for wf in env.workflows}
 
 
-class _Dumper(yaml.SafeDumper):
+# libyaml's emitter when present: the pure-Python one dominated render time at scale.
+class _Dumper(getattr(yaml, "CSafeDumper", yaml.SafeDumper)):  # type: ignore[misc]
     def ignore_aliases(self, data: Any) -> bool:
         return True

@@ -1,0 +1,84 @@
+"""One Airflow DAG file per workflow, beside its config, for the workflow's approach.
+
+Each approach has a template in ``dags/`` (``python_workflow.py``, ``ecs_workflow.py``,
+``virtualenv_workflow.py``); ``render.templates`` fills it with literals for the declared Airflow
+version. The config itself stays data: the python approach reads the YAML beside the DAG when the
+task runs, the virtualenv approach passes it to the task as an argument, and the ECS approach
+hands it to the container (inline or as an environment file, see ``render.ecs``).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from mwaa_gitops.model import Environment, Workflow
+from mwaa_gitops.render import ecs, pipelines
+from mwaa_gitops.render.configs import OPENMETADATA_FOLDER
+from mwaa_gitops.render.templates import Template, render_template
+
+TEMPLATES = {
+    "python": "python_workflow.py",
+    "ecs": "ecs_workflow.py",
+    "virtualenv": "virtualenv_workflow.py",
+}
+
+
+def dag_key(env: Environment, workflow: Workflow) -> str:
+    """Bucket key of a workflow's DAG: the config's name with ``.py``."""
+    return f"{env.mwaa.dags_prefix}/{OPENMETADATA_FOLDER}/{workflow.name}.py"
+
+
+def header(template: str, airflow_major: int) -> list[str]:
+    """Comment lines on top of every rendered DAG file (constant text, no config values)."""
+    lines = [f"# Rendered by mwaa-gitops from dags/{template} for Airflow {airflow_major}.",
+             "# Do not edit: change environments/ and re-render."]
+    if airflow_major < 3:
+        # Those homes do not exist on the Airflow 2 this file is rendered for.
+        lines += ["# Airflow 2 names on purpose: airflow.sdk and the standard provider are the",
+                  "# Airflow 3 homes that ruff's AIR311/AIR312 suggest.",
+                  "# ruff: noqa: AIR311, AIR312"]
+    return lines
+
+
+def dag_settings(workflow: Workflow) -> dict[str, Any]:
+    """The settings every workflow template shares (the DAG and its default arguments)."""
+    dag = workflow.dag
+    return {
+        "DAG_ID": dag.dag_id,
+        "SCHEDULE": dag.schedule,
+        "START_DATE": dag.start_date,
+        "TAGS": list(dag.tags),
+        "OWNER": dag.owner,
+        "RETRIES": dag.retries,
+        "RETRY_DELAY_MINUTES": dag.retry_delay_minutes,
+        "MAX_ACTIVE_RUNS": dag.max_active_runs,
+        "TIMEOUT_MINUTES": dag.timeout_minutes,
+    }
+
+
+def render_dag(env: Environment, workflow: Workflow) -> dict[str, bytes]:
+    """The workflow's DAG file, plus any file its approach needs beside it."""
+    approach = workflow.dag.approach
+    settings = dag_settings(workflow)
+    files: dict[str, bytes] = {}
+    if approach == "ecs":
+        ecs_settings, files = ecs.ecs_arguments(env, workflow)
+        settings.update(ecs_settings)
+    else:
+        settings["WORKFLOW_CLASS"] = pipelines.workflow_class(workflow)
+    if approach == "virtualenv":
+        settings["REQUIREMENTS"] = [pipelines.requirement(
+            env.openmetadata.ingestion_version, pipelines.extras(workflow))]
+    name = TEMPLATES[approach]
+    major = env.mwaa.airflow_major
+    files[dag_key(env, workflow)] = render_template(Template.load(name), major, settings,
+                                                    header(name, major))
+    return files
+
+
+def render_dags(env: Environment) -> dict[str, bytes]:
+    """Every workflow's DAG file (and companions) for the environment."""
+    tree: dict[str, bytes] = {}
+    for workflow in env.workflows:
+        tree.update(render_dag(env, workflow))
+    return tree

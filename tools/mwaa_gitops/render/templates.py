@@ -1,0 +1,153 @@
+"""DAG templates (``dags/``) → the Python file for one Airflow version and one set of values.
+
+A template is an ordinary, lint-clean Python module with two kinds of marked places:
+
+* ``if AIRFLOW_3:`` / ``else:`` blocks (at any depth): rendering keeps the branch for the declared
+  Airflow major and drops the other, together with the ``AIRFLOW_3 = ...`` switch itself;
+* top-level ``NAME = <example>`` settings: rendering replaces each example value with the Python
+  literal of the environment's value (``render.literals``), so data can never become code.
+
+Full-line comments that start with ``# template:`` are notes for template authors and are dropped.
+The result is parsed again and each setting read back, so a rendered file that would not carry its
+values unchanged is never produced.
+"""
+
+from __future__ import annotations
+
+import ast
+import functools
+from dataclasses import dataclass
+from importlib import resources
+from typing import Any
+
+from mwaa_gitops.render.literals import python_literal
+
+SWITCH = "AIRFLOW_3"
+TEMPLATE_NOTE = "# template:"
+INDENT = "    "
+
+
+@dataclass(frozen=True)
+class Template:
+    """One template file from ``dags/``."""
+
+    name: str
+    source: str
+
+    @staticmethod
+    @functools.cache
+    def load(name: str) -> Template:
+        """The packaged template ``name`` (e.g. ``python_workflow.py``), read once."""
+        path = resources.files("mwaa_gitops") / "data" / "dags" / name
+        return Template(name, path.read_text(encoding="utf-8"))
+
+
+def render_template(template: Template, airflow_major: int, settings: dict[str, Any],
+                    header: list[str]) -> bytes:
+    """The template for ``airflow_major`` with ``settings`` filled in, ``header`` on top."""
+    lines = [line for line in template.source.splitlines()
+             if not line.lstrip().startswith(TEMPLATE_NOTE)]
+    lines = _resolve_switches(lines, airflow_major >= 3)
+    lines = _fill_settings(lines, settings, template.name)
+    text = "\n".join([*header, *lines]) + "\n"
+    _verify(text, settings, template.name)
+    return text.encode("utf-8")
+
+
+def settings_of(source: str) -> dict[str, Any]:
+    """The top-level ``NAME = literal`` settings of a rendered file, read back as data."""
+    found: dict[str, Any] = {}
+    for node in ast.parse(source).body:
+        if (isinstance(node, ast.Assign) and len(node.targets) == 1
+                and isinstance(node.targets[0], ast.Name) and node.targets[0].id.isupper()):
+            try:
+                found[node.targets[0].id] = ast.literal_eval(node.value)
+            except ValueError:
+                continue  # computed at parse time (e.g. a path beside the file), not a setting
+    return found
+
+
+def _resolve_switches(lines: list[str], airflow_3: bool) -> list[str]:
+    """Drop the switch assignment and keep one branch of each ``if AIRFLOW_3:``, outermost first."""
+    while True:
+        tree = ast.parse("\n".join(lines))
+        node = next((n for n in ast.walk(tree) if _is_switch_if(n)), None)
+        if node is None:
+            break
+        assert isinstance(node, ast.If)
+        first, last = node.lineno - 1, _end(node) - 1
+        if airflow_3:
+            kept = lines[first + 1:_end(node.body[-1])] if not node.orelse else \
+                lines[first + 1:_else_line(lines, node)]
+        else:
+            kept = lines[_else_line(lines, node) + 1:last + 1] if node.orelse else []
+        lines = lines[:first] + _dedent(kept) + lines[last + 1:]
+    tree = ast.parse("\n".join(lines))
+    for stmt in tree.body:
+        if isinstance(stmt, ast.Assign) and _names(stmt) == [SWITCH]:
+            first, after = stmt.lineno - 1, _end(stmt)
+            # Drop a blank line too, so that removing the switch leaves no double gap.
+            if after < len(lines) and not lines[after].strip():
+                after += 1
+            lines = lines[:first] + lines[after:]
+            break
+    left = ast.walk(ast.parse("\n".join(lines)))
+    if any(isinstance(n, ast.Name) and n.id == SWITCH for n in left):
+        raise ValueError(f"{SWITCH} is used outside an `if {SWITCH}:` test")
+    return lines
+
+
+def _fill_settings(lines: list[str], settings: dict[str, Any], name: str) -> list[str]:
+    """Replace the example value of each top-level setting with the literal of its value."""
+    tree = ast.parse("\n".join(lines))
+    targets = {stmt.targets[0].id: stmt for stmt in tree.body
+               if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1
+               and isinstance(stmt.targets[0], ast.Name)}
+    missing = sorted(set(settings) - set(targets))
+    if missing:
+        raise ValueError(f"template {name} has no setting {', '.join(missing)}")
+    # Bottom-up, so that earlier line numbers stay valid while later lines change.
+    for key in sorted(settings, key=lambda k: targets[k].lineno, reverse=True):
+        stmt = targets[key]
+        literal = python_literal(settings[key])
+        lines = lines[:stmt.lineno - 1] + f"{key} = {literal}".split("\n") + lines[_end(stmt):]
+    return lines
+
+
+def _verify(text: str, settings: dict[str, Any], name: str) -> None:
+    compile(text, name, "exec", dont_inherit=True)
+    carried = settings_of(text)
+    for key, value in settings.items():
+        if key not in carried or carried[key] != value:
+            raise ValueError(f"rendering {name}: setting {key} did not survive")
+
+
+def _is_switch_if(node: ast.AST) -> bool:
+    return isinstance(node, ast.If) and isinstance(node.test, ast.Name) and node.test.id == SWITCH
+
+
+def _names(stmt: ast.Assign) -> list[str]:
+    return [t.id for t in stmt.targets if isinstance(t, ast.Name)]
+
+
+def _end(node: ast.stmt) -> int:
+    assert node.end_lineno is not None
+    return node.end_lineno
+
+
+def _else_line(lines: list[str], node: ast.If) -> int:
+    """Index of the ``else:`` line that belongs to ``node``."""
+    indent = lines[node.lineno - 1][: node.col_offset]
+    for index in range(_end(node.body[-1]), node.orelse[0].lineno - 1):
+        if lines[index] == f"{indent}else:":
+            return index
+    raise ValueError(f"line {node.lineno}: `if {SWITCH}:` needs a plain `else:`, not `elif`")
+
+
+def _dedent(block: list[str]) -> list[str]:
+    out = []
+    for line in block:
+        if line.strip() and not line.startswith(INDENT):
+            raise ValueError(f"unexpected indentation in a switch block: {line!r}")
+        out.append(line[len(INDENT):] if line.strip() else "")
+    return out
