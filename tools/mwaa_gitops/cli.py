@@ -63,11 +63,14 @@ def render(env: EnvOption,
            out: Annotated[Path, typer.Option("--out", "-o", help="Folder to write into "
                                               "(laid out as in the bucket).")],
            repo: RepoOption = None,
-           fmt: FormatOption = OutputFormat.text) -> None:
+           fmt: FormatOption = OutputFormat.text,
+           discovery: Annotated[bool, typer.Option(
+               "--discovery", help="Also render the connection discovery DAG (paused, runs "
+               "once) that finds the Airflow metadata database.")] = False) -> None:
     """Render an environment's files exactly as they will be laid out in its bucket."""
     from mwaa_gitops.commands import render as command
 
-    raise typer.Exit(command.run(repo, env, out, fmt))
+    raise typer.Exit(command.run(repo, env, out, fmt, discovery=discovery))
 
 
 DetailedExitOption = Annotated[bool, typer.Option(
@@ -210,6 +213,25 @@ def hook_secrets(files: HookFiles = None, fmt: FormatOption = OutputFormat.text)
     from mwaa_gitops.commands import hook as command
 
     raise typer.Exit(command.secrets(files or [], fmt))
+
+
+connection_app = typer.Typer(name="connection", help="Connection blocks for workflow "
+                             "overlays.", no_args_is_help=True)
+app.add_typer(connection_app)
+
+
+@connection_app.command("from-url")
+def connection_from_url(
+        url: Annotated[str, typer.Argument(help="SQLAlchemy URL of the Airflow metadata database "
+                                           "(as the discovery DAG logs it).")],
+        env: EnvOption,
+        repo: RepoOption = None,
+        fmt: FormatOption = OutputFormat.text) -> None:
+    """Print the Postgres/Mysql connection block for ENV's overlay; the password becomes a
+    secret reference."""
+    from mwaa_gitops.commands import connection as command
+
+    raise typer.Exit(command.from_url(repo, env, url, fmt))
 
 
 def main() -> None:

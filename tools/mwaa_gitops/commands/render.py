@@ -15,15 +15,17 @@ from mwaa_gitops.report import OutputFormat
 MARKER = ".mwaa-gitops-render.json"
 
 
-def run(root: Path | None, env: str, out: Path, fmt: OutputFormat) -> int:
-    """Check ``env`` and write its rendered files under ``out``."""
+def run(root: Path | None, env: str, out: Path, fmt: OutputFormat, *,
+        discovery: bool = False) -> int:
+    """Check ``env`` and write its rendered files under ``out`` (``discovery``: with the
+    connection discovery DAG)."""
 
     def action() -> int:
         from mwaa_gitops.render import render_environment
 
         repo = pipeline.open_repository(root)
         environment = pipeline.checked_environment(repo, env)
-        tree = render_environment(environment)
+        tree = render_environment(environment, discovery=discovery)
         write_tree(tree, out)
         if fmt is OutputFormat.json:
             print(json.dumps({"environment": env, "out": str(out), "files": sorted(tree)},
