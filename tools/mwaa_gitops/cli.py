@@ -59,9 +59,12 @@ def validate(env: EnvsOption = None, repo: RepoOption = None,
 
 
 @app.command()
-def render(env: EnvOption,
-           out: Annotated[Path, typer.Option("--out", "-o", help="Folder to write into "
+def render(out: Annotated[Path, typer.Option("--out", "-o", help="Folder to write into "
                                               "(laid out as in the bucket).")],
+           env: Annotated[str | None, typer.Option("--env", "-e", help="Environment name.")]
+           = None,
+           all_envs: Annotated[bool, typer.Option(
+               "--all", help="Every deployable environment, each into OUT/<env>/.")] = False,
            repo: RepoOption = None,
            fmt: FormatOption = OutputFormat.text,
            discovery: Annotated[bool, typer.Option(
@@ -70,6 +73,8 @@ def render(env: EnvOption,
     """Render an environment's files exactly as they will be laid out in its bucket."""
     from mwaa_gitops.commands import render as command
 
+    if (env is None) == (not all_envs):
+        raise typer.BadParameter("give either --env E or --all", param_hint="--env/--all")
     raise typer.Exit(command.run(repo, env, out, fmt, discovery=discovery))
 
 

@@ -69,15 +69,22 @@ def check(repo: Repository, names: list[str] | None = None) -> Checked:
 
 def checked_environment(repo: Repository, name: str) -> Environment:
     """The typed, checked environment ``name``; raises :class:`ConfigError` listing problems."""
-    result = check(repo, [name])
+    (environment,) = checked_environments(repo, [name])
+    return environment
+
+
+def checked_environments(repo: Repository, names: list[str]) -> list[Environment]:
+    """Typed views of ``names``, all checked first; raises if any of them has a problem."""
+    result = check(repo, names)
     if not result.ok:
         raise ConfigError(result.diagnostics.sorted())
-    merged = result.environments[name]
-    if merged.abstract:
-        raise ConfigError.at(Location(repo.display(repo.environment_file(name))),
-                             f"'{name}' is an abstract layer (abstract: true); it has no bucket",
-                             f"use one of: {', '.join(deployable(repo))}", code="usage")
-    return environment_from(merged)
+    for name in names:
+        if result.environments[name].abstract:
+            raise ConfigError.at(Location(repo.display(repo.environment_file(name))),
+                                 f"'{name}' is an abstract layer (abstract: true); it has no "
+                                 f"bucket", f"use one of: {', '.join(deployable(repo))}",
+                                 code="usage")
+    return [environment_from(result.environments[name]) for name in names]
 
 
 __all__ = ["Checked", "Diagnostic", "check", "checked_environment", "deployable",

@@ -61,7 +61,12 @@ class Repository:
         return names
 
     def display(self, path: Path) -> str:
-        return display_path(path, self.root)
+        """``path`` relative to the repository root (no filesystem calls: paths here are
+        built from ``root``)."""
+        try:
+            return path.relative_to(self.root).as_posix()
+        except ValueError:
+            return display_path(path, self.root)
 
     def load(self, path: Path) -> Node:
         """The parsed file (cached: shared layers are read once for all environments)."""

@@ -16,15 +16,26 @@ OPENMETADATA_WORKFLOW = "openmetadata/workflow.schema.json"
 
 
 @cache
-def validator(name: str) -> Any:
-    """A Draft 2020-12 validator for ``schemas/<name>``; relative ``$ref``s resolve on disk."""
-    from jsonschema import Draft202012Validator, FormatChecker
+def _registry() -> Any:
+    """Every schema file, loaded and crawled once (a lazily retrieving registry would not
+    keep what it fetched, and re-crawling the OpenMetadata schemas dominated check time)."""
     from referencing import Registry, Resource
     from referencing.jsonschema import DRAFT202012
 
-    def retrieve(uri: str) -> Resource[Any]:
-        contents = json.loads(Path(uri.removeprefix("file://")).read_text())
-        return Resource.from_contents(contents, default_specification=DRAFT202012)
+    resources = [
+        (path.as_uri(), Resource.from_contents(json.loads(path.read_text()),
+                                                default_specification=DRAFT202012))
+        for path in sorted(SCHEMA_DIR.rglob("*.schema.json"))
+        if not path.name.endswith(".overlay.schema.json")  # for editors only
+    ]
+    return Registry().with_resources(resources).crawl()
+
+
+@cache
+def validator(name: str) -> Any:
+    """A Draft 2020-12 validator for ``schemas/<name>``; relative ``$ref``s resolve beside it."""
+    from jsonschema import Draft202012Validator, FormatChecker
+    from jsonschema.validators import extend
 
     path = SCHEMA_DIR / name
     # The file's own URI as base, so relative refs ("dag.schema.json") resolve beside it.
@@ -32,5 +43,30 @@ def validator(name: str) -> Any:
     formats = FormatChecker(formats=())
     # A secret field may only hold a reference: jsonschema reports it as a format error.
     formats.checks("password")(lambda value: not isinstance(value, str) or is_reference(value))
-    registry: Registry[Any] = Registry(retrieve=retrieve)  # type: ignore[call-arg]
-    return Draft202012Validator(schema, registry=registry, format_checker=formats)
+    cls = extend(Draft202012Validator, {"$ref": _remember_valid(
+        Draft202012Validator.VALIDATORS["$ref"])})
+    return cls(schema, registry=_registry(), format_checker=formats)
+
+
+def _remember_valid(ref: Any) -> Any:
+    """``$ref`` that skips subtrees it already found valid against the same target.
+
+    Workflows of one environment share large identical parts (the OpenMetadata server
+    config, sourceConfig, sink), so most referenced subtrees are validated once, not once
+    per workflow. Only successes are remembered: errors are always computed afresh.
+    """
+    valid: set[tuple[int, str, str]] = set()
+
+    def cached(validator: Any, target: str, instance: Any, schema: Any) -> Any:
+        if not isinstance(instance, (dict, list)):
+            yield from ref(validator, target, instance, schema)
+            return
+        key = (id(schema), target, json.dumps(instance, sort_keys=True, default=str))
+        if key in valid:
+            return
+        errors = list(ref(validator, target, instance, schema))
+        if not errors:
+            valid.add(key)
+        yield from errors
+
+    return cached

@@ -15,23 +15,29 @@ from mwaa_gitops.report import OutputFormat
 MARKER = ".mwaa-gitops-render.json"
 
 
-def run(root: Path | None, env: str, out: Path, fmt: OutputFormat, *,
+def run(root: Path | None, env: str | None, out: Path, fmt: OutputFormat, *,
         discovery: bool = False) -> int:
-    """Check ``env`` and write its rendered files under ``out`` (``discovery``: with the
-    connection discovery DAG)."""
+    """Check ``env`` (None: every deployable environment) and write its rendered files under
+    ``out`` (or ``out/<env>/`` for all); ``discovery`` adds the connection discovery DAG."""
 
     def action() -> int:
         from mwaa_gitops.render import render_environment
 
         repo = pipeline.open_repository(root)
-        environment = pipeline.checked_environment(repo, env)
-        tree = render_environment(environment, discovery=discovery)
-        write_tree(tree, out)
+        names = [env] if env is not None else pipeline.deployable(repo)
+        # Check everything before writing anything: one bad environment stops them all.
+        environments = pipeline.checked_environments(repo, names)
+        written = {}
+        for environment in environments:
+            tree = render_environment(environment, discovery=discovery)
+            write_tree(tree, out if env is not None else out / environment.name)
+            written[environment.name] = sorted(tree)
         if fmt is OutputFormat.json:
-            print(json.dumps({"environment": env, "out": str(out), "files": sorted(tree)},
-                             indent=2))
+            print(json.dumps({"out": str(out), "environments": written}, indent=2))
         else:
-            print(f"rendered {len(tree)} files for '{env}' into {out}")
+            for name, files in written.items():
+                where = out if env is not None else out / name
+                print(f"rendered {len(files)} files for '{name}' into {where}")
         return EXIT_OK
 
     return guarded(fmt, action)
