@@ -1,0 +1,95 @@
+"""Schema tests: validators over the files in schemas/, and one OpenMetadata probe per session."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import subprocess
+from functools import cache
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import pytest
+from jsonschema import Draft202012Validator
+from jsonschema.exceptions import ValidationError
+from referencing import Registry, Resource
+
+from mwaa_gitops.environments import build
+from mwaa_gitops.model import workflow_from
+from mwaa_gitops.provenance import Node
+from mwaa_gitops.repository import Repository
+from tests.schemas.cases import MISTAKES, NARROWED, VALID
+from tests.support.venvs import ensure_venv
+
+ROOT = Path(__file__).resolve().parents[2]
+SCHEMAS = ROOT / "schemas"
+PROBE = Path(__file__).with_name("openmetadata_probe.py")
+# The release the example environments pin; the committed schemas are generated from it.
+OPENMETADATA_VERSION = "1.13.6.3"
+OPENMETADATA = [f"openmetadata-ingestion=={OPENMETADATA_VERSION}", "dbt-core<1.12"]
+
+
+@cache
+def registry() -> Registry[Any]:
+    """Every schema file, under its file URI, so relative refs resolve as an editor's do."""
+    return Registry().with_resources(
+        (path.as_uri(), Resource.from_contents(json.loads(path.read_text())))
+        for path in sorted(SCHEMAS.rglob("*.schema.json")))
+
+
+@cache
+def validator(name: str) -> Draft202012Validator:
+    """A validator for ``schemas/<name>`` (formats are annotations, as jsonschema's default)."""
+    return Draft202012Validator({"$ref": (SCHEMAS / name).as_uri()}, registry=registry())
+
+
+def errors(name: str, instance: Any) -> list[ValidationError]:
+    return list(validator(name).iter_errors(instance))
+
+
+def load_generator() -> ModuleType:
+    """schemas/generate.py as a module (it is a script, not part of the package)."""
+    spec = importlib.util.spec_from_file_location("schemas_generate", SCHEMAS / "generate.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def example_workflows() -> dict[str, Node]:
+    """``env/workflow`` → the merged workflow tree of every deployable example environment."""
+    repo = Repository(ROOT)
+    found: dict[str, Node] = {}
+    for name in repo.layer_names():
+        env = build(repo, name)
+        if not env.abstract:
+            found.update({f"{name}/{workflow}": tree for workflow, tree in env.workflows.items()})
+    return found
+
+
+@pytest.fixture(scope="session")
+def examples() -> dict[str, Node]:
+    return example_workflows()
+
+
+@pytest.fixture(scope="session")
+def openmetadata(examples: dict[str, Node],
+                 tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    """What openmetadata-ingestion itself says (see openmetadata_probe.py), asked once."""
+    python = ensure_venv("openmetadata", OPENMETADATA)
+    configs = {
+        **{f"valid: {name}": config for name, config in VALID.items()},
+        **{f"mistake: {name}": config for name, (config, _) in MISTAKES.items()},
+        **{f"narrowed: {name}": config for name, config in NARROWED.items()},
+        # Exactly the dict that is rendered for `metadata ingest` to read.
+        **{f"example: {name}": workflow_from(name.split("/")[1], tree).config
+           for name, tree in examples.items()},
+    }
+    answer = tmp_path_factory.mktemp("openmetadata") / "answer.json"
+    run = subprocess.run([str(python), str(PROBE)], capture_output=True, text=True, timeout=900,
+                         check=False,
+                         input=json.dumps({"configs": configs, "answer": str(answer)}))
+    assert run.returncode == 0, run.stderr[-3000:]
+    result: dict[str, Any] = json.loads(answer.read_text())
+    return result

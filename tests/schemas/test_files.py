@@ -1,0 +1,189 @@
+"""The schema files themselves and their overlay variants; none of this needs OpenMetadata."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+from textwrap import dedent
+from typing import Any
+
+import pytest
+from jsonschema import Draft202012Validator
+from jsonschema.exceptions import best_match
+
+from mwaa_gitops.load import load_file, load_text
+from mwaa_gitops.provenance import Node
+from mwaa_gitops.repository import Repository
+from tests.schemas.cases import POSTGRES_WORKFLOW
+from tests.schemas.conftest import (
+    OPENMETADATA_VERSION,
+    ROOT,
+    SCHEMAS,
+    errors,
+    load_generator,
+    registry,
+)
+
+OVERLAY = "workflow.overlay.schema.json"
+
+
+def schema_files() -> list[Path]:
+    return sorted(SCHEMAS.rglob("*.schema.json"))
+
+
+def test_overlays_are_up_to_date_with_their_base_schemas() -> None:
+    run = subprocess.run([sys.executable, str(SCHEMAS / "generate.py"), "--overlays", "--check"],
+                         capture_output=True, text=True, check=False)
+    assert run.returncode == 0, run.stderr
+
+
+def test_every_generated_file_matches_its_checksum() -> None:
+    sums = sorted(SCHEMAS.rglob("*.sha256"))
+    assert len(sums) >= 8
+    for path in sums:
+        digest, name = path.read_text().split()
+        assert hashlib.sha256(path.with_name(name).read_bytes()).hexdigest() == digest, name
+
+
+def test_every_schema_is_a_valid_draft_2020_12_schema() -> None:
+    for path in schema_files():
+        Draft202012Validator.check_schema(json.loads(path.read_text()))
+
+
+def test_every_reference_resolves_from_the_file_that_makes_it() -> None:
+    resolved = 0
+    for path in schema_files():
+        resolver = registry().resolver(base_uri=path.as_uri())
+        for ref in refs(json.loads(path.read_text())):
+            resolver.lookup(ref)
+            resolved += 1
+    assert resolved > 100
+
+
+def test_generated_schemas_name_the_pinned_openmetadata_release() -> None:
+    base = load_file(ROOT / "environments/base/environment.yaml").plain()
+    assert base["openmetadata"]["ingestionVersion"] == OPENMETADATA_VERSION
+    for name in ("openmetadata/workflow", "openmetadata/server-connection", "workflow"):
+        for variant in (".schema.json", ".overlay.schema.json"):
+            comment = json.loads((SCHEMAS / f"{name}{variant}").read_text())["$comment"]
+            assert f"openmetadata-ingestion {OPENMETADATA_VERSION}" in comment, name
+
+
+def test_example_workflows_pass_the_editor_schema(examples: dict[str, Node]) -> None:
+    found = {name: [e.message for e in errors("workflow.schema.json", tree.plain())]
+             for name, tree in examples.items()}
+    assert found and all(problems == [] for problems in found.values()), found
+
+
+def test_editor_schema_checks_the_dag_block() -> None:
+    config = {**POSTGRES_WORKFLOW, "dag": {"approach": "kubernetes"}}
+    assert tuple(best_match(errors("workflow.schema.json", config)).absolute_path) == (
+        "dag", "approach")
+
+
+def test_example_overlay_files_pass_the_overlay_schemas() -> None:
+    repo = Repository(ROOT)
+    checked = 0
+    for layer in repo.layer_names():
+        own = repo.load(repo.environment_file(layer))
+        if own.get("extends") is None:
+            continue  # a root layer is no overlay
+        assert errors("environment.overlay.schema.json", own.plain()) == [], layer
+        for path in repo.workflow_files(layer).values():
+            assert errors(OVERLAY, repo.load(path).plain()) == [], path
+            checked += 1
+    assert checked >= 2
+
+
+def test_overlay_requires_nothing() -> None:
+    assert errors(OVERLAY, {}) == []
+    connection_only = {"source": {"serviceConnection": {"config": {"connection": {
+        "hostPort": "other-db.example.internal:5432"}}}}}
+    assert errors(OVERLAY, connection_only) == []
+
+
+def test_overlay_accepts_a_deleted_key() -> None:
+    overlay = load_file_text("""
+        source:
+          serviceConnection:
+            config:
+              pipelineFilterPattern: !delete
+        dag:
+          tags: !delete
+        workflowConfig:
+          loggerLevel: !delete
+        """)
+    assert errors(OVERLAY, overlay) == []
+
+
+@pytest.mark.parametrize(("overlay", "where"), [
+    ({"source": {"serviceConnection": {"config": {"numberOfStatuses": 5}}}},
+     ("source", "serviceConnection", "config")),
+    ({"workflowConfig": {"loggerLevel": "WARNING"}}, ("workflowConfig", "loggerLevel")),
+    ({"source": {"serviceConnection": {"config": {"connection": {
+        "type": "Postgres", "password": "secret:/openmetadata/mwaa-db"}}}}},
+     ("source", "serviceConnection", "config", "connection")),
+    ({"dag": {"retries": "three"}}, ("dag", "retries")),
+])
+def test_overlay_still_rejects_what_it_sets_wrong(overlay: dict[str, Any],
+                                                  where: tuple[str, ...]) -> None:
+    assert tuple(best_match(errors(OVERLAY, overlay)).absolute_path) == where
+
+
+def test_environment_overlay_checks_the_server_connection() -> None:
+    overlay = {"openmetadata": {"server": {"authProvider": "jwt"}}}
+    found = errors("environment.overlay.schema.json", overlay)
+    assert tuple(best_match(found).absolute_path) == ("openmetadata", "server", "authProvider")
+
+
+def test_new_schema_gets_an_overlay_and_a_removed_one_loses_it(tmp_path: Path) -> None:
+    generate = load_generator()
+    root = tmp_path / "schemas"
+    shutil.copytree(SCHEMAS, root)
+    extra = {"$schema": "https://json-schema.org/draft/2020-12/schema", "type": "object",
+             "additionalProperties": False, "required": ["name"],
+             "properties": {"name": {"type": "string"}, "dag": {"$ref": "dag.schema.json"}},
+             "not": {"required": ["name", "dag"]}}
+    (root / "extra.schema.json").write_text(json.dumps(extra))
+    assert generate.main(["--overlays", "--check"], root=root) == 1
+    assert generate.main(["--overlays"], root=root) == 0
+    made = json.loads((root / "extra.overlay.schema.json").read_text())
+    assert "required" not in made
+    assert made["not"] == {"required": ["name", "dag"]}  # still forbids setting both
+    assert made["properties"]["dag"]["anyOf"][0] == {"$ref": "dag.overlay.schema.json"}
+    assert made["properties"]["name"]["type"] == ["string", "null"]
+    assert generate.main(["--overlays", "--check"], root=root) == 0
+
+    (root / "extra.schema.json").unlink()
+    assert generate.main(["--overlays", "--check"], root=root) == 1
+    assert generate.main(["--overlays"], root=root) == 0
+    assert not (root / "extra.overlay.schema.json").exists()
+    assert not (root / "extra.overlay.schema.json.sha256").exists()
+
+
+def test_check_notices_a_hand_edited_generated_file(tmp_path: Path) -> None:
+    generate = load_generator()
+    root = tmp_path / "schemas"
+    shutil.copytree(SCHEMAS, root)
+    path = root / "openmetadata/server-connection.schema.json"
+    path.write_text(path.read_text().replace('"openmetadata"', '"openmetadatA"', 1))
+    assert generate.main(["--overlays", "--check"], root=root) == 1
+
+
+def refs(node: Any) -> list[str]:
+    """Every ``$ref`` value anywhere in a JSON document."""
+    if isinstance(node, dict):
+        found = [node["$ref"]] if isinstance(node.get("$ref"), str) else []
+        return found + [ref for value in node.values() for ref in refs(value)]
+    if isinstance(node, list):
+        return [ref for value in node for ref in refs(value)]
+    return []
+
+
+def load_file_text(text: str) -> Any:
+    """A YAML overlay as the loader reads it (tags applied), as plain data."""
+    return load_text(dedent(text).lstrip("\n"), "overlay.yaml").plain()
