@@ -61,7 +61,9 @@ def run(root: Path | None, env: str, base: str, head: str | None, fmt: OutputFor
                 "baseProblems": [d.text() for d in result.base_problems],
             }, indent=2))
         elif fmt is OutputFormat.github:
-            sys.stdout.write(markdown(result))
+            from mwaa_gitops.commands.plan import publish_markdown
+
+            publish_markdown(markdown(result))
         else:
             for problem in result.base_problems:
                 sys.stderr.write(f"note: at {result.base}: {problem.text()}\n")

@@ -3,7 +3,6 @@ pre-commit passes and reports like ``validate`` (``file:line:col: message``)."""
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 from mwaa_gitops import affected, pipeline
@@ -48,9 +47,8 @@ def render(root: Path | None, fmt: OutputFormat) -> int:
             except ConfigError as exc:
                 found.extend(exc.diagnostics)
         problems = found.sorted()
-        report(problems, fmt, f"{len(problems)} problem(s)" if problems else None)
-        if not problems and fmt is OutputFormat.text:
-            sys.stderr.write(f"ok: {len(names)} environments render ({files} files)\n")
+        report(problems, fmt, f"{len(problems)} problem(s)" if problems else
+               f"ok: {len(names)} environments render ({files} files)")
         return EXIT_INVALID if problems else EXIT_OK
 
     return guarded(fmt, action)

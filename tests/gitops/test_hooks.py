@@ -1,0 +1,129 @@
+"""The pre-commit hooks: a real ``git commit`` in a repository made by ``init`` is refused for a
+broken overlay and accepted once it is fixed; each hook entry point checks what it should."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from mwaa_gitops.cli import app
+from tests.conftest import Writer
+from tests.gitops.shell import ROOT, Run, git
+
+runner = CliRunner()
+
+DEV = """\
+# The dev environment: only what differs from base.
+extends: base
+mwaa:
+  environmentName: openmetadata-dev
+  region: {region}
+  target: s3://example-mwaa-dev/openmetadata
+"""
+
+
+def invoke(*args: str | Path) -> tuple[int, str, str]:
+    result = runner.invoke(app, [str(a) for a in args])
+    return result.exit_code, result.stdout, result.stderr
+
+
+def test_commit_is_refused_for_a_broken_overlay_and_accepted_once_fixed(scaffold: Path,
+                                                                          run: Run) -> None:
+    installed = run("pre-commit", "install", cwd=scaffold)
+    assert installed.returncode == 0, installed.stdout + installed.stderr
+    dev = scaffold / "environments" / "dev" / "environment.yaml"
+    dev.parent.mkdir()
+    dev.write_text(DEV.format(region="eu-west"))
+    git(run, scaffold, "add", "environments/dev/environment.yaml")
+
+    refused = run("git", "commit", "-m", "add dev", cwd=scaffold)
+    output = refused.stdout + refused.stderr
+    assert refused.returncode == 1, output
+    assert "environments/dev/environment.yaml:5:11: mwaa.region: region is an AWS region " \
+           "name such as eu-west-1 (got 'eu-west')" in output
+    assert "Traceback" not in output
+    assert git(run, scaffold, "rev-list", "--count", "HEAD") == "1"
+
+    dev.write_text(DEV.format(region="eu-west-1"))
+    git(run, scaffold, "add", "environments/dev/environment.yaml")
+    accepted = run("git", "commit", "-m", "add dev", cwd=scaffold)
+    assert accepted.returncode == 0, accepted.stdout + accepted.stderr
+    assert re.search(r"mwaa-gitops validate \(environments touched\)\.+Passed", accepted.stderr)
+    assert git(run, scaffold, "rev-list", "--count", "HEAD") == "2"
+    assert git(run, scaffold, "status", "--porcelain") == ""  # no hook modified a file
+
+
+def test_commit_is_refused_for_a_plaintext_password(scaffold: Path, run: Run) -> None:
+    assert run("pre-commit", "install", cwd=scaffold).returncode == 0
+    base = scaffold / "environments" / "base" / "environment.yaml"
+    base.write_text(base.read_text().replace(
+        "jwtToken: secret:/openmetadata/ingestion-bot/jwt-token", "jwtToken: eyJhbGciOi.abc"))
+    git(run, scaffold, "add", "-u")
+    refused = run("git", "commit", "-m", "inline token", cwd=scaffold)
+    output = refused.stdout + refused.stderr
+    assert refused.returncode == 1
+    assert re.search(r"mwaa-gitops no plaintext secrets\.+Failed", output)
+    assert "environments/base/environment.yaml:17:17: openmetadata.server.securityConfig." \
+           "jwtToken: plaintext secret" in output
+
+
+def test_validate_hook_checks_only_environments_whose_chain_has_a_touched_layer(
+        repo: Path, write: Writer) -> None:
+    write("environments/prod/workflows/airflow_pipelines_ecs.yaml", "dag:\n  retries: many\n")
+    touched_dev = repo / "environments" / "dev" / "environment.yaml"
+    code, out, _ = invoke("hook", "validate", "--repo", repo, touched_dev)
+    assert (code, out) == (0, "ok: 1 environment, 3 workflows valid\n")
+
+    touched_base = repo / "environments" / "base" / "environment.yaml"
+    code, _, err = invoke("hook", "validate", "--repo", repo, touched_base)
+    assert code == 1
+    assert err.startswith("environments/prod/workflows/airflow_pipelines_ecs.yaml:2:12: ")
+
+
+def test_validate_hook_ignores_files_outside_environments(repo: Path) -> None:
+    (repo / "README.md").write_text("# notes\n")
+    assert invoke("hook", "validate", "--repo", repo, repo / "README.md") == (0, "", "")
+
+
+def test_validate_hook_reports_a_file_in_a_folder_that_is_not_a_layer(repo: Path,
+                                                                      write: Writer) -> None:
+    stray = write("environments/staging/workflows/airflow_pipelines.yaml", "dag: {}\n")
+    code, _, err = invoke("hook", "validate", "--repo", repo, stray)
+    assert code == 1
+    assert err == ("environments/staging/workflows/airflow_pipelines.yaml:1:1: 'staging' is "
+                   "not an environment: environments/staging/environment.yaml is missing, so "
+                   "this file is never read (add environment.yaml (e.g. 'extends: base'), or "
+                   "move the file into a layer)\n")
+
+
+def test_render_hook_passes_for_the_example_repository() -> None:
+    code, out, _ = invoke("hook", "render", "--repo", ROOT)
+    assert code == 0
+    assert out.startswith("ok: 3 environments render (")
+
+
+def test_render_hook_reports_an_environment_that_no_longer_renders(repo: Path,
+                                                                   write: Writer) -> None:
+    write("environments/local/environment.yaml",
+          "extends: base\nmwaa:\n  environmentName: openmetadata-local\n  target: ftp://x\n")
+    code, _, err = invoke("hook", "render", "--repo", repo)
+    assert code == 1
+    assert err.startswith("environments/local/environment.yaml:4:11: ")
+
+
+@pytest.mark.parametrize("value", ["hunter2", "${{ secrets.DB }}"])
+def test_secrets_hook_flags_a_plaintext_password(tmp_path: Path, value: str) -> None:
+    config = tmp_path / "workflow.yaml"
+    config.write_text(f"source:\n  serviceConnection:\n    config:\n      password: '{value}'\n")
+    code, _, err = invoke("hook", "secrets", config)
+    assert code == 1
+    assert ":4:17: " in err
+
+
+def test_secrets_hook_accepts_references(tmp_path: Path) -> None:
+    config = tmp_path / "workflow.yaml"
+    config.write_text("password: secret:/openmetadata/db\ntoken: ${var:OM_TOKEN}\n")
+    assert invoke("hook", "secrets", config)[0] == 0

@@ -1,0 +1,156 @@
+"""The GitHub workflows (this repository's and the ones ``init`` writes): they pass actionlint
+and the GitHub-workflows JSON schema, pin every action to a commit, and keep each job's
+permissions, timeout and credentials as narrow as the design says."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from mwaa_gitops.load import load_file
+from tests.gitops.shell import BIN, MWAA, ROOT, Run
+
+VENDOR = Path(__file__).resolve().parent / "vendor"
+WORKFLOW_SCHEMA = VENDOR / "github-workflows.json"
+PINNED = re.compile(r"^\s*(?:-\s+)?uses: ([\w.-]+/[\w./-]+)@([0-9a-f]{40})  # (v\d+\.\d+\.\d+)$")
+AWS_ACTION = "aws-actions/configure-aws-credentials"
+
+
+@pytest.fixture(scope="module")
+def scaffolded(tmp_path_factory: pytest.TempPathFactory, run: Run) -> Path:
+    """The workflows ``init`` writes, in a fresh folder."""
+    folder = tmp_path_factory.mktemp("scaffold")
+    assert run(MWAA, "init", "config", cwd=folder).returncode == 0
+    return folder / "config"
+
+
+def workflow_files(root: Path) -> list[Path]:
+    files = sorted((root / ".github" / "workflows").glob("*.yml"))
+    assert files, f"no workflows under {root}"
+    return files
+
+
+def load(path: Path) -> dict[str, Any]:
+    data = load_file(path).plain()  # keeps `on` a string, unlike YAML 1.1 loaders
+    assert isinstance(data, dict)
+    return data
+
+
+@pytest.fixture(params=["repository", "scaffold"])
+def workflows_root(request: pytest.FixtureRequest, scaffolded: Path) -> Path:
+    return ROOT if request.param == "repository" else scaffolded
+
+
+def test_vendored_workflow_schema_matches_its_checksum() -> None:
+    expected = (VENDOR / "github-workflows.json.sha256").read_text().split()[0]
+    assert hashlib.sha256(WORKFLOW_SCHEMA.read_bytes()).hexdigest() == expected
+
+
+def test_workflows_pass_actionlint(workflows_root: Path, actionlint: Path, run: Run) -> None:
+    done = run(actionlint, cwd=workflows_root)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert f"Checking {len(workflow_files(workflows_root))} workflow file(s)" in done.stdout
+
+
+def test_actionlint_reports_a_broken_workflow(tmp_path: Path, actionlint: Path,
+                                              run: Run) -> None:
+    folder = tmp_path / ".github" / "workflows"
+    folder.mkdir(parents=True)
+    (folder / "broken.yml").write_text(
+        "on: push\njobs:\n  a:\n    runs-on: ubuntu-24.04\n    steps:\n"
+        "      - run: echo ${{ matrix.missing }}\n")
+    done = run(actionlint, cwd=tmp_path)
+    assert done.returncode == 1
+    assert 'broken.yml:6:23 property "missing" is not defined' in done.stdout
+
+
+def test_workflows_match_the_github_workflows_schema(workflows_root: Path, run: Run) -> None:
+    done = run(BIN / "check-jsonschema", "--schemafile", WORKFLOW_SCHEMA,
+               *workflow_files(workflows_root), cwd=workflows_root)
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_the_schema_check_rejects_a_misspelt_key(tmp_path: Path, run: Run) -> None:
+    bad = tmp_path / "bad.yml"
+    bad.write_text("on: push\njobs:\n  a:\n    runs-on: ubuntu-24.04\n    timeout-minute: 5\n"
+                   "    steps:\n      - run: 'true'\n")
+    done = run(BIN / "check-jsonschema", "--schemafile", WORKFLOW_SCHEMA, bad, cwd=tmp_path)
+    assert done.returncode == 1
+    assert "timeout-minute" in done.stdout
+
+
+def test_every_action_is_pinned_to_a_commit_with_its_version(workflows_root: Path) -> None:
+    for path in workflow_files(workflows_root):
+        for line in path.read_text().splitlines():
+            if "uses:" in line:
+                assert PINNED.match(line), f"{path.name}: not pinned to a SHA: {line.strip()}"
+
+
+def test_scaffold_pins_the_same_action_commits_as_this_repository(scaffolded: Path) -> None:
+    def pins(root: Path) -> set[str]:
+        return {m.group(0).strip().removeprefix("- ") for p in workflow_files(root)
+                for line in p.read_text().splitlines() if (m := PINNED.match(line))}
+
+    assert pins(scaffolded) == pins(ROOT)
+
+
+def test_every_job_has_a_timeout_and_least_privilege(workflows_root: Path) -> None:
+    for path in workflow_files(workflows_root):
+        workflow = load(path)
+        assert workflow["permissions"] == {}, path.name  # nothing granted by default
+        for name, job in workflow["jobs"].items():
+            assert isinstance(job.get("timeout-minutes"), int), f"{path.name}:{name}"
+            permissions = job["permissions"]
+            assert permissions.get("contents") == "read", f"{path.name}:{name}"
+            assumes_role = any(AWS_ACTION in str(step.get("uses", "")) for step in job["steps"])
+            assert (permissions.get("id-token") == "write") == assumes_role, \
+                f"{path.name}:{name}: id-token only where a role is assumed"
+            assert set(permissions) <= {"contents", "id-token"}, f"{path.name}:{name}"
+
+
+def test_no_workflow_holds_static_aws_keys(workflows_root: Path) -> None:
+    for path in workflow_files(workflows_root):
+        text = path.read_text()
+        assert "aws-access-key-id" not in text
+        assert "aws-secret-access-key" not in text
+        assert "AWS_SECRET_ACCESS_KEY" not in text
+
+
+def test_sync_runs_one_job_per_environment_in_its_github_environment(
+        workflows_root: Path) -> None:
+    workflow = load(workflows_root / ".github" / "workflows" / "sync.yml")
+    assert workflow["on"]["push"]["branches"] == ["main"]
+    assert "environment" in workflow["on"]["workflow_dispatch"]["inputs"]
+    listing, sync = workflow["jobs"]["environments"], workflow["jobs"]["sync"]
+    assert any("mwaa-gitops envs --format json" in step.get("run", "")
+               for step in listing["steps"])
+    assert sync["needs"] == "environments"
+    assert sync["strategy"]["matrix"]["environment"] == \
+        "${{ fromJSON(needs.environments.outputs.environments) }}"
+    assert sync["environment"] == "${{ matrix.environment.name }}"
+    assert sync["concurrency"]["group"] == "sync-${{ matrix.environment.name }}"
+    assert sync["concurrency"]["cancel-in-progress"] is False
+    credentials = next(s for s in sync["steps"] if AWS_ACTION in s.get("uses", ""))
+    assert credentials["with"]["role-to-assume"] == "${{ vars.AWS_ROLE_ARN }}"
+    runs = [step.get("run", "") for step in sync["steps"]]
+    assert 'mwaa-gitops plan --env "$ENV_NAME" --format github' in runs
+    assert 'mwaa-gitops sync --env "$ENV_NAME" --format github' in runs
+
+
+def test_pull_request_workflow_checks_and_previews_every_environment(
+        workflows_root: Path) -> None:
+    workflow = load(workflows_root / ".github" / "workflows" / "pull-request.yml")
+    runs = [step.get("run", "") for job in workflow["jobs"].values() for step in job["steps"]]
+    assert "pre-commit run --all-files --show-diff-on-failure" in runs
+    assert "mwaa-gitops validate --format github" in runs
+    assert 'mwaa-gitops diff --env "$ENV_NAME" --base "$BASE_SHA" --format github' in runs
+    assert 'mwaa-gitops plan --env "$ENV_NAME" --format github' in runs
+    if workflows_root == ROOT:
+        assert "make test" in runs
+    preview = workflow["jobs"]["preview"]
+    assert preview["strategy"]["matrix"]["environment"] == \
+        "${{ fromJSON(needs.validate.outputs.environments) }}"
