@@ -20,10 +20,12 @@ environments pin); README.md ("Schemas") says how to get one. What is derived, a
   the same constraints without ``required`` (an overlay sets only what differs), and ``null``
   allowed wherever a value may stand, since that is what a ``!delete`` tag leaves in a file.
 
-pydantic output is tidied where it hurts error messages: ``X | None`` becomes ``X`` (leaving a key
-out means the same to the model), titles pydantic made up from field names are dropped, and a union
-of objects told apart by a one-value ``type`` field dispatches on that field, so a mistake in a
-Postgres connection is reported against the Postgres connection and not as "valid under none".
+pydantic output is tidied where it hurts error messages: ``X | None`` becomes ``X`` (a config
+leaves an optional key out rather than writing null, and the union would turn every mistake into
+"not valid under any of the given schemas"), titles pydantic made up from field names and defaults
+that do not fit their field are dropped, and a union of objects told apart by a one-value ``type``
+field dispatches on that field, so a mistake in a Postgres connection is reported against the
+Postgres connection alone.
 Unknown keys are rejected exactly where the model forbids extras (pydantic writes
 ``additionalProperties: false`` for those); every secret field keeps pydantic's
 ``"format": "password"``.
@@ -39,6 +41,7 @@ import posixpath
 import re
 import sys
 import typing
+import warnings
 from collections import Counter
 from collections.abc import Callable, Iterator
 from enum import Enum
@@ -248,6 +251,8 @@ def tidy(node: Schema) -> Schema:
         node = {**members[0], **rest} if len(members) == 1 else {**rest, "anyOf": members}
     if "default" in node and (node["default"] is None or not fits(node["default"], node)):
         node = {k: v for k, v in node.items() if k != "default"}
+    if isinstance(node.get("required"), list):
+        node = {**node, "required": sorted(node["required"])}
     props = node.get("properties")
     if isinstance(props, dict):
         node = {**node, "properties": {
@@ -511,7 +516,10 @@ def generated_files(root: Path, with_openmetadata: bool) -> dict[str, str]:
     """Path below ``root`` → text, for every file this script writes in that mode."""
     schemas: dict[str, Schema] = {}
     if with_openmetadata:
-        schemas.update(openmetadata_schemas())
+        with warnings.catch_warnings():
+            # openmetadata-ingestion warns about its own models on import: nothing to act on.
+            warnings.simplefilter("ignore")
+            schemas.update(openmetadata_schemas())
         schemas[WORKFLOW] = editor_workflow(schemas[OM_WORKFLOW])
     bases = sorted({*base_schema_paths(root), *schemas})
     overlays: dict[str, Schema] = {}
