@@ -7,6 +7,7 @@ import re
 from pathlib import Path
 
 import pytest
+import yaml
 from typer.testing import CliRunner
 
 from mwaa_gitops.cli import app
@@ -127,3 +128,17 @@ def test_secrets_hook_accepts_references(tmp_path: Path) -> None:
     config = tmp_path / "workflow.yaml"
     config.write_text("password: secret:/openmetadata/db\ntoken: ${var:OM_TOKEN}\n")
     assert invoke("hook", "secrets", config)[0] == 0
+
+
+def test_hooks_manifest_is_valid_and_every_entry_runs(run: Run) -> None:
+    manifest = ROOT / ".pre-commit-hooks.yaml"
+    checked = run("pre-commit", "validate-manifest", manifest, cwd=ROOT)
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+    hooks = yaml.safe_load(manifest.read_text())
+    assert {h["id"] for h in hooks} >= {"mwaa-gitops-validate", "mwaa-gitops-lint",
+                                        "mwaa-gitops-secrets"}
+    for hook in hooks:
+        assert hook["language"] == "python"  # pre-commit installs the tool from this repository
+        program, *args = hook["entry"].split()
+        assert program == "mwaa-gitops"
+        assert invoke(*args, "--help")[0] == 0, hook["id"]
