@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 from mwaa_gitops.sync import SyncError
 from mwaa_gitops.sync.plan import Layout
 from mwaa_gitops.sync.progress import Progress
+from mwaa_gitops.sync.targets import aws_session
 
 if TYPE_CHECKING:
     from mypy_boto3_mwaa import MWAAClient
@@ -61,10 +62,9 @@ class MwaaEnvironment:
     @classmethod
     def connect(cls, name: str, region: str) -> MwaaEnvironment:
         """A client for ``name`` in ``region``, retrying throttling like the S3 client."""
-        import boto3
         from botocore.config import Config
 
-        client = boto3.session.Session().client(
+        client = aws_session().client(
             "mwaa", region_name=region, config=Config(retries={"mode": "standard",
                                                                "max_attempts": 6}))
         return cls(client, name)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import functools
 import hashlib
 import mimetypes
 import os
@@ -22,6 +23,7 @@ from typing import TYPE_CHECKING, Protocol
 from mwaa_gitops.sync import SyncError
 
 if TYPE_CHECKING:
+    from boto3.session import Session
     from botocore.exceptions import ClientError
     from mypy_boto3_s3 import S3Client
 
@@ -237,7 +239,7 @@ class S3Target:
         start = f"{self.prefix}/" if self.prefix else ""
         pages = self.client.get_paginator("list_objects_v2").paginate(Bucket=self.bucket,
                                                                      Prefix=start)
-        with self._errors("list", start or "/"):
+        with self._errors("list", "/"):
             for page in pages:
                 for item in page.get("Contents", []):
                     key = item["Key"][len(start):]
@@ -324,15 +326,22 @@ class S3Target:
 
 def _s3_client(endpoint_url: str | None, region: str | None, jobs: int,
                attempts: int) -> S3Client:
-    import boto3
     from botocore.config import Config
 
     config = Config(retries={"mode": "standard", "max_attempts": attempts},
                     max_pool_connections=max(jobs, 10), connect_timeout=10, read_timeout=60,
                     # S3-compatible servers rarely resolve bucket sub-domains.
                     s3={"addressing_style": "path" if endpoint_url else "auto"})
-    return boto3.session.Session().client("s3", endpoint_url=endpoint_url, region_name=region,
-                                          config=config)
+    return aws_session().client("s3", endpoint_url=endpoint_url, region_name=region,
+                                config=config)
+
+
+@functools.cache
+def aws_session() -> Session:
+    """One boto3 session per process: loading service models is the slow part of a client."""
+    import boto3
+
+    return boto3.session.Session()
 
 
 def _etag(raw: str) -> str:
@@ -355,7 +364,8 @@ def _translate(exc: ClientError, action: str, where: str) -> SyncError:
         "SignatureDoesNotMatch": "check the secret key, and mwaa.region",
     }
     return SyncError(f"could not {action} {where}: {code or status} {message}".rstrip(),
-                     hints.get(code, "the request was retried; run the sync again to converge"))
+                     hints.get(code, "retried with backoff where that helps; run again (a "
+                               "sync converges from wherever it stopped)"))
 
 
 def _transport(exc: Exception, action: str, where: str) -> SyncError:
@@ -366,5 +376,6 @@ def _transport(exc: Exception, action: str, where: str) -> SyncError:
                          "set AWS_PROFILE or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY")
     if isinstance(exc, BotoCoreError):
         return SyncError(f"could not {action} {where}: {exc}",
-                         "the request was retried; run the sync again to converge")
+                         "retried with backoff; check the network and mwaa.endpointUrl, then "
+                         "run again (a sync converges from wherever it stopped)")
     raise exc
