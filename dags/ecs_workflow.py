@@ -16,7 +16,9 @@ from airflow.providers.amazon.aws.operators.ecs import EcsRunTaskOperator
 AIRFLOW_3 = True  # template: rendering keeps one branch of every `if AIRFLOW_3:`
 
 if AIRFLOW_3:
-    from airflow.sdk import DAG, literal
+    from airflow.sdk import DAG
+    # airflow.sdk lists literal but 3.0 does not export it; this is where it is defined.
+    from airflow.sdk.definitions.template import literal
 else:
     from airflow.models.dag import DAG
     from airflow.utils.template import literal

@@ -1,0 +1,96 @@
+"""DAG templates: one source, one branch kept per Airflow major, settings filled as literals."""
+
+from __future__ import annotations
+
+import ast
+import textwrap
+
+import pytest
+
+from mwaa_gitops.render.templates import Template, render_template, settings_of
+
+TEMPLATES = ("python_workflow.py", "virtualenv_workflow.py", "ecs_workflow.py",
+             "connection_discovery.py")
+TOY = Template("toy.py", textwrap.dedent('''\
+    """Toy."""
+
+    AIRFLOW_3 = True  # template: switch
+
+    if AIRFLOW_3:
+        from airflow.sdk import DAG
+    else:
+        from airflow.models.dag import DAG
+
+    NAME = "example"
+
+
+    def f() -> str:
+        # template: a note for template authors
+        if AIRFLOW_3:
+            return "three"
+        else:
+            return "two"
+    '''))
+
+
+def rendered(template: Template, major: int, settings: dict[str, object]) -> str:
+    return render_template(template, major, settings, ["# header"]).decode()
+
+
+@pytest.mark.parametrize(("major", "kept", "dropped"), [
+    (3, "from airflow.sdk import DAG", "airflow.models.dag"),
+    (2, "from airflow.models.dag import DAG", "airflow.sdk"),
+])
+def test_rendering_keeps_only_the_branch_for_the_declared_major(
+        major: int, kept: str, dropped: str) -> None:
+    text = rendered(TOY, major, {"NAME": "x"})
+    assert f"\n{kept}\n" in text
+    assert dropped not in text
+    assert "AIRFLOW_3" not in text
+    assert "template:" not in text
+    assert f"return {'three' if major == 3 else 'two'!r}".replace("'", '"') in text
+
+
+def test_rendering_replaces_the_example_value_with_the_setting() -> None:
+    text = rendered(TOY, 3, {"NAME": 'quote " and \'\'\' and\nnewline'})
+    assert text.startswith("# header\n")
+    assert settings_of(text)["NAME"] == 'quote " and \'\'\' and\nnewline'
+
+
+def test_a_setting_the_template_does_not_have_is_an_error() -> None:
+    with pytest.raises(ValueError, match="no setting MISSING"):
+        rendered(TOY, 3, {"MISSING": 1})
+
+
+def test_a_switch_with_elif_is_an_error() -> None:
+    source = "AIRFLOW_3 = True\nif AIRFLOW_3:\n    x = 1\nelif x:\n    x = 2\n"
+    template = Template("bad.py", source)
+    with pytest.raises(ValueError, match="plain `else:`"):
+        rendered(template, 2, {})
+
+
+def test_the_switch_used_outside_an_if_test_is_an_error() -> None:
+    template = Template("bad.py", "AIRFLOW_3 = True\nx = AIRFLOW_3\n")
+    with pytest.raises(ValueError, match="used outside"):
+        rendered(template, 3, {})
+
+
+@pytest.mark.parametrize("name", TEMPLATES)
+@pytest.mark.parametrize("major", [2, 3])
+def test_every_template_renders_with_its_own_example_values(name: str, major: int) -> None:
+    template = Template.load(name)
+    examples = {k: v for k, v in settings_of(template.source).items() if k != "AIRFLOW_3"}
+    assert examples
+    text = rendered(template, major, examples)
+    compile(text, name, "exec")
+    assert "AIRFLOW_3" not in text
+
+
+def test_python_and_virtualenv_templates_share_the_workflow_runner() -> None:
+    def runner(name: str) -> str:
+        tree = ast.parse(Template.load(name).source)
+        node = next(n for n in tree.body if isinstance(n, ast.FunctionDef)
+                    and n.name == "run_workflow")
+        return ast.dump(node)
+
+    assert runner("python_workflow.py") == runner("virtualenv_workflow.py")
