@@ -61,7 +61,8 @@ def import_dags(python: Path, folders: dict[str, Path], home: Path) -> dict[str,
     output = home / "dagbag.json"
     request = {"folders": {name: str(path) for name, path in folders.items()},
                "output": str(output)}
-    done = subprocess.run([str(python), str(PROBE)], input=json.dumps(request), text=True,
+    # -I: the probe's folder (holding this module, named airflow.py) must not shadow Airflow.
+    done = subprocess.run([str(python), "-I", str(PROBE)], input=json.dumps(request), text=True,
                           capture_output=True, env=airflow_env(home), timeout=300, check=False)
     if done.returncode != 0:
         raise AssertionError(f"DagBag probe failed:\n{done.stderr[-4000:]}")

@@ -1,0 +1,173 @@
+"""Every rendered DAG of every example environment, imported by real Apache Airflow 2 and 3.
+
+One DagBag subprocess per Airflow venv parses all folders rendered for that major, renders each
+task's templated fields with Airflow's own Jinja, and serializes each DAG as the scheduler would.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from mwaa_gitops.model import Environment
+from mwaa_gitops.render import render_environment
+from mwaa_gitops.render.templates import settings_of
+from tests.render.conftest import EXAMPLES, environment
+from tests.support.airflow import deprecations, import_dags
+
+pytestmark = pytest.mark.airflow
+
+# Config text that Jinja would change if it ever reached a template engine.
+HOSTILE = "{{ ds }} {% if true %}x{% endif %} {# c #} '\"\"\" \\ ünï 🚀\nsecond line"
+DAG_FILE_WARNINGS_OK: tuple[str, ...] = ()
+
+
+def hostile(env: Environment) -> Environment:
+    """``env`` with Jinja markers and quotes in a config value of every workflow."""
+    workflows = []
+    for wf in env.workflows:
+        config = json.loads(json.dumps(wf.config))
+        config["source"]["serviceName"] = HOSTILE
+        workflows.append(dataclasses.replace(wf, config=config))
+    return dataclasses.replace(env, name=f"{env.name}-hostile", workflows=tuple(workflows))
+
+
+def write(tree: dict[str, bytes], out: Path) -> Path:
+    for key, data in tree.items():
+        (out / key).parent.mkdir(parents=True, exist_ok=True)
+        (out / key).write_bytes(data)
+    return out
+
+
+@pytest.fixture(scope="session")
+def rendered(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[Environment, Path]]:
+    """Each example environment (and a hostile variant of dev and prod) rendered to a folder."""
+    envs = {name: environment(name) for name in EXAMPLES}
+    envs["dev-hostile"] = hostile(envs["dev"])
+    envs["prod-hostile"] = hostile(envs["prod"])
+    root = tmp_path_factory.mktemp("rendered")
+    return {name: (env, write(render_environment(env, discovery=True), root / name))
+            for name, env in envs.items()}
+
+
+@pytest.fixture(scope="session")
+def dagbags(rendered: dict[str, tuple[Environment, Path]], airflow2_python: Path,
+            airflow3_python: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    """The DagBag description of every rendered folder, from the Airflow its version names."""
+    out: dict[str, Any] = {}
+    for major, python in ((2, airflow2_python), (3, airflow3_python)):
+        folders = {name: folder / env.mwaa.dags_prefix for name, (env, folder)
+                   in rendered.items() if env.mwaa.airflow_major == major}
+        result = import_dags(python, folders, tmp_path_factory.mktemp(f"airflow{major}"))
+        assert result["airflow"].startswith(f"{major}.")
+        out.update(result["folders"])
+    return out
+
+
+def test_examples_cover_both_majors_and_all_approaches(
+        rendered: dict[str, tuple[Environment, Path]]) -> None:
+    seen = {(env.mwaa.airflow_major, wf.dag.approach)
+            for env, _ in rendered.values() for wf in env.workflows}
+    assert seen == {(m, a) for m in (2, 3) for a in ("python", "ecs", "virtualenv")}
+
+
+@pytest.mark.parametrize("name", [*EXAMPLES, "dev-hostile", "prod-hostile"])
+def test_rendered_dags_import_without_errors_or_warnings(
+        dagbags: dict[str, Any], name: str) -> None:
+    bag = dagbags[name]
+    assert bag["import_errors"] == {}
+    assert bag["captured_warnings"] == {}
+    assert bag["warnings"] == []
+    assert deprecations(bag["warnings"]) == []
+
+
+@pytest.mark.parametrize("name", [*EXAMPLES, "dev-hostile", "prod-hostile"])
+def test_dag_ids_schedules_and_defaults_are_the_configured_ones(
+        dagbags: dict[str, Any], rendered: dict[str, tuple[Environment, Path]], name: str) -> None:
+    env, _ = rendered[name]
+    dags = dagbags[name]["dags"]
+    assert set(dags) == {wf.dag.dag_id for wf in env.workflows} | {env.discovery.dag_id}
+    presets = {"@hourly": "0 * * * *", "@daily": "0 0 * * *"}
+    for wf in env.workflows:
+        dag = dags[wf.dag.dag_id]
+        assert dag["schedule"] in {wf.dag.schedule, presets.get(str(wf.dag.schedule))}
+        assert dag["timetable"] == ("CronTriggerTimetable" if env.mwaa.airflow_major == 3
+                                    else "CronDataIntervalTimetable")
+        assert dag["catchup"] is False
+        assert dag["tags"] == sorted(wf.dag.tags)
+        assert dag["start_date"] == f"{wf.dag.start_date}T00:00:00+00:00"
+        assert dag["max_active_runs"] == wf.dag.max_active_runs
+        assert Path(dag["fileloc"]).name == f"{wf.name}.py"
+        task = dag["tasks"]["run_workflow"]["fields"]
+        assert (task["owner"], task["retries"], task["retry_delay"]) == (
+            wf.dag.owner, wf.dag.retries, wf.dag.retry_delay_minutes * 60)
+    discovery = dags[env.discovery.dag_id]
+    assert (discovery["schedule"], discovery["is_paused_upon_creation"]) == ("@once", True)
+
+
+def operator(env: Environment, approach: str) -> str:
+    if approach == "ecs":
+        return "airflow.providers.amazon.aws.operators.ecs.EcsRunTaskOperator"
+    kind = "PythonVirtualenvOperator" if approach == "virtualenv" else "PythonOperator"
+    home = ("airflow.providers.standard.operators.python" if env.mwaa.airflow_major == 3
+            else "airflow.operators.python")
+    return f"{home}.{kind}"
+
+
+@pytest.mark.parametrize("name", [*EXAMPLES, "dev-hostile", "prod-hostile"])
+def test_operators_get_the_rendered_arguments_after_airflow_renders_templates(
+        dagbags: dict[str, Any], rendered: dict[str, tuple[Environment, Path]], name: str) -> None:
+    env, folder = rendered[name]
+    for wf in env.workflows:
+        source = (folder / env.mwaa.dags_prefix / "openmetadata" / f"{wf.name}.py").read_text()
+        values = settings_of(source)
+        task = dagbags[name]["dags"][wf.dag.dag_id]["tasks"]["run_workflow"]
+        fields = task["fields"]
+        assert task["operator"] == operator(env, wf.dag.approach)
+        assert set(task["literal_fields"]) <= set(task["template_fields"])
+        if wf.dag.approach == "ecs":
+            assert task["literal_fields"] == ["awslogs_group", "awslogs_stream_prefix", "cluster",
+                                              "launch_type", "network_configuration",
+                                              "overrides", "task_definition"]
+            assert fields["overrides"] == values["OVERRIDES"]  # Jinja left the config alone
+            assert fields["network_configuration"] == values["NETWORK_CONFIGURATION"]
+            assert (fields["cluster"], fields["task_definition"], fields["launch_type"]) == (
+                values["CLUSTER"], values["TASK_DEFINITION"], values["LAUNCH_TYPE"])
+            assert (fields["awslogs_group"], fields["awslogs_stream_prefix"]) == (
+                values["AWSLOGS_GROUP"], values["AWSLOGS_STREAM_PREFIX"])
+        elif wf.dag.approach == "virtualenv":
+            config_text = (folder / env.mwaa.dags_prefix / "openmetadata"
+                           / f"{wf.name}.yaml").read_text()
+            assert fields["op_kwargs"] == {"config_yaml": config_text,
+                                           "workflow_class": values["WORKFLOW_CLASS"]}
+            assert yaml.safe_load(config_text)["source"]["serviceName"] == \
+                wf.config["source"]["serviceName"]
+            assert fields["requirements"] == ["openmetadata-ingestion==1.13.6.3"]
+            assert fields["system_site_packages"] is True
+            assert fields["python_callable"] == "run_workflow"
+        else:
+            assert fields["python_callable"] == "run_config_beside_this_file"
+    discovery = dagbags[name]["dags"][env.discovery.dag_id]["tasks"]["discover_connection"]
+    assert discovery["fields"]["op_kwargs"] == {
+        "environment": env.name, "region": env.mwaa.region,
+        "secret_id": env.discovery.secret_id, "variable": env.discovery.variable}
+
+
+def test_ruff_airflow_rules_pass_on_every_rendered_file(
+        rendered: dict[str, tuple[Environment, Path]]) -> None:
+    ruff = Path(sys.executable).with_name("ruff")
+    folders = [str(folder) for _, folder in rendered.values()]
+    done = subprocess.run([str(ruff), "check", "--isolated", "--select", "AIR", *folders],
+                          capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stdout
+    listed = subprocess.run([str(ruff), "check", "--isolated", "--select", "AIR",
+                             "--show-files", *folders], capture_output=True, text=True,
+                            check=False).stdout
+    assert listed.count(".py") == sum(len(env.workflows) + 1 for env, _ in rendered.values())
