@@ -26,7 +26,6 @@ pytestmark = pytest.mark.airflow
 
 # Config text that Jinja would change if it ever reached a template engine.
 HOSTILE = "{{ ds }} {% if true %}x{% endif %} {# c #} '\"\"\" \\ ünï 🚀\nsecond line"
-DAG_FILE_WARNINGS_OK: tuple[str, ...] = ()
 
 
 def hostile(env: Environment) -> Environment:
