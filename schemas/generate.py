@@ -15,7 +15,8 @@ environments pin); README.md ("Schemas") says how to get one. What is derived, a
   ``config`` required and checked as the metadata-rest sink reads it at start.
 * ``openmetadata/server-connection.schema.json``: ``OpenMetadataConnection`` alone; the workflow
   schema refers to it for ``workflowConfig.openMetadataServerConfig``.
-* ``workflow.schema.json``: a workflow file as an editor sees it, the above plus our ``dag:`` block.
+* ``workflow.schema.json``: a workflow file as an editor sees it, the above plus our ``dag:`` block;
+  the file may leave ``workflowConfig.openMetadataServerConfig`` to its environment.
 * ``<name>.overlay.schema.json`` for every ``<name>.schema.json`` here, generated or hand-written:
   the same constraints without ``required`` (an overlay sets only what differs), and ``null``
   allowed wherever a value may stand, since that is what a ``!delete`` tag leaves in a file.
@@ -57,6 +58,8 @@ OM_SERVER = "openmetadata/server-connection.schema.json"
 WORKFLOW = "workflow.schema.json"
 DAG = "dag.schema.json"
 DEFS = "#/$defs/"
+# Filled into every workflow from its environment's `openmetadata.server`.
+SERVER_KEY = "openMetadataServerConfig"
 PACKAGE = "openmetadata-ingestion"
 # The connector this product runs, as `source.type` and `sink.type` name it.
 SOURCE_TYPE = "airflow"
@@ -390,19 +393,36 @@ def refs(node: Schema) -> Iterator[str]:
 # --------------------------------------------------------------------------- editor and overlays
 
 def editor_workflow(om_workflow: Schema) -> Schema:
-    """A workflow file: OpenMetadata's keys (from openmetadata/) plus our ``dag:`` block."""
+    """A workflow file: OpenMetadata's keys (from openmetadata/) plus our ``dag:`` block.
+
+    The file may leave out ``workflowConfig.openMetadataServerConfig``: its environment's
+    ``openmetadata.server`` fills that in (the merged workflow is checked with it).
+    """
     om_props = om_workflow["properties"]
+    config_ref = om_props["workflowConfig"]["$ref"]
+    config = om_workflow["$defs"][config_ref.removeprefix(DEFS)]
+    pointer = f"{OM_WORKFLOW}#/$defs/{config_ref.removeprefix(DEFS)}/properties"
+    workflow_config = {
+        "description": "OpenMetadata's workflowConfig; openMetadataServerConfig comes from the "
+                       "environment's openmetadata.server unless the file sets it.",
+        "type": "object",
+        **{k: v for k, v in config.items() if k == "additionalProperties"},
+        "properties": {name: {"$ref": f"{pointer}/{name}"} for name in config["properties"]},
+    }
+    required = [r for r in config.get("required", []) if r != SERVER_KEY]
+    if required:
+        workflow_config["required"] = required
     return {
         "$schema": DRAFT,
         "$comment": om_workflow["$comment"],
         "title": "mwaa-gitops workflow",
-        "description": "environments/<name>/workflows/<workflow>.yaml merged over its layers: an "
-                       "OpenMetadata ingestion workflow plus the `dag:` block that says how MWAA "
-                       "runs it.",
+        "description": "environments/<name>/workflows/<workflow>.yaml: an OpenMetadata ingestion "
+                       "workflow plus the `dag:` block that says how MWAA runs it.",
         "type": "object",
         "additionalProperties": False,
         "properties": {
             **{name: {"$ref": f"{OM_WORKFLOW}#/properties/{name}"} for name in om_props},
+            "workflowConfig": workflow_config,
             "dag": {"$ref": DAG},
         },
         "required": om_workflow.get("required", []),

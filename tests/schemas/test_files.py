@@ -18,7 +18,7 @@ from jsonschema.exceptions import best_match
 from mwaa_gitops.load import load_file, load_text
 from mwaa_gitops.provenance import Node
 from mwaa_gitops.repository import Repository
-from tests.schemas.cases import POSTGRES_WORKFLOW
+from tests.schemas.cases import POSTGRES_WORKFLOW, SERVER, edited, without
 from tests.schemas.conftest import (
     OPENMETADATA_VERSION,
     ROOT,
@@ -77,6 +77,24 @@ def test_example_workflows_pass_the_editor_schema(examples: dict[str, Node]) -> 
     found = {name: [e.message for e in errors("workflow.schema.json", tree.plain())]
              for name, tree in examples.items()}
     assert found and all(problems == [] for problems in found.values()), found
+
+
+def test_every_workflow_file_passes_the_schema_its_editor_line_names() -> None:
+    files = sorted((ROOT / "environments").glob("*/workflows/*.yaml"))
+    for path in files:
+        first = path.read_text().splitlines()[0]
+        assert first.startswith("# yaml-language-server: $schema=../../../schemas/"), path
+        schema = first.rpartition("/schemas/")[2]
+        assert errors(schema, load_file(path).plain()) == [], path
+    assert len(files) >= 4
+
+
+def test_editor_schema_leaves_the_server_to_the_environment_but_checks_it_when_set() -> None:
+    config = without(POSTGRES_WORKFLOW, ("workflowConfig", "openMetadataServerConfig"))
+    assert errors("workflow.schema.json", config) == []
+    wrong = edited(POSTGRES_WORKFLOW, (*SERVER, "authProvider"), "jwt")
+    assert tuple(best_match(errors("workflow.schema.json", wrong)).absolute_path) == (
+        *SERVER, "authProvider")
 
 
 def test_editor_schema_checks_the_dag_block() -> None:
