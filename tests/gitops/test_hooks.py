@@ -12,6 +12,7 @@ from typer.testing import CliRunner
 
 from mwaa_gitops.cli import app
 from tests.conftest import Writer
+from tests.gitops.conftest import History
 from tests.gitops.shell import ROOT, Run, git
 
 runner = CliRunner()
@@ -142,3 +143,14 @@ def test_hooks_manifest_is_valid_and_every_entry_runs(run: Run) -> None:
         program, *args = hook["entry"].split()
         assert program == "mwaa-gitops"
         assert invoke(*args, "--help")[0] == 0, hook["id"]
+
+
+def test_commit_that_only_deletes_a_file_is_still_checked(history: History, run: Run) -> None:
+    assert run("pre-commit", "install", cwd=history.repo).returncode == 0
+    git(run, history.repo, "rm", "--quiet", "environments/base/workflows/airflow_pipelines.yaml")
+    refused = run("git", "commit", "-m", "drop the base workflow", cwd=history.repo)
+    output = refused.stdout + refused.stderr
+    assert refused.returncode == 1, output
+    # dev's overlay of the deleted workflow is now a whole workflow of its own, and incomplete
+    assert re.search(r"mwaa-gitops every environment renders\.+Failed", output)
+    assert "missing required key 'sink'" in output
