@@ -17,8 +17,7 @@ AIRFLOW_3 = True  # template: rendering keeps one branch of every `if AIRFLOW_3:
 if AIRFLOW_3:
     from airflow.providers.standard.operators.python import PythonVirtualenvOperator
     from airflow.sdk import DAG
-    # airflow.sdk lists literal but 3.0 does not export it; this is where it is defined.
-    from airflow.sdk.definitions.template import literal
+    from airflow.sdk.definitions.template import literal  # airflow.sdk 3.0 lacks it
 else:
     from airflow.models.dag import DAG
     from airflow.operators.python import PythonVirtualenvOperator
