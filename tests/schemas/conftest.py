@@ -20,14 +20,12 @@ from mwaa_gitops.model import workflow_from
 from mwaa_gitops.provenance import Node
 from mwaa_gitops.repository import Repository
 from tests.schemas.cases import MISTAKES, NARROWED, VALID
-from tests.support.venvs import ensure_venv
+from tests.support.venvs import openmetadata_python
 
 ROOT = Path(__file__).resolve().parents[2]
 SCHEMAS = ROOT / "schemas"
 PROBE = Path(__file__).with_name("openmetadata_probe.py")
 # The release the example environments pin; the committed schemas are generated from it.
-OPENMETADATA_VERSION = "1.13.6.3"
-OPENMETADATA = [f"openmetadata-ingestion=={OPENMETADATA_VERSION}", "dbt-core<1.12"]
 
 
 @cache
@@ -77,7 +75,7 @@ def examples() -> dict[str, Node]:
 def openmetadata(examples: dict[str, Node],
                  tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     """What openmetadata-ingestion itself says (see openmetadata_probe.py), asked once."""
-    python = ensure_venv("openmetadata", OPENMETADATA)
+    python = openmetadata_python()
     configs = {
         **{f"valid: {name}": config for name, config in VALID.items()},
         **{f"mistake: {name}": config for name, (config, _) in MISTAKES.items()},

@@ -20,13 +20,13 @@ from mwaa_gitops.provenance import Node
 from mwaa_gitops.repository import Repository
 from tests.schemas.cases import POSTGRES_WORKFLOW, SERVER, edited, without
 from tests.schemas.conftest import (
-    OPENMETADATA_VERSION,
     ROOT,
     SCHEMAS,
     errors,
     load_generator,
     registry,
 )
+from tests.support.venvs import OPENMETADATA_VERSION
 
 OVERLAY = "workflow.overlay.schema.json"
 

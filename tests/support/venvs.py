@@ -36,3 +36,15 @@ def ensure_venv(name: str, requirements: list[str], python: str | None = None) -
                             str(root / "bin" / "python"), *requirements], check=True)
             marker.write_text("\n".join(requirements) + "\n")
     return root / "bin" / "python"
+
+
+OPENMETADATA_VERSION = "1.13.6.3"
+# dbt-core>=1.12 needs network while building; pydantic is pinned because the schema
+# generator's output follows its JSON-schema rendering.
+OPENMETADATA = [f"openmetadata-ingestion=={OPENMETADATA_VERSION}", "dbt-core<1.12",
+                "pydantic==2.14.3"]
+
+
+def openmetadata_python() -> Path:
+    """The python of the shared openmetadata-ingestion venv."""
+    return ensure_venv("openmetadata", OPENMETADATA)
