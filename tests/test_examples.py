@@ -1,0 +1,36 @@
+"""The example repository itself: every environment validates and renders."""
+
+from __future__ import annotations
+
+import pytest
+import yaml
+
+from mwaa_gitops import pipeline
+from mwaa_gitops.render import render_environment
+from mwaa_gitops.repository import Repository
+from tests.conftest import ROOT
+
+REPO = Repository(ROOT)
+ENVIRONMENTS = pipeline.deployable(REPO)
+
+
+def test_examples_cover_local_dev_and_prod() -> None:
+    assert {"local", "dev", "prod"} <= set(ENVIRONMENTS)
+    assert "base" not in ENVIRONMENTS
+
+
+@pytest.mark.parametrize("name", ENVIRONMENTS)
+def test_example_environment_validates_and_renders_every_workflow(name: str) -> None:
+    environment = pipeline.checked_environment(REPO, name)
+    tree = render_environment(environment)
+    assert environment.workflows
+    for workflow in environment.workflows:
+        key = f"{environment.mwaa.dags_prefix}/openmetadata/{workflow.name}.yaml"
+        assert yaml.safe_load(tree[key]) == workflow.config
+
+
+@pytest.mark.parametrize("name", ENVIRONMENTS)
+def test_rendering_is_byte_identical_across_runs(name: str) -> None:
+    first = render_environment(pipeline.checked_environment(Repository(ROOT), name))
+    second = render_environment(pipeline.checked_environment(Repository(ROOT), name))
+    assert first == second
