@@ -73,8 +73,8 @@ def build(repo: Repository, name: str) -> MergedEnvironment:
         for workflow, path in repo.workflow_files(layer).items():
             files.setdefault(workflow, []).append((layer, repo.load(path)))
 
-    defaults = _defaults_layer(settings)
-    workflows = {wf: merge_layers([defaults, *(node for _, node in layers)])
+    workflows = {wf: merge_layers([_defaults_layer(settings, layers[0][1].location),
+                                   *(node for _, node in layers)])
                  for wf, layers in sorted(files.items())}
     layers_of = {wf: tuple(layer for layer, _ in layers) for wf, layers in files.items()}
     return MergedEnvironment(name, chain, abstract, settings, workflows, layers_of)
@@ -85,8 +85,12 @@ def _settings_layer(node: Node) -> Node:
                 node.location, node.key_location)
 
 
-def _defaults_layer(settings: Node) -> Node:
-    """What an environment gives every workflow: dag defaults and its OpenMetadata server."""
+def _defaults_layer(settings: Node, workflow_file: Location) -> Node:
+    """What an environment gives every workflow: dag defaults and its OpenMetadata server.
+
+    The layer's root points at the workflow's first file, so problems with the workflow as a
+    whole (a missing `sink:`) point there rather than at environment.yaml.
+    """
     top: dict[str, Node] = {}
     dag_defaults = settings.get("dagDefaults")
     if dag_defaults is not None and isinstance(dag_defaults.value, dict):
@@ -94,7 +98,7 @@ def _defaults_layer(settings: Node) -> Node:
     server = settings.get("openmetadata", "server")
     if server is not None and isinstance(server.value, dict):
         top[SERVER_PATH[0]] = Node({SERVER_PATH[1]: server}, server.location)
-    return Node(top, settings.location)
+    return Node(top, workflow_file)
 
 
 def _did_you_mean(word: str, choices: set[str] | list[str]) -> str | None:

@@ -65,7 +65,8 @@ def ingestion_matches_server(env: MergedEnvironment) -> Iterator[Diagnostic]:
         yield Diagnostic(client.location,
                          f"openmetadata-ingestion {client.value} does not match the OpenMetadata "
                          f"server {server.value} (set at {server.location}): major.minor must be "
-                         "equal", f"use an openmetadata-ingestion {'.'.join(s)} release", "version-mismatch")
+                         "equal", f"use an openmetadata-ingestion {'.'.join(s)} release",
+                         "version-mismatch")
 
 
 def secrets_are_references(env: MergedEnvironment) -> Iterator[Diagnostic]:
