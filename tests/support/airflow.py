@@ -17,7 +17,9 @@ import pytest
 
 from tests.support.venvs import ensure_venv
 
-AIRFLOW_2 = ["apache-airflow[virtualenv]==2.10.5", "apache-airflow-providers-amazon==9.17.0"]
+# The postgres extra: MWAA's metadata database is Postgres, and Airflow connects at import.
+AIRFLOW_2 = ["apache-airflow[postgres,virtualenv]==2.10.5",
+             "apache-airflow-providers-amazon==9.17.0"]
 AIRFLOW_3 = ["apache-airflow==3.0.6", "apache-airflow-providers-amazon==9.12.0",
              "apache-airflow-providers-standard==1.6.0"]
 PROBE = Path(__file__).with_name("dagbag_probe.py")
