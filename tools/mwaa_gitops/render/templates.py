@@ -45,10 +45,8 @@ class Template:
 def render_template(template: Template, airflow_major: int, settings: dict[str, Any],
                     header: list[str]) -> bytes:
     """The template for ``airflow_major`` with ``settings`` filled in, ``header`` on top."""
-    lines = [line for line in template.source.splitlines()
-             if not line.lstrip().startswith(TEMPLATE_NOTE)]
-    lines = _resolve_switches(lines, airflow_major >= 3)
-    lines = _fill_settings(lines, settings, template.name)
+    lines = _fill_settings(list(_for_major(template, airflow_major >= 3)), settings,
+                           template.name)
     text = "\n".join([*header, *lines]) + "\n"
     _verify(text, settings, template.name)
     return text.encode("utf-8")
@@ -65,6 +63,14 @@ def settings_of(source: str) -> dict[str, Any]:
             except ValueError:
                 continue  # computed at parse time (e.g. a path beside the file), not a setting
     return found
+
+
+@functools.cache
+def _for_major(template: Template, airflow_3: bool) -> tuple[str, ...]:
+    """The template's lines for one major, without notes (the same for every workflow)."""
+    lines = [line for line in template.source.splitlines()
+             if not line.lstrip().startswith(TEMPLATE_NOTE)]
+    return tuple(_resolve_switches(lines, airflow_3))
 
 
 def _resolve_switches(lines: list[str], airflow_3: bool) -> list[str]:
