@@ -22,7 +22,7 @@ from mwaa_gitops.model import Environment
 from mwaa_gitops.render import render_environment
 from mwaa_gitops.render.pipelines import PIPELINE_TYPES, WORKFLOW_CLASSES
 from tests.render.conftest import environment
-from tests.support.venvs import ensure_venv
+from tests.support.venvs import openmetadata_python as shared_openmetadata_python
 
 pytestmark = pytest.mark.openmetadata
 
@@ -33,8 +33,8 @@ WORKFLOW = "airflow_pipelines"
 
 @pytest.fixture(scope="session")
 def openmetadata_python() -> Path:
-    """``bin/python`` of a venv with openmetadata-ingestion (shared with other test modules)."""
-    return ensure_venv("openmetadata", ["openmetadata-ingestion==1.13.6.3", "dbt-core<1.12"])
+    """``bin/python`` of the openmetadata-ingestion venv the schema tests use too."""
+    return shared_openmetadata_python()
 
 
 @pytest.fixture(scope="module")
