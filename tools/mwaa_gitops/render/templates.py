@@ -45,8 +45,7 @@ class Template:
 def render_template(template: Template, airflow_major: int, settings: dict[str, Any],
                     header: list[str]) -> bytes:
     """The template for ``airflow_major`` with ``settings`` filled in, ``header`` on top."""
-    lines = _fill_settings(list(_for_major(template, airflow_major >= 3)), settings,
-                           template.name)
+    lines = _fill_settings(template, airflow_major >= 3, settings)
     text = "\n".join([*header, *lines]) + "\n"
     _verify(text, settings, template.name)
     return text.encode("utf-8")
@@ -103,25 +102,32 @@ def _resolve_switches(lines: list[str], airflow_3: bool) -> list[str]:
     return lines
 
 
-def _fill_settings(lines: list[str], settings: dict[str, Any], name: str) -> list[str]:
+@functools.cache
+def _setting_spans(template: Template, airflow_3: bool) -> dict[str, tuple[int, int]]:
+    """Line span (start index, end index) of each top-level ``NAME = ...`` of a template."""
+    tree = ast.parse("\n".join(_for_major(template, airflow_3)))
+    return {stmt.targets[0].id: (stmt.lineno - 1, _end(stmt)) for stmt in tree.body
+            if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1
+            and isinstance(stmt.targets[0], ast.Name)}
+
+
+def _fill_settings(template: Template, airflow_3: bool, settings: dict[str, Any]) -> list[str]:
     """Replace the example value of each top-level setting with the literal of its value."""
-    tree = ast.parse("\n".join(lines))
-    targets = {stmt.targets[0].id: stmt for stmt in tree.body
-               if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1
-               and isinstance(stmt.targets[0], ast.Name)}
-    missing = sorted(set(settings) - set(targets))
+    lines = list(_for_major(template, airflow_3))
+    spans = _setting_spans(template, airflow_3)  # parsed once per template, not per workflow
+    missing = sorted(set(settings) - set(spans))
     if missing:
-        raise ValueError(f"template {name} has no setting {', '.join(missing)}")
+        raise ValueError(f"template {template.name} has no setting {', '.join(missing)}")
     # Bottom-up, so that earlier line numbers stay valid while later lines change.
-    for key in sorted(settings, key=lambda k: targets[k].lineno, reverse=True):
-        stmt = targets[key]
+    for key in sorted(settings, key=lambda k: spans[k][0], reverse=True):
+        start, end = spans[key]
         literal = python_literal(settings[key])
-        lines = lines[:stmt.lineno - 1] + f"{key} = {literal}".split("\n") + lines[_end(stmt):]
+        lines = lines[:start] + f"{key} = {literal}".split("\n") + lines[end:]
     return lines
 
 
 def _verify(text: str, settings: dict[str, Any], name: str) -> None:
-    compile(text, name, "exec", dont_inherit=True)
+    # settings_of parses the whole file: a syntax error or a value that changed shape fails here.
     carried = settings_of(text)
     for key, value in settings.items():
         if key not in carried or carried[key] != value:
