@@ -8,8 +8,9 @@ A template is an ordinary, lint-clean Python module with two kinds of marked pla
   literal of the environment's value (``render.literals``), so data can never become code.
 
 Full-line comments that start with ``# template:`` are notes for template authors and are dropped.
-The result is parsed again and each setting read back, so a rendered file that would not carry its
-values unchanged is never produced.
+Each filled-in statement is parsed on its own and must be exactly one assignment whose value reads
+back unchanged; since it replaces a whole top-level statement of a template that parses, the
+rendered file keeps the template's structure and a value can never become code.
 """
 
 from __future__ import annotations
@@ -46,9 +47,7 @@ def render_template(template: Template, airflow_major: int, settings: dict[str, 
                     header: list[str]) -> bytes:
     """The template for ``airflow_major`` with ``settings`` filled in, ``header`` on top."""
     lines = _fill_settings(template, airflow_major >= 3, settings)
-    text = "\n".join([*header, *lines]) + "\n"
-    _verify(text, settings, template.name)
-    return text.encode("utf-8")
+    return ("\n".join([*header, *lines]) + "\n").encode("utf-8")
 
 
 def settings_of(source: str) -> dict[str, Any]:
@@ -121,17 +120,16 @@ def _fill_settings(template: Template, airflow_3: bool, settings: dict[str, Any]
     # Bottom-up, so that earlier line numbers stay valid while later lines change.
     for key in sorted(settings, key=lambda k: spans[k][0], reverse=True):
         start, end = spans[key]
-        literal = python_literal(settings[key])
-        lines = lines[:start] + f"{key} = {literal}".split("\n") + lines[end:]
+        statement = f"{key} = {python_literal(settings[key])}"
+        _verify(statement, key, settings[key], template.name)
+        lines = lines[:start] + statement.split("\n") + lines[end:]
     return lines
 
 
-def _verify(text: str, settings: dict[str, Any], name: str) -> None:
-    # settings_of parses the whole file: a syntax error or a value that changed shape fails here.
-    carried = settings_of(text)
-    for key, value in settings.items():
-        if key not in carried or carried[key] != value:
-            raise ValueError(f"rendering {name}: setting {key} did not survive")
+def _verify(statement: str, key: str, value: Any, name: str) -> None:
+    """``statement`` is one assignment of ``key`` that carries ``value`` back unchanged."""
+    if settings_of(statement) != {key: value} or len(ast.parse(statement).body) != 1:
+        raise ValueError(f"rendering {name}: setting {key} did not survive")
 
 
 def _is_switch_if(node: ast.AST) -> bool:
