@@ -43,7 +43,7 @@ def apply_plan(target: Target, plan: Plan, desired: Mapping[str, Desired],
                checkpoint: Callable[[], None] | None = None) -> Applied:
     """Upload, delete and record ``plan``; raises :class:`SyncError` when a step fails.
 
-    ``checkpoint`` runs between phases (the lock uses it to prove it is still held).
+    ``checkpoint`` runs between phases (the lock refreshes itself there when due).
     """
     if plan.conflicts:
         raise SyncError(f"{len(plan.conflicts)} rendered file(s) would overwrite objects this "

@@ -130,7 +130,7 @@ def sync(target: Target, desired: Mapping[str, Desired], *, environment: str,
         _refuse_conflicts(current.plan)
         outcome.applied = apply_plan(target, current.plan, desired, current.manifest,
                                      environment=environment, commit=commit, jobs=options.jobs,
-                                     progress=progress, checkpoint=lock.refresh)
+                                     progress=progress, checkpoint=lock.checkpoint)
         if current.plan.mwaa_update and mwaa is not None:
             outcome.mwaa_updated = _update_mwaa(target, mwaa, layout, desired=desired,
                                                 manifest=outcome.applied.manifest, lock=lock,
@@ -153,7 +153,7 @@ def _update_mwaa(target: Target, mwaa: MwaaEnvironment, layout: Layout, *,
                   + ", ".join(f"{k} version {v}" for k, v in sorted(versions.items()) if v))
     mwaa.update(request)
     applied = {key: version for key, version in versions.items() if version}
-    lock.refresh()
+    lock.checkpoint()
     # Recorded only after the call succeeded, so a run stopped before it calls again next time.
     manifests.save(target, manifest.with_objects(manifest.objects, mwaa_applied=applied))
     return applied

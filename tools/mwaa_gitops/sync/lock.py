@@ -3,9 +3,10 @@
 ``PutObject`` with ``If-None-Match: *`` succeeds for exactly one of two racing syncs; the loser
 reads the lock and names its holder. A lock older than its expiry is stale (its run died) and
 is taken over with ``If-Match`` on the etag that was read, so two runs breaking the same stale
-lock cannot both win. Between phases the holder refreshes the lock the same way, which also
-proves that nobody took it over in the meantime. Servers without conditional writes get a
-best-effort lock (check, write, read back) and a warning saying so.
+lock cannot both win. Between phases, once a third of the timeout has passed, the holder
+refreshes the lock the same way, which also proves that nobody took it over in the meantime.
+Servers without conditional writes get a best-effort lock (check, write, read back) and a
+warning saying so.
 """
 
 from __future__ import annotations
@@ -105,6 +106,7 @@ class Lock:
         self.stale_after = stale_after
         self.best_effort = best_effort
         self.clock = clock
+        self.refreshed = clock()
 
     @classmethod
     def acquire(cls, target: Target, *, environment: str, commit: str | None,
@@ -135,6 +137,14 @@ class Lock:
         return cls(target, mine, current[1] or written.etag, stale_after=stale_after,
                    best_effort=best_effort, clock=clock)
 
+    def checkpoint(self) -> None:
+        """Refresh once a third of the stale timeout has passed (no request before that).
+
+        Until then the lock cannot have been taken over: it is not stale yet.
+        """
+        if self.clock() - self.refreshed >= self.stale_after / 3:
+            self.refresh()
+
     def refresh(self) -> None:
         """Push the expiry forward; raises :class:`SyncError` if the lock was taken over."""
         renewed = replace(self.holder, expires=_iso(self.clock() + self.stale_after))
@@ -153,6 +163,7 @@ class Lock:
                             "while this run was slower than the stale-lock timeout",
                             "stopped before the next step; run the sync again") from exc
         self.holder, self.etag = renewed, written.etag
+        self.refreshed = self.clock()
 
     def release(self) -> None:
         """Remove the lock if it is still ours."""
