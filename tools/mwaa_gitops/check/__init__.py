@@ -6,13 +6,15 @@ trees carry provenance from the layer files (see :mod:`mwaa_gitops.provenance`).
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
+from pathlib import Path
 
 from mwaa_gitops.check import rules
 from mwaa_gitops.check.messages import diagnostics
 from mwaa_gitops.check.schemas import DAG, ENVIRONMENT, OPENMETADATA_WORKFLOW, validator
-from mwaa_gitops.diagnostics import Diagnostic
+from mwaa_gitops.diagnostics import ConfigError, Diagnostic, Diagnostics, display_path
 from mwaa_gitops.environments import MergedEnvironment
+from mwaa_gitops.load import load_file
 from mwaa_gitops.provenance import Node
 
 
@@ -36,6 +38,20 @@ def check_workflow(tree: Node) -> Iterator[Diagnostic]:
     if dag is not None:
         yield from diagnostics(validator(DAG).iter_errors(dag), tree, ("dag",))
     yield from diagnostics(validator(OPENMETADATA_WORKFLOW).iter_errors(data), tree)
+
+
+def check_files(paths: Iterable[Path], checker: Callable[[Node], Iterable[Diagnostic]]
+                ) -> list[Diagnostic]:
+    """Load each standalone file and run ``checker`` on it; unreadable files are reported."""
+    found = Diagnostics()
+    for path in paths:
+        try:
+            tree = load_file(path, display_path(path))
+        except ConfigError as exc:
+            found.extend(exc.diagnostics)
+            continue
+        found.extend(list(checker(tree)))
+    return found.sorted()
 
 
 def check_openmetadata_workflow(tree: Node) -> Iterator[Diagnostic]:

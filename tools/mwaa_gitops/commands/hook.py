@@ -7,7 +7,7 @@ from pathlib import Path
 
 from mwaa_gitops import affected, pipeline
 from mwaa_gitops.commands import EXIT_INVALID, EXIT_OK, guarded
-from mwaa_gitops.diagnostics import ConfigError, Diagnostics, display_path
+from mwaa_gitops.diagnostics import ConfigError, Diagnostics
 from mwaa_gitops.report import OutputFormat, report
 
 
@@ -58,18 +58,10 @@ def secrets(files: list[Path], fmt: OutputFormat) -> int:
     """Report credentials written in plain text in any of the YAML ``files``."""
 
     def action() -> int:
+        from mwaa_gitops.check import check_files
         from mwaa_gitops.check.rules import plaintext_secrets
-        from mwaa_gitops.load import load_file
 
-        found = Diagnostics()
-        for path in files:
-            try:
-                tree = load_file(path, display_path(path))
-            except ConfigError as exc:
-                found.extend(exc.diagnostics)
-                continue
-            found.extend(list(plaintext_secrets(tree)))
-        problems = found.sorted()
+        problems = check_files(files, plaintext_secrets)
         report(problems, fmt, f"{len(problems)} plaintext secret(s)" if problems else None)
         return EXIT_INVALID if problems else EXIT_OK
 
