@@ -90,7 +90,10 @@ def inspect(target: Target, desired: Mapping[str, Desired], *, environment: str,
     versioning = target.versioning()
     current = read_holder(target)
     notes = []
-    if versioning not in (None, "Enabled"):
+    if versioning == "Unknown":
+        notes.append(f"warning: could not read the bucket versioning of {target.url} (no "
+                     "s3:GetBucketVersioning permission); MWAA needs it enabled")
+    elif versioning not in (None, "Enabled"):
         notes.append(f"warning: bucket versioning is {versioning} on {target.url}: MWAA needs "
                      "object versions of requirements, plugins and the startup script")
     return Inspection(target, plan, manifest, versioning, current[0] if current else None,
@@ -169,7 +172,8 @@ def _refuse_conflicts(plan: Plan) -> None:
 
 
 def _require_versioning(target: Target, versioning: str | None) -> None:
-    if versioning not in (None, "Enabled"):
+    # "Unknown" goes on: the writes report versions, and update_request insists on them.
+    if versioning in ("Disabled", "Suspended"):
         bucket = target.bucket if isinstance(target, S3Target) else target.url
         raise SyncError(f"bucket versioning is {versioning} on {target.url}, but MWAA needs "
                         "object versions to pick up requirements, plugins or the startup "

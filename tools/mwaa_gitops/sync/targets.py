@@ -257,7 +257,7 @@ class S3Target:
         from botocore.exceptions import ClientError
 
         try:
-            with self._errors("read", key, missing_ok=True):
+            with self._errors("read", key, passthrough=("NoSuchKey", "404")):
                 answer = self.client.get_object(Bucket=self.bucket, Key=self.object_key(key))
                 return answer["Body"].read(), _etag(answer["ETag"])
         except ClientError:
@@ -307,8 +307,13 @@ class S3Target:
                                 f"{first.get('Code')} {first.get('Message', '')}".rstrip())
 
     def versioning(self) -> str | None:
-        with self._errors("read versioning of", "/"):
-            answer = self.client.get_bucket_versioning(Bucket=self.bucket)
+        from botocore.exceptions import ClientError
+
+        try:
+            with self._errors("read versioning of", "/", passthrough=("AccessDenied",)):
+                answer = self.client.get_bucket_versioning(Bucket=self.bucket)
+        except ClientError:
+            return "Unknown"  # no s3:GetBucketVersioning: writes still report their versions
         # A bucket that never had versioning reports no status at all.
         return answer.get("Status") or "Disabled"
 
@@ -316,13 +321,15 @@ class S3Target:
         return f"s3://{self.bucket}/{self.object_key(key)}" if key != "/" else self.url
 
     @contextlib.contextmanager
-    def _errors(self, action: str, key: str, missing_ok: bool = False) -> Iterator[None]:
+    def _errors(self, action: str, key: str, passthrough: tuple[str, ...] = ()
+                ) -> Iterator[None]:
+        """Translate failures into :class:`SyncError`, except ``passthrough`` error codes."""
         from botocore.exceptions import ClientError
 
         try:
             yield
         except ClientError as exc:
-            if missing_ok and _code(exc)[0] in ("NoSuchKey", "404"):
+            if _code(exc)[0] in passthrough:
                 raise
             raise _translate(exc, action, self._where(key)) from exc
         except SyncError:
