@@ -119,17 +119,21 @@ def _upload(target: Target, batch: list[Desired], jobs: int, progress: Progress,
     failures: list[tuple[str, BaseException]] = []
     with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
         pending: dict[Future[Written], Desired] = {pool.submit(put, f): f for f in batch}
-        while pending:
-            done, _ = wait(pending, return_when=FIRST_EXCEPTION)
-            for future in done:
-                file = pending.pop(future)
-                error = future.exception()
-                if error is None:
-                    written[file.key] = future.result()
-                    progress.advance(file.key, len(file.data))
-                elif not isinstance(error, _Skipped):
-                    stop.set()  # finish what is in flight, start nothing new
-                    failures.append((file.key, error))
+        try:
+            while pending:
+                done, _ = wait(pending, return_when=FIRST_EXCEPTION)
+                for future in done:
+                    file = pending.pop(future)
+                    error = future.exception()
+                    if error is None:
+                        written[file.key] = future.result()
+                        progress.advance(file.key, len(file.data))
+                    elif not isinstance(error, _Skipped):
+                        stop.set()  # finish what is in flight, start nothing new
+                        failures.append((file.key, error))
+        except BaseException:
+            stop.set()  # interrupted (Ctrl-C): let queued uploads fall through unstarted
+            raise
     progress.finish()
     if failures:
         key, error = failures[0]
