@@ -134,9 +134,7 @@ def main() -> None:
     parser.add_argument("--files", type=int, default=2000, help="rendered files to sync")
     args = parser.parse_args()
     bin_dir = Path(sys.executable).parent
-    env = {**os.environ, **credentials_env(),
-           # Belt and braces: nothing in this benchmark may reach a real MWAA endpoint.
-           "AWS_ENDPOINT_URL_MWAA": "http://127.0.0.1:9", "CI": "true"}
+    env = {**os.environ, **credentials_env(), "CI": "true"}
     env.pop("MWAA_GITOPS_COMMIT", None)
     rows: list[Row] = []
     buckets = {"mwaa-gitops sync": "bench-mwaa-gitops", "aws s3 sync": "bench-awscli",

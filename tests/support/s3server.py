@@ -44,6 +44,8 @@ def credentials_env() -> dict[str, str]:
         "AWS_EC2_METADATA_DISABLED": "true",  # never look for instance credentials
         "AWS_CONFIG_FILE": os.devnull,
         "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
+        # Nothing under test may reach a real MWAA: a stray call fails fast on a closed port.
+        "AWS_ENDPOINT_URL_MWAA": f"http://{HOST}:9",
     }
 
 

@@ -96,3 +96,30 @@ def test_local_target_is_relative_to_the_repository_not_the_cwd(
     monkeypatch.chdir(elsewhere)
     assert cli("sync", "--env", "local", "--repo", str(repo))[0] == 0
     assert (repo / ".local-bucket").is_dir() and not (elsewhere / ".local-bucket").exists()
+
+
+def manifest_commit(repo: Path) -> str | None:
+    manifest = json.loads((repo / ".local-bucket/.mwaa-gitops/manifest.json").read_text())
+    commit: str | None = manifest["commit"]
+    return commit
+
+
+def test_manifest_records_git_head_unless_overridden(repo: Path,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("MWAA_GITOPS_COMMIT", raising=False)
+    git = ["git", "-c", "user.name=t", "-c", "user.email=t@example.invalid"]
+    subprocess.run(["git", "init", "-q"], cwd=repo, check=True)
+    subprocess.run([*git, "add", "."], cwd=repo, check=True)
+    subprocess.run([*git, "commit", "-q", "-m", "configs"], cwd=repo, check=True)
+    head = subprocess.run(["git", "rev-parse", "HEAD"], cwd=repo, check=True,
+                          capture_output=True, text=True).stdout.strip()
+    assert cli("sync", "--env", "local", "--repo", str(repo))[0] == 0
+    assert manifest_commit(repo) == head
+    workflow = repo / "environments/base/workflows/airflow_pipelines.yaml"
+    workflow.write_text(workflow.read_text().replace("loggerLevel: INFO", "loggerLevel: WARN"))
+    monkeypatch.setenv("MWAA_GITOPS_COMMIT", "from-the-environment")
+    assert cli("sync", "--env", "local", "--repo", str(repo))[0] == 0
+    assert manifest_commit(repo) == "from-the-environment"
+    workflow.write_text(workflow.read_text().replace("loggerLevel: WARN", "loggerLevel: INFO"))
+    assert cli("sync", "--env", "local", "--repo", str(repo), "--commit", "given")[0] == 0
+    assert manifest_commit(repo) == "given"
