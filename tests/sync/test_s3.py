@@ -328,8 +328,11 @@ def test_mwaa_is_updated_with_new_versions_only_when_requirements_change(
              environment="ci", commit=None, layout=LAYOUT, mwaa=mwaa)
         assert len(calls) == 1
         expect_update(stub)
+        for status in ("UPDATING", "AVAILABLE"):  # --wait polls until available again
+            stub.add_response("get_environment", {"Environment": {"Status": status}},
+                              {"Name": "openmetadata-ci"})
         sync(target(proxy, bucket), desired_files(V2, LAYOUT), environment="ci", commit=None,
-             layout=LAYOUT, mwaa=mwaa)
+             layout=LAYOUT, mwaa=mwaa, options=Options(wait=True, poll_seconds=0.01))
         assert len(calls) == 2 and calls[1]["RequirementsS3ObjectVersion"] != version
         stub.assert_no_pending_responses()
 

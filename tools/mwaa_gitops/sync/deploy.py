@@ -19,7 +19,7 @@ from mwaa_gitops.sync import manifest as manifests
 from mwaa_gitops.sync.apply import Applied, apply_plan
 from mwaa_gitops.sync.lock import DEFAULT_STALE_AFTER, Holder, Lock, LockHeld, read_holder, utcnow
 from mwaa_gitops.sync.manifest import Manifest
-from mwaa_gitops.sync.mwaa import MwaaEnvironment, update_request
+from mwaa_gitops.sync.mwaa import DEFAULT_POLL_SECONDS, MwaaEnvironment, update_request
 from mwaa_gitops.sync.plan import Desired, Layout, Plan, make_plan
 from mwaa_gitops.sync.progress import Progress, SilentProgress
 from mwaa_gitops.sync.targets import DEFAULT_JOBS, S3Target, Target
@@ -35,6 +35,7 @@ class Options:
     jobs: int = DEFAULT_JOBS
     wait: bool = False
     wait_timeout: float = 3600.0
+    poll_seconds: float = DEFAULT_POLL_SECONDS
     stale_after: timedelta = DEFAULT_STALE_AFTER
 
 
@@ -141,7 +142,7 @@ def sync(target: Target, desired: Mapping[str, Desired], *, environment: str,
     finally:
         lock.release()
     if outcome.mwaa_updated and options.wait and mwaa is not None:
-        mwaa.wait(progress, timeout=options.wait_timeout)
+        mwaa.wait(progress, timeout=options.wait_timeout, poll=options.poll_seconds)
     return outcome
 
 
