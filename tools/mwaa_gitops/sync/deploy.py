@@ -132,6 +132,9 @@ def sync(target: Target, desired: Mapping[str, Desired], *, environment: str,
         if current.plan.nothing_to_do:
             return outcome
         _refuse_conflicts(current.plan)
+        if current.plan.mwaa_update and mwaa is not None and not first.plan.mwaa_update:
+            _require_versioning(target, current.versioning)  # a sync in between changed them
+            mwaa.ensure_ready()
         outcome.applied = apply_plan(target, current.plan, desired, current.manifest,
                                      environment=environment, commit=commit, jobs=options.jobs,
                                      progress=progress, checkpoint=lock.checkpoint)
