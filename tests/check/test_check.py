@@ -48,14 +48,14 @@ def test_misspelt_key_gets_did_you_mean_at_the_key(repo: Path, write: Writer) ->
 
 
 def test_wrong_type_is_reported_with_what_was_expected(repo: Path, write: Writer) -> None:
-    write("environments/prod/workflows/airflow_pipelines.yaml", """
+    write("environments/local/workflows/airflow_pipelines.yaml", """
         source:
           serviceConnection:
             config:
               numberOfStatus: ten
         """)
-    (problem,) = problems(repo, "prod")
-    assert str(problem.location) == "environments/prod/workflows/airflow_pipelines.yaml:4:23"
+    (problem,) = problems(repo, "local")
+    assert str(problem.location) == "environments/local/workflows/airflow_pipelines.yaml:4:23"
     assert "numberOfStatus" in problem.message and "integer" in problem.message
 
 
@@ -79,7 +79,7 @@ def test_plaintext_token_in_environment_is_an_error(repo: Path, write: Writer) -
     path.write_text(path.read_text().replace("secret:/openmetadata/dev/ingestion-bot-jwt",
                                              "eyJhbGciOiJSUzI1NiJ9.payload.signature"))
     (problem,) = problems(repo, "dev")
-    assert str(problem.location) == "environments/dev/environment.yaml:11:17"
+    assert str(problem.location) == "environments/dev/environment.yaml:10:17"
     assert problem.code == "plaintext-secret"
 
 
@@ -150,7 +150,7 @@ def test_ingestion_version_must_match_server_major_minor(repo: Path) -> None:
                                              'openmetadata:\n  ingestionVersion: "1.12.4.0"\n'))
     (problem,) = problems(repo, "prod")
     assert problem.code == "version-mismatch"
-    assert str(problem.location) == "environments/prod/environment.yaml:8:21"
+    assert str(problem.location) == "environments/prod/environment.yaml:10:21"
     assert problem.hint == "use an openmetadata-ingestion 1.13 release"
 
 
@@ -172,10 +172,10 @@ def test_cycle_in_extends_is_reported(repo: Path) -> None:
 
 
 def test_airflow_version_must_be_one_mwaa_runs(repo: Path) -> None:
-    path = repo / "environments/dev/environment.yaml"
-    path.write_text(path.read_text().replace('"3.0.6"', '"2.8.1"'))
-    (problem,) = problems(repo, "dev")
-    assert str(problem.location) == "environments/dev/environment.yaml:6:19"
+    path = repo / "environments/prod/environment.yaml"
+    path.write_text(path.read_text().replace('"2.10.3"', '"2.8.1"'))
+    (problem,) = problems(repo, "prod")
+    assert str(problem.location) == "environments/prod/environment.yaml:7:19"
     assert "2.9.2, 2.10.x, 2.11.x, 3.0.6, 3.2.x or 3.3.x" in problem.message
 
 
@@ -212,3 +212,93 @@ def test_error_in_a_shared_layer_is_reported_once(repo: Path, write: Writer) -> 
     found = problems(repo)
     assert len(found) == 1
     assert found[0].location.path == "environments/base/workflows/airflow_pipelines.yaml"
+
+
+HINT_AIRFLOW_2 = ("use approach virtualenv or ecs, which install openmetadata-ingestion on their "
+                  "own; or openmetadata-ingestion 1.12.x; or MWAA with Airflow 3.2 or 3.3")
+
+
+def test_python_approach_conflict_is_reported_at_the_airflow_version_of_the_later_layer(
+        repo: Path) -> None:
+    (repo / "environments/prod/workflows/airflow_pipelines.yaml").unlink()
+    assert texts(repo, "prod") == [
+        "environments/prod/environment.yaml:7:19: workflow 'airflow_pipelines' runs in MWAA's "
+        "own Python (approach python, set at environments/base/workflows/airflow_pipelines.yaml"
+        ":7:13), where openmetadata-ingestion 1.13.6.3 (set at environments/base/environment.yaml"
+        ":12:21) needs SQLAlchemy 2 but the constraints of Airflow 2.10.3 pin SQLAlchemy 1.4 "
+        f"({HINT_AIRFLOW_2})"]
+    assert problems(repo, "prod")[0].code == "dependency-conflict"
+
+
+def test_python_approach_conflict_is_reported_at_the_approach_set_in_the_same_layer(
+        repo: Path, write: Writer) -> None:
+    write("environments/prod/workflows/airflow_pipelines_virtualenv.yaml", """
+        dag:
+          approach: python
+        """)
+    assert texts(repo, "prod") == [
+        "environments/prod/workflows/airflow_pipelines_virtualenv.yaml:2:13: workflow "
+        "'airflow_pipelines_virtualenv' runs in MWAA's own Python (approach python), where "
+        "openmetadata-ingestion 1.13.6.3 (set at environments/base/environment.yaml:12:21) needs "
+        "SQLAlchemy 2 but the constraints of Airflow 2.10.3 (set at "
+        f"environments/prod/environment.yaml:7:19) pin SQLAlchemy 1.4 ({HINT_AIRFLOW_2})"]
+
+
+def test_python_approach_conflicts_at_one_version_line_are_reported_together(repo: Path) -> None:
+    (repo / "environments/prod/workflows/airflow_pipelines.yaml").unlink()
+    path = repo / "environments/base/workflows/airflow_pipelines_virtualenv.yaml"
+    path.write_text(path.read_text().replace("approach: virtualenv", "approach: python"))
+    (problem,) = problems(repo, "prod")
+    assert str(problem.location) == "environments/prod/environment.yaml:7:19"
+    assert problem.message.startswith(
+        "workflows 'airflow_pipelines', 'airflow_pipelines_virtualenv' run in MWAA's own Python "
+        "(approach python, set at environments/base/workflows/airflow_pipelines.yaml:7:13, "
+        "environments/base/workflows/airflow_pipelines_virtualenv.yaml:7:13), ")
+
+
+def test_ingestion_before_1_13_on_airflow_3_3_is_a_conflict_at_the_ingestion_version(
+        repo: Path) -> None:
+    path = repo / "environments/dev/environment.yaml"
+    path.write_text(path.read_text().replace(
+        "openmetadata:\n", 'openmetadata:\n  ingestionVersion: "1.12.14.2"\n'
+                           '  serverVersion: "1.12.14"\n'))
+    (problem,) = problems(repo, "dev")
+    assert str(problem.location) == "environments/dev/environment.yaml:7:21"
+    assert "openmetadata-ingestion 1.12.14.2 needs SQLAlchemy 1.4 but the constraints of " \
+           "Airflow 3.3.2 (set at environments/base/environment.yaml:6:19) pin SQLAlchemy 2" \
+           in problem.message
+    assert problem.hint == ("use approach virtualenv or ecs, which install openmetadata-ingestion "
+                            "on their own; or openmetadata-ingestion 1.13 or later; or MWAA with "
+                            "Airflow 2.9, 2.10, 2.11 or 3.0")
+
+
+def test_python_approach_on_airflow_2_is_fine_with_ingestion_1_12(repo: Path) -> None:
+    (repo / "environments/prod/workflows/airflow_pipelines.yaml").unlink()
+    path = repo / "environments/prod/environment.yaml"
+    path.write_text(path.read_text().replace(
+        "openmetadata:\n", 'openmetadata:\n  ingestionVersion: "1.12.14.2"\n'
+                           '  serverVersion: "1.12.14"\n'))
+    assert problems(repo, "prod") == []
+
+
+def test_workflow_without_an_approach_runs_python_and_conflicts_too(
+        repo: Path, write: Writer) -> None:
+    path = repo / "environments/prod/environment.yaml"
+    path.write_text(path.read_text().replace("dagDefaults:\n",
+                                             "dagDefaults:\n  approach: !delete\n"))
+    write("environments/prod/workflows/airflow_pipelines.yaml", """
+        dag:
+          approach: !delete
+        """)
+    (problem,) = problems(repo, "prod")
+    assert str(problem.location) == "environments/prod/environment.yaml:7:19"
+    assert "'airflow_pipelines' runs in MWAA's own Python (approach python, by default)" \
+        in problem.message
+
+
+def test_disabled_python_workflow_is_no_dependency_conflict(repo: Path, write: Writer) -> None:
+    write("environments/prod/workflows/airflow_pipelines.yaml", """
+        dag:
+          enabled: false
+        """)
+    assert problems(repo, "prod") == []

@@ -17,7 +17,7 @@ from mwaa_gitops.render.configs import dump_config
 from mwaa_gitops.render.pipelines import extras, pipeline_type, workflow_class
 from mwaa_gitops.render.templates import settings_of
 from tests.conftest import Writer
-from tests.render.conftest import EXAMPLES, environment
+from tests.render.conftest import EXAMPLES, environment, python_on_airflow_2
 
 PREFIX = "dags/openmetadata"
 
@@ -67,22 +67,33 @@ def test_dag_settings_come_from_the_merged_dag_block(examples: dict[str, Environ
     }
 
 
-@pytest.mark.parametrize(("name", "constraints", "virtualenv"), [
-    ("prod", "constraints-2.10.3/constraints-3.11.txt", True),
-    ("dev", "constraints-3.0.6/constraints-3.12.txt", False),
+@pytest.mark.parametrize(("name", "constraints", "packages"), [
+    # prod runs openmetadata-ingestion only in task virtualenvs and ECS: MWAA needs virtualenv.
+    ("prod", "constraints-2.10.3/constraints-3.11.txt", ["virtualenv"]),
+    ("dev", "constraints-3.3.2/constraints-3.12.txt", ["openmetadata-ingestion==1.13.6.3"]),
+    ("local", "constraints-3.3.2/constraints-3.12.txt", ["openmetadata-ingestion==1.13.6.3"]),
 ])
-def test_requirements_pin_ingestion_under_the_declared_airflow_constraints(
-        examples: dict[str, Environment], name: str, constraints: str, virtualenv: bool) -> None:
+def test_requirements_list_what_mwaa_installs_under_the_declared_airflow_constraints(
+        examples: dict[str, Environment], name: str, constraints: str,
+        packages: list[str]) -> None:
     lines = render_environment(examples[name])["requirements.txt"].decode().splitlines()
     assert lines[1] == ('--constraint "https://raw.githubusercontent.com/apache/airflow/'
                         f'{constraints}"')
-    assert "openmetadata-ingestion==1.13.6.3" in lines
-    assert ("virtualenv" in lines) is virtualenv
+    assert lines[2:] == packages
+
+
+def test_python_approach_on_airflow_2_pins_the_ingestion_release_it_declares(
+        examples: dict[str, Environment]) -> None:
+    env = python_on_airflow_2(examples["prod"])
+    lines = render_environment(env)["requirements.txt"].decode().splitlines()
+    assert lines[1:] == [
+        '--constraint "https://raw.githubusercontent.com/apache/airflow/constraints-2.10.3/'
+        'constraints-3.11.txt"', "openmetadata-ingestion==1.12.14.2", "virtualenv"]
 
 
 def test_requirements_take_connection_extras_but_never_the_airflow_extra(
         examples: dict[str, Environment]) -> None:
-    env = examples["prod"]
+    env = examples["dev"]
     ecs_config = workflow(env, "ecs").config  # the Airflow connector with a Postgres connection
     python_wf = dataclasses.replace(workflow(env, "python"), config=ecs_config)
     assert extras(python_wf) == ["postgres"]

@@ -4,15 +4,19 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterator
+from pathlib import PurePosixPath
 
 from mwaa_gitops.check.messages import plaintext_secret
+from mwaa_gitops.compatibility import python_approach_conflict
 from mwaa_gitops.diagnostics import Diagnostic, Location
 from mwaa_gitops.environments import MergedEnvironment
 from mwaa_gitops.provenance import Node
+from mwaa_gitops.repository import ENVIRONMENT_FILE
 from mwaa_gitops.secrets import is_reference, is_secret_name
 
 CONNECTION = ("source", "serviceConnection", "config", "connection")
 WORKFLOW_NAME = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_\-]{0,99}$")
+DEFAULT_APPROACH = "python"  # what the model assumes when no layer sets one
 
 
 def ecs_needs_real_connection(env: MergedEnvironment) -> Iterator[Diagnostic]:
@@ -69,6 +73,49 @@ def ingestion_matches_server(env: MergedEnvironment) -> Iterator[Diagnostic]:
                          "version-mismatch")
 
 
+def python_approach_fits_mwaa(env: MergedEnvironment) -> Iterator[Diagnostic]:
+    """The python approach installs openmetadata-ingestion under MWAA's Airflow constraints, so
+    both must want the same SQLAlchemy (see :mod:`mwaa_gitops.compatibility`).
+
+    Reported where the later layer set the approach or a version: that is the change that
+    brought the conflict, and the place to fix it without touching environments that are fine.
+    """
+    airflow = env.settings.get("mwaa", "airflowVersion")
+    ingestion = env.settings.get("openmetadata", "ingestionVersion")
+    if airflow is None or ingestion is None:
+        return
+    conflict = python_approach_conflict(str(airflow.value), str(ingestion.value))
+    if conflict is None:
+        return
+    # On a tie the Airflow version: the environment's own fact, not its OpenMetadata release.
+    version = max((airflow, ingestion), key=lambda node: _layer(env, node.location))
+    grouped: dict[Location, list[tuple[str, Node | None]]] = {}
+    for name, tree in env.workflows.items():
+        approach = tree.get("dag", "approach")
+        enabled = tree.get("dag", "enabled")
+        if (approach.value if approach else DEFAULT_APPROACH) != "python" or \
+                (enabled is not None and enabled.value is False):
+            continue
+        # On a tie the approach: one report per workflow, and the workflow's own lever.
+        if approach is None or _layer(env, version.location) > _layer(env, approach.location):
+            grouped.setdefault(version.location, []).append((name, approach))
+        else:
+            grouped.setdefault(approach.location, []).append((name, approach))
+    for here, workflows in grouped.items():
+        names = ", ".join(f"'{name}'" for name, _ in workflows)
+        yield Diagnostic(
+            here,
+            f"{'workflows' if len(workflows) > 1 else 'workflow'} {names} "
+            f"{'run' if len(workflows) > 1 else 'runs'} in MWAA's own Python (approach python"
+            f"{_origins(workflows, here)}), where openmetadata-ingestion "
+            f"{ingestion.value}{_set_at(ingestion, here)} needs SQLAlchemy "
+            f"{conflict.ingestion_sqlalchemy} but the constraints of Airflow {airflow.value}"
+            f"{_set_at(airflow, here)} pin SQLAlchemy {conflict.mwaa_sqlalchemy}",
+            "use approach virtualenv or ecs, which install openmetadata-ingestion on their own; "
+            f"or openmetadata-ingestion {conflict.ingestion_lines}; or MWAA with Airflow "
+            f"{conflict.mwaa_lines}", "dependency-conflict")
+
+
 def secrets_are_references(env: MergedEnvironment) -> Iterator[Diagnostic]:
     """Credentials by field name, wherever they sit (the schemas catch the rest by format)."""
     trees = [("environment", env.settings), *env.workflows.items()]
@@ -95,7 +142,7 @@ def workflow_names(env: MergedEnvironment) -> Iterator[Diagnostic]:
 
 RULES: tuple[Callable[[MergedEnvironment], Iterator[Diagnostic]], ...] = (
     ecs_needs_real_connection, ecs_needs_settings, unique_dag_ids, unique_service_names,
-    ingestion_matches_server, secrets_are_references, workflow_names,
+    ingestion_matches_server, python_approach_fits_mwaa, secrets_are_references, workflow_names,
 )
 
 
@@ -119,6 +166,26 @@ def _unique(env: MergedEnvironment, pick: Callable[[str, Node], Node | None], wh
                              "duplicate-" + what.replace(" ", "-"))
         else:
             seen[value] = (name, location)
+
+
+def _layer(env: MergedEnvironment, location: Location) -> int:
+    """Position in ``env``'s chain of the layer whose file holds ``location`` (-1: none)."""
+    path = PurePosixPath(location.path)
+    # environments/<layer>/environment.yaml or environments/<layer>/workflows/<name>.yaml
+    layer = (path.parent if path.name == ENVIRONMENT_FILE else path.parent.parent).name
+    return env.chain.index(layer) if layer in env.chain else -1
+
+
+def _origins(workflows: list[tuple[str, Node | None]], here: Location) -> str:
+    """``, set at <where>`` for each approach not set at ``here``; ``, by default`` if unset."""
+    located = [str(node.location) for _, node in workflows if node and node.location != here]
+    origins = ([f"set at {', '.join(located)}"] if located else []) + \
+        (["by default"] if any(node is None for _, node in workflows) else [])
+    return "".join(f", {origin}" for origin in origins)
+
+
+def _set_at(node: Node, here: Location) -> str:
+    return "" if node.location == here else f" (set at {node.location})"
 
 
 def _major_minor(version: object) -> tuple[str, str] | None:

@@ -1,0 +1,110 @@
+# Rendered by mwaa-gitops from dags/virtualenv_workflow.py for Airflow 2.
+# Do not edit: change environments/ and re-render.
+# Airflow 2 names on purpose: airflow.sdk and the standard provider are the
+# Airflow 3 homes that ruff's AIR311/AIR312 suggest.
+# ruff: noqa: AIR311, AIR312
+"""An OpenMetadata workflow that runs in a task-local virtualenv (PythonVirtualenvOperator).
+
+``openmetadata-ingestion`` is installed into the task's virtualenv (cached between runs on the
+worker), so it need not share the environment's requirements. The workflow config is the YAML file
+beside this one, passed to the task as an argument; ``${var:NAME}`` and ``${env:NAME}`` references
+in it are resolved inside the task, ``secret:`` references by OpenMetadata's secrets manager.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+from airflow.models.dag import DAG
+from airflow.operators.python import PythonVirtualenvOperator
+from airflow.utils.template import literal
+
+# Settings from environments/, each written as a Python literal.
+DAG_ID = "openmetadata_airflow_pipelines"
+SCHEDULE = "0 */6 * * *"
+START_DATE = "2024-01-01"
+TAGS = ["openmetadata", "prod", "airflow-connector"]
+OWNER = "data-platform"
+RETRIES = 3
+RETRY_DELAY_MINUTES = 5
+MAX_ACTIVE_RUNS = 1
+TIMEOUT_MINUTES = None
+WORKFLOW_CLASS = "metadata.workflow.metadata.MetadataWorkflow"
+REQUIREMENTS = ["openmetadata-ingestion==1.13.6.3"]
+
+CONFIG = Path(__file__).with_suffix(".yaml")
+# The virtualenv is built once per worker and requirement set, not on every run.
+VENV_CACHE = Path(tempfile.gettempdir()) / "openmetadata-ingestion-venvs"
+
+
+def run_workflow(config_yaml: str, workflow_class: str) -> None:
+    """Create the OpenMetadata workflow from its config, execute it, report, and stop.
+
+    Self-contained (imports inside), so that the same function can run in a task virtualenv.
+    """
+    import importlib
+    import os
+    import re
+
+    import yaml
+
+    reference = re.compile(r"\$\{(var|env):([A-Za-z_][A-Za-z0-9_.\-/]*)\}")
+
+    def resolve(value):
+        if isinstance(value, dict):
+            return {key: resolve(item) for key, item in value.items()}
+        if isinstance(value, list):
+            return [resolve(item) for item in value]
+        match = reference.fullmatch(value) if isinstance(value, str) else None
+        if match is None:
+            return value
+        kind, name = match.groups()
+        if kind == "env":
+            if name not in os.environ:
+                raise KeyError(f"the workflow config refers to environment variable {name!r}, "
+                               "which is not set")
+            return os.environ[name]
+        from airflow.models import Variable
+        return Variable.get(name)
+
+    config = resolve(yaml.safe_load(config_yaml))
+    module, _, name = workflow_class.rpartition(".")
+    workflow = getattr(importlib.import_module(module), name).create(config)
+    workflow.execute()
+    try:
+        workflow.raise_from_status()
+    finally:
+        workflow.print_status()
+        workflow.stop()
+
+
+with DAG(
+    dag_id=DAG_ID,
+    schedule=SCHEDULE,
+    start_date=datetime.fromisoformat(START_DATE).replace(tzinfo=timezone.utc),
+    catchup=False,
+    max_active_runs=MAX_ACTIVE_RUNS,
+    tags=TAGS,
+    default_args={
+        "owner": OWNER,
+        "retries": RETRIES,
+        "retry_delay": timedelta(minutes=RETRY_DELAY_MINUTES),
+        "execution_timeout": timedelta(minutes=TIMEOUT_MINUTES) if TIMEOUT_MINUTES else None,
+    },
+    doc_md=__doc__,
+):
+    PythonVirtualenvOperator(
+        task_id="run_workflow",
+        python_callable=run_workflow,
+        requirements=REQUIREMENTS,
+        # Airflow's own packages stay visible: the Backend connection and Variables need them.
+        system_site_packages=True,
+        venv_cache_path=str(VENV_CACHE),
+        # literal(): the config is data for the workflow, never a Jinja template.
+        op_kwargs={
+            "config_yaml": literal(CONFIG.read_text(encoding="utf-8")),
+            "workflow_class": literal(WORKFLOW_CLASS),
+        },
+    )
