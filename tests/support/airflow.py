@@ -1,8 +1,8 @@
 """Real Apache Airflow 2 and 3 for tests: cached venvs and a DagBag import of rendered folders.
 
-Provider pins are releases that import cleanly on each core: newer standard/compat providers
-reach for Airflow 3.1 names and warn on 3.0.x, and the amazon provider's 9.17 is the last that
-supports Airflow 2.10.
+Provider pins are releases that import cleanly on each core: the amazon provider's 9.17 is the
+last that supports Airflow 2.10; on Airflow 3.3 the amazon and standard providers of its release
+import without a deprecation warning.
 """
 
 from __future__ import annotations
@@ -20,8 +20,8 @@ from tests.support.venvs import ensure_venv
 # The postgres extra: MWAA's metadata database is Postgres, and Airflow connects at import.
 AIRFLOW_2 = ["apache-airflow[postgres,virtualenv]==2.10.5",
              "apache-airflow-providers-amazon==9.17.0"]
-AIRFLOW_3 = ["apache-airflow==3.0.6", "apache-airflow-providers-amazon==9.12.0",
-             "apache-airflow-providers-standard==1.6.0"]
+AIRFLOW_3 = ["apache-airflow==3.3.2", "apache-airflow-providers-amazon==9.39.0",
+             "apache-airflow-providers-standard==1.21.0"]
 PROBE = Path(__file__).with_name("dagbag_probe.py")
 # Warnings that mean a rendered file uses an API on its way out.
 DEPRECATIONS = ("DeprecationWarning", "PendingDeprecationWarning", "FutureWarning",
@@ -37,7 +37,7 @@ def airflow2_python() -> Path:
 
 @pytest.fixture(scope="session")
 def airflow3_python() -> Path:
-    """``bin/python`` of a venv with Apache Airflow 3.0, the amazon and standard providers."""
+    """``bin/python`` of a venv with Apache Airflow 3.3, the amazon and standard providers."""
     return ensure_venv("airflow3", AIRFLOW_3)
 
 

@@ -30,18 +30,22 @@ def main() -> None:
         warnings.simplefilter("always")
         import airflow
 
-        try:
-            from airflow.models.dagbag import DagBag
-        except ImportError:  # newer Airflow 3 releases moved it
-            from airflow.dag_processing.dagbag import DagBag  # type: ignore[no-redef]
-        from airflow.serialization.serialized_objects import SerializedDAG
+        try:  # its home from Airflow 3.1 on (the old one warns there)
+            from airflow.dag_processing.dagbag import DagBag
+        except ImportError:
+            from airflow.models.dagbag import DagBag  # type: ignore[no-redef]
+        try:  # the serializer's name from Airflow 3.2 on (SerializedDAG is the result there)
+            from airflow.serialization.serialized_objects import DagSerialization as SerializedDAG
+        except ImportError:
+            from airflow.serialization.serialized_objects import SerializedDAG
 
         literal_type = _literal_type()
     result: dict[str, Any] = {"airflow": airflow.__version__, "folders": {}}
     for name, folder in request["folders"].items():
         with warnings.catch_warnings(record=True) as recorded:
             warnings.simplefilter("always")
-            bag = DagBag(dag_folder=folder, include_examples=False, safe_mode=False)
+            # No examples: AIRFLOW__CORE__LOAD_EXAMPLES (Airflow 3.1 dropped the argument).
+            bag = DagBag(dag_folder=folder, safe_mode=False)
         result["folders"][name] = {
             "import_errors": {str(k): str(v) for k, v in bag.import_errors.items()},
             "captured_warnings": {str(k): list(v) for k, v in
@@ -68,7 +72,8 @@ def _describe(dag: Any, literal_type: type, serialized_dag: Any) -> dict[str, An
     serialized = serialized_dag.to_dict(dag)
     return {
         "fileloc": dag.fileloc,
-        "schedule": dag.timetable.summary,
+        # Airflow 3.2+ keeps the SDK timetable on the DAG, with the schedule but no summary.
+        "schedule": dag.timetable.summary if hasattr(dag.timetable, "summary") else dag.schedule,
         "timetable": type(dag.timetable).__name__,
         "start_date": dag.start_date.isoformat() if dag.start_date else None,
         "catchup": dag.catchup,
