@@ -254,13 +254,15 @@ def test_stale_lock_is_taken_over(bucket: str, proxy: FaultProxy,
 
 def test_transient_faults_are_retried_within_one_run(s3: S3, bucket: str,
                                                      proxy: FaultProxy) -> None:
-    slow = proxy.inject(Fault(kind="status", status=503, times=4, path_contains="/dags/"))
-    broken = proxy.inject(Fault(kind="status", status=500, times=2, path_contains="/dags/"))
-    dropped = proxy.inject(Fault(kind="drop", times=2, path_contains="/dags/"))
-    lost = proxy.inject(Fault(kind="drop-after", times=2, path_contains="/dags/"))
+    # Five faults in all: fewer than the six attempts a request gets, so the run must succeed
+    # even when parallel uploads happen to send every fault to the same request.
+    slow = proxy.inject(Fault(kind="status", status=503, times=2, path_contains="/dags/"))
+    broken = proxy.inject(Fault(kind="status", status=500, times=1, path_contains="/dags/"))
+    dropped = proxy.inject(Fault(kind="drop", times=1, path_contains="/dags/"))
+    lost = proxy.inject(Fault(kind="drop-after", times=1, path_contains="/dags/"))
     sync(target(proxy, bucket), desired_files(V1, LAYOUT), environment="ci", commit=None,
          layout=LAYOUT)
-    assert (slow.hit, broken.hit, dropped.hit, lost.hit) == (4, 2, 2, 2)
+    assert (slow.hit, broken.hit, dropped.hit, lost.hit) == (2, 1, 1, 1)
     assert bucket_files(s3, bucket) == V1
 
 
