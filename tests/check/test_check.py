@@ -302,3 +302,10 @@ def test_disabled_python_workflow_is_no_dependency_conflict(repo: Path, write: W
           enabled: false
         """)
     assert problems(repo, "prod") == []
+
+
+def test_environment_folder_name_must_be_plain(repo: Path) -> None:
+    (repo / "environments/dev").rename(repo / "environments/dev team")
+    (problem,) = problems(repo, "dev team")
+    assert problem.code == "environment-name"
+    assert str(problem.location) == "environments/dev team/environment.yaml:1:1"

@@ -16,6 +16,7 @@ from mwaa_gitops.secrets import is_reference, is_secret_name
 
 CONNECTION = ("source", "serviceConnection", "config", "connection")
 WORKFLOW_NAME = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_\-]{0,99}$")
+ENVIRONMENT_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_\-]{0,62}$")
 DEFAULT_APPROACH = "python"  # what the model assumes when no layer sets one
 
 
@@ -140,9 +141,19 @@ def workflow_names(env: MergedEnvironment) -> Iterator[Diagnostic]:
                              "use letters, digits, '_' or '-' (up to 100)", "workflow-name")
 
 
+def environment_name(env: MergedEnvironment) -> Iterator[Diagnostic]:
+    """Environment names reach file headers, CI job names and GitHub environments."""
+    if not ENVIRONMENT_NAME.match(env.name):
+        yield Diagnostic(Location(env.settings.location.path), f"environment folder name "
+                         f"{env.name!r} is not usable as an environment name",
+                         "use letters, digits, '_' or '-' (up to 63), starting with a letter or "
+                         "digit", "environment-name")
+
+
 RULES: tuple[Callable[[MergedEnvironment], Iterator[Diagnostic]], ...] = (
     ecs_needs_real_connection, ecs_needs_settings, unique_dag_ids, unique_service_names,
     ingestion_matches_server, python_approach_fits_mwaa, secrets_are_references, workflow_names,
+    environment_name,
 )
 
 
