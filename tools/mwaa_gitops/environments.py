@@ -25,6 +25,7 @@ class MergedEnvironment:
     settings: Node
     workflows: dict[str, Node]
     workflow_layers: dict[str, tuple[str, ...]]
+    location: Location  # the environment's own environment.yaml
 
 
 def chain_of(repo: Repository, name: str) -> tuple[str, ...]:
@@ -77,7 +78,8 @@ def build(repo: Repository, name: str) -> MergedEnvironment:
                                    *(node for _, node in layers)])
                  for wf, layers in sorted(files.items())}
     layers_of = {wf: tuple(layer for layer, _ in layers) for wf, layers in files.items()}
-    return MergedEnvironment(name, chain, abstract, settings, workflows, layers_of)
+    return MergedEnvironment(name, chain, abstract, settings, workflows, layers_of,
+                             own.location)
 
 
 def _settings_layer(node: Node) -> Node:

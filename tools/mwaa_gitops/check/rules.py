@@ -144,7 +144,7 @@ def workflow_names(env: MergedEnvironment) -> Iterator[Diagnostic]:
 def environment_name(env: MergedEnvironment) -> Iterator[Diagnostic]:
     """Environment names reach file headers, CI job names and GitHub environments."""
     if not ENVIRONMENT_NAME.match(env.name):
-        yield Diagnostic(Location(env.settings.location.path), f"environment folder name "
+        yield Diagnostic(env.location, f"environment folder name "
                          f"{env.name!r} is not usable as an environment name",
                          "use letters, digits, '_' or '-' (up to 63), starting with a letter or "
                          "digit", "environment-name")
