@@ -308,4 +308,4 @@ def test_environment_folder_name_must_be_plain(repo: Path) -> None:
     (repo / "environments/dev").rename(repo / "environments/dev team")
     (problem,) = problems(repo, "dev team")
     assert problem.code == "environment-name"
-    assert str(problem.location) == "environments/dev team/environment.yaml:1:1"
+    assert str(problem.location) == "environments/dev team/environment.yaml:2:1"
