@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -81,3 +82,11 @@ def display_path(path: Path, root: Path | None = None) -> str:
         except ValueError:
             continue
     return path.as_posix()
+
+
+def did_you_mean(word: str, choices: set[str] | list[str]) -> str | None:
+    """A hint naming the closest known choice, for misspelt keys, values and names."""
+    close = difflib.get_close_matches(word, sorted(choices), n=1)
+    if close:
+        return f"did you mean '{close[0]}'?"
+    return f"known: {', '.join(sorted(choices))}" if choices else None

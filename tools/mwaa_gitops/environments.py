@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import difflib
 from dataclasses import dataclass
 
-from mwaa_gitops.diagnostics import ConfigError, Diagnostic, Location
+from mwaa_gitops.diagnostics import ConfigError, Location, did_you_mean
 from mwaa_gitops.overlay import merge_layers
 from mwaa_gitops.provenance import Node
 from mwaa_gitops.repository import Repository
@@ -33,7 +32,7 @@ def chain_of(repo: Repository, name: str) -> tuple[str, ...]:
     known = set(repo.layer_names())
     if name not in known:
         raise ConfigError.at(Location(repo.display(repo.environments_dir)),
-                             f"unknown environment '{name}'", _did_you_mean(name, known),
+                             f"unknown environment '{name}'", did_you_mean(name, known),
                              code="unknown-environment")
     chain: list[str] = []
     current: str | None = name
@@ -53,7 +52,7 @@ def chain_of(repo: Repository, name: str) -> tuple[str, ...]:
                                  code="type")
         elif node.value not in known:
             raise ConfigError.at(node.location, f"'extends' names unknown environment "
-                                 f"'{node.value}'", _did_you_mean(node.value, known),
+                                 f"'{node.value}'", did_you_mean(node.value, known),
                                  code="unknown-parent")
         else:
             current = node.value
@@ -101,18 +100,3 @@ def _defaults_layer(settings: Node, workflow_file: Location) -> Node:
     if server is not None and isinstance(server.value, dict):
         top[SERVER_PATH[0]] = Node({SERVER_PATH[1]: server}, server.location)
     return Node(top, workflow_file)
-
-
-def _did_you_mean(word: str, choices: set[str] | list[str]) -> str | None:
-    close = difflib.get_close_matches(word, sorted(choices), n=1)
-    if close:
-        return f"did you mean '{close[0]}'?"
-    return f"known: {', '.join(sorted(choices))}" if choices else None
-
-
-def did_you_mean(word: str, choices: set[str] | list[str]) -> str | None:
-    """A hint naming the closest known choice, for misspelt keys and values."""
-    return _did_you_mean(word, choices)
-
-
-__all__ = ["Diagnostic", "MergedEnvironment", "build", "chain_of", "did_you_mean"]

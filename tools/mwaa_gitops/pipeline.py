@@ -6,8 +6,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from mwaa_gitops.check import check_environment
-from mwaa_gitops.diagnostics import ConfigError, Diagnostic, Diagnostics, Location
-from mwaa_gitops.environments import MergedEnvironment, build, did_you_mean
+from mwaa_gitops.diagnostics import ConfigError, Diagnostics, Location, did_you_mean
+from mwaa_gitops.environments import MergedEnvironment, build
 from mwaa_gitops.model import Environment, environment_from
 from mwaa_gitops.repository import Repository
 
@@ -86,6 +86,3 @@ def checked_environments(repo: Repository, names: list[str]) -> list[Environment
                                  code="usage")
     return [environment_from(result.environments[name]) for name in names]
 
-
-__all__ = ["Checked", "Diagnostic", "check", "checked_environment", "deployable",
-           "open_repository"]

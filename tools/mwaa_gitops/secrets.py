@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import re
 
-SECRET_PREFIX = "secret:"
 REFERENCE = re.compile(
     r"^(?:secret:\S+|\$\{(?P<kind>var|env):(?P<name>[A-Za-z_][A-Za-z0-9_.\-/]*)\})$")
 # Field names that hold credentials even where a schema does not say so.

@@ -5,8 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from typing import Any
 
-from mwaa_gitops.diagnostics import Diagnostic
-from mwaa_gitops.environments import did_you_mean
+from mwaa_gitops.diagnostics import Diagnostic, did_you_mean
 from mwaa_gitops.provenance import Node, Path, dotted
 from mwaa_gitops.secrets import EXAMPLE
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TypeVar
 
 from mwaa_gitops.diagnostics import ConfigError
 from mwaa_gitops.report import OutputFormat, report
@@ -11,8 +10,6 @@ from mwaa_gitops.report import OutputFormat, report
 EXIT_OK = 0
 EXIT_INVALID = 1
 EXIT_USAGE = 2
-
-T = TypeVar("T")
 
 
 def guarded(fmt: OutputFormat, action: Callable[[], int]) -> int:

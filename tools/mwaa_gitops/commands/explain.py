@@ -9,8 +9,8 @@ import yaml
 
 from mwaa_gitops import pipeline
 from mwaa_gitops.commands import EXIT_OK, guarded
-from mwaa_gitops.diagnostics import ConfigError, Location
-from mwaa_gitops.environments import build, did_you_mean
+from mwaa_gitops.diagnostics import ConfigError, Location, did_you_mean
+from mwaa_gitops.environments import build
 from mwaa_gitops.provenance import Node, dotted, parse_dotted
 from mwaa_gitops.report import OutputFormat
 
