@@ -56,7 +56,8 @@ def test_wrong_type_is_reported_with_what_was_expected(repo: Path, write: Writer
         """)
     (problem,) = problems(repo, "local")
     assert str(problem.location) == "environments/local/workflows/airflow_pipelines.yaml:4:23"
-    assert "numberOfStatus" in problem.message and "integer" in problem.message
+    assert problem.subject == "source.serviceConnection.config.numberOfStatus"
+    assert problem.message == "expected integer, got string 'ten'"
 
 
 def test_plaintext_password_is_an_error(repo: Path, write: Writer) -> None:
@@ -309,3 +310,25 @@ def test_environment_folder_name_must_be_plain(repo: Path) -> None:
     (problem,) = problems(repo, "dev team")
     assert problem.code == "environment-name"
     assert str(problem.location) == "environments/dev team/environment.yaml:2:1"
+
+
+def test_secret_values_are_never_echoed_in_messages(repo: Path, write: Writer) -> None:
+    write("environments/dev/workflows/airflow_pipelines_ecs.yaml", """
+        source:
+          serviceConnection:
+            config:
+              connection:
+                authType:
+                  password: 123456789
+        """)
+    found = problems(repo, "dev")
+    assert found and all("123456789" not in d.text() for d in found)
+
+
+def test_several_missing_keys_at_one_place_are_all_reported(repo: Path, write: Writer) -> None:
+    write("environments/dev/workflows/extra.yaml", """
+        dag:
+          dagId: extra
+        """)
+    missing = sorted(d.message for d in problems(repo, "dev") if d.code == "required")
+    assert missing == ["missing required key 'sink'", "missing required key 'source'"]

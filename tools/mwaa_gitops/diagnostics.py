@@ -28,10 +28,18 @@ class Diagnostic:
     hint: str | None = None
     code: str = "invalid"
     severity: str = "error"
+    subject: str | None = None  # the dotted path the message is about, e.g. `dag.retries`
 
     def text(self) -> str:
+        """``file:line:col: subject: message (hint)``; usage errors have no file."""
+        where = f"{self.location}: " if self.location.path else "error: "
+        return where + self.summary()
+
+    def summary(self) -> str:
+        """The message with its subject and hint, without the location."""
+        subject = f"{self.subject}: " if self.subject else ""
         hint = f" ({self.hint})" if self.hint else ""
-        return f"{self.location}: {self.message}{hint}"
+        return f"{subject}{self.message}{hint}"
 
 
 @dataclass(slots=True)
@@ -51,10 +59,14 @@ class Diagnostics:
         return any(d.severity == "error" for d in self.items)
 
     def sorted(self) -> list[Diagnostic]:
-        """One per place and kind (a shared layer's error shows once), ordered by position."""
-        unique: dict[tuple[Location, str], Diagnostic] = {}
+        """Each problem once, ordered by position.
+
+        The subject is left out of the identity: a value set once in a shared layer is one
+        problem, even when it reaches several environments or workflows under other paths.
+        """
+        unique: dict[tuple[Location, str, str], Diagnostic] = {}
         for d in self.items:
-            unique.setdefault((d.location, d.code), d)
+            unique.setdefault((d.location, d.code, d.message), d)
         return sorted(unique.values(), key=lambda d: (d.location.path, d.location.line,
                                                       d.location.col, d.message))
 

@@ -35,16 +35,18 @@ def report(diagnostics: Sequence[Diagnostic], fmt: OutputFormat, summary: str | 
 
 
 def as_dict(d: Diagnostic) -> dict[str, object]:
-    return {"path": d.location.path, "line": d.location.line, "col": d.location.col,
-            "severity": d.severity, "code": d.code, "message": d.message, "hint": d.hint}
+    return {"path": d.location.path or None, "line": d.location.line, "col": d.location.col,
+            "severity": d.severity, "code": d.code, "subject": d.subject,
+            "message": d.message, "hint": d.hint}
 
 
 def github_line(d: Diagnostic) -> str:
     """A workflow command that GitHub turns into an inline annotation on the file's line."""
     level = "error" if d.severity == "error" else "warning"
-    message = d.message + (f" ({d.hint})" if d.hint else "")
-    props = (f"file={_prop(d.location.path)},line={d.location.line},col={d.location.col},"
-             f"title={_prop('mwaa-gitops ' + d.code)}")
+    where = (f"file={_prop(d.location.path)},line={d.location.line},col={d.location.col},"
+             if d.location.path else "")
+    props = f"{where}title={_prop('mwaa-gitops ' + d.code)}"
+    message = d.summary()
     return f"::{level} {props}::{_data(message)}"
 
 

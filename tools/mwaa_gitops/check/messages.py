@@ -7,7 +7,7 @@ from typing import Any
 
 from mwaa_gitops.diagnostics import Diagnostic, did_you_mean
 from mwaa_gitops.provenance import Node, Path, dotted
-from mwaa_gitops.secrets import EXAMPLE
+from mwaa_gitops.secrets import EXAMPLE, is_secret_name
 
 
 def diagnostics(errors: Iterable[Any], tree: Node, prefix: Path = ()) -> Iterator[Diagnostic]:
@@ -33,13 +33,15 @@ def _translate(error: Any, tree: Node, prefix: Path) -> Iterator[Diagnostic]:
             node = tree.get(*path, key)
             location = (node.key_location or node.location) if node else _at(tree, path)
             hint = did_you_mean(key, allowed) if allowed else "this map takes no extra keys"
-            yield Diagnostic(location, f"{where}: unknown key '{key}'", hint, "unknown-key")
+            yield Diagnostic(location, f"unknown key '{key}'", hint, "unknown-key",
+                             subject=where)
         return
     if kind == "required":
         missing = error.message.split("'")[1] if "'" in error.message else str(error.message)
         node = tree.get(*path)
         location = (node.key_location or node.location) if node else _at(tree, path)
-        yield Diagnostic(location, f"{where}: missing required key '{missing}'", None, "required")
+        yield Diagnostic(location, f"missing required key '{missing}'", None, "required",
+                         subject=where)
         return
     if kind == "format" and error.validator_value == "password":
         yield plaintext_secret(tree, path)
@@ -47,29 +49,34 @@ def _translate(error: Any, tree: Node, prefix: Path) -> Iterator[Diagnostic]:
 
     location = _at(tree, path)
     value = error.instance
+    # Never echo what may be a credential into logs or annotations.
+    secret = schema.get("format") == "password" or bool(
+        path and isinstance(path[-1], str) and is_secret_name(path[-1]))
+    shown = "(hidden: a secret field)" if secret else _show(value)
     custom = schema.get("x-message")
     if custom:
-        yield Diagnostic(location, f"{where}: {custom} (got {_show(value)})", None, kind)
+        yield Diagnostic(location, f"{custom} (got {shown})", None, kind, subject=where)
     elif kind in ("enum", "const"):
         choices = error.validator_value if kind == "enum" else [error.validator_value]
         hint = did_you_mean(str(value), [str(c) for c in choices]) if isinstance(value, str) \
             else None
-        yield Diagnostic(location, f"{where}: {_show(value)} is not one of "
-                         f"{', '.join(str(c) for c in choices)}", hint, "enum")
+        yield Diagnostic(location, f"{shown} is not one of "
+                         f"{', '.join(str(c) for c in choices)}", hint, "enum", subject=where)
     elif kind == "type":
         expected = error.validator_value
         expected = " or ".join(expected) if isinstance(expected, list) else expected
-        yield Diagnostic(location, f"{where}: expected {expected}, got "
-                         f"{_type_name(value)} {_show(value)}", None, "type")
+        yield Diagnostic(location, f"expected {expected}, got {_type_name(value)} {shown}",
+                         None, "type", subject=where)
     else:
-        yield Diagnostic(location, f"{where}: {error.message}", None, kind or "schema")
+        message = error.message if not secret else f"invalid value for a secret field ({kind})"
+        yield Diagnostic(location, message, None, kind or "schema", subject=where)
 
 
 def plaintext_secret(tree: Node, path: Path) -> Diagnostic:
     """The one message for a secret written in clear (shared by schema and name checks)."""
-    return Diagnostic(_at(tree, path), f"{dotted(path)}: plaintext secret; a secret field must "
-                      "hold a reference, resolved at run time", f"write {EXAMPLE}",
-                      "plaintext-secret")
+    return Diagnostic(_at(tree, path), "plaintext secret; a secret field must hold a reference, "
+                      "resolved at run time", f"write {EXAMPLE}", "plaintext-secret",
+                      subject=dotted(path))
 
 
 def _union(error: Any, tree: Node, prefix: Path, path: Path, where: str) -> Iterator[Diagnostic]:
@@ -90,16 +97,17 @@ def _union(error: Any, tree: Node, prefix: Path, path: Path, where: str) -> Iter
                             for v in _allowed(e)})
             node = tree.get(*path, "type")
             location = node.location if node else _at(tree, path)
-            yield Diagnostic(location, f"{where}.type: unknown type {_show(instance['type'])}"
+            yield Diagnostic(location, f"unknown type {_show(instance['type'])}"
                              + (f"; expected one of {', '.join(known)}" if known else ""),
                              did_you_mean(str(instance["type"]), known) if known else None,
-                             "enum")
+                             "enum", subject=f"{where}.type")
             return
         branches = matching
     best = min(branches.values(), key=len)
     if len(branches) > 1 and not isinstance(instance, dict):
         location = _at(tree, path)
-        yield Diagnostic(location, f"{where}: {error.message}", None, "type")
+        yield Diagnostic(location, "does not match any allowed form", None, "type",
+                         subject=where)
         return
     for sub in best:
         yield from _translate(sub, tree, prefix)
