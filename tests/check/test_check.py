@@ -332,3 +332,17 @@ def test_several_missing_keys_at_one_place_are_all_reported(repo: Path, write: W
         """)
     missing = sorted(d.message for d in problems(repo, "dev") if d.code == "required")
     assert missing == ["missing required key 'sink'", "missing required key 'source'"]
+
+
+def test_what_cannot_render_is_a_validation_error(repo: Path, write: Writer) -> None:
+    write("environments/dev/workflows/airflow_pipelines_ecs.yaml", """
+        source:
+          serviceConnection:
+            config:
+              connection:
+                authType:
+                  password: ${var:MWAA_DB_PASSWORD}
+        """)
+    (problem,) = problems(repo, "dev")
+    assert problem.code == "ecs-reference"
+    assert str(problem.location) == "environments/dev/workflows/airflow_pipelines_ecs.yaml:6:21"

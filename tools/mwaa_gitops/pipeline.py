@@ -18,6 +18,7 @@ class Checked:
 
     environments: dict[str, MergedEnvironment] = field(default_factory=dict)
     diagnostics: Diagnostics = field(default_factory=Diagnostics)
+    rendered: dict[str, dict[str, bytes]] = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:
@@ -63,8 +64,22 @@ def check(repo: Repository, names: list[str] | None = None) -> Checked:
             result.diagnostics.extend(exc.diagnostics)
             continue
         result.environments[name] = merged
-        result.diagnostics.extend(check_environment(merged))
+        problems = check_environment(merged)
+        result.diagnostics.extend(problems)
+        if not merged.abstract and not any(d.severity == "error" for d in problems):
+            _render_into(result, merged)
     return result
+
+
+def _render_into(result: Checked, merged: MergedEnvironment) -> None:
+    """Render in memory: what cannot be rendered (an ECS config too large for its target, an
+    Airflow reference in an ECS task…) is a validation error, not a surprise at sync time."""
+    from mwaa_gitops.render import render_environment
+
+    try:
+        result.rendered[merged.name] = render_environment(environment_from(merged))
+    except ConfigError as exc:
+        result.diagnostics.extend(exc.diagnostics)
 
 
 def checked_environment(repo: Repository, name: str) -> Environment:
@@ -75,6 +90,12 @@ def checked_environment(repo: Repository, name: str) -> Environment:
 
 def checked_environments(repo: Repository, names: list[str]) -> list[Environment]:
     """Typed views of ``names``, all checked first; raises if any of them has a problem."""
+    return [environment for environment, _ in rendered_environments(repo, names)]
+
+
+def rendered_environments(repo: Repository, names: list[str]
+                          ) -> list[tuple[Environment, dict[str, bytes]]]:
+    """``names`` checked and rendered (the render that validation did, not a second one)."""
     result = check(repo, names)
     if not result.ok:
         raise ConfigError(result.diagnostics.sorted())
@@ -84,5 +105,6 @@ def checked_environments(repo: Repository, names: list[str]) -> list[Environment
                                  f"'{name}' is an abstract layer (abstract: true); it has no "
                                  f"bucket", f"use one of: {', '.join(deployable(repo))}",
                                  code="usage")
-    return [environment_from(result.environments[name]) for name in names]
+    return [(environment_from(result.environments[name]), result.rendered[name])
+            for name in names]
 

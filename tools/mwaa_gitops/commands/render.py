@@ -27,10 +27,11 @@ def run(root: Path | None, env: str | None, out: Path, fmt: OutputFormat, *,
         repo = pipeline.open_repository(root)
         names = [env] if env is not None else pipeline.deployable(repo)
         # Check everything before writing anything: one bad environment stops them all.
-        environments = pipeline.checked_environments(repo, names)
+        rendered = pipeline.rendered_environments(repo, names)
         written = {}
-        for environment in environments:
-            tree = render_environment(environment, discovery=discovery)
+        for environment, tree in rendered:
+            if discovery:
+                tree = render_environment(environment, discovery=True)
             write_tree(tree, out if env is not None else out / environment.name)
             written[environment.name] = sorted(tree)
         if fmt is OutputFormat.json:
