@@ -115,7 +115,10 @@ def sync(*, env: EnvOption, repo: RepoOption = None,
          stale_lock: Annotated[float, typer.Option(
              "--stale-lock-minutes", min=0, help="Age after which another run's unrefreshed "
              "lock is taken over.")] = 15.0,
-         detailed_exitcode: DetailedExitOption = False) -> None:
+         detailed_exitcode: DetailedExitOption = False,
+         allow_older: Annotated[bool, typer.Option(
+             "--allow-older", help="Sync even when the target was last synced from a commit "
+             "this one does not contain (a deliberate rollback).")] = False) -> None:
     """Upload exactly the rendered files, delete owned leftovers, update MWAA if needed."""
     from mwaa_gitops.commands import sync as command
 
@@ -123,7 +126,8 @@ def sync(*, env: EnvOption, repo: RepoOption = None,
                                  update_mwaa=update_mwaa, wait=wait,
                                  wait_timeout_minutes=wait_timeout, commit=commit,
                                  stale_lock_minutes=stale_lock,
-                                 detailed_exitcode=detailed_exitcode))
+                                 detailed_exitcode=detailed_exitcode,
+                                 allow_older=allow_older))
 
 
 @app.command()

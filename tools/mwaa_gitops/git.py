@@ -58,6 +58,30 @@ def require_commit(path: Path, rev: str) -> str:
     return found
 
 
+def is_ancestor(path: Path, older: str, newer: str) -> bool | None:
+    """Whether commit ``older`` is ``newer`` or one of its ancestors; None when this clone
+    cannot tell: git missing, either commit absent (e.g. a shallow CI checkout), or a shallow
+    clone whose cut-off history could hide the path between them."""
+    first, second = commit(path, older), commit(path, newer)
+    if first is None or second is None:
+        return None
+    if first == second:
+        return True
+    try:
+        done = subprocess.run(["git", "merge-base", "--is-ancestor", first, second], cwd=path,
+                              capture_output=True, check=False)
+        shallow = subprocess.run(["git", "rev-parse", "--is-shallow-repository"], cwd=path,
+                                 capture_output=True, text=True, check=False)
+    except OSError:
+        return None
+    if done.returncode == 0:
+        return True
+    # Exit 1 is a definite "no" only when the whole history is here.
+    if done.returncode == 1 and shallow.stdout.strip() == "false":
+        return False
+    return None
+
+
 def changed_paths(path: Path, base: str, head: str | None = None) -> list[PurePosixPath]:
     """Files added, modified or deleted from ``base`` to ``head`` (default: the work tree),
     relative to the top of the work tree; a rename counts as a deletion plus an addition."""

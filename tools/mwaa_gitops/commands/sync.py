@@ -31,7 +31,8 @@ from mwaa_gitops.sync.targets import DEFAULT_JOBS
 def run(root: Path | None, env: str, fmt: OutputFormat, *, dry_run: bool = False,
         adopt: bool = False, jobs: int = DEFAULT_JOBS, update_mwaa: bool = True,
         wait: bool = False, wait_timeout_minutes: float = 60.0, commit: str | None = None,
-        stale_lock_minutes: float = 15.0, detailed_exitcode: bool = False) -> int:
+        stale_lock_minutes: float = 15.0, detailed_exitcode: bool = False,
+        allow_older: bool = False) -> int:
     """Validate, render and sync ``env``; nothing is written when validation fails."""
 
     def action() -> int:
@@ -48,14 +49,16 @@ def run(root: Path | None, env: str, fmt: OutputFormat, *, dry_run: bool = False
         mwaa_settings = prepared.environment.mwaa
         options = deploy.Options(adopt=adopt, jobs=jobs, wait=wait,
                                  wait_timeout=wait_timeout_minutes * 60,
-                                 stale_after=timedelta(minutes=stale_lock_minutes))
+                                 stale_after=timedelta(minutes=stale_lock_minutes),
+                                 allow_older=allow_older)
         with prepared.errors():
             mwaa = (MwaaEnvironment.connect(mwaa_settings.environment_name, mwaa_settings.region)
                     if prepared.manages_mwaa and update_mwaa else None)
             outcome = deploy.sync(prepared.target, prepared.desired, environment=env,
                                   commit=deploy.source_commit(prepared.repo.root, commit),
                                   layout=prepared.layout, mwaa=mwaa, options=options,
-                                  progress=for_stream(sys.stderr))
+                                  progress=for_stream(sys.stderr),
+                                  history=prepared.repo.root)
         seconds = time.monotonic() - started
         if fmt is OutputFormat.json:
             print(json.dumps(outcome_json(outcome, env, seconds), indent=2))

@@ -8,12 +8,14 @@ plan is made again under the lock so that it reflects any sync that finished mea
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 
+from mwaa_gitops import git
 from mwaa_gitops.sync import SyncError
 from mwaa_gitops.sync import manifest as manifests
 from mwaa_gitops.sync.apply import Applied, apply_plan
@@ -25,6 +27,7 @@ from mwaa_gitops.sync.progress import Progress, SilentProgress
 from mwaa_gitops.sync.targets import DEFAULT_JOBS, S3Target, Target
 
 COMMIT_VARIABLE = "MWAA_GITOPS_COMMIT"
+_COMMIT_ID = re.compile(r"[0-9a-f]{40}")
 
 
 @dataclass(frozen=True)
@@ -37,6 +40,7 @@ class Options:
     wait_timeout: float = 3600.0
     poll_seconds: float = DEFAULT_POLL_SECONDS
     stale_after: timedelta = DEFAULT_STALE_AFTER
+    allow_older: bool = False
 
 
 @dataclass
@@ -101,10 +105,51 @@ def inspect(target: Target, desired: Mapping[str, Desired], *, environment: str,
                       notes)
 
 
+def check_order(manifest: Manifest | None, commit: str | None, history: Path | None, *,
+                allow_older: bool = False) -> str | None:
+    """Refuse to sync ``commit`` over a target last synced from a commit it does not contain.
+
+    Raises :class:`SyncError` when git says the manifest's commit is not ``commit`` or one of
+    its ancestors (an old CI run re-run, approvals applied out of order); returns a warning
+    when that cannot be told, or when ``allow_older`` lets it through; None when all is well.
+    """
+    recorded = manifest.commit if manifest is not None else None
+    if not recorded or recorded == commit:
+        return None  # first sync, or nothing recorded to compare with
+    if not commit:
+        return (f"warning: this run has no commit (not a git clone, no --commit), so it "
+                f"cannot tell whether it is newer than commit {_short(recorded)}, which the "
+                "target was last synced from; syncing anyway")
+    newer = git.is_ancestor(history, recorded, commit) if history is not None else None
+    if history is None or newer is None:
+        return (f"warning: cannot tell whether commit {_short(commit)} is newer than commit "
+                f"{_short(recorded)}, which the target was last synced from: git does not have "
+                "both and the history between them here (no clone, or a shallow checkout); "
+                "syncing anyway. Check out with full history (fetch-depth: 0) to have older "
+                "commits refused")
+    if newer:
+        return None
+    relation = ("older than" if git.is_ancestor(history, commit, recorded)
+                else "not a descendant of")
+    if allow_older:
+        return (f"warning: syncing commit {_short(commit)}, {relation} commit "
+                f"{_short(recorded)} that the target was last synced from (--allow-older)")
+    raise SyncError(f"commit {_short(commit)} is {relation} commit {_short(recorded)}, which "
+                    "the target was last synced from; syncing it could put older files back; "
+                    "nothing was written",
+                    "sync a commit that contains it (e.g. the tip of main), or pass "
+                    "--allow-older to roll back on purpose")
+
+
 def sync(target: Target, desired: Mapping[str, Desired], *, environment: str,
          commit: str | None, layout: Layout, mwaa: MwaaEnvironment | None = None,
-         options: Options | None = None, progress: Progress | None = None) -> Outcome:
-    """Make ``target`` hold exactly ``desired``; raises :class:`SyncError` on failure."""
+         options: Options | None = None, progress: Progress | None = None,
+         history: Path | None = None) -> Outcome:
+    """Make ``target`` hold exactly ``desired``; raises :class:`SyncError` on failure.
+
+    ``history`` is the git repository ``commit`` comes from: with it, a commit older than the
+    one the target was last synced from is refused (see :func:`check_order`).
+    """
     options = options or Options()
     progress = progress or SilentProgress()
     first = inspect(target, desired, environment=environment, layout=layout,
@@ -118,6 +163,9 @@ def sync(target: Target, desired: Mapping[str, Desired], *, environment: str,
                            "run again once that sync finished")
         return Outcome(first)
     _refuse_conflicts(first.plan)
+    order = check_order(first.manifest, commit, history, allow_older=options.allow_older)
+    if order:
+        progress.note(order)
     if first.plan.mwaa_update and mwaa is not None:
         _require_versioning(target, first.versioning)
         mwaa.ensure_ready()
@@ -132,6 +180,12 @@ def sync(target: Target, desired: Mapping[str, Desired], *, environment: str,
         if current.plan.nothing_to_do:
             return outcome
         _refuse_conflicts(current.plan)
+        if _commit_of(current.manifest) != _commit_of(first.manifest):
+            # A sync finished in between: compare with the commit it recorded.
+            order = check_order(current.manifest, commit, history,
+                                allow_older=options.allow_older)
+            if order:
+                progress.note(order)
         if current.plan.mwaa_update and mwaa is not None and not first.plan.mwaa_update:
             _require_versioning(target, current.versioning)  # a sync in between changed them
             mwaa.ensure_ready()
@@ -164,6 +218,14 @@ def _update_mwaa(target: Target, mwaa: MwaaEnvironment, layout: Layout, *,
     # Recorded only after the call succeeded, so a run stopped before it calls again next time.
     manifests.save(target, manifest.with_objects(manifest.objects, mwaa_applied=applied))
     return applied
+
+
+def _commit_of(manifest: Manifest | None) -> str | None:
+    return manifest.commit if manifest is not None else None
+
+
+def _short(commit: str) -> str:
+    return commit[:12] if _COMMIT_ID.fullmatch(commit) else commit
 
 
 def _refuse_conflicts(plan: Plan) -> None:
