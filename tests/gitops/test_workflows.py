@@ -144,6 +144,22 @@ def test_sync_runs_one_job_per_environment_in_its_github_environment(
     assert 'mwaa-gitops sync --env "$ENV_NAME" --format github' in runs
 
 
+def test_sync_reconciles_every_environment_daily_with_full_history(
+        workflows_root: Path) -> None:
+    workflow = load(workflows_root / ".github" / "workflows" / "sync.yml")
+    [schedule] = workflow["on"]["schedule"]
+    minute, hour, *days = schedule["cron"].split()
+    assert minute.isdigit() and hour.isdigit() and days == ["*", "*", "*"]  # once a day
+    listing = next(s["run"] for s in workflow["jobs"]["environments"]["steps"]
+                   if s.get("id") == "list")
+    # Only a push narrows the list to affected environments; a scheduled run takes them all.
+    assert '[ "$GITHUB_EVENT_NAME" = push ]' in listing
+    assert "mwaa-gitops envs --format json" in listing.split("else", 1)[1]
+    checkout = next(s for s in workflow["jobs"]["sync"]["steps"]
+                    if "actions/checkout" in s.get("uses", ""))
+    assert checkout["with"]["fetch-depth"] == 0  # the sync's ancestry check needs history
+
+
 def test_pull_request_workflow_checks_and_previews_every_environment(
         workflows_root: Path) -> None:
     workflow = load(workflows_root / ".github" / "workflows" / "pull-request.yml")
