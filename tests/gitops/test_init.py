@@ -25,9 +25,31 @@ def test_init_writes_layout_hooks_workflows_and_schemas(tmp_path: Path, run: Run
     shipped = sorted(p.relative_to(ROOT).as_posix() for p in (ROOT / "schemas").rglob("*.json"))
     copied = sorted(p.relative_to(repo).as_posix() for p in (repo / "schemas").rglob("*.json"))
     assert copied == shipped
-    assert f"mwaa-gitops=={__version__}" in (repo / "requirements-gitops.txt").read_text()
-    assert "@MWAA_GITOPS_VERSION@" not in "".join(
-        data.decode() for data in scaffold_files().values())
+    assert f"\nmwaa-gitops=={__version__}\n" in (repo / "requirements-gitops.txt").read_text()
+    assert "@MWAA_GITOPS_" not in "".join(data.decode() for data in scaffold_files().values())
+
+
+def test_init_requirement_points_at_a_wheel_with_a_comment_on_the_choices(
+        tmp_path: Path, run: Run) -> None:
+    spec = "mwaa-gitops @ https://artifacts.example.com/mwaa_gitops-9.9.9-py3-none-any.whl"
+    done = run(MWAA, "init", "new", "--requirement", spec, cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    lines = (tmp_path / "new" / "requirements-gitops.txt").read_text().splitlines()
+    assert spec in lines
+    assert f"mwaa-gitops=={__version__}" not in lines
+    comment = "\n".join(line for line in lines if line.startswith("#"))
+    for way in ("git+https://", ".whl", "--index-url", "--requirement SPEC"):
+        assert way in comment, way
+    requirements = [line for line in lines if line and not line.startswith("#")]
+    assert requirements == [spec, "pre-commit>=3.7", "yamllint>=1.35"]
+
+
+def test_init_requirement_must_be_one_line(tmp_path: Path, run: Run) -> None:
+    done = run(MWAA, "init", "new", "--requirement", "mwaa-gitops\n--index-url http://x",
+               cwd=tmp_path)
+    assert done.returncode == 2
+    assert "--requirement:1:1: must be one requirement line" in done.stderr
+    assert not (tmp_path / "new").exists()
 
 
 def test_init_scaffold_validates_and_renders(tmp_path: Path, run: Run) -> None:

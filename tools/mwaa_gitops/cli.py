@@ -157,11 +157,16 @@ def lint(files: Annotated[list[Path], typer.Argument(help="OpenMetadata workflow
 def init(directory: Annotated[Path, typer.Argument(help="Folder for the new config repository.")],
          force: Annotated[bool, typer.Option("--force", help="Overwrite files the scaffold "
                                              "would write.")] = False,
-         fmt: FormatOption = OutputFormat.text) -> None:
+         fmt: FormatOption = OutputFormat.text,
+         requirement: Annotated[str | None, typer.Option(
+             "--requirement", metavar="SPEC", help="How the new repository installs "
+             "mwaa-gitops (its line in requirements-gitops.txt): a pip requirement such as "
+             "'mwaa-gitops @ https://host/mwaa_gitops-1.2.0-py3-none-any.whl' (default: "
+             "mwaa-gitops==<this version>).")] = None) -> None:
     """Scaffold a config repository: example environments, schemas, hooks and CI workflows."""
     from mwaa_gitops.commands import init as command
 
-    raise typer.Exit(command.run(directory, force, fmt))
+    raise typer.Exit(command.run(directory, force, fmt, requirement))
 
 
 @app.command()

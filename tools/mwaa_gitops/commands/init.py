@@ -20,15 +20,24 @@ else:
 
 # Template files are stored as ``dot-name``: packaging tools skip dotfiles in package data.
 DOT_PREFIX = "dot-"
-VERSION_TOKEN = "@MWAA_GITOPS_VERSION@"
+REQUIREMENT_TOKEN = "@MWAA_GITOPS_REQUIREMENT@"
 SCHEMA_SUFFIX = ".json"
 
 
-def run(target: Path, force: bool, fmt: OutputFormat) -> int:
-    """Write the scaffold into ``target``; existing files are kept unless ``force``."""
+def default_requirement() -> str:
+    """The requirement that installs the mwaa-gitops running now."""
+    return f"mwaa-gitops=={__version__}"
+
+
+def run(target: Path, force: bool, fmt: OutputFormat, requirement: str | None = None) -> int:
+    """Write the scaffold into ``target``; existing files are kept unless ``force``.
+
+    ``requirement`` is how the new repository installs mwaa-gitops (its line in
+    ``requirements-gitops.txt``); by default the version running now.
+    """
 
     def action() -> int:
-        files = scaffold_files()
+        files = scaffold_files(_checked_requirement(requirement))
         if target.exists() and not target.is_dir():
             raise ConfigError.at(Location(display_path(target)), "exists and is not a folder",
                                  code="usage")
@@ -61,14 +70,28 @@ def run(target: Path, force: bool, fmt: OutputFormat) -> int:
     return guarded(fmt, action)
 
 
-def scaffold_files() -> dict[PurePosixPath, bytes]:
-    """Every file ``init`` writes, by path in the new repository."""
+def _checked_requirement(requirement: str | None) -> str:
+    if requirement is None:
+        return default_requirement()
+    spec = requirement.strip()
+    # One line of a requirements file; anything else would change other lines' meaning.
+    if not spec or "\n" in spec or "\r" in spec or spec.startswith("#"):
+        raise ConfigError.at(Location("--requirement"), f"must be one requirement line, got "
+                             f"{requirement!r}", "e.g. 'mwaa-gitops==1.2.0', 'mwaa-gitops @ "
+                             "https://host/mwaa_gitops-1.2.0-py3-none-any.whl'", code="usage")
+    return spec
+
+
+def scaffold_files(requirement: str | None = None) -> dict[PurePosixPath, bytes]:
+    """Every file ``init`` writes, by path in the new repository; ``requirement`` (default:
+    :func:`default_requirement`) is how its CI and hooks install mwaa-gitops."""
+    spec = (requirement or default_requirement()).encode()
     data = resources.files("mwaa_gitops") / "data"
     files: dict[PurePosixPath, bytes] = {}
     for relative, item in _walk(data / "scaffold", PurePosixPath()):
         name = PurePosixPath(*(p.replace(DOT_PREFIX, ".", 1) if p.startswith(DOT_PREFIX) else p
                                for p in relative.parts))
-        files[name] = item.read_bytes().replace(VERSION_TOKEN.encode(), __version__.encode())
+        files[name] = item.read_bytes().replace(REQUIREMENT_TOKEN.encode(), spec)
     for relative, item in _walk(data / "schemas", PurePosixPath("schemas")):
         if relative.suffix == SCHEMA_SUFFIX:
             files[relative] = item.read_bytes()
