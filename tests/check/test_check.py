@@ -346,3 +346,33 @@ def test_what_cannot_render_is_a_validation_error(repo: Path, write: Writer) -> 
     (problem,) = problems(repo, "dev")
     assert problem.code == "ecs-reference"
     assert str(problem.location) == "environments/dev/workflows/airflow_pipelines_ecs.yaml:6:21"
+
+
+def test_secret_named_fields_match_by_suffix_and_any_scalar_type() -> None:
+    from mwaa_gitops.check.rules import plaintext_secrets
+    from mwaa_gitops.load import load_text
+
+    tree = load_text("db_password: 12345\ndbPassword: hunter2\nsecretsManagerProvider: aws\n"
+                     "password: ${env:DB_PASSWORD}\n", "x.yaml")
+    assert [str(d.location) for d in plaintext_secrets(tree)] == ["x.yaml:1:14", "x.yaml:2:13"]
+
+
+def test_password_inside_a_url_is_a_plaintext_secret(repo: Path, write: Writer) -> None:
+    write("environments/dev/workflows/airflow_pipelines.yaml", """
+        source:
+          serviceConnection:
+            config:
+              hostPort: https://admin:S3cretPw@dev-mwaa.example.internal
+        """)
+    (problem,) = problems(repo, "dev")
+    assert problem.code == "plaintext-secret"
+    assert str(problem.location) == "environments/dev/workflows/airflow_pipelines.yaml:4:17"
+    assert "S3cretPw" not in problem.text()
+
+
+def test_secret_references_need_a_secrets_manager(repo: Path) -> None:
+    path = repo / "environments/dev/environment.yaml"
+    path.write_text(path.read_text().replace("  server:\n", "  server:\n"
+                                             "    secretsManagerProvider: !delete\n", 1))
+    found = [d for d in problems(repo, "dev") if d.code == "secret-provider"]
+    assert found and all("secretsManagerProvider" in d.message for d in found)

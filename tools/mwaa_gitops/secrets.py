@@ -14,13 +14,15 @@ import re
 
 REFERENCE = re.compile(
     r"^(?:secret:\S+|\$\{(?P<kind>var|env):(?P<name>[A-Za-z_][A-Za-z0-9_.\-/]*)\})$")
-# Field names that hold credentials even where a schema does not say so.
+# Field names that hold credentials even where a schema does not say so (matched at the end
+# of the name, so `dbPassword` and `db_password` count too).
 SECRET_NAMES = re.compile(
-    r"^(password|passwd|secret|secretKey|secretAccessKey|awsSecretAccessKey|sessionToken|"
-    r"awsSessionToken|jwtToken|token|accessToken|apiKey|apiToken|privateKey|clientSecret|"
-    r"keyfile|credentials)$",
+    r"(password|passwd|secret|secretkey|secretaccesskey|sessiontoken|token|apikey|"
+    r"privatekey|keyfile|credentials)$",
     re.IGNORECASE,
 )
+# user:password@ in a URL (the password part is group 1).
+URL_CREDENTIALS = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*://[^/\s:@]+:([^/\s@]+)@")
 EXAMPLE = "secret:/openmetadata/<name> or ${var:NAME}"
 
 
@@ -31,4 +33,12 @@ def is_reference(value: object) -> bool:
 
 def is_secret_name(key: str) -> bool:
     """True for field names that always hold credentials."""
-    return SECRET_NAMES.match(key) is not None
+    return SECRET_NAMES.search(key.replace("_", "")) is not None
+
+
+def has_url_credentials(value: object) -> bool:
+    """True for a string carrying ``user:password@`` in a URL with a plaintext password."""
+    if not isinstance(value, str):
+        return False
+    match = URL_CREDENTIALS.search(value)
+    return match is not None and not is_reference(match.group(1))

@@ -10,11 +10,12 @@ from mwaa_gitops.check.messages import plaintext_secret
 from mwaa_gitops.compatibility import python_approach_conflict
 from mwaa_gitops.diagnostics import Diagnostic, Location
 from mwaa_gitops.environments import MergedEnvironment
-from mwaa_gitops.provenance import Node
+from mwaa_gitops.provenance import Node, dotted
 from mwaa_gitops.repository import ENVIRONMENT_FILE
-from mwaa_gitops.secrets import is_reference, is_secret_name
+from mwaa_gitops.secrets import EXAMPLE, has_url_credentials, is_reference, is_secret_name
 
 CONNECTION = ("source", "serviceConnection", "config", "connection")
+SERVER = ("workflowConfig", "openMetadataServerConfig")
 WORKFLOW_NAME = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_\-]{0,99}$")
 ENVIRONMENT_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_\-]{0,62}$")
 DEFAULT_APPROACH = "python"  # what the model assumes when no layer sets one
@@ -75,11 +76,15 @@ def ingestion_matches_server(env: MergedEnvironment) -> Iterator[Diagnostic]:
 
 
 def python_approach_fits_mwaa(env: MergedEnvironment) -> Iterator[Diagnostic]:
-    """The python approach installs openmetadata-ingestion under MWAA's Airflow constraints, so
-    both must want the same SQLAlchemy (see :mod:`mwaa_gitops.compatibility`).
+    """openmetadata-ingestion and MWAA's Airflow must want the same SQLAlchemy wherever one
+    process imports both (see :mod:`mwaa_gitops.compatibility`): the python approach installs
+    openmetadata-ingestion under MWAA's constraints, and a virtualenv workflow whose connection
+    is ``Backend`` or that reads an Airflow Variable imports MWAA's Airflow (visible through the
+    system site packages) next to the virtualenv's openmetadata-ingestion.
 
-    Reported where the later layer set the approach or a version: that is the change that
-    brought the conflict, and the place to fix it without touching environments that are fine.
+    Reported where the later layer set the approach, the Airflow import or a version: that is
+    the change that brought the conflict, and the place to fix it without touching environments
+    that are fine.
     """
     airflow = env.settings.get("mwaa", "airflowVersion")
     ingestion = env.settings.get("openmetadata", "ingestionVersion")
@@ -90,31 +95,71 @@ def python_approach_fits_mwaa(env: MergedEnvironment) -> Iterator[Diagnostic]:
         return
     # On a tie the Airflow version: the environment's own fact, not its OpenMetadata release.
     version = max((airflow, ingestion), key=lambda node: _layer(env, node.location))
-    grouped: dict[Location, list[tuple[str, Node | None]]] = {}
+    grouped: dict[tuple[Location, str, tuple[tuple[str, str], ...]],
+                  list[tuple[str, Node | None]]] = {}
     for name, tree in env.workflows.items():
         approach = tree.get("dag", "approach")
         enabled = tree.get("dag", "enabled")
-        if (approach.value if approach else DEFAULT_APPROACH) != "python" or \
-                (enabled is not None and enabled.value is False):
+        kind = approach.value if approach else DEFAULT_APPROACH
+        imports = _airflow_imports(tree)
+        if (enabled is not None and enabled.value is False) or \
+                not (kind == "python" or (kind == "virtualenv" and imports)):
             continue
-        # On a tie the approach: one report per workflow, and the workflow's own lever.
-        if approach is None or _layer(env, version.location) > _layer(env, approach.location):
-            grouped.setdefault(version.location, []).append((name, approach))
+        # The workflow's own lever: its approach or (virtualenv) what makes it import Airflow.
+        levers = [node for node in (approach,) if node is not None] + \
+            ([node for _, node in imports] if kind == "virtualenv" else [])
+        lever = max(levers, key=lambda node: _layer(env, node.location), default=None)
+        # On a tie the lever: one report per workflow, and the workflow's own fix.
+        here = version.location if lever is None or \
+            _layer(env, version.location) > _layer(env, lever.location) else lever.location
+        why = tuple((what, f"{_AIRFLOW_IMPORTS[what][0]}{_set_at(node, here)}")
+                    for what, node in imports)
+        grouped.setdefault((here, kind, why), []).append((name, approach))
+    for (here, kind, why), workflows in grouped.items():
+        many = len(workflows) > 1
+        if kind == "python":
+            runs = (f"{'run' if many else 'runs'} in MWAA's own Python (approach python"
+                    f"{_origins(workflows, here)})")
         else:
-            grouped.setdefault(approach.location, []).append((name, approach))
-    for here, workflows in grouped.items():
+            runs = (f"{'import' if many else 'imports'} MWAA's Airflow into the task virtualenv "
+                    f"(approach virtualenv{_origins(workflows, here)}, with system site "
+                    f"packages: {'; '.join(reason for _, reason in why)})")
+        fixes = " and ".join(_AIRFLOW_IMPORTS[what][1] for what, _ in why)
         names = ", ".join(f"'{name}'" for name, _ in workflows)
+        way = f" with {fixes}" if fixes else ", which install openmetadata-ingestion on their own"
         yield Diagnostic(
             here,
-            f"{'workflows' if len(workflows) > 1 else 'workflow'} {names} "
-            f"{'run' if len(workflows) > 1 else 'runs'} in MWAA's own Python (approach python"
-            f"{_origins(workflows, here)}), where openmetadata-ingestion "
-            f"{ingestion.value}{_set_at(ingestion, here)} needs SQLAlchemy "
-            f"{conflict.ingestion_sqlalchemy} but the constraints of Airflow {airflow.value}"
-            f"{_set_at(airflow, here)} pin SQLAlchemy {conflict.mwaa_sqlalchemy}",
-            "use approach virtualenv or ecs, which install openmetadata-ingestion on their own; "
-            f"or openmetadata-ingestion {conflict.ingestion_lines}; or MWAA with Airflow "
-            f"{conflict.mwaa_lines}", "dependency-conflict")
+            f"{'workflows' if many else 'workflow'} {names} {runs}, where openmetadata-ingestion "
+            f"{ingestion.value}{_set_at(ingestion, here)} "
+            f"needs SQLAlchemy {conflict.ingestion_sqlalchemy} but the constraints of Airflow "
+            f"{airflow.value}{_set_at(airflow, here)} pin SQLAlchemy {conflict.mwaa_sqlalchemy}",
+            # Only ways out that no rule rejects: ecs and virtualenv need Airflow-free configs.
+            f"use approach virtualenv or ecs{way}; or openmetadata-ingestion "
+            f"{conflict.ingestion_lines}; or MWAA with Airflow {conflict.mwaa_lines}",
+            "dependency-conflict")
+
+
+# What makes a workflow import Airflow: why (in a message), and the fix (in a hint).
+_AIRFLOW_IMPORTS = {
+    "backend": ("its 'Backend' connection reads the metadata database through Airflow's own "
+                "session", "a Postgres or Mysql connection to the metadata database (render "
+                "--discovery finds it)"),
+    "variable": ("it reads an Airflow Variable", "secret: references instead of ${var:…}"),
+}
+
+
+def _airflow_imports(tree: Node) -> list[tuple[str, Node]]:
+    """What makes the workflow ``tree`` import Airflow when it runs: its ``Backend`` connection
+    and its first ``${var:…}`` reference (resolved with Airflow's ``Variable``)."""
+    found: list[tuple[str, Node]] = []
+    kind = tree.get(*CONNECTION, "type")
+    if kind is not None and kind.value == "Backend":
+        found.append(("backend", kind))
+    for _, node in tree.walk():
+        if is_reference(node.value) and str(node.value).startswith("${var:"):
+            found.append(("variable", node))
+            break
+    return found
 
 
 def secrets_are_references(env: MergedEnvironment) -> Iterator[Diagnostic]:
@@ -125,11 +170,34 @@ def secrets_are_references(env: MergedEnvironment) -> Iterator[Diagnostic]:
 
 
 def plaintext_secrets(tree: Node) -> Iterator[Diagnostic]:
-    """Every field named like a credential whose value is not a reference."""
+    """Every credential-named field holding a value rather than a reference, and every URL
+    with a password in it."""
     for path, node in tree.walk():
+        value = node.value
+        if isinstance(value, (dict, list)) or value is None or value == "":
+            continue
         if path and isinstance(path[-1], str) and is_secret_name(path[-1]) and \
-                isinstance(node.value, str) and node.value and not is_reference(node.value):
+                not isinstance(value, bool) and not is_reference(value):
             yield plaintext_secret(tree, path)
+        elif has_url_credentials(value):
+            yield Diagnostic(node.location, "a URL with a password in it", "put the password "
+                             f"in a secret field as a reference ({EXAMPLE}), or drop it from "
+                             "the URL", "plaintext-secret", subject=dotted(path))
+
+
+def secret_references_need_a_provider(env: MergedEnvironment) -> Iterator[Diagnostic]:
+    """`secret:` references are resolved by OpenMetadata's secrets manager, which must be set."""
+    for tree in env.workflows.values():
+        provider = tree.get(*SERVER, "secretsManagerProvider")
+        if provider is not None and provider.value not in (None, "db"):
+            continue
+        for path, node in tree.walk():
+            if isinstance(node.value, str) and node.value.startswith("secret:"):
+                yield Diagnostic(
+                    node.location, "a 'secret:' reference needs OpenMetadata's secrets manager, "
+                    "but no secretsManagerProvider is set, so the text itself would be used",
+                    "set openmetadata.server.secretsManagerProvider (e.g. aws) in "
+                    "environment.yaml", "secret-provider", subject=dotted(path))
 
 
 def workflow_names(env: MergedEnvironment) -> Iterator[Diagnostic]:
@@ -153,7 +221,7 @@ def environment_name(env: MergedEnvironment) -> Iterator[Diagnostic]:
 RULES: tuple[Callable[[MergedEnvironment], Iterator[Diagnostic]], ...] = (
     ecs_needs_real_connection, ecs_needs_settings, unique_dag_ids, unique_service_names,
     ingestion_matches_server, python_approach_fits_mwaa, secrets_are_references, workflow_names,
-    environment_name,
+    environment_name, secret_references_need_a_provider,
 )
 
 

@@ -29,9 +29,8 @@ def run(root: Path | None, env: str | None, out: Path, fmt: OutputFormat, *,
         # Check everything before writing anything: one bad environment stops them all.
         rendered = pipeline.rendered_environments(repo, names)
         written = {}
-        for environment, tree in rendered:
-            if discovery:
-                tree = render_environment(environment, discovery=True)
+        for environment, checked_tree in rendered:
+            tree = render_environment(environment, discovery=True) if discovery else checked_tree
             write_tree(tree, out if env is not None else out / environment.name)
             written[environment.name] = sorted(tree)
         if fmt is OutputFormat.json:
