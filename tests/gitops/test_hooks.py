@@ -131,6 +131,35 @@ def test_secrets_hook_accepts_references(tmp_path: Path) -> None:
     assert invoke("hook", "secrets", config)[0] == 0
 
 
+def test_secrets_hook_counts_unreadable_files_as_problems_not_secrets(tmp_path: Path) -> None:
+    template = tmp_path / "stack.yaml"
+    template.write_text("Resources:\n  Topic:\n    Properties:\n      Name: !Ref Name\n")
+    manifests = tmp_path / "deploy.yaml"
+    manifests.write_text("kind: A\n---\nkind: B\n")
+    code, _, err = invoke("hook", "secrets", template, manifests)
+    assert code == 1
+    assert err.splitlines()[-1] == "2 problem(s): 2 file(s) that could not be checked"
+
+    leaked = tmp_path / "workflow.yaml"
+    leaked.write_text("password: hunter2\n")
+    _, _, err = invoke("hook", "secrets", template, leaked)
+    assert err.splitlines()[-1] == \
+        "2 problem(s): 1 plaintext secret(s), 1 file(s) that could not be checked"
+    _, _, err = invoke("hook", "secrets", leaked)
+    assert err.splitlines()[-1] == "1 plaintext secret(s)"
+
+
+def test_offered_hooks_scope_secrets_to_environments_and_always_render() -> None:
+    offered = {h["id"]: h for h in yaml.safe_load((ROOT / ".pre-commit-hooks.yaml").read_text())}
+    config = yaml.safe_load((ROOT / ".pre-commit-config.yaml").read_text())
+    local = {h["id"]: h for repo in config["repos"] for h in repo["hooks"]}
+    assert offered["mwaa-gitops-secrets"]["files"] == "^environments/"
+    # A deletion-only commit passes no file names, and must still be rendered.
+    for hooks in (offered, local):
+        assert hooks["mwaa-gitops-render"]["always_run"] is True
+        assert "files" not in hooks["mwaa-gitops-render"]
+
+
 def test_hooks_manifest_is_valid_and_every_entry_runs(run: Run) -> None:
     manifest = ROOT / ".pre-commit-hooks.yaml"
     checked = run("pre-commit", "validate-manifest", manifest, cwd=ROOT)

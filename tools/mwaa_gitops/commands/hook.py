@@ -7,8 +7,12 @@ from pathlib import Path
 
 from mwaa_gitops import affected, pipeline
 from mwaa_gitops.commands import EXIT_INVALID, EXIT_OK, guarded
-from mwaa_gitops.diagnostics import ConfigError, Diagnostics
+from mwaa_gitops.diagnostics import ConfigError, Diagnostic, Diagnostics
 from mwaa_gitops.report import OutputFormat, report
+
+# The code of a plaintext-secret finding; anything else the hook reports is a file it could
+# not load (invalid YAML, several documents, tags such as CloudFormation's !Ref).
+PLAINTEXT_SECRET = "plaintext-secret"
 
 
 def validate(root: Path | None, files: list[Path], fmt: OutputFormat) -> int:
@@ -62,7 +66,18 @@ def secrets(files: list[Path], fmt: OutputFormat) -> int:
         from mwaa_gitops.check.rules import plaintext_secrets
 
         problems = check_files(files, plaintext_secrets)
-        report(problems, fmt, f"{len(problems)} plaintext secret(s)" if problems else None)
+        report(problems, fmt, secrets_summary(problems) if problems else None)
         return EXIT_INVALID if problems else EXIT_OK
 
     return guarded(fmt, action)
+
+
+def secrets_summary(problems: list[Diagnostic]) -> str:
+    """The closing line of the secrets hook: secrets found, and files it could not check."""
+    secrets = sum(1 for d in problems if d.code == PLAINTEXT_SECRET)
+    if secrets == len(problems):
+        return f"{secrets} plaintext secret(s)"
+    unchecked = len({d.location.path for d in problems if d.code != PLAINTEXT_SECRET})
+    parts = [f"{secrets} plaintext secret(s)"] if secrets else []
+    parts.append(f"{unchecked} file(s) that could not be checked")
+    return f"{len(problems)} problem(s): " + ", ".join(parts)
