@@ -147,11 +147,10 @@ def test_disabled_workflow_does_not_count_as_a_duplicate(repo: Path, write: Writ
 
 def test_ingestion_version_must_match_server_major_minor(repo: Path) -> None:
     path = repo / "environments/prod/environment.yaml"
-    path.write_text(path.read_text().replace("openmetadata:\n",
-                                             'openmetadata:\n  ingestionVersion: "1.12.4.0"\n'))
+    path.write_text(path.read_text().replace('serverVersion: "1.12.14"', 'serverVersion: "1.13.6"'))
     (problem,) = problems(repo, "prod")
     assert problem.code == "version-mismatch"
-    assert str(problem.location) == "environments/prod/environment.yaml:10:21"
+    assert str(problem.location) == "environments/prod/environment.yaml:11:21"
     assert problem.hint == "use an openmetadata-ingestion 1.13 release"
 
 
@@ -176,7 +175,7 @@ def test_airflow_version_must_be_one_mwaa_runs(repo: Path) -> None:
     path = repo / "environments/prod/environment.yaml"
     path.write_text(path.read_text().replace('"2.10.3"', '"2.8.1"'))
     (problem,) = problems(repo, "prod")
-    assert str(problem.location) == "environments/prod/environment.yaml:7:19"
+    assert str(problem.location) == "environments/prod/environment.yaml:8:19"
     assert "2.9.2, 2.10.x, 2.11.x, 3.0.6, 3.2.x or 3.3.x" in problem.message
 
 
@@ -215,42 +214,128 @@ def test_error_in_a_shared_layer_is_reported_once(repo: Path, write: Writer) -> 
     assert found[0].location.path == "environments/base/workflows/airflow_pipelines.yaml"
 
 
-HINT_AIRFLOW_2 = ("use approach virtualenv or ecs, which install openmetadata-ingestion on their "
-                  "own; or openmetadata-ingestion 1.12.x; or MWAA with Airflow 3.2 or 3.3")
+HINT_AIRFLOW_2 = "or openmetadata-ingestion 1.12.x; or MWAA with Airflow 3.2 or 3.3"
+HINT_BACKEND = ("use approach virtualenv or ecs with a Postgres or Mysql connection to the "
+                f"metadata database (render --discovery finds it); {HINT_AIRFLOW_2}")
+POSTGRES = """
+                type: Postgres
+                hostPort: mwaa-metadata.example.internal:5432
+                database: AirflowMetadata
+                username: adminuser
+                authType:
+                  password: secret:/openmetadata/mwaa-metadata-db/password
+"""
 
 
-def test_python_approach_conflict_is_reported_at_the_airflow_version_of_the_later_layer(
+def on_ingestion_1_13(repo: Path) -> None:
+    """prod (Airflow 2.10.3) back on the base's openmetadata-ingestion 1.13.6.3 and server."""
+    path = repo / "environments/prod/environment.yaml"
+    path.write_text(path.read_text().replace('  ingestionVersion: "1.12.14.2"\n', "")
+                    .replace('  serverVersion: "1.12.14"\n', ""))
+
+
+def test_python_and_virtualenv_backend_conflicts_are_reported_at_the_later_airflow_version(
         repo: Path) -> None:
-    (repo / "environments/prod/workflows/airflow_pipelines.yaml").unlink()
+    on_ingestion_1_13(repo)
     assert texts(repo, "prod") == [
-        "environments/prod/environment.yaml:7:19: workflow 'airflow_pipelines' runs in MWAA's "
+        "environments/prod/environment.yaml:8:19: workflow 'airflow_pipelines' runs in MWAA's "
         "own Python (approach python, set at environments/base/workflows/airflow_pipelines.yaml"
         ":7:13), where openmetadata-ingestion 1.13.6.3 (set at environments/base/environment.yaml"
         ":12:21) needs SQLAlchemy 2 but the constraints of Airflow 2.10.3 pin SQLAlchemy 1.4 "
-        f"({HINT_AIRFLOW_2})"]
-    assert problems(repo, "prod")[0].code == "dependency-conflict"
+        f"({HINT_BACKEND})",
+        "environments/prod/environment.yaml:8:19: workflow 'airflow_pipelines_virtualenv' imports "
+        "MWAA's Airflow into the task virtualenv (approach virtualenv, set at "
+        "environments/base/workflows/airflow_pipelines_virtualenv.yaml:7:13, with system site "
+        "packages: its 'Backend' connection reads the metadata database through Airflow's own "
+        "session (set at environments/base/workflows/airflow_pipelines_virtualenv.yaml:18:15)), "
+        "where openmetadata-ingestion 1.13.6.3 (set at environments/base/environment.yaml:12:21) "
+        "needs SQLAlchemy 2 but the constraints of Airflow 2.10.3 pin SQLAlchemy 1.4 "
+        f"({HINT_BACKEND})"]
+    assert {problem.code for problem in problems(repo, "prod")} == {"dependency-conflict"}
 
 
-def test_python_approach_conflict_is_reported_at_the_approach_set_in_the_same_layer(
+def test_virtualenv_with_backend_is_reported_at_the_overlay_that_chose_virtualenv(
         repo: Path, write: Writer) -> None:
-    write("environments/prod/workflows/airflow_pipelines_virtualenv.yaml", """
+    # A prod overlay moving a Backend workflow off python into a virtualenv does not help.
+    on_ingestion_1_13(repo)
+    write("environments/prod/workflows/airflow_pipelines.yaml", """
+        dag:
+          approach: virtualenv
+        """)
+    found = problems(repo, "prod")
+    assert [str(problem.location) for problem in found] == [
+        "environments/prod/environment.yaml:8:19",
+        "environments/prod/workflows/airflow_pipelines.yaml:2:13"]
+    assert found[1].text() == (
+        "environments/prod/workflows/airflow_pipelines.yaml:2:13: workflow 'airflow_pipelines' "
+        "imports MWAA's Airflow into the task virtualenv (approach virtualenv, with system site "
+        "packages: its 'Backend' connection reads the metadata database through Airflow's own "
+        "session (set at environments/base/workflows/airflow_pipelines.yaml:18:15)), where "
+        "openmetadata-ingestion 1.13.6.3 (set at environments/base/environment.yaml:12:21) needs "
+        "SQLAlchemy 2 but the constraints of Airflow 2.10.3 (set at "
+        f"environments/prod/environment.yaml:8:19) pin SQLAlchemy 1.4 ({HINT_BACKEND})")
+
+
+def test_virtualenv_with_a_postgres_connection_is_no_dependency_conflict(
+        repo: Path, write: Writer) -> None:
+    on_ingestion_1_13(repo)
+    write("environments/prod/workflows/airflow_pipelines.yaml", """
+        dag:
+          enabled: false
+        """)
+    write("environments/prod/workflows/airflow_pipelines_virtualenv.yaml", f"""
+        source:
+          serviceConnection:
+            config:
+              connection:{POSTGRES}""")
+    assert problems(repo, "prod") == []
+
+
+def test_virtualenv_reading_an_airflow_variable_conflicts_at_the_reference(
+        repo: Path, write: Writer) -> None:
+    on_ingestion_1_13(repo)
+    write("environments/prod/workflows/airflow_pipelines.yaml", """
+        dag:
+          enabled: false
+        """)
+    write("environments/prod/workflows/airflow_pipelines_virtualenv.yaml", f"""
+        source:
+          serviceConnection:
+            config:
+              connection:{POSTGRES.replace("secret:/openmetadata/mwaa-metadata-db/password",
+                                                    "${var:mwaa_db_password}")}""")
+    (problem,) = problems(repo, "prod")
+    assert str(problem.location) == \
+        "environments/prod/workflows/airflow_pipelines_virtualenv.yaml:10:21"
+    assert "(approach virtualenv, set at environments/base/workflows/airflow_pipelines_virtualenv" \
+           ".yaml:7:13, with system site packages: it reads an Airflow Variable)" in problem.message
+    assert problem.hint == ("use approach virtualenv or ecs with secret: references instead of "
+                            f"${{var:…}}; {HINT_AIRFLOW_2}")
+
+
+def test_python_conflict_without_backend_names_virtualenv_and_ecs_as_they_are(
+        repo: Path, write: Writer) -> None:
+    on_ingestion_1_13(repo)
+    write("environments/prod/workflows/airflow_pipelines_ecs.yaml", """
         dag:
           approach: python
         """)
-    assert texts(repo, "prod") == [
-        "environments/prod/workflows/airflow_pipelines_virtualenv.yaml:2:13: workflow "
-        "'airflow_pipelines_virtualenv' runs in MWAA's own Python (approach python), where "
+    problem = next(p for p in problems(repo, "prod") if "'airflow_pipelines_ecs'" in p.message)
+    assert problem.text() == (
+        "environments/prod/workflows/airflow_pipelines_ecs.yaml:2:13: workflow "
+        "'airflow_pipelines_ecs' runs in MWAA's own Python (approach python), where "
         "openmetadata-ingestion 1.13.6.3 (set at environments/base/environment.yaml:12:21) needs "
         "SQLAlchemy 2 but the constraints of Airflow 2.10.3 (set at "
-        f"environments/prod/environment.yaml:7:19) pin SQLAlchemy 1.4 ({HINT_AIRFLOW_2})"]
+        "environments/prod/environment.yaml:8:19) pin SQLAlchemy 1.4 (use approach virtualenv or "
+        f"ecs, which install openmetadata-ingestion on their own; {HINT_AIRFLOW_2})")
 
 
 def test_python_approach_conflicts_at_one_version_line_are_reported_together(repo: Path) -> None:
-    (repo / "environments/prod/workflows/airflow_pipelines.yaml").unlink()
+    on_ingestion_1_13(repo)
     path = repo / "environments/base/workflows/airflow_pipelines_virtualenv.yaml"
     path.write_text(path.read_text().replace("approach: virtualenv", "approach: python"))
     (problem,) = problems(repo, "prod")
-    assert str(problem.location) == "environments/prod/environment.yaml:7:19"
+    assert str(problem.location) == "environments/prod/environment.yaml:8:19"
     assert problem.message.startswith(
         "workflows 'airflow_pipelines', 'airflow_pipelines_virtualenv' run in MWAA's own Python "
         "(approach python, set at environments/base/workflows/airflow_pipelines.yaml:7:13, "
@@ -263,27 +348,29 @@ def test_ingestion_before_1_13_on_airflow_3_3_is_a_conflict_at_the_ingestion_ver
     path.write_text(path.read_text().replace(
         "openmetadata:\n", 'openmetadata:\n  ingestionVersion: "1.12.14.2"\n'
                            '  serverVersion: "1.12.14"\n'))
-    (problem,) = problems(repo, "dev")
-    assert str(problem.location) == "environments/dev/environment.yaml:7:21"
+    found = problems(repo, "dev")
+    # The python workflow and the virtualenv one with a Backend connection; never the ECS one.
+    assert [str(problem.location) for problem in found] == \
+        ["environments/dev/environment.yaml:7:21"] * 2
+    assert "'airflow_pipelines' runs in MWAA's own Python" in found[0].message
+    assert "'airflow_pipelines_virtualenv' imports MWAA's Airflow" in found[1].message
     assert "openmetadata-ingestion 1.12.14.2 needs SQLAlchemy 1.4 but the constraints of " \
            "Airflow 3.3.2 (set at environments/base/environment.yaml:6:19) pin SQLAlchemy 2" \
-           in problem.message
-    assert problem.hint == ("use approach virtualenv or ecs, which install openmetadata-ingestion "
-                            "on their own; or openmetadata-ingestion 1.13 or later; or MWAA with "
-                            "Airflow 2.9, 2.10, 2.11 or 3.0")
+           in found[0].message
+    assert found[0].hint == found[1].hint == (
+        "use approach virtualenv or ecs with a Postgres or Mysql connection to the metadata "
+        "database (render --discovery finds it); or openmetadata-ingestion 1.13 or later; or MWAA "
+        "with Airflow 2.9, 2.10, 2.11 or 3.0")
 
 
-def test_python_approach_on_airflow_2_is_fine_with_ingestion_1_12(repo: Path) -> None:
-    (repo / "environments/prod/workflows/airflow_pipelines.yaml").unlink()
-    path = repo / "environments/prod/environment.yaml"
-    path.write_text(path.read_text().replace(
-        "openmetadata:\n", 'openmetadata:\n  ingestionVersion: "1.12.14.2"\n'
-                           '  serverVersion: "1.12.14"\n'))
+def test_every_approach_on_airflow_2_is_fine_with_ingestion_1_12(repo: Path) -> None:
+    # The example prod: python, virtualenv (Backend) and ecs on Airflow 2.10.3 with 1.12.14.2.
     assert problems(repo, "prod") == []
 
 
 def test_workflow_without_an_approach_runs_python_and_conflicts_too(
         repo: Path, write: Writer) -> None:
+    on_ingestion_1_13(repo)
     path = repo / "environments/prod/environment.yaml"
     path.write_text(path.read_text().replace("dagDefaults:\n",
                                              "dagDefaults:\n  approach: !delete\n"))
@@ -291,17 +378,19 @@ def test_workflow_without_an_approach_runs_python_and_conflicts_too(
         dag:
           approach: !delete
         """)
-    (problem,) = problems(repo, "prod")
-    assert str(problem.location) == "environments/prod/environment.yaml:7:19"
+    problem = problems(repo, "prod")[0]
+    assert str(problem.location) == "environments/prod/environment.yaml:8:19"
     assert "'airflow_pipelines' runs in MWAA's own Python (approach python, by default)" \
         in problem.message
 
 
-def test_disabled_python_workflow_is_no_dependency_conflict(repo: Path, write: Writer) -> None:
-    write("environments/prod/workflows/airflow_pipelines.yaml", """
-        dag:
-          enabled: false
-        """)
+def test_disabled_workflows_are_no_dependency_conflict(repo: Path, write: Writer) -> None:
+    on_ingestion_1_13(repo)
+    for name in ("airflow_pipelines", "airflow_pipelines_virtualenv"):
+        write(f"environments/prod/workflows/{name}.yaml", """
+            dag:
+              enabled: false
+            """)
     assert problems(repo, "prod") == []
 
 

@@ -112,8 +112,9 @@ def python_approach_fits_mwaa(env: MergedEnvironment) -> Iterator[Diagnostic]:
         # On a tie the lever: one report per workflow, and the workflow's own fix.
         here = version.location if lever is None or \
             _layer(env, version.location) > _layer(env, lever.location) else lever.location
-        why = tuple((what, f"{_AIRFLOW_IMPORTS[what][0]}{_set_at(node, here)}")
-                    for what, node in imports)
+        # Why it imports Airflow is told for virtualenv only; python imports it regardless.
+        why = tuple((what, f"{_AIRFLOW_IMPORTS[what][0]}{_set_at(node, here)}"
+                     if kind == "virtualenv" else "") for what, node in imports)
         grouped.setdefault((here, kind, why), []).append((name, approach))
     for (here, kind, why), workflows in grouped.items():
         many = len(workflows) > 1
