@@ -48,7 +48,7 @@ def test_init_requirement_must_be_one_line(tmp_path: Path, run: Run) -> None:
     done = run(MWAA, "init", "new", "--requirement", "mwaa-gitops\n--index-url http://x",
                cwd=tmp_path)
     assert done.returncode == 2
-    assert "--requirement:1:1: must be one requirement line" in done.stderr
+    assert "error: --requirement: must be one requirement line" in done.stderr
     assert not (tmp_path / "new").exists()
 
 
@@ -91,4 +91,4 @@ def test_init_into_a_file_is_a_usage_error(tmp_path: Path, run: Run) -> None:
     (tmp_path / "afile").write_text("")
     done = run(MWAA, "init", "afile", cwd=tmp_path)
     assert done.returncode == 2
-    assert "afile:1:1: exists and is not a folder" in done.stderr
+    assert "error: afile: exists and is not a folder" in done.stderr

@@ -31,8 +31,11 @@ class Diagnostic:
     subject: str | None = None  # the dotted path the message is about, e.g. `dag.retries`
 
     def text(self) -> str:
-        """``file:line:col: subject: message (hint)``; usage errors have no file."""
-        where = f"{self.location}: " if self.location.path else "error: "
+        """``file:line:col: subject: message (hint)``; usage errors name no line."""
+        if self.code == "usage":
+            where = f"error: {self.location.path}: " if self.location.path else "error: "
+        else:
+            where = f"{self.location}: "
         return where + self.summary()
 
     def summary(self) -> str:

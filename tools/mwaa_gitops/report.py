@@ -43,8 +43,9 @@ def as_dict(d: Diagnostic) -> dict[str, object]:
 def github_line(d: Diagnostic) -> str:
     """A workflow command that GitHub turns into an inline annotation on the file's line."""
     level = "error" if d.severity == "error" else "warning"
+    # A usage error is about the command line, not a line of a file: no annotation position.
     where = (f"file={_prop(d.location.path)},line={d.location.line},col={d.location.col},"
-             if d.location.path else "")
+             if d.location.path and d.code != "usage" else "")
     props = f"{where}title={_prop('mwaa-gitops ' + d.code)}"
     message = d.summary()
     return f"::{level} {props}::{_data(message)}"
