@@ -18,7 +18,7 @@ import pytest
 from mwaa_gitops.model import Environment
 from mwaa_gitops.render import render_environment
 from mwaa_gitops.render.discovery import render_discovery
-from tests.render.conftest import environment, python_on_airflow_2
+from tests.render.conftest import environment
 
 GOLDEN = Path(__file__).resolve().parents[1] / "golden"
 UPDATE = os.environ.get("MWAA_GITOPS_UPDATE_GOLDEN") == "1"
@@ -30,10 +30,6 @@ def only(approach: str) -> Callable[[Environment], dict[str, bytes]]:
         kept = tuple(wf for wf in env.workflows if wf.dag.approach == approach)
         return render_environment(dataclasses.replace(env, workflows=kept))
     return render
-
-
-def python_airflow_2(env: Environment) -> dict[str, bytes]:
-    return only("python")(python_on_airflow_2(env))
 
 
 def large_ecs(env: Environment) -> dict[str, bytes]:
@@ -48,8 +44,6 @@ def large_ecs(env: Environment) -> dict[str, bytes]:
 CASES: dict[str, tuple[str, Callable[[Environment], dict[str, bytes]]]] = {
     **{f"{approach}/{major}": (env, only(approach))
        for approach in ("python", "ecs", "virtualenv") for major, env in MAJORS.items()},
-    # prod runs no python workflow (SQLAlchemy): the one it would, on ingestion 1.12.
-    "python/airflow2": ("prod", python_airflow_2),
     "ecs/environment-file": ("prod", large_ecs),
     **{f"discovery/{major}": (env, render_discovery) for major, env in MAJORS.items()},
 }

@@ -17,7 +17,7 @@ from mwaa_gitops.render.configs import dump_config
 from mwaa_gitops.render.pipelines import extras, pipeline_type, workflow_class
 from mwaa_gitops.render.templates import settings_of
 from tests.conftest import Writer
-from tests.render.conftest import EXAMPLES, environment, python_on_airflow_2
+from tests.render.conftest import EXAMPLES, environment
 
 PREFIX = "dags/openmetadata"
 
@@ -68,8 +68,9 @@ def test_dag_settings_come_from_the_merged_dag_block(examples: dict[str, Environ
 
 
 @pytest.mark.parametrize(("name", "constraints", "packages"), [
-    # prod runs openmetadata-ingestion only in task virtualenvs and ECS: MWAA needs virtualenv.
-    ("prod", "constraints-2.10.3/constraints-3.11.txt", ["virtualenv"]),
+    # prod's python workflow on openmetadata-ingestion 1.12, and virtualenv for its virtualenv one.
+    ("prod", "constraints-2.10.3/constraints-3.11.txt",
+     ["openmetadata-ingestion==1.12.14.2", "virtualenv"]),
     ("dev", "constraints-3.3.2/constraints-3.12.txt", ["openmetadata-ingestion==1.13.6.3"]),
     ("local", "constraints-3.3.2/constraints-3.12.txt", ["openmetadata-ingestion==1.13.6.3"]),
 ])
@@ -80,15 +81,6 @@ def test_requirements_list_what_mwaa_installs_under_the_declared_airflow_constra
     assert lines[1] == ('--constraint "https://raw.githubusercontent.com/apache/airflow/'
                         f'{constraints}"')
     assert lines[2:] == packages
-
-
-def test_python_approach_on_airflow_2_pins_the_ingestion_release_it_declares(
-        examples: dict[str, Environment]) -> None:
-    env = python_on_airflow_2(examples["prod"])
-    lines = render_environment(env)["requirements.txt"].decode().splitlines()
-    assert lines[1:] == [
-        '--constraint "https://raw.githubusercontent.com/apache/airflow/constraints-2.10.3/'
-        'constraints-3.11.txt"', "openmetadata-ingestion==1.12.14.2", "virtualenv"]
 
 
 def test_requirements_take_connection_extras_but_never_the_airflow_extra(

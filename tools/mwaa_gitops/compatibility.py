@@ -3,8 +3,10 @@
 MWAA installs ``requirements.txt`` under the Apache Airflow constraints file of its Airflow
 version, so a package installed into MWAA itself (the python approach) has to accept the
 SQLAlchemy that those constraints pin. openmetadata-ingestion moved to SQLAlchemy 2 in 1.13 and
-Airflow in 3.2, so the two release lines must agree. The virtualenv and ecs approaches install
-openmetadata-ingestion apart from MWAA's packages and are not concerned.
+Airflow in 3.2, so the two release lines must agree. The virtualenv approach installs
+openmetadata-ingestion apart from MWAA's packages but sees them (system site packages): a workflow
+that imports Airflow there (a ``Backend`` connection, Airflow Variables) loads both into one
+process and needs the same agreement. The ecs approach never meets MWAA's packages.
 
 A new release line is one new row below.
 """

@@ -32,7 +32,7 @@ RETRY_DELAY_MINUTES = 5
 MAX_ACTIVE_RUNS = 1
 TIMEOUT_MINUTES = None
 WORKFLOW_CLASS = "metadata.workflow.metadata.MetadataWorkflow"
-REQUIREMENTS = ["openmetadata-ingestion==1.13.6.3"]
+REQUIREMENTS = ["openmetadata-ingestion==1.12.14.2"]
 
 CONFIG = Path(__file__).with_suffix(".yaml")
 # The virtualenv is built once per worker and requirement set, not on every run.
