@@ -164,3 +164,9 @@ def test_provenance_always_points_at_a_real_line_holding_that_value(docs: list[A
         assert source is not None, f"{path} points at {node.location}, which no layer has"
         if not isinstance(node.value, dict):
             assert source.plain() == node.plain()
+
+
+def test_dotted_paths_address_list_items_either_way() -> None:
+    from mwaa_gitops.provenance import parse_dotted
+
+    assert parse_dotted("dag.tags[1]") == parse_dotted("dag.tags.1") == ("dag", "tags", 1)

@@ -465,3 +465,12 @@ def test_secret_references_need_a_secrets_manager(repo: Path) -> None:
                                              "    secretsManagerProvider: !delete\n", 1))
     found = [d for d in problems(repo, "dev") if d.code == "secret-provider"]
     assert found and all("secretsManagerProvider" in d.message for d in found)
+
+
+def test_did_you_mean_ignores_case(repo: Path, write: Writer) -> None:
+    write("environments/dev/workflows/airflow_pipelines.yaml", """
+        dag:
+          approach: ECS
+        """)
+    (problem,) = [d for d in problems(repo, "dev") if d.code == "enum"]
+    assert problem.hint == "did you mean 'ecs'?"

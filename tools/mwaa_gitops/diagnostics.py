@@ -101,7 +101,9 @@ def display_path(path: Path, root: Path | None = None) -> str:
 
 def did_you_mean(word: str, choices: set[str] | list[str]) -> str | None:
     """A hint naming the closest known choice, for misspelt keys, values and names."""
-    close = difflib.get_close_matches(word, sorted(choices), n=1)
+    # Case-insensitive, so `ECS` finds `ecs` and `Loggerlevel` finds `loggerLevel`.
+    by_lower = {choice.lower(): choice for choice in sorted(choices)}
+    close = difflib.get_close_matches(word.lower(), list(by_lower), n=1)
     if close:
-        return f"did you mean '{close[0]}'?"
+        return f"did you mean '{by_lower[close[0]]}'?"
     return f"known: {', '.join(sorted(choices))}" if choices else None

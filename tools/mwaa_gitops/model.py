@@ -11,7 +11,6 @@ from typing import Any
 from mwaa_gitops.environments import MergedEnvironment
 from mwaa_gitops.provenance import Node
 
-APPROACHES = ("python", "ecs", "virtualenv")
 # Keys of a workflow file that are OpenMetadata's; everything else (``dag``) is ours.
 DAG_KEY = "dag"
 

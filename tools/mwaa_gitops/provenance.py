@@ -41,14 +41,6 @@ class Node:
     def __repr__(self) -> str:
         return f"Node({self.plain()!r} @ {self.location})"
 
-    @property
-    def is_map(self) -> bool:
-        return isinstance(self.value, dict)
-
-    @property
-    def is_list(self) -> bool:
-        return isinstance(self.value, list)
-
     def plain(self) -> Any:
         """The value as plain Python data (dicts, lists, scalars)."""
         value = self.value
@@ -119,7 +111,7 @@ def parse_dotted(text: str) -> Path:
     for chunk in text.split("."):
         name, _, rest = chunk.partition("[")
         if name:
-            parts.append(name)
+            parts.append(int(name) if name.isdigit() else name)  # `tags.0` is `tags[0]`
         while rest:
             index, _, rest = rest.partition("]")
             parts.append(int(index))

@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterator
 from pathlib import PurePosixPath
 
 from mwaa_gitops.check.messages import plaintext_secret
-from mwaa_gitops.compatibility import python_approach_conflict
+from mwaa_gitops.compatibility import major_minor, python_approach_conflict
 from mwaa_gitops.diagnostics import Diagnostic, Location
 from mwaa_gitops.environments import MergedEnvironment
 from mwaa_gitops.provenance import Node, dotted
@@ -66,12 +66,12 @@ def ingestion_matches_server(env: MergedEnvironment) -> Iterator[Diagnostic]:
     server = env.settings.get("openmetadata", "serverVersion")
     if client is None or server is None:
         return
-    c, s = _major_minor(client.value), _major_minor(server.value)
+    c, s = major_minor(str(client.value)), major_minor(str(server.value))
     if c and s and c != s:
         yield Diagnostic(client.location,
                          f"openmetadata-ingestion {client.value} does not match the OpenMetadata "
                          f"server {server.value} (set at {server.location}): major.minor must be "
-                         "equal", f"use an openmetadata-ingestion {'.'.join(s)} release",
+                         "equal", f"use an openmetadata-ingestion {s[0]}.{s[1]} release",
                          "version-mismatch")
 
 
@@ -267,7 +267,3 @@ def _origins(workflows: list[tuple[str, Node | None]], here: Location) -> str:
 def _set_at(node: Node, here: Location) -> str:
     return "" if node.location == here else f" (set at {node.location})"
 
-
-def _major_minor(version: object) -> tuple[str, str] | None:
-    parts = str(version).split(".")
-    return (parts[0], parts[1]) if len(parts) >= 2 else None
