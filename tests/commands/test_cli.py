@@ -100,7 +100,7 @@ def test_explain_environment_value_filled_into_a_workflow(repo: Path) -> None:
     code, out, _ = run("explain", "--repo", str(repo), "--env", "prod", "airflow_pipelines",
                        "workflowConfig.openMetadataServerConfig.hostPort", "--format", "json")
     assert code == 0
-    assert json.loads(out)["setAt"] == "environments/prod/environment.yaml:11:15"
+    assert json.loads(out)["setAt"] == "environments/prod/environment.yaml:14:15"
 
 
 def test_explain_missing_path_suggests_a_key(repo: Path) -> None:
