@@ -14,7 +14,7 @@ from mwaa_gitops.commands import EXIT_OK, guarded
 from mwaa_gitops.diagnostics import ConfigError, Diagnostic, Location
 from mwaa_gitops.environments import build
 from mwaa_gitops.model import Environment
-from mwaa_gitops.report import OutputFormat
+from mwaa_gitops.report import OutputFormat, github_line
 from mwaa_gitops.repository import Repository
 from mwaa_gitops.sync import SyncError
 from mwaa_gitops.sync.deploy import Inspection, inspect
@@ -57,17 +57,15 @@ def prepare(root: Path | None, env: str, jobs: int = DEFAULT_JOBS) -> Prepared:
 
     Refuses (with the check's diagnostics) when the environment does not validate.
     """
-    from mwaa_gitops.render import render_environment
-
     repo = pipeline.open_repository(root)
-    environment = pipeline.checked_environment(repo, env)
+    ((environment, rendered),) = pipeline.rendered_environments(repo, [env])
     node = build(repo, env).settings.get("mwaa", "target")
     where = node.location if node is not None else Location(repo.display(
         repo.environment_file(env)))
     layout = Layout.of(environment.mwaa)
     prepared_target: Target | None = None
     try:
-        desired = desired_files(render_environment(environment), layout)
+        desired = desired_files(rendered, layout)
         prepared_target = open_target(environment.mwaa.target, root=repo.root,
                                       endpoint_url=environment.mwaa.endpoint_url,
                                       region=environment.mwaa.region, jobs=jobs)
@@ -101,8 +99,7 @@ def annotate_drift(inspection: Inspection, env: str) -> None:
     """A warning annotation per drifted object (they show on the run's summary page)."""
     for item in inspection.plan.drifted:
         message = f"{env}: {inspection.target.url}/{item.key} {item.drift}"
-        escaped = message.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
-        print(f"::warning title=mwaa-gitops drift::{escaped}")
+        print(github_line(Diagnostic(Location(""), message, code="drift", severity="warning")))
 
 
 def run(root: Path | None, env: str, fmt: OutputFormat, adopt: bool = False,
