@@ -94,3 +94,23 @@ def test_python_and_virtualenv_templates_share_the_workflow_runner() -> None:
         return ast.dump(node)
 
     assert runner("python_workflow.py") == runner("virtualenv_workflow.py")
+
+
+def test_python_and_virtualenv_templates_run_the_workflow_with_the_same_callable() -> None:
+    # Each template stays a complete module (the virtualenv operator ships the callable's own
+    # source), so the callable is written twice; this keeps the two copies from drifting.
+    import ast
+    from pathlib import Path
+
+    dags = Path(__file__).resolve().parents[2] / "dags"
+
+    def callable_source(name: str) -> str | None:
+        source = (dags / name).read_text()
+        for node in ast.parse(source).body:
+            if isinstance(node, ast.FunctionDef) and node.name == "run_workflow":
+                return ast.get_source_segment(source, node)
+        return None
+
+    python = callable_source("python_workflow.py")
+    assert python is not None
+    assert python == callable_source("virtualenv_workflow.py")
