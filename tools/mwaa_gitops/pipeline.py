@@ -12,13 +12,22 @@ from mwaa_gitops.model import Environment, environment_from
 from mwaa_gitops.repository import Repository
 
 
+@dataclass(frozen=True)
+class Rendered:
+    """An environment that passed its checks, in its three forms."""
+
+    merged: MergedEnvironment  # with provenance, for pointing at the lines that set values
+    environment: Environment
+    files: dict[str, bytes]  # bucket key → bytes
+
+
 @dataclass
 class Checked:
     """The outcome of checking some environments: merged trees and what is wrong with them."""
 
     environments: dict[str, MergedEnvironment] = field(default_factory=dict)
     diagnostics: Diagnostics = field(default_factory=Diagnostics)
-    rendered: dict[str, dict[str, bytes]] = field(default_factory=dict)
+    rendered: dict[str, Rendered] = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:
@@ -76,26 +85,23 @@ def _render_into(result: Checked, merged: MergedEnvironment) -> None:
     Airflow reference in an ECS task…) is a validation error, not a surprise at sync time."""
     from mwaa_gitops.render import render_environment
 
+    environment = environment_from(merged)
     try:
-        result.rendered[merged.name] = render_environment(environment_from(merged))
+        result.rendered[merged.name] = Rendered(merged, environment,
+                                                render_environment(environment))
     except ConfigError as exc:
         result.diagnostics.extend(exc.diagnostics)
 
 
 def checked_environment(repo: Repository, name: str) -> Environment:
     """The typed, checked environment ``name``; raises :class:`ConfigError` listing problems."""
-    (environment,) = checked_environments(repo, [name])
-    return environment
+    (one,) = rendered(repo, [name])
+    return one.environment
 
 
-def checked_environments(repo: Repository, names: list[str]) -> list[Environment]:
-    """Typed views of ``names``, all checked first; raises if any of them has a problem."""
-    return [environment for environment, _ in rendered_environments(repo, names)]
-
-
-def rendered_environments(repo: Repository, names: list[str]
-                          ) -> list[tuple[Environment, dict[str, bytes]]]:
-    """``names`` checked and rendered (the render that validation did, not a second one)."""
+def rendered(repo: Repository, names: list[str]) -> list[Rendered]:
+    """``names`` checked and rendered (the render that validation did, not a second one);
+    raises :class:`ConfigError` listing every problem when any of them is invalid."""
     result = check(repo, names)
     if not result.ok:
         raise ConfigError(result.diagnostics.sorted())
@@ -105,6 +111,5 @@ def rendered_environments(repo: Repository, names: list[str]
                                  f"'{name}' is an abstract layer (abstract: true); it has no "
                                  f"bucket", f"use one of: {', '.join(deployable(repo))}",
                                  code="usage")
-    return [(environment_from(result.environments[name]), result.rendered[name])
-            for name in names]
+    return [result.rendered[name] for name in names]
 

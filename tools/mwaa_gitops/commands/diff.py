@@ -96,9 +96,8 @@ def compare(repo: Repository, env: str, base: str, head: str | None = None) -> T
 
 def render_tree(repo: Repository, env: str) -> dict[str, bytes]:
     """Check and render one environment: bucket key → bytes."""
-    from mwaa_gitops.render import render_environment
-
-    return render_environment(pipeline.checked_environment(repo, env))
+    (checked,) = pipeline.rendered(repo, [env])
+    return checked.files
 
 
 def _checkout(repo: Repository, rev: str, dest: Path) -> Repository:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from mwaa_gitops import affected, pipeline
 from mwaa_gitops.commands import EXIT_INVALID, EXIT_OK, guarded
-from mwaa_gitops.diagnostics import ConfigError, Diagnostic, Diagnostics
+from mwaa_gitops.diagnostics import Diagnostic
 from mwaa_gitops.report import OutputFormat, report
 
 # The code of a plaintext-secret finding; anything else the hook reports is a file it could
@@ -39,18 +39,11 @@ def render(root: Path | None, fmt: OutputFormat) -> int:
     """Render every deployable environment in memory; report any that no longer renders."""
 
     def action() -> int:
-        from mwaa_gitops.render import render_environment
-
         repo = pipeline.open_repository(root)
-        found = Diagnostics()
-        files = 0
         names = pipeline.deployable(repo)
-        for name in names:
-            try:
-                files += len(render_environment(pipeline.checked_environment(repo, name)))
-            except ConfigError as exc:
-                found.extend(exc.diagnostics)
-        problems = found.sorted()
+        result = pipeline.check(repo, names)  # checking renders every valid environment
+        files = sum(len(r.files) for r in result.rendered.values())
+        problems = result.diagnostics.sorted()
         report(problems, fmt, f"{len(problems)} problem(s)" if problems else
                f"ok: {len(names)} environments render ({files} files)")
         return EXIT_INVALID if problems else EXIT_OK

@@ -12,7 +12,6 @@ from pathlib import Path
 from mwaa_gitops import pipeline
 from mwaa_gitops.commands import EXIT_OK, guarded
 from mwaa_gitops.diagnostics import ConfigError, Diagnostic, Location
-from mwaa_gitops.environments import build
 from mwaa_gitops.model import Environment
 from mwaa_gitops.report import OutputFormat, github_line
 from mwaa_gitops.repository import Repository
@@ -58,14 +57,15 @@ def prepare(root: Path | None, env: str, jobs: int = DEFAULT_JOBS) -> Prepared:
     Refuses (with the check's diagnostics) when the environment does not validate.
     """
     repo = pipeline.open_repository(root)
-    ((environment, rendered),) = pipeline.rendered_environments(repo, [env])
-    node = build(repo, env).settings.get("mwaa", "target")
+    (checked,) = pipeline.rendered(repo, [env])
+    environment = checked.environment
+    node = checked.merged.settings.get("mwaa", "target")
     where = node.location if node is not None else Location(repo.display(
         repo.environment_file(env)))
     layout = Layout.of(environment.mwaa)
     prepared_target: Target | None = None
     try:
-        desired = desired_files(rendered, layout)
+        desired = desired_files(checked.files, layout)
         prepared_target = open_target(environment.mwaa.target, root=repo.root,
                                       endpoint_url=environment.mwaa.endpoint_url,
                                       region=environment.mwaa.region, jobs=jobs)

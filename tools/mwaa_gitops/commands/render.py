@@ -27,10 +27,10 @@ def run(root: Path | None, env: str | None, out: Path, fmt: OutputFormat, *,
         repo = pipeline.open_repository(root)
         names = [env] if env is not None else pipeline.deployable(repo)
         # Check everything before writing anything: one bad environment stops them all.
-        rendered = pipeline.rendered_environments(repo, names)
         written = {}
-        for environment, checked_tree in rendered:
-            tree = render_environment(environment, discovery=True) if discovery else checked_tree
+        for checked in pipeline.rendered(repo, names):
+            environment = checked.environment
+            tree = render_environment(environment, discovery=True) if discovery else checked.files
             write_tree(tree, out if env is not None else out / environment.name)
             written[environment.name] = sorted(tree)
         if fmt is OutputFormat.json:
