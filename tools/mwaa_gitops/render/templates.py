@@ -50,10 +50,11 @@ def render_template(template: Template, airflow_major: int, settings: dict[str, 
     return ("\n".join([*header, *lines]) + "\n").encode("utf-8")
 
 
-def settings_of(source: str) -> dict[str, Any]:
+def settings_of(source: str | ast.Module) -> dict[str, Any]:
     """The top-level ``NAME = literal`` settings of a rendered file, read back as data."""
     found: dict[str, Any] = {}
-    for node in ast.parse(source).body:
+    tree = ast.parse(source) if isinstance(source, str) else source
+    for node in tree.body:
         if (isinstance(node, ast.Assign) and len(node.targets) == 1
                 and isinstance(node.targets[0], ast.Name) and node.targets[0].id.isupper()):
             try:
@@ -128,7 +129,8 @@ def _fill_settings(template: Template, airflow_3: bool, settings: dict[str, Any]
 
 def _verify(statement: str, key: str, value: Any, name: str) -> None:
     """``statement`` is one assignment of ``key`` that carries ``value`` back unchanged."""
-    if settings_of(statement) != {key: value} or len(ast.parse(statement).body) != 1:
+    tree = ast.parse(statement)
+    if len(tree.body) != 1 or settings_of(tree) != {key: value}:
         raise ValueError(f"rendering {name}: setting {key} did not survive")
 
 
