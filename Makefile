@@ -1,16 +1,27 @@
-# Two entry points for a new checkout: `make demo` and `make test`. Both install what they need.
+# Two entry points for a new checkout: `make demo` and `make test`. Both install what they need,
+# at the exact versions of requirements-dev.lock (`make lock` updates it).
 PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
+LOCK   := requirements-dev.lock
+# The installer itself comes at the version the lock pins for it.
+UV_VERSION := $(shell sed -n 's/^uv==\([^ ;]*\).*/\1/p' $(LOCK))
 
-.PHONY: demo test lint install clean
+.PHONY: demo test lint install lock clean
 
-$(BIN)/uv:
+$(BIN)/uv: $(LOCK)
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check uv
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
 
 install: $(BIN)/uv
-	$(BIN)/uv pip install --quiet --python $(BIN)/python -e '.[dev]'
+	$(BIN)/uv pip sync --quiet --python $(BIN)/python --require-hashes $(LOCK)
+	$(BIN)/uv pip install --quiet --python $(BIN)/python --no-deps -e .
+
+# Re-resolve every dependency of pyproject.toml (all Pythons it supports) to the newest
+# releases and rewrite the lock; commit the result with the change that needed it.
+lock: $(BIN)/uv
+	$(BIN)/uv pip compile --quiet --upgrade --universal --python-version 3.10 --generate-hashes \
+	  --extra dev --custom-compile-command 'make lock' -o $(LOCK) pyproject.toml
 
 # The main job on the embedded default: validate everything, then sync the `local`
 # environment, whose bucket is a folder (.local-bucket/) — no AWS account needed.

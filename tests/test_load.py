@@ -95,8 +95,15 @@ def test_huge_file_is_rejected_before_parsing(tmp_path: Path) -> None:
     assert "over the 1,048,576-byte limit" in caught.value.diagnostics[0].message
 
 
-def test_deep_nesting_is_an_error_not_a_crash() -> None:
-    assert "nested" in error_of("a: " + "[" * 5000 + "]" * 5000 + "\n")
+def test_deep_nesting_is_a_located_error_not_a_crash() -> None:
+    # Past the YAML library's own depth limit: whichever layer stops it, the user gets a
+    # located message on the line, never a RecursionError or a traceback.
+    assert error_of("a: " + "[" * 5000 + "]" * 5000 + "\n").startswith("f.yaml:1:")
+
+
+def test_nesting_past_the_loaders_limit_is_rejected() -> None:
+    deep = "a: " + "[" * 100 + "]" * 100 + "\n"
+    assert "nested more than 64 levels deep" in error_of(deep)
 
 
 def test_overlay_tags_become_directives() -> None:
