@@ -22,8 +22,9 @@ from pathlib import Path
 
 import pytest
 
-from mwaa_gitops import mwaa_install, mwaa_releases, requirements_data, resolver
+from mwaa_gitops import mwaa_install, mwaa_releases, pipeline, requirements_data, resolver
 from mwaa_gitops.render.mwaa import constraints_url
+from mwaa_gitops.repository import Repository
 
 pytestmark = pytest.mark.network
 RELEASES = mwaa_releases.releases()
@@ -145,3 +146,19 @@ def test_every_locked_task_virtualenv_installs_over_the_image_with_airflow_intac
     for name, version in would.items():
         key = mwaa_releases.normalize(name)
         assert locked.get(key, installed.get(key)) == version, (name, version)
+
+
+def test_validate_resolve_refuses_what_only_the_resolver_finds(
+        repo: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    # The offline check is told to find nothing, so only uv's resolution can refuse it.
+    monkeypatch.setattr(mwaa_install, "direct_conflicts", lambda text, airflow: ())
+    monkeypatch.setenv("MWAA_GITOPS_CACHE", str(tmp_path / "cache"))
+    path = repo / "environments/dev/workflows/airflow_pipelines_ecs.yaml"
+    path.write_text("dag:\n  approach: python\n")
+    assert pipeline.check(Repository(repo), ["dev"]).ok
+    found = pipeline.check(Repository(repo), ["dev"], resolve=True).diagnostics.sorted()
+    (problem,) = found
+    assert str(problem.location) == "environments/dev/workflows/airflow_pipelines_ecs.yaml:2:13"
+    assert "cannot be installed on MWAA's Airflow 3.3.1 (set at environments/base/environment" \
+           ".yaml:6:19): the resolver finds no solution: Because openmetadata-ingestion" \
+           "==1.13.6.3 depends on boto3" in problem.message

@@ -57,6 +57,7 @@ SIMPLE = f"{resolver.INDEX_URL}/{PACKAGE}/"
 # The index state every lock is resolved against: a fixed date makes the locks reproducible.
 EXCLUDE_NEWER = "2026-12-01T00:00:00Z"
 MAX_ROUNDS = 8
+FIRST_CONFLICT = re.compile(r"depends on ([A-Za-z0-9._-]+)")
 NO_WHEELS = re.compile(r"Because ([A-Za-z0-9._-]+)==\S+ has no usable wheels")
 
 
@@ -186,10 +187,13 @@ def check() -> list[str]:
 
 def measure() -> str:
     """Markdown table: does ``openmetadata-ingestion==V`` resolve under each release's
-    constraints as MWAA applies them (the python approach)?"""
+    constraints as MWAA applies them (the python approach)? Each cell: uv's verdict (with the
+    first conflict it names) and the direct conflicts the offline check finds."""
+    from mwaa_gitops.mwaa_install import direct_conflicts
     from mwaa_gitops.render.mwaa import constraints_url
 
-    rows = ["| MWAA Airflow (Python) | " + " | ".join(SUPPORTED_INGESTION) + " |",
+    rows = ["| MWAA Airflow (Python) | " + " | ".join(f"`{PACKAGE}` {v}"
+                                                   for v in SUPPORTED_INGESTION) + " |",
             "| --- |" + " --- |" * len(SUPPORTED_INGESTION)]
     for airflow in mwaa_releases.releases():
         cells = []
@@ -199,7 +203,11 @@ def measure() -> str:
             result = resolver.resolve(f"{PACKAGE}=={version}\n", constraints,
                                       mwaa_releases.release(airflow).python,
                                       options=("--exclude-newer", EXCLUDE_NEWER))
-            cells.append("resolves" if result.ok else "no: " + result.message[:160])
+            direct = [c.package for c in direct_conflicts(text, airflow)]
+            first = FIRST_CONFLICT.search(result.message)
+            verdict = "resolves" if result.ok else \
+                f"no (uv: {first[1] if first else result.message[:60]})"
+            cells.append(f"{verdict}; {len(direct)} direct: {', '.join(direct) or '-'}")
         python = mwaa_releases.python_version(airflow)
         rows.append(f"| {airflow} ({python}) | " + " | ".join(cells) + " |")
     return "\n".join(rows)
