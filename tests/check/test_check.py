@@ -61,16 +61,11 @@ def test_wrong_type_is_reported_with_what_was_expected(repo: Path, write: Writer
 
 
 def test_plaintext_password_is_an_error(repo: Path, write: Writer) -> None:
-    write("environments/prod/workflows/airflow_pipelines_ecs.yaml", """
-        source:
-          serviceConnection:
-            config:
-              connection:
-                authType:
-                  password: hunter2
-        """)
+    prod_ecs = repo / "environments/prod/workflows/airflow_pipelines_ecs.yaml"
+    prod_ecs.write_text(prod_ecs.read_text().replace(
+        "password: secret:/openmetadata/prod/mwaa-metadata-db/password", "password: hunter2"))
     (problem,) = problems(repo, "prod")
-    assert str(problem.location) == "environments/prod/workflows/airflow_pipelines_ecs.yaml:6:21"
+    assert str(problem.location) == "environments/prod/workflows/airflow_pipelines_ecs.yaml:16:21"
     assert problem.code == "plaintext-secret"
     assert "hunter2" not in problem.text()
 
@@ -96,14 +91,15 @@ def test_secret_named_field_outside_the_schema_is_checked_too(repo: Path, write:
 
 
 def test_ecs_approach_with_backend_connection_is_impossible(repo: Path, write: Writer) -> None:
-    write("environments/dev/workflows/airflow_pipelines.yaml", """
+    with_backend_connections(repo)
+    write("environments/prod/workflows/airflow_pipelines.yaml", """
         dag:
           approach: ecs
         """)
-    (problem,) = problems(repo, "dev")
+    (problem,) = problems(repo, "prod")
     assert problem.code == "ecs-backend"
-    assert str(problem.location) == "environments/base/workflows/airflow_pipelines.yaml:18:15"
-    assert "environments/dev/workflows/airflow_pipelines.yaml:2:13" in problem.message
+    assert str(problem.location) == "environments/base/workflows/airflow_pipelines.yaml:21:15"
+    assert "environments/prod/workflows/airflow_pipelines.yaml:2:13" in problem.message
 
 
 def test_ecs_approach_needs_ecs_settings(repo: Path) -> None:
@@ -111,7 +107,7 @@ def test_ecs_approach_needs_ecs_settings(repo: Path) -> None:
     path.write_text(path.read_text() + "ecs: !delete\n")
     (problem,) = problems(repo, "local")
     assert problem.code == "ecs-settings"
-    assert str(problem.location) == "environments/base/workflows/airflow_pipelines_ecs.yaml:7:13"
+    assert str(problem.location) == "environments/base/workflows/airflow_pipelines_ecs.yaml:8:13"
 
 
 def test_duplicate_dag_ids_in_an_environment(repo: Path, write: Writer) -> None:
@@ -192,18 +188,13 @@ def test_unknown_connection_type_lists_the_known_ones(repo: Path, write: Writer)
     assert "Postgres" in (problem.hint or "")
 
 
-def test_postgres_connection_reports_its_own_missing_field(repo: Path, write: Writer) -> None:
-    write("environments/dev/workflows/airflow_pipelines_ecs.yaml", """
-        source:
-          serviceConnection:
-            config:
-              connection:
-                username: !delete
-        """)
-    (problem,) = problems(repo, "dev")
+def test_postgres_connection_reports_its_own_missing_field(repo: Path) -> None:
+    prod_ecs = repo / "environments/prod/workflows/airflow_pipelines_ecs.yaml"
+    prod_ecs.write_text(prod_ecs.read_text().replace("        username: adminuser\n", ""))
+    (problem,) = problems(repo, "prod")
     assert problem.message.endswith("missing required key 'username'")
-    # The overlay that removed it is where the fix belongs.
-    assert str(problem.location) == "environments/dev/workflows/airflow_pipelines_ecs.yaml:4:7"
+    # The overlay that replaced the connection is where the fix belongs.
+    assert str(problem.location) == "environments/prod/workflows/airflow_pipelines_ecs.yaml:10:7"
 
 
 def test_error_in_a_shared_layer_is_reported_once(repo: Path, write: Writer) -> None:
@@ -215,8 +206,10 @@ def test_error_in_a_shared_layer_is_reported_once(repo: Path, write: Writer) -> 
 
 
 HINT_AIRFLOW_2 = "or openmetadata-ingestion 1.12.x; or MWAA with Airflow 3.2 or 3.3"
-HINT_BACKEND = ("use approach virtualenv or ecs with a Postgres or Mysql connection to the "
-                f"metadata database (render --discovery finds it); {HINT_AIRFLOW_2}")
+# No virtualenv keeps Airflow out of the Airflow connector: only ECS is a way out.
+HINT_BACKEND = ("use approach ecs with a Postgres or Mysql connection to the metadata database "
+                f"(render --discovery finds it); {HINT_AIRFLOW_2}")
+CONNECTOR = "the Airflow connector imports Airflow whatever its connection"
 POSTGRES = """
                 type: Postgres
                 hostPort: mwaa-metadata.example.internal:5432
@@ -227,8 +220,29 @@ POSTGRES = """
 """
 
 
+REST_API = (
+    "        # MWAA's InvokeRestApi with the run's AWS role: works on Airflow 2 and 3 (where no "
+    "task\n"
+    "        # may read the metadata database). mwaa-gitops fills in mwaaEnvironmentName and\n"
+    "        # awsConfig.awsRegion from environment.yaml.\n"
+    "        type: RestAPI\n"
+    "        authConfig:\n"
+    "          mwaaConfig: {}\n")
+
+
+def with_backend_connections(repo: Path) -> None:
+    """The base's python and virtualenv workflows on a `Backend` connection (fine on Airflow 2)
+    instead of the REST API, on the same line as the REST API's `type:`."""
+    for name in ("airflow_pipelines", "airflow_pipelines_virtualenv"):
+        path = repo / f"environments/base/workflows/{name}.yaml"
+        assert REST_API in path.read_text()
+        path.write_text(path.read_text().replace(REST_API, "\n\n\n        type: Backend\n"))
+
+
 def on_ingestion_1_13(repo: Path) -> None:
-    """prod (Airflow 2.10.3) back on the base's openmetadata-ingestion 1.13.6.3 and server."""
+    """prod (Airflow 2.10.3) back on the base's openmetadata-ingestion 1.13.6.3 and server, its
+    python and virtualenv workflows on a `Backend` connection."""
+    with_backend_connections(repo)
     path = repo / "environments/prod/environment.yaml"
     path.write_text(path.read_text().replace('  ingestionVersion: "1.12.14.2"\n', "")
                     .replace('  serverVersion: "1.12.14"\n', ""))
@@ -245,9 +259,10 @@ def test_python_and_virtualenv_backend_conflicts_are_reported_at_the_later_airfl
         f"({HINT_BACKEND})",
         "environments/prod/environment.yaml:8:19: workflow 'airflow_pipelines_virtualenv' imports "
         "MWAA's Airflow into the task virtualenv (approach virtualenv, set at "
-        "environments/base/workflows/airflow_pipelines_virtualenv.yaml:7:13, with system site "
-        "packages: its 'Backend' connection reads the metadata database through Airflow's own "
-        "session (set at environments/base/workflows/airflow_pipelines_virtualenv.yaml:18:15)), "
+        "environments/base/workflows/airflow_pipelines_virtualenv.yaml:8:13, with system site "
+        f"packages: {CONNECTOR} (set at environments/base/workflows/airflow_pipelines_virtualenv"
+        ".yaml:11:9); its 'Backend' connection reads the metadata database through Airflow's own "
+        "session (set at environments/base/workflows/airflow_pipelines_virtualenv.yaml:22:15)), "
         "where openmetadata-ingestion 1.13.6.3 (set at environments/base/environment.yaml:12:21) "
         "needs SQLAlchemy 2 but the constraints of Airflow 2.10.3 pin SQLAlchemy 1.4 "
         f"({HINT_BACKEND})"]
@@ -269,14 +284,15 @@ def test_virtualenv_with_backend_is_reported_at_the_overlay_that_chose_virtualen
     assert found[1].text() == (
         "environments/prod/workflows/airflow_pipelines.yaml:2:13: workflow 'airflow_pipelines' "
         "imports MWAA's Airflow into the task virtualenv (approach virtualenv, with system site "
-        "packages: its 'Backend' connection reads the metadata database through Airflow's own "
-        "session (set at environments/base/workflows/airflow_pipelines.yaml:18:15)), where "
+        f"packages: {CONNECTOR} (set at environments/base/workflows/airflow_pipelines.yaml:10:9); "
+        "its 'Backend' connection reads the metadata database through Airflow's own "
+        "session (set at environments/base/workflows/airflow_pipelines.yaml:21:15)), where "
         "openmetadata-ingestion 1.13.6.3 (set at environments/base/environment.yaml:12:21) needs "
         "SQLAlchemy 2 but the constraints of Airflow 2.10.3 (set at "
         f"environments/prod/environment.yaml:8:19) pin SQLAlchemy 1.4 ({HINT_BACKEND})")
 
 
-def test_virtualenv_with_a_postgres_connection_is_no_dependency_conflict(
+def test_virtualenv_airflow_connector_conflicts_even_with_a_postgres_connection(
         repo: Path, write: Writer) -> None:
     on_ingestion_1_13(repo)
     write("environments/prod/workflows/airflow_pipelines.yaml", """
@@ -288,7 +304,9 @@ def test_virtualenv_with_a_postgres_connection_is_no_dependency_conflict(
           serviceConnection:
             config:
               connection:{POSTGRES}""")
-    assert problems(repo, "prod") == []
+    (problem,) = problems(repo, "prod")
+    assert f"with system site packages: {CONNECTOR} (set at " in problem.message
+    assert problem.hint == f"use approach ecs; {HINT_AIRFLOW_2}"
 
 
 def test_virtualenv_reading_an_airflow_variable_conflicts_at_the_reference(
@@ -307,13 +325,15 @@ def test_virtualenv_reading_an_airflow_variable_conflicts_at_the_reference(
     (problem,) = problems(repo, "prod")
     assert str(problem.location) == \
         "environments/prod/workflows/airflow_pipelines_virtualenv.yaml:10:21"
-    assert "(approach virtualenv, set at environments/base/workflows/airflow_pipelines_virtualenv" \
-           ".yaml:7:13, with system site packages: it reads an Airflow Variable)" in problem.message
-    assert problem.hint == ("use approach virtualenv or ecs with secret: references instead of "
+    assert ("(approach virtualenv, set at environments/base/workflows/airflow_pipelines_virtualenv"
+            f".yaml:8:13, with system site packages: {CONNECTOR} (set at environments/base/"
+            "workflows/airflow_pipelines_virtualenv.yaml:11:9); it reads an Airflow Variable)"
+            ) in problem.message
+    assert problem.hint == ("use approach ecs with secret: references instead of "
                             f"${{var:…}}; {HINT_AIRFLOW_2}")
 
 
-def test_python_conflict_without_backend_names_virtualenv_and_ecs_as_they_are(
+def test_python_conflict_of_the_airflow_connector_names_only_ecs(
         repo: Path, write: Writer) -> None:
     on_ingestion_1_13(repo)
     write("environments/prod/workflows/airflow_pipelines_ecs.yaml", """
@@ -326,8 +346,8 @@ def test_python_conflict_without_backend_names_virtualenv_and_ecs_as_they_are(
         "'airflow_pipelines_ecs' runs in MWAA's own Python (approach python), where "
         "openmetadata-ingestion 1.13.6.3 (set at environments/base/environment.yaml:12:21) needs "
         "SQLAlchemy 2 but the constraints of Airflow 2.10.3 (set at "
-        "environments/prod/environment.yaml:8:19) pin SQLAlchemy 1.4 (use approach virtualenv or "
-        f"ecs, which install openmetadata-ingestion on their own; {HINT_AIRFLOW_2})")
+        f"environments/prod/environment.yaml:8:19) pin SQLAlchemy 1.4 (use approach ecs; "
+        f"{HINT_AIRFLOW_2})")
 
 
 def test_python_approach_conflicts_at_one_version_line_are_reported_together(repo: Path) -> None:
@@ -339,7 +359,7 @@ def test_python_approach_conflicts_at_one_version_line_are_reported_together(rep
     assert problem.message.startswith(
         "workflows 'airflow_pipelines', 'airflow_pipelines_virtualenv' run in MWAA's own Python "
         "(approach python, set at environments/base/workflows/airflow_pipelines.yaml:7:13, "
-        "environments/base/workflows/airflow_pipelines_virtualenv.yaml:7:13), ")
+        "environments/base/workflows/airflow_pipelines_virtualenv.yaml:8:13), ")
 
 
 def test_ingestion_before_1_13_on_airflow_3_3_is_a_conflict_at_the_ingestion_version(
@@ -349,7 +369,7 @@ def test_ingestion_before_1_13_on_airflow_3_3_is_a_conflict_at_the_ingestion_ver
         "openmetadata:\n", 'openmetadata:\n  ingestionVersion: "1.12.14.2"\n'
                            '  serverVersion: "1.12.14"\n'))
     found = problems(repo, "dev")
-    # The python workflow and the virtualenv one with a Backend connection; never the ECS one.
+    # The python workflow and the virtualenv one (the connector imports Airflow); never ECS.
     assert [str(problem.location) for problem in found] == \
         ["environments/dev/environment.yaml:7:21"] * 2
     assert "'airflow_pipelines' runs in MWAA's own Python" in found[0].message
@@ -358,9 +378,8 @@ def test_ingestion_before_1_13_on_airflow_3_3_is_a_conflict_at_the_ingestion_ver
            "Airflow 3.3.2 (set at environments/base/environment.yaml:6:19) pin SQLAlchemy 2" \
            in found[0].message
     assert found[0].hint == found[1].hint == (
-        "use approach virtualenv or ecs with a Postgres or Mysql connection to the metadata "
-        "database (render --discovery finds it); or openmetadata-ingestion 1.13 or later; or MWAA "
-        "with Airflow 2.9, 2.10, 2.11 or 3.0")
+        "use approach ecs; or openmetadata-ingestion 1.13 or later; or MWAA with Airflow 2.9, "
+        "2.10, 2.11 or 3.0")
 
 
 def test_every_approach_on_airflow_2_is_fine_with_ingestion_1_12(repo: Path) -> None:
@@ -423,18 +442,13 @@ def test_several_missing_keys_at_one_place_are_all_reported(repo: Path, write: W
     assert missing == ["missing required key 'sink'", "missing required key 'source'"]
 
 
-def test_what_cannot_render_is_a_validation_error(repo: Path, write: Writer) -> None:
-    write("environments/dev/workflows/airflow_pipelines_ecs.yaml", """
-        source:
-          serviceConnection:
-            config:
-              connection:
-                authType:
-                  password: ${var:MWAA_DB_PASSWORD}
-        """)
-    (problem,) = problems(repo, "dev")
+def test_what_cannot_render_is_a_validation_error(repo: Path) -> None:
+    prod_ecs = repo / "environments/prod/workflows/airflow_pipelines_ecs.yaml"
+    prod_ecs.write_text(prod_ecs.read_text().replace(
+        "secret:/openmetadata/prod/mwaa-metadata-db/password", "${var:MWAA_DB_PASSWORD}"))
+    (problem,) = problems(repo, "prod")
     assert problem.code == "ecs-reference"
-    assert str(problem.location) == "environments/dev/workflows/airflow_pipelines_ecs.yaml:6:21"
+    assert str(problem.location) == "environments/prod/workflows/airflow_pipelines_ecs.yaml:16:21"
 
 
 def test_secret_named_fields_match_by_suffix_and_any_scalar_type() -> None:
@@ -474,3 +488,84 @@ def test_did_you_mean_ignores_case(repo: Path, write: Writer) -> None:
         """)
     (problem,) = [d for d in problems(repo, "dev") if d.code == "enum"]
     assert problem.hint == "did you mean 'ecs'?"
+
+
+def test_backend_connection_on_airflow_3_is_an_error_at_the_connection(repo: Path) -> None:
+    with_backend_connections(repo)
+    found = [d for d in problems(repo, "dev") if d.code == "backend-airflow3"]
+    assert [str(d.location) for d in found] == [
+        "environments/base/workflows/airflow_pipelines.yaml:21:15",
+        "environments/base/workflows/airflow_pipelines_virtualenv.yaml:22:15"]
+    assert "on Airflow 3.3.2 (set at environments/base/environment.yaml:6:19) task processes " \
+           "have no access to the metadata database" in found[0].message
+    assert "authConfig: {mwaaConfig: {}}" in (found[0].hint or "")
+    assert "airflow:InvokeRestApi" in (found[0].hint or "")
+
+
+def test_backend_connection_on_airflow_2_is_fine(repo: Path) -> None:
+    with_backend_connections(repo)
+    assert problems(repo, "prod") == []
+
+
+def test_airflow_3_set_by_a_later_layer_is_where_backend_is_reported(repo: Path) -> None:
+    with_backend_connections(repo)
+    path = repo / "environments/prod/environment.yaml"
+    path.write_text(path.read_text().replace('airflowVersion: "2.10.3"', 'airflowVersion: "3.3.2"')
+                    .replace('  ingestionVersion: "1.12.14.2"\n', "")
+                    .replace('  serverVersion: "1.12.14"\n', ""))
+    found = [d for d in problems(repo, "prod") if d.code == "backend-airflow3"]
+    assert {str(d.location) for d in found} == {"environments/prod/environment.yaml:8:19"}
+
+
+def test_mwaa_config_is_filled_from_the_environment_and_points_there(repo: Path) -> None:
+    merged = pipeline.check(Repository(repo), ["prod"]).environments["prod"]
+    auth = merged.workflows["airflow_pipelines"].get(
+        "source", "serviceConnection", "config", "connection", "authConfig", "mwaaConfig")
+    assert auth is not None and auth.plain() == {
+        "mwaaEnvironmentName": "openmetadata-prod", "awsConfig": {"awsRegion": "us-east-1"}}
+    assert str(auth.get("mwaaEnvironmentName").location) == \
+        "environments/prod/environment.yaml:4:20"  # type: ignore[union-attr]
+    assert str(auth.get("awsConfig", "awsRegion").location) == \
+        "environments/prod/environment.yaml:5:11"  # type: ignore[union-attr]
+
+
+def test_mwaa_config_set_by_the_workflow_wins(repo: Path, write: Writer) -> None:
+    write("environments/dev/workflows/airflow_pipelines.yaml", """
+        source:
+          serviceConnection:
+            config:
+              connection:
+                authConfig:
+                  mwaaConfig:
+                    mwaaEnvironmentName: shared-mwaa
+                    awsConfig:
+                      awsRegion: us-west-2
+                      assumeRoleArn: arn:aws:iam::123456789012:role/mwaa-reader
+        """)
+    merged = pipeline.check(Repository(repo), ["dev"]).environments["dev"]
+    auth = merged.workflows["airflow_pipelines"].get(
+        "source", "serviceConnection", "config", "connection", "authConfig", "mwaaConfig")
+    assert auth is not None and auth.plain() == {
+        "mwaaEnvironmentName": "shared-mwaa",
+        "awsConfig": {"awsRegion": "us-west-2",
+                      "assumeRoleArn": "arn:aws:iam::123456789012:role/mwaa-reader"}}
+    assert problems(repo, "dev") == []
+
+
+def test_mwaa_authentication_needs_ingestion_1_12_4(repo: Path) -> None:
+    path = repo / "environments/prod/environment.yaml"
+    path.write_text(path.read_text().replace('ingestionVersion: "1.12.14.2"',
+                                             'ingestionVersion: "1.12.3.0"'))
+    found = [d for d in problems(repo, "prod") if d.code == "mwaa-auth-version"]
+    assert [str(d.location) for d in found] == [
+        "environments/base/workflows/airflow_pipelines.yaml:23:11",
+        "environments/base/workflows/airflow_pipelines_virtualenv.yaml:24:11"]
+    assert found[0].hint == "use openmetadata-ingestion 1.12.4 or later"
+
+
+def test_discovery_dag_on_airflow_3_is_an_error(repo: Path) -> None:
+    path = repo / "environments/dev/environment.yaml"
+    path.write_text(path.read_text() + "discovery:\n  enabled: true\n")
+    (problem,) = problems(repo, "dev")
+    assert problem.code == "discovery-airflow3"
+    assert str(problem.location) == "environments/dev/environment.yaml:14:12"

@@ -6,6 +6,13 @@ import re
 from collections.abc import Callable, Iterator
 from pathlib import PurePosixPath
 
+from mwaa_gitops.airflow_connector import (
+    CONNECTION_PATH,
+    MWAA_AUTH_SINCE,
+    MWAA_CONFIG_PATH,
+    RESTAPI_HINT,
+    release_tuple,
+)
 from mwaa_gitops.check.messages import plaintext_secret
 from mwaa_gitops.compatibility import major_minor, python_approach_conflict
 from mwaa_gitops.diagnostics import Diagnostic, Location
@@ -14,7 +21,7 @@ from mwaa_gitops.provenance import Node, dotted
 from mwaa_gitops.repository import ENVIRONMENT_FILE
 from mwaa_gitops.secrets import EXAMPLE, has_url_credentials, is_reference, is_secret_name
 
-CONNECTION = ("source", "serviceConnection", "config", "connection")
+CONNECTION = CONNECTION_PATH
 SERVER = ("workflowConfig", "openMetadataServerConfig")
 WORKFLOW_NAME = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_\-]{0,99}$")
 ENVIRONMENT_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_\-]{0,62}$")
@@ -33,6 +40,60 @@ def ecs_needs_real_connection(env: MergedEnvironment) -> Iterator[Diagnostic]:
                 "'Backend' connection cannot reach Airflow's metadata database",
                 "use a Postgres or Mysql connection (find it with the connection discovery DAG: "
                 "render --discovery), or approach python/virtualenv", "ecs-backend")
+
+
+def backend_needs_airflow_2(env: MergedEnvironment) -> Iterator[Diagnostic]:
+    """On Airflow 3 no task process may read the metadata database (the task supervisor blocks
+    the ORM and blanks ``sql_alchemy_conn``), so a ``Backend`` connection cannot work in a
+    python or virtualenv task (ECS has its own rule). Reported where the later layer set the
+    connection or the Airflow version: the change that brought the two together."""
+    airflow = env.settings.get("mwaa", "airflowVersion")
+    if airflow is None or release_tuple(str(airflow.value))[:1] < (3,):
+        return
+    for name, tree in _enabled(env):
+        approach = tree.get("dag", "approach")
+        kind = tree.get(*CONNECTION, "type")
+        if kind is None or kind.value != "Backend" or (approach and approach.value == "ecs"):
+            continue
+        # On a tie the connection: the workflow's own fix, one report per workflow.
+        here = airflow if _layer(env, airflow.location) > _layer(env, kind.location) else kind
+        yield Diagnostic(
+            here.location,
+            f"workflow '{name}' has a 'Backend' connection{_set_at(kind, here.location)}, but "
+            f"on Airflow {airflow.value}{_set_at(airflow, here.location)} task processes have "
+            "no access to the metadata database (the task supervisor blocks it), so the "
+            "workflow would extract nothing", RESTAPI_HINT, "backend-airflow3")
+
+
+def mwaa_auth_needs_ingestion(env: MergedEnvironment) -> Iterator[Diagnostic]:
+    """MWAA authentication of the ``RestAPI`` connection came with openmetadata-ingestion
+    1.12.4; an older release rejects the config."""
+    ingestion = env.settings.get("openmetadata", "ingestionVersion")
+    if ingestion is None or release_tuple(str(ingestion.value)) >= MWAA_AUTH_SINCE:
+        return
+    since = ".".join(map(str, MWAA_AUTH_SINCE))
+    for name, tree in _enabled(env):
+        auth = tree.get(*MWAA_CONFIG_PATH)
+        if auth is not None and isinstance(auth.value, dict):
+            where = auth.key_location or auth.location
+            yield Diagnostic(where, f"workflow '{name}' authenticates to MWAA (mwaaConfig), which "
+                             f"openmetadata-ingestion {ingestion.value} (set at "
+                             f"{ingestion.location}) does not support",
+                             f"use openmetadata-ingestion {since} or later",
+                             "mwaa-auth-version")
+
+
+def discovery_needs_airflow_2(env: MergedEnvironment) -> Iterator[Diagnostic]:
+    """The connection discovery DAG reads ``sql_alchemy_conn`` in a task: Airflow 2 only."""
+    enabled = env.settings.get("discovery", "enabled")
+    airflow = env.settings.get("mwaa", "airflowVersion")
+    if enabled is None or enabled.value is not True or airflow is None or \
+            release_tuple(str(airflow.value))[:1] < (3,):
+        return
+    yield Diagnostic(enabled.location, f"the connection discovery DAG cannot run on Airflow "
+                     f"{airflow.value} (set at {airflow.location}): no task can read the "
+                     "metadata database there", f"remove discovery.enabled, and {RESTAPI_HINT}",
+                     "discovery-airflow3")
 
 
 def ecs_needs_settings(env: MergedEnvironment) -> Iterator[Diagnostic]:
@@ -125,9 +186,15 @@ def python_approach_fits_mwaa(env: MergedEnvironment) -> Iterator[Diagnostic]:
             runs = (f"{'import' if many else 'imports'} MWAA's Airflow into the task virtualenv "
                     f"(approach virtualenv{_origins(workflows, here)}, with system site "
                     f"packages: {'; '.join(reason for _, reason in why)})")
-        fixes = " and ".join(_AIRFLOW_IMPORTS[what][1] for what, _ in why)
+        whats = [what for what, _ in why]
+        fixes = " and ".join(_AIRFLOW_IMPORTS[what][1] for what in whats if what != "connector")
         names = ", ".join(f"'{name}'" for name, _ in workflows)
-        way = f" with {fixes}" if fixes else ", which install openmetadata-ingestion on their own"
+        if "connector" in whats:  # no virtualenv keeps Airflow out of the Airflow connector
+            instead = f"use approach ecs{f' with {fixes}' if fixes else ''}"
+        else:
+            instead = "use approach virtualenv or ecs" + (f" with {fixes}" if fixes else
+                                                           ", which install openmetadata-ingestion"
+                                                           " on their own")
         yield Diagnostic(
             here,
             f"{'workflows' if many else 'workflow'} {names} {runs}, where openmetadata-ingestion "
@@ -135,13 +202,16 @@ def python_approach_fits_mwaa(env: MergedEnvironment) -> Iterator[Diagnostic]:
             f"needs SQLAlchemy {conflict.ingestion_sqlalchemy} but the constraints of Airflow "
             f"{airflow.value}{_set_at(airflow, here)} pin SQLAlchemy {conflict.mwaa_sqlalchemy}",
             # Only ways out that no rule rejects: ecs and virtualenv need Airflow-free configs.
-            f"use approach virtualenv or ecs{way}; or openmetadata-ingestion "
+            f"{instead}; or openmetadata-ingestion "
             f"{conflict.ingestion_lines}; or MWAA with Airflow {conflict.mwaa_lines}",
             "dependency-conflict")
 
 
 # What makes a workflow import Airflow: why (in a message), and the fix (in a hint).
 _AIRFLOW_IMPORTS = {
+    # Source: metadata/ingestion/source/pipeline/airflow/connection.py imports airflow.settings
+    # and SerializedDagModel at module level (openmetadata-ingestion 1.12 and 1.13).
+    "connector": ("the Airflow connector imports Airflow whatever its connection", ""),
     "backend": ("its 'Backend' connection reads the metadata database through Airflow's own "
                 "session", "a Postgres or Mysql connection to the metadata database (render "
                 "--discovery finds it)"),
@@ -150,9 +220,12 @@ _AIRFLOW_IMPORTS = {
 
 
 def _airflow_imports(tree: Node) -> list[tuple[str, Node]]:
-    """What makes the workflow ``tree`` import Airflow when it runs: its ``Backend`` connection
-    and its first ``${var:…}`` reference (resolved with Airflow's ``Variable``)."""
+    """What makes the workflow ``tree`` import Airflow when it runs: the Airflow connector itself,
+    its ``Backend`` connection and its first ``${var:…}`` reference (Airflow's ``Variable``)."""
     found: list[tuple[str, Node]] = []
+    source = tree.get("source", "type")
+    if source is not None and source.value == "airflow":
+        found.append(("connector", source))
     kind = tree.get(*CONNECTION, "type")
     if kind is not None and kind.value == "Backend":
         found.append(("backend", kind))
@@ -220,7 +293,8 @@ def environment_name(env: MergedEnvironment) -> Iterator[Diagnostic]:
 
 
 RULES: tuple[Callable[[MergedEnvironment], Iterator[Diagnostic]], ...] = (
-    ecs_needs_real_connection, ecs_needs_settings, unique_dag_ids, unique_service_names,
+    ecs_needs_real_connection, ecs_needs_settings, backend_needs_airflow_2,
+    mwaa_auth_needs_ingestion, discovery_needs_airflow_2, unique_dag_ids, unique_service_names,
     ingestion_matches_server, python_approach_fits_mwaa, secrets_are_references, workflow_names,
     environment_name, secret_references_need_a_provider,
 )
@@ -246,6 +320,14 @@ def _unique(env: MergedEnvironment, pick: Callable[[str, Node], Node | None], wh
                              "duplicate-" + what.replace(" ", "-"))
         else:
             seen[value] = (name, location)
+
+
+def _enabled(env: MergedEnvironment) -> Iterator[tuple[str, Node]]:
+    """The workflows that the environment deploys (``dag.enabled`` is not false)."""
+    for name, tree in env.workflows.items():
+        enabled = tree.get("dag", "enabled")
+        if enabled is None or enabled.value is not False:
+            yield name, tree
 
 
 def _layer(env: MergedEnvironment, location: Location) -> int:
