@@ -111,7 +111,7 @@ def test_render_refuses_the_discovery_dag_on_airflow_3(repo: Path, tmp_path: Pat
     code, _, err = run("render", "--repo", str(repo), "--env", "dev", "--out",
                        str(tmp_path / "out"), "--discovery")
     assert code == 2
-    assert "runs Airflow 3.3.2, where no task can read the metadata database" in err
+    assert "runs Airflow 3.3.1, where no task can read the metadata database" in err
     assert "RestAPI" in err and "Traceback" not in err
     assert not (tmp_path / "out").exists()
 
