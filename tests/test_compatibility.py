@@ -14,7 +14,7 @@ from mwaa_gitops.compatibility import (
 
 @pytest.mark.parametrize(("airflow", "sqlalchemy"), [
     ("2.9.2", "1.4"), ("2.10.3", "1.4"), ("2.11.0", "1.4"), ("3.0.6", "1.4"), ("3.2.1", "2"),
-    ("3.3.2", "2"), ("2.8.1", None), ("3.1.5", None), ("latest", None),
+    ("3.3.1", "2"), ("2.8.1", None), ("3.1.5", None), ("latest", None),
 ])
 def test_mwaa_pins_one_sqlalchemy_line_per_airflow_line(airflow: str,
                                                         sqlalchemy: str | None) -> None:
@@ -36,14 +36,14 @@ def test_ingestion_1_13_conflicts_with_airflow_2_and_names_the_ways_out() -> Non
 
 
 def test_ingestion_1_12_conflicts_with_airflow_3_2_and_later() -> None:
-    assert python_approach_conflict("3.2.0", "1.12.14.2") == Conflict(
+    assert python_approach_conflict("3.2.1", "1.12.14.2") == Conflict(
         ingestion_sqlalchemy="1.4", mwaa_sqlalchemy="2", ingestion_lines="1.13 or later",
         mwaa_lines="2.9, 2.10, 2.11 or 3.0")
 
 
 @pytest.mark.parametrize(("airflow", "ingestion"), [
-    ("3.3.2", "1.13.6.3"), ("3.2.2", "1.13.0.0"), ("3.0.6", "1.12.14.2"), ("2.10.3", "1.12.1"),
-    ("2.8.1", "1.13.6.3"), ("3.3.2", "not-a-version"),
+    ("3.3.1", "1.13.6.3"), ("3.2.1", "1.13.0.0"), ("3.0.6", "1.12.14.2"), ("2.10.3", "1.12.1"),
+    ("2.8.1", "1.13.6.3"), ("3.3.1", "not-a-version"),
 ])
 def test_matching_or_unknown_versions_are_no_conflict(airflow: str, ingestion: str) -> None:
     assert python_approach_conflict(airflow, ingestion) is None
