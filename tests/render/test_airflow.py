@@ -19,8 +19,9 @@ import yaml
 from mwaa_gitops import mwaa_releases
 from mwaa_gitops.model import Environment
 from mwaa_gitops.render import render_environment
+from mwaa_gitops.render.dags import venv_requirements
 from mwaa_gitops.render.templates import settings_of
-from tests.render.conftest import EXAMPLES, environment
+from tests.render.conftest import EXAMPLES, environment, python_variant
 from tests.support.airflow import (
     AIRFLOW_2_RELEASE,
     AIRFLOW_3_RELEASE,
@@ -30,7 +31,7 @@ from tests.support.airflow import (
 from tests.support.venvs import find_python
 
 pytestmark = pytest.mark.airflow
-VARIANTS = [*EXAMPLES, "dev-hostile", "prod-hostile"]
+VARIANTS = [*EXAMPLES, "dev-python", "prod-python", "dev-hostile", "prod-hostile"]
 
 # Config text that Jinja would change if it ever reached a template engine.
 HOSTILE = "{{ ds }} {% if true %}x{% endif %} {# c #} '\"\"\" \\ ünï 🚀\nsecond line"
@@ -57,6 +58,8 @@ def write(tree: dict[str, bytes], out: Path) -> Path:
 def rendered(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[Environment, Path]]:
     """Each example environment and a hostile variant of dev and prod, rendered to a folder."""
     envs = {name: environment(name) for name in EXAMPLES}
+    envs["dev-python"] = python_variant(envs["dev"])
+    envs["prod-python"] = python_variant(envs["prod"])
     envs["dev-hostile"] = hostile(envs["dev"])
     envs["prod-hostile"] = hostile(envs["prod"])
     root = tmp_path_factory.mktemp("rendered")
@@ -84,10 +87,12 @@ def approaches(envs: list[Environment]) -> set[tuple[int, str]]:
     return {(env.mwaa.airflow_major, wf.dag.approach) for env in envs for wf in env.workflows}
 
 
-def test_examples_cover_every_approach_each_airflow_major_can_run(
+def test_examples_and_their_python_variants_cover_every_approach_on_each_airflow_major(
         rendered: dict[str, tuple[Environment, Path]]) -> None:
-    # prod (Airflow 2) runs openmetadata-ingestion 1.12, which its constraints accept.
+    # The examples themselves use no python approach: the gate refuses it on every release.
     assert approaches([rendered[name][0] for name in EXAMPLES]) == {
+        (major, approach) for major in (2, 3) for approach in ("ecs", "virtualenv")}
+    assert approaches([rendered[name][0] for name in VARIANTS]) == {
         (major, approach) for major in (2, 3) for approach in ("python", "ecs", "virtualenv")}
 
 
@@ -164,8 +169,9 @@ def test_operators_get_the_rendered_arguments_after_airflow_renders_templates(
                                            "workflow_class": values["WORKFLOW_CLASS"]}
             assert yaml.safe_load(config_text)["source"]["serviceName"] == \
                 wf.config["source"]["serviceName"]
-            assert fields["requirements"] == [
-                f"openmetadata-ingestion=={env.openmetadata.ingestion_version}"]
+            assert fields["requirements"] == list(venv_requirements(env, wf))
+            assert f"openmetadata-ingestion=={env.openmetadata.ingestion_version}" in \
+                fields["requirements"]
             assert fields["system_site_packages"] is True
             assert fields["python_callable"] == "run_workflow"
         else:

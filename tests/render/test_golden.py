@@ -18,7 +18,7 @@ import pytest
 from mwaa_gitops.model import Environment
 from mwaa_gitops.render import render_environment
 from mwaa_gitops.render.discovery import render_discovery
-from tests.render.conftest import environment
+from tests.render.conftest import environment, python_variant
 
 GOLDEN = Path(__file__).resolve().parents[1] / "golden"
 UPDATE = os.environ.get("MWAA_GITOPS_UPDATE_GOLDEN") == "1"
@@ -27,6 +27,8 @@ MAJORS = {"airflow2": "prod", "airflow3": "dev"}  # example environments on each
 
 def only(approach: str) -> Callable[[Environment], dict[str, bytes]]:
     def render(env: Environment) -> dict[str, bytes]:
+        if approach == "python":
+            env = python_variant(env)
         kept = tuple(wf for wf in env.workflows if wf.dag.approach == approach)
         return render_environment(dataclasses.replace(env, workflows=kept))
     return render

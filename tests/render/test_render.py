@@ -15,10 +15,11 @@ from mwaa_gitops.model import Environment, Workflow
 from mwaa_gitops.render import ecs as ecs_render
 from mwaa_gitops.render import render_environment
 from mwaa_gitops.render.configs import dump_config
+from mwaa_gitops.render.dags import venv_requirements
 from mwaa_gitops.render.pipelines import extras, pipeline_type, workflow_class
 from mwaa_gitops.render.templates import settings_of
 from tests.conftest import Writer
-from tests.render.conftest import EXAMPLES, environment
+from tests.render.conftest import EXAMPLES, environment, python_variant
 
 PREFIX = "dags/openmetadata"
 
@@ -67,20 +68,27 @@ def test_dag_settings_come_from_the_merged_dag_block(examples: dict[str, Environ
         "START_DATE": "2024-01-01", "TAGS": ["openmetadata", "dev", "airflow-connector"],
         "OWNER": "data-platform", "RETRIES": 2, "RETRY_DELAY_MINUTES": 5, "MAX_ACTIVE_RUNS": 1,
         "TIMEOUT_MINUTES": None, "WORKFLOW_CLASS": "metadata.workflow.metadata.MetadataWorkflow",
+        "REQUIREMENTS": list(venv_requirements(examples["dev"], workflow(examples["dev"],
+                                                                         "virtualenv"))),
     }
 
 
 @pytest.mark.parametrize(("name", "constraints", "packages"), [
-    # prod's python workflow on openmetadata-ingestion 1.12, and virtualenv for its virtualenv one.
-    ("prod", "constraints-2.10.3/constraints-3.11.txt",
-     ["openmetadata-ingestion==1.12.14.2", "virtualenv"]),
-    ("dev", "constraints-3.3.1/constraints-3.12.txt", ["openmetadata-ingestion==1.13.6.3"]),
-    ("local", "constraints-3.3.1/constraints-3.12.txt", ["openmetadata-ingestion==1.13.6.3"]),
+    # No example installs openmetadata-ingestion into MWAA (python approach): it conflicts with
+    # MWAA's constraints on every release. Airflow 2 needs virtualenv for its task virtualenvs.
+    ("prod", "constraints-2.10.3/constraints-3.11.txt", ["virtualenv"]),
+    ("dev", "constraints-3.3.1/constraints-3.12.txt", []),
+    ("local", "constraints-3.3.1/constraints-3.12.txt", []),
+    ("dev-python", "constraints-3.3.1/constraints-3.12.txt", ["openmetadata-ingestion==1.13.6.3"]),
+    ("prod-python", "constraints-2.10.3/constraints-3.11.txt",
+     ["openmetadata-ingestion==1.12.14.2"]),
 ])
 def test_requirements_list_what_mwaa_installs_under_the_declared_airflow_constraints(
         examples: dict[str, Environment], name: str, constraints: str,
         packages: list[str]) -> None:
-    lines = render_environment(examples[name])["requirements.txt"].decode().splitlines()
+    base, _, variant = name.partition("-")
+    env = python_variant(examples[base]) if variant else examples[base]
+    lines = render_environment(env)["requirements.txt"].decode().splitlines()
     assert lines[1] == ('--constraint "https://raw.githubusercontent.com/apache/airflow/'
                         f'{constraints}"')
     assert lines[2:] == packages
@@ -89,7 +97,7 @@ def test_requirements_list_what_mwaa_installs_under_the_declared_airflow_constra
 @pytest.mark.parametrize("release", mwaa_releases.releases())
 def test_constraints_line_names_the_file_mwaa_vendored_for_its_release_and_python(
         examples: dict[str, Environment], release: str) -> None:
-    env = examples["prod"]
+    env = python_variant(examples["prod"])  # no task virtualenv: its lock depends on the release
     env = dataclasses.replace(env, mwaa=dataclasses.replace(env.mwaa, airflow_version=release))
     line = render_environment(env)["requirements.txt"].decode().splitlines()[1]
     url = line.removeprefix('--constraint "').removesuffix('"')
@@ -112,7 +120,7 @@ def test_requirements_take_connection_extras_but_never_the_airflow_extra(
         examples: dict[str, Environment]) -> None:
     env = examples["prod"]
     ecs_config = workflow(env, "ecs").config  # the Airflow connector with a Postgres connection
-    python_wf = dataclasses.replace(workflow(env, "python"), config=ecs_config)
+    python_wf = dataclasses.replace(workflow(python_variant(env), "python"), config=ecs_config)
     assert extras(python_wf) == ["postgres"]
     lines = render_environment(with_workflow(env, python_wf))["requirements.txt"].decode()
     assert "openmetadata-ingestion[postgres]==1.12.14.2" in lines.splitlines()
@@ -135,7 +143,7 @@ def test_no_plugins_zip_or_startup_script_is_rendered(examples: dict[str, Enviro
 ])
 def test_source_config_type_decides_pipeline_type_and_workflow_class(
         examples: dict[str, Environment], kind: str, expected: tuple[str, str]) -> None:
-    wf = with_config(workflow(examples["dev"], "python"), type=kind)
+    wf = with_config(workflow(python_variant(examples["dev"]), "python"), type=kind)
     assert (pipeline_type(wf), workflow_class(wf)) == expected
 
 

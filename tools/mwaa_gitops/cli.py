@@ -51,11 +51,14 @@ def envs(repo: RepoOption = None,
 
 @app.command()
 def validate(env: EnvsOption = None, repo: RepoOption = None,
-             fmt: FormatOption = OutputFormat.text) -> None:
-    """Merge and check environments: YAML, schemas and domain rules."""
+             fmt: FormatOption = OutputFormat.text,
+             resolve: Annotated[bool, typer.Option(
+                 "--resolve", help="Also resolve the python approach's requirements against "
+                 "the package index with uv, as MWAA installs them (cached).")] = False) -> None:
+    """Merge and check environments: YAML, schemas, domain rules and requirements."""
     from mwaa_gitops.commands import validate as command
 
-    raise typer.Exit(command.run(repo, env or [], fmt))
+    raise typer.Exit(command.run(repo, env or [], fmt, resolve=resolve))
 
 
 @app.command()

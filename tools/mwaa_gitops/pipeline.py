@@ -58,8 +58,10 @@ def deployable(repo: Repository) -> list[str]:
     return names
 
 
-def check(repo: Repository, names: list[str] | None = None) -> Checked:
-    """Merge and check ``names`` (default: every layer, abstract ones by rules only)."""
+def check(repo: Repository, names: list[str] | None = None, *, resolve: bool = False
+          ) -> Checked:
+    """Merge and check ``names`` (default: every layer, abstract ones by rules only);
+    ``resolve`` also runs the resolver over the python approach's requirements."""
     result = Checked()
     known = repo.layer_names()
     for name in names or known:
@@ -76,16 +78,22 @@ def check(repo: Repository, names: list[str] | None = None) -> Checked:
         problems = check_environment(merged)
         result.diagnostics.extend(problems)
         if not merged.abstract and not any(d.severity == "error" for d in problems):
-            _render_into(result, merged)
+            _render_into(result, merged, resolve)
     return result
 
 
-def _render_into(result: Checked, merged: MergedEnvironment) -> None:
+def _render_into(result: Checked, merged: MergedEnvironment, resolve: bool) -> None:
     """Render in memory: what cannot be rendered (an ECS config too large for its target, an
-    Airflow reference in an ECS task…) is a validation error, not a surprise at sync time."""
+    Airflow reference in an ECS task…) or installed (requirements MWAA's constraints reject) is
+    a validation error, not a surprise at sync time."""
+    from mwaa_gitops.check.installable import requirements_install
     from mwaa_gitops.render import render_environment
 
     environment = environment_from(merged)
+    gate = requirements_install(merged, environment, resolve=resolve)
+    if gate:
+        result.diagnostics.extend(gate)
+        return
     try:
         result.rendered[merged.name] = Rendered(merged, environment,
                                                 render_environment(environment))

@@ -14,18 +14,17 @@ from mwaa_gitops.airflow_connector import (
     release_tuple,
 )
 from mwaa_gitops.check.messages import plaintext_secret
-from mwaa_gitops.compatibility import major_minor, python_approach_conflict
 from mwaa_gitops.diagnostics import Diagnostic, Location
 from mwaa_gitops.environments import MergedEnvironment
 from mwaa_gitops.provenance import Node, dotted
 from mwaa_gitops.repository import ENVIRONMENT_FILE
+from mwaa_gitops.requirements_data import major_minor
 from mwaa_gitops.secrets import EXAMPLE, has_url_credentials, is_reference, is_secret_name
 
 CONNECTION = CONNECTION_PATH
 SERVER = ("workflowConfig", "openMetadataServerConfig")
 WORKFLOW_NAME = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_\-]{0,99}$")
 ENVIRONMENT_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_\-]{0,62}$")
-DEFAULT_APPROACH = "python"  # what the model assumes when no layer sets one
 
 
 def ecs_needs_real_connection(env: MergedEnvironment) -> Iterator[Diagnostic]:
@@ -136,106 +135,6 @@ def ingestion_matches_server(env: MergedEnvironment) -> Iterator[Diagnostic]:
                          "version-mismatch")
 
 
-def python_approach_fits_mwaa(env: MergedEnvironment) -> Iterator[Diagnostic]:
-    """openmetadata-ingestion and MWAA's Airflow must want the same SQLAlchemy wherever one
-    process imports both (see :mod:`mwaa_gitops.compatibility`): the python approach installs
-    openmetadata-ingestion under MWAA's constraints, and a virtualenv workflow whose connection
-    is ``Backend`` or that reads an Airflow Variable imports MWAA's Airflow (visible through the
-    system site packages) next to the virtualenv's openmetadata-ingestion.
-
-    Reported where the later layer set the approach, the Airflow import or a version: that is
-    the change that brought the conflict, and the place to fix it without touching environments
-    that are fine.
-    """
-    airflow = env.settings.get("mwaa", "airflowVersion")
-    ingestion = env.settings.get("openmetadata", "ingestionVersion")
-    if airflow is None or ingestion is None:
-        return
-    conflict = python_approach_conflict(str(airflow.value), str(ingestion.value))
-    if conflict is None:
-        return
-    # On a tie the Airflow version: the environment's own fact, not its OpenMetadata release.
-    version = max((airflow, ingestion), key=lambda node: _layer(env, node.location))
-    grouped: dict[tuple[Location, str, tuple[tuple[str, str], ...]],
-                  list[tuple[str, Node | None]]] = {}
-    for name, tree in env.workflows.items():
-        approach = tree.get("dag", "approach")
-        enabled = tree.get("dag", "enabled")
-        kind = approach.value if approach else DEFAULT_APPROACH
-        imports = _airflow_imports(tree)
-        if (enabled is not None and enabled.value is False) or \
-                not (kind == "python" or (kind == "virtualenv" and imports)):
-            continue
-        # The workflow's own lever: its approach or (virtualenv) what makes it import Airflow.
-        levers = [node for node in (approach,) if node is not None] + \
-            ([node for _, node in imports] if kind == "virtualenv" else [])
-        lever = max(levers, key=lambda node: _layer(env, node.location), default=None)
-        # On a tie the lever: one report per workflow, and the workflow's own fix.
-        here = version.location if lever is None or \
-            _layer(env, version.location) > _layer(env, lever.location) else lever.location
-        # Why it imports Airflow is told for virtualenv only; python imports it regardless.
-        why = tuple((what, f"{_AIRFLOW_IMPORTS[what][0]}{_set_at(node, here)}"
-                     if kind == "virtualenv" else "") for what, node in imports)
-        grouped.setdefault((here, kind, why), []).append((name, approach))
-    for (here, kind, why), workflows in grouped.items():
-        many = len(workflows) > 1
-        if kind == "python":
-            runs = (f"{'run' if many else 'runs'} in MWAA's own Python (approach python"
-                    f"{_origins(workflows, here)})")
-        else:
-            runs = (f"{'import' if many else 'imports'} MWAA's Airflow into the task virtualenv "
-                    f"(approach virtualenv{_origins(workflows, here)}, with system site "
-                    f"packages: {'; '.join(reason for _, reason in why)})")
-        whats = [what for what, _ in why]
-        fixes = " and ".join(_AIRFLOW_IMPORTS[what][1] for what in whats if what != "connector")
-        names = ", ".join(f"'{name}'" for name, _ in workflows)
-        if "connector" in whats:  # no virtualenv keeps Airflow out of the Airflow connector
-            instead = f"use approach ecs{f' with {fixes}' if fixes else ''}"
-        else:
-            instead = "use approach virtualenv or ecs" + (f" with {fixes}" if fixes else
-                                                           ", which install openmetadata-ingestion"
-                                                           " on their own")
-        yield Diagnostic(
-            here,
-            f"{'workflows' if many else 'workflow'} {names} {runs}, where openmetadata-ingestion "
-            f"{ingestion.value}{_set_at(ingestion, here)} "
-            f"needs SQLAlchemy {conflict.ingestion_sqlalchemy} but the constraints of Airflow "
-            f"{airflow.value}{_set_at(airflow, here)} pin SQLAlchemy {conflict.mwaa_sqlalchemy}",
-            # Only ways out that no rule rejects: ecs and virtualenv need Airflow-free configs.
-            f"{instead}; or openmetadata-ingestion "
-            f"{conflict.ingestion_lines}; or MWAA with Airflow {conflict.mwaa_lines}",
-            "dependency-conflict")
-
-
-# What makes a workflow import Airflow: why (in a message), and the fix (in a hint).
-_AIRFLOW_IMPORTS = {
-    # Source: metadata/ingestion/source/pipeline/airflow/connection.py imports airflow.settings
-    # and SerializedDagModel at module level (openmetadata-ingestion 1.12 and 1.13).
-    "connector": ("the Airflow connector imports Airflow whatever its connection", ""),
-    "backend": ("its 'Backend' connection reads the metadata database through Airflow's own "
-                "session", "a Postgres or Mysql connection to the metadata database (render "
-                "--discovery finds it)"),
-    "variable": ("it reads an Airflow Variable", "secret: references instead of ${var:…}"),
-}
-
-
-def _airflow_imports(tree: Node) -> list[tuple[str, Node]]:
-    """What makes the workflow ``tree`` import Airflow when it runs: the Airflow connector itself,
-    its ``Backend`` connection and its first ``${var:…}`` reference (Airflow's ``Variable``)."""
-    found: list[tuple[str, Node]] = []
-    source = tree.get("source", "type")
-    if source is not None and source.value == "airflow":
-        found.append(("connector", source))
-    kind = tree.get(*CONNECTION, "type")
-    if kind is not None and kind.value == "Backend":
-        found.append(("backend", kind))
-    for _, node in tree.walk():
-        if is_reference(node.value) and str(node.value).startswith("${var:"):
-            found.append(("variable", node))
-            break
-    return found
-
-
 def secrets_are_references(env: MergedEnvironment) -> Iterator[Diagnostic]:
     """Credentials by field name, wherever they sit (the schemas catch the rest by format)."""
     trees = [("environment", env.settings), *env.workflows.items()]
@@ -295,7 +194,7 @@ def environment_name(env: MergedEnvironment) -> Iterator[Diagnostic]:
 RULES: tuple[Callable[[MergedEnvironment], Iterator[Diagnostic]], ...] = (
     ecs_needs_real_connection, ecs_needs_settings, backend_needs_airflow_2,
     mwaa_auth_needs_ingestion, discovery_needs_airflow_2, unique_dag_ids, unique_service_names,
-    ingestion_matches_server, python_approach_fits_mwaa, secrets_are_references, workflow_names,
+    ingestion_matches_server, secrets_are_references, workflow_names,
     environment_name, secret_references_need_a_provider,
 )
 
@@ -338,14 +237,5 @@ def _layer(env: MergedEnvironment, location: Location) -> int:
     return env.chain.index(layer) if layer in env.chain else -1
 
 
-def _origins(workflows: list[tuple[str, Node | None]], here: Location) -> str:
-    """``, set at <where>`` for each approach not set at ``here``; ``, by default`` if unset."""
-    located = [str(node.location) for _, node in workflows if node and node.location != here]
-    origins = ([f"set at {', '.join(located)}"] if located else []) + \
-        (["by default"] if any(node is None for _, node in workflows) else [])
-    return "".join(f", {origin}" for origin in origins)
-
-
 def _set_at(node: Node, here: Location) -> str:
     return "" if node.location == here else f" (set at {node.location})"
-

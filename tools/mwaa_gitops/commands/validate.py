@@ -6,15 +6,21 @@ from pathlib import Path
 
 from mwaa_gitops import pipeline
 from mwaa_gitops.commands import EXIT_INVALID, EXIT_OK, guarded
+from mwaa_gitops.diagnostics import ConfigError, Location
 from mwaa_gitops.report import OutputFormat, report
+from mwaa_gitops.resolver import ResolverUnavailable
 
 
-def run(root: Path | None, names: list[str], fmt: OutputFormat) -> int:
-    """Check ``names`` (all environments when empty); exit 1 when anything is wrong."""
+def run(root: Path | None, names: list[str], fmt: OutputFormat, *, resolve: bool = False) -> int:
+    """Check ``names`` (all environments when empty); exit 1 when anything is wrong.
+    ``resolve``: also resolve the python approach's requirements with uv (network, cached)."""
 
     def action() -> int:
         repo = pipeline.open_repository(root)
-        result = pipeline.check(repo, names or None)
+        try:
+            result = pipeline.check(repo, names or None, resolve=resolve)
+        except ResolverUnavailable as exc:
+            raise ConfigError.at(Location(""), str(exc), code="usage") from None
         problems = result.diagnostics.sorted()
         envs = [e for e in result.environments.values() if not e.abstract]
         workflows = sum(len(e.workflows) for e in envs)

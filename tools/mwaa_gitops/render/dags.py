@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from mwaa_gitops import requirements_data
+from mwaa_gitops.diagnostics import ConfigError
 from mwaa_gitops.model import Environment, Workflow
 from mwaa_gitops.render import ecs, pipelines
 from mwaa_gitops.render.configs import OPENMETADATA_FOLDER
@@ -67,13 +69,30 @@ def render_dag(env: Environment, workflow: Workflow) -> dict[str, bytes]:
     else:
         settings["WORKFLOW_CLASS"] = pipelines.workflow_class(workflow)
     if approach == "virtualenv":
-        settings["REQUIREMENTS"] = [pipelines.requirement(
-            env.openmetadata.ingestion_version, pipelines.extras(workflow))]
+        settings["REQUIREMENTS"] = list(venv_requirements(env, workflow))
     name = TEMPLATES[approach]
     major = env.mwaa.airflow_major
     files[dag_key(env, workflow)] = render_template(Template.load(name), major, settings,
                                                     header(name, major))
     return files
+
+
+def venv_requirements(env: Environment, workflow: Workflow) -> tuple[str, ...]:
+    """The vendored lock of the workflow's task virtualenv: every worker installs the same set,
+    from the index alone (see :mod:`mwaa_gitops.requirements_data`)."""
+    from mwaa_gitops.check.installable import missing_lock_message, regenerate_hint
+
+    extras = tuple(pipelines.extras(workflow))
+    airflow, ingestion = env.mwaa.airflow_version, env.openmetadata.ingestion_version
+    lock = requirements_data.venv_lock(airflow, ingestion, extras)
+    if lock is None or lock.unresolvable is not None:
+        node = workflow.tree.get("dag", "approach")
+        where = node.location if node is not None else workflow.tree.location
+        message = missing_lock_message(workflow, airflow, ingestion, extras) if lock is None \
+            else f"workflow '{workflow.name}': its task virtualenv does not resolve: " \
+            f"{lock.unresolvable}"
+        raise ConfigError.at(where, message, regenerate_hint(extras), code="missing-lock")
+    return lock.pins
 
 
 def render_dags(env: Environment) -> dict[str, bytes]:

@@ -1,0 +1,169 @@
+"""The requirements gate: what a workflow installs must install on its MWAA release, or validate
+refuses the approach at the line that chose the versions, naming only ways out that work."""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+import pytest
+
+from mwaa_gitops import environments, mwaa_install, mwaa_releases, pipeline, requirements_data
+from mwaa_gitops.diagnostics import ConfigError, Diagnostic
+from mwaa_gitops.model import environment_from
+from mwaa_gitops.render import render_environment
+from mwaa_gitops.render.dags import venv_requirements
+from mwaa_gitops.render.mwaa import render_requirements
+from mwaa_gitops.repository import Repository
+from tests.conftest import Writer, with_backend_connections
+
+BASE = "environments/base/environment.yaml"
+ECS_WORKFLOW = "environments/base/workflows/airflow_pipelines_ecs.yaml"
+
+
+def problems(repo: Path, *names: str, resolve: bool = False) -> list[Diagnostic]:
+    return pipeline.check(Repository(repo), list(names) or None,
+                          resolve=resolve).diagnostics.sorted()
+
+
+def about(found: list[Diagnostic], workflow: str) -> list[Diagnostic]:
+    return [d for d in found if f"'{workflow}'" in d.message]
+
+
+def on_python(write: Writer) -> None:
+    """dev's copy of the ECS example (Postgres connection, secret: references) moved into
+    MWAA's Python."""
+    write("environments/dev/workflows/airflow_pipelines_ecs.yaml", """
+        dag:
+          approach: python
+        """)
+
+
+def on_versions(repo: Path, airflow: str, ingestion: str) -> None:
+    """The base layer on another MWAA release and openmetadata-ingestion (server to match)."""
+    path = repo / BASE
+    server = ".".join(ingestion.split(".")[:3])
+    text = path.read_text().replace('airflowVersion: "3.3.1"', f'airflowVersion: "{airflow}"')
+    text = text.replace('ingestionVersion: "1.13.6.3"', f'ingestionVersion: "{ingestion}"')
+    path.write_text(text.replace('serverVersion: "1.13.6"', f'serverVersion: "{server}"'))
+
+
+def expected_conflicts(repo: Path, name: str) -> list[mwaa_install.DirectConflict]:
+    """The direct conflicts of the environment's rendered requirements.txt, found apart."""
+    env = environment_from(environments.build(Repository(repo), name))
+    text = next(iter(render_requirements(env).values())).decode()
+    return mwaa_install.direct_conflicts(text, env.mwaa.airflow_version)
+
+
+def test_example_environments_install_every_workflow(repo: Path) -> None:
+    assert problems(repo) == []
+
+
+def test_python_approach_is_refused_at_the_approach_with_every_conflicting_pin(
+        repo: Path, write: Writer) -> None:
+    on_python(write)
+    (problem,) = problems(repo, "dev")
+    conflicts = expected_conflicts(repo, "dev")
+    assert {"boto3", "tabulate"} <= {c.package for c in conflicts}
+    assert str(problem.location) == "environments/dev/workflows/airflow_pipelines_ecs.yaml:2:13"
+    assert problem.code == "dependency-conflict"
+    listed = ", ".join(c.text() for c in conflicts[:12])
+    assert problem.message.startswith(
+        "workflow 'airflow_pipelines_ecs' runs in MWAA's own Python (approach python), where "
+        "openmetadata-ingestion 1.13.6.3 (set at environments/base/environment.yaml:12:21) "
+        "cannot be installed on MWAA's Airflow 3.3.1 (set at "
+        f"environments/base/environment.yaml:6:19): it requires {listed}")
+    assert problem.message.endswith(f"({len(conflicts)} conflicting packages)")
+    assert problem.hint == (
+        "use approach virtualenv or ecs; with approach python, no supported "
+        "openmetadata-ingestion release installs on Airflow 3.3.1, nor does 1.13.6.3 on any "
+        "MWAA release")
+
+
+def test_a_backend_workflow_is_never_pointed_at_ecs(repo: Path, write: Writer) -> None:
+    with_backend_connections(repo)  # fine on Airflow 2 (prod), impossible on ECS
+    write("environments/prod/workflows/airflow_pipelines_virtualenv.yaml", """
+        dag:
+          approach: python
+        """)
+    (problem,) = about(problems(repo, "prod"), "airflow_pipelines_virtualenv")
+    assert problem.hint is not None and problem.hint.startswith("use approach virtualenv;")
+
+
+def test_the_version_a_later_layer_set_is_where_the_conflict_is_reported(repo: Path) -> None:
+    path = repo / ECS_WORKFLOW
+    path.write_text(path.read_text().replace("approach: ecs", "approach: python"))
+    (problem,) = about(problems(repo, "prod"), "airflow_pipelines_ecs")
+    # prod sets both versions (the later line wins the tie); the approach comes from base.
+    assert str(problem.location) == "environments/prod/environment.yaml:11:21"
+    assert "(approach python, set at environments/base/workflows/airflow_pipelines_ecs.yaml" \
+           ":8:13), where openmetadata-ingestion 1.12.14.2 cannot be installed on MWAA's " \
+           "Airflow 2.10.3 (set at environments/prod/environment.yaml:8:19)" in problem.message
+
+
+@pytest.mark.parametrize("airflow", mwaa_releases.releases())
+@pytest.mark.parametrize("ingestion", requirements_data.SUPPORTED_INGESTION)
+def test_on_every_release_the_python_example_installs_or_is_refused_with_its_exact_conflicts(
+        repo: Path, write: Writer, airflow: str, ingestion: str) -> None:
+    on_versions(repo, airflow, ingestion)
+    on_python(write)
+    conflicts = expected_conflicts(repo, "dev")
+    found = about(problems(repo, "dev"), "airflow_pipelines_ecs")
+    if not conflicts:
+        assert found == []
+        return
+    (problem,) = found
+    shown = ", ".join(c.text() for c in conflicts[:12])
+    assert f": it requires {shown}" in problem.message
+    assert f"({len(conflicts)} conflicting package" in problem.message
+
+
+def test_a_task_virtualenv_that_does_not_resolve_is_refused_with_the_resolvers_reason(
+        repo: Path) -> None:
+    # prod (Airflow 2.10.3) on the base's openmetadata-ingestion 1.13.6.3: SQLAlchemy 1.4 vs 2.
+    with_backend_connections(repo)
+    path = repo / "environments/prod/environment.yaml"
+    path.write_text(path.read_text().replace('  ingestionVersion: "1.12.14.2"\n', "")
+                    .replace('  serverVersion: "1.12.14"\n', ""))
+    found = problems(repo, "prod")
+    assert {d.code for d in found} == {"dependency-conflict"}
+    (problem,) = found  # both virtualenv workflows, at the Airflow version prod set
+    assert str(problem.location) == "environments/prod/environment.yaml:8:19"
+    assert problem.message.startswith(
+        "workflows 'airflow_pipelines', 'airflow_pipelines_virtualenv' run in a task virtualenv")
+    assert "apache-airflow==2.10.3 depends on sqlalchemy" in problem.message
+    assert problem.hint is not None
+    assert "openmetadata-ingestion 1.12.14.2" in problem.hint
+    assert "ecs" not in problem.hint  # Backend connections: ECS cannot reach them
+
+
+def test_a_combination_without_a_vendored_lock_says_how_to_add_it(
+        repo: Path, write: Writer) -> None:
+    write("environments/dev/environment.yaml", (repo / "environments/dev/environment.yaml")
+          .read_text().replace("openmetadata:\n", 'openmetadata:\n  ingestionVersion: '
+                               '"1.13.5.0"\n  serverVersion: "1.13.5"\n'))
+    found = problems(repo, "dev")
+    assert {d.code for d in found} == {"missing-lock"}
+    assert {str(d.location) for d in found} == {"environments/dev/environment.yaml:7:21"}
+    assert found[0].hint is not None
+    assert requirements_data.GENERATE in found[0].hint
+
+
+def test_render_without_a_lock_fails_at_the_workflows_approach(repo: Path) -> None:
+    env = environment_from(environments.build(Repository(repo), "dev"))
+    env = dataclasses.replace(env, openmetadata=dataclasses.replace(
+        env.openmetadata, ingestion_version="1.13.5.0", server_version="1.13.5"))
+    with pytest.raises(ConfigError) as raised:
+        render_environment(env)
+    (problem,) = raised.value.diagnostics
+    assert str(problem.location) == "environments/base/workflows/airflow_pipelines.yaml:7:13"
+    assert problem.code == "missing-lock"
+
+
+def test_virtualenv_dags_carry_the_vendored_lock(repo: Path) -> None:
+    env = environment_from(environments.build(Repository(repo), "dev"))
+    lock = requirements_data.venv_lock("3.3.1", "1.13.6.3", ())
+    assert lock is not None and lock.pins
+    for workflow in env.workflows:
+        if workflow.dag.approach == "virtualenv":
+            assert venv_requirements(env, workflow) == lock.pins

@@ -1,0 +1,117 @@
+"""The vendored requirement data and how MWAA's install is modelled, offline."""
+
+from __future__ import annotations
+
+import importlib.util
+import re
+from pathlib import Path
+from types import ModuleType
+
+import pytest
+
+from mwaa_gitops import mwaa_install, mwaa_releases, requirements_data
+from mwaa_gitops.render.mwaa import constraints_url
+
+GENERATOR = Path(requirements_data.DATA_DIR) / "generate.py"
+PIN = re.compile(r"^[a-z0-9][a-z0-9._-]*==\S+$")
+COMBINATIONS = [(airflow, ingestion, extras) for airflow in mwaa_releases.releases()
+                for ingestion in requirements_data.SUPPORTED_INGESTION
+                for extras in requirements_data.EXTRA_SETS]
+
+
+def generator() -> ModuleType:
+    spec = importlib.util.spec_from_file_location("requirements_generate", GENERATOR)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def requirements_txt(airflow: str, *lines: str) -> str:
+    return "\n".join(["# header", f'--constraint "{constraints_url(airflow)}"', *lines]) + "\n"
+
+
+def test_vendored_requirement_data_matches_its_checksums() -> None:
+    assert generator().check() == []
+
+
+def test_every_supported_combination_has_a_lock_or_the_resolvers_reason() -> None:
+    for combination in COMBINATIONS:
+        lock = requirements_data.venv_lock(*combination)
+        assert lock is not None, combination
+        assert bool(lock.pins) != bool(lock.unresolvable), combination
+
+
+@pytest.mark.parametrize(("airflow", "ingestion", "extras"), COMBINATIONS)
+def test_locks_pin_everything_the_image_lacks_and_nothing_it_has(
+        airflow: str, ingestion: str, extras: tuple[str, ...]) -> None:
+    lock = requirements_data.venv_lock(airflow, ingestion, extras)
+    assert lock is not None
+    if lock.unresolvable:
+        return
+    installed = mwaa_releases.installed_packages(airflow)
+    assert all(PIN.match(line) for line in lock.pins), lock.pins
+    pins = dict(line.split("==") for line in lock.pins)
+    assert pins[requirements_data.PACKAGE] == ingestion
+    assert "apache-airflow" not in pins  # the image's Airflow stays the one imported
+    assert not [name for name, version in pins.items() if installed.get(name) == version]
+    # Its source build downloads from GitHub; dbt-core before 1.12 does without it.
+    assert "dbt-core-experimental-parser" not in pins
+    for name in requirements_data.undeclared(ingestion):
+        assert name in pins or name in installed, name
+
+
+def test_ingestion_1_12_imports_cachetools_declaring_it_only_for_some_extras() -> None:
+    dist = requirements_data.requires_dist("1.12.14.2")
+    assert dist is not None
+    assert [r for r in dist if r.startswith("cachetools")]  # for extras such as bigquery
+    assert not [r for r in dist if r.startswith("cachetools") and ";" not in r]
+    assert requirements_data.undeclared("1.12.14.2") == ("cachetools",)
+    assert requirements_data.undeclared("1.13.6.3") == ()
+
+
+def test_on_airflow_2_ingestion_1_13_locks_nothing_since_airflow_needs_sqlalchemy_1_4() -> None:
+    lock = requirements_data.venv_lock("2.10.3", "1.13.6.3", ())
+    assert lock is not None and lock.unresolvable is not None
+    assert "apache-airflow==2.10.3 depends on sqlalchemy" in lock.unresolvable
+
+
+def test_mwaa_adds_its_airflow_constraints_only_without_a_constraints_line() -> None:
+    names = [[c.name for c in mwaa_install.applied_constraints(text, "3.3.1")] for text in (
+        "openmetadata-ingestion==1.13.6.3\n",
+        "# -c pinned elsewhere\nopenmetadata-ingestion==1.13.6.3\n",  # commented: counts
+        requirements_txt("3.3.1", "openmetadata-ingestion==1.13.6.3"),
+        '--constraint "https://example.com/c.txt"\nopenmetadata-ingestion==1.13.6.3\n')]
+    assert names == [["mwaa_essential_constraints.txt", "airflow_constraints.txt"],
+                     ["mwaa_essential_constraints.txt"],
+                     ["mwaa_essential_constraints.txt", "airflow_constraints.txt"],
+                     ["mwaa_essential_constraints.txt"]]
+
+
+def test_direct_conflicts_name_each_pin_mwaa_has_and_ingestion_rejects() -> None:
+    conflicts = mwaa_install.direct_conflicts(
+        requirements_txt("3.3.1", "openmetadata-ingestion==1.13.6.3"), "3.3.1")
+    pins = mwaa_releases.airflow_constraints("3.3.1")
+    assert conflicts
+    for conflict in conflicts:
+        assert pins[conflict.package] == conflict.pinned
+        assert conflict.wanted_by == "openmetadata-ingestion==1.13.6.3"
+    assert {c.package for c in conflicts} >= {"boto3", "tabulate"}
+
+
+def test_direct_conflicts_evaluate_markers_for_the_release_python() -> None:
+    text = requirements_txt("3.3.1", "openmetadata-ingestion==1.13.6.3")
+    environment = mwaa_install.marker_environment("3.3.1")
+    assert environment["python_version"] == "3.12"
+    assert mwaa_install.marker_environment("2.10.3")["python_version"] == "3.11"
+    # An extra adds its own requirements to the check.
+    plain = {c.package for c in mwaa_install.direct_conflicts(text, "3.3.1")}
+    with_extra = {c.package for c in mwaa_install.direct_conflicts(
+        text.replace("ingestion==", "ingestion[postgres]=="), "3.3.1")}
+    assert plain <= with_extra
+
+
+def test_an_ingestion_release_without_vendored_requirements_is_unknown() -> None:
+    with pytest.raises(mwaa_install.UnknownIngestion):
+        mwaa_install.direct_conflicts(requirements_txt("3.3.1", "openmetadata-ingestion==1.0.0"),
+                                      "3.3.1")

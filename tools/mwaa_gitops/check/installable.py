@@ -1,0 +1,258 @@
+"""The requirements gate: what an environment's workflows need must install on its MWAA release.
+
+* python approach: the rendered ``requirements.txt`` is installed into MWAA's own Python under
+  the constraints MWAA applies (:mod:`mwaa_gitops.mwaa_install`). Every ``validate`` compares it
+  with the constraint pins offline; ``validate --resolve`` also resolves it with uv
+  (:mod:`mwaa_gitops.resolver`, cached), which finds transitive conflicts too.
+* virtualenv approach: the task virtualenv installs a vendored lock
+  (:mod:`mwaa_gitops.requirements_data`); a combination without one, or one that does not
+  resolve, is refused here before rendering.
+
+Each problem is reported at whichever of the approach, ``openmetadata.ingestionVersion`` and
+``mwaa.airflowVersion`` a later layer set: the change that brought it. The hint names only the
+ways out that resolve (measured by the same data) and that no other rule refuses.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import PurePosixPath
+
+from mwaa_gitops import mwaa_install, mwaa_releases, requirements_data, resolver
+from mwaa_gitops.diagnostics import Diagnostic, Location
+from mwaa_gitops.environments import MergedEnvironment
+from mwaa_gitops.model import Environment, Workflow
+from mwaa_gitops.provenance import Node
+from mwaa_gitops.render import pipelines
+from mwaa_gitops.render.mwaa import render_requirements
+from mwaa_gitops.repository import ENVIRONMENT_FILE
+from mwaa_gitops.secrets import REFERENCE
+
+CONNECTION_TYPE = ("source", "serviceConnection", "config", "connection", "type")
+SHOWN = 12  # conflicts named in one message; the rest are counted
+
+
+def requirements_install(merged: MergedEnvironment, environment: Environment, *,
+                         resolve: bool = False) -> list[Diagnostic]:
+    """Every workflow of ``environment`` whose requirements do not install on its release."""
+    return [*python_approach(merged, environment, resolve=resolve),
+            *virtualenv_approach(merged, environment)]
+
+
+def python_approach(merged: MergedEnvironment, environment: Environment, *,
+                    resolve: bool) -> Iterator[Diagnostic]:
+    """The rendered requirements.txt installs under MWAA's constraints, or the python
+    approach is refused with the conflicts."""
+    workflows = [wf for wf in environment.workflows if wf.dag.approach == "python"]
+    airflow, ingestion = _versions(merged)
+    if not workflows or airflow is None or ingestion is None:
+        return
+    release = str(airflow.value)
+    text = next(iter(render_requirements(environment).values())).decode("utf-8")
+    try:
+        conflicts = mwaa_install.direct_conflicts(text, release)
+    except mwaa_install.UnknownIngestion:
+        yield _unsupported(ingestion)
+        return
+    if conflicts:
+        shown = ", ".join(c.text() for c in conflicts[:SHOWN])
+        more = f" and {len(conflicts) - SHOWN} more" if len(conflicts) > SHOWN else ""
+        reason = (f"it requires {shown}{more} ({len(conflicts)} conflicting "
+                  f"package{'s' if len(conflicts) != 1 else ''})")
+    elif resolve:
+        constraints = [c.text for c in mwaa_install.applied_constraints(text, release)]
+        listed = "".join(line + "\n" for line in text.splitlines()
+                         if line and not line.startswith(("#", "-")))
+        result = resolver.resolve(listed, constraints, mwaa_releases.python_full_version(release))
+        if result.ok:
+            return
+        reason = f"the resolver finds no solution: {result.message}"
+    else:
+        return
+    yield from _refusals(merged, environment, workflows, "python", reason, airflow, ingestion)
+
+
+def virtualenv_approach(merged: MergedEnvironment, environment: Environment
+                        ) -> Iterator[Diagnostic]:
+    """Each virtualenv workflow has a vendored lock that resolved for its combination."""
+    airflow, ingestion = _versions(merged)
+    if airflow is None or ingestion is None:
+        return
+    unresolvable: dict[str, list[Workflow]] = {}
+    for workflow in environment.workflows:
+        if workflow.dag.approach != "virtualenv":
+            continue
+        extras = tuple(pipelines.extras(workflow))
+        lock = requirements_data.venv_lock(str(airflow.value), str(ingestion.value), extras)
+        if lock is None:
+            here = _latest(merged, [airflow, ingestion, _approach(merged, workflow)])
+            yield Diagnostic(here, missing_lock_message(workflow, str(airflow.value),
+                                                        str(ingestion.value), extras),
+                             regenerate_hint(extras), "missing-lock")
+        elif lock.unresolvable is not None:
+            unresolvable.setdefault(lock.unresolvable, []).append(workflow)
+    for reason, workflows in unresolvable.items():
+        yield from _refusals(merged, environment, workflows, "virtualenv",
+                             f"its task virtualenv does not resolve: {reason}", airflow,
+                             ingestion)
+
+
+def missing_lock_message(workflow: Workflow, airflow: str, ingestion: str,
+                         extras: tuple[str, ...]) -> str:
+    return (f"workflow '{workflow.name}' runs in a task virtualenv, but no locked requirement "
+            f"set of {pipelines.requirement(ingestion, list(extras))} on MWAA's Airflow "
+            f"{airflow} is vendored")
+
+
+def regenerate_hint(extras: tuple[str, ...]) -> str:
+    versions = ", ".join(requirements_data.SUPPORTED_INGESTION)
+    return (f"use openmetadata-ingestion {versions}; or add the release to SUPPORTED_INGESTION "
+            f"(extras {list(extras)} to EXTRA_SETS) in tools/mwaa_gitops/requirements_data.py "
+            f"and run {requirements_data.GENERATE}")
+
+
+def _refusals(merged: MergedEnvironment, environment: Environment, workflows: list[Workflow],
+              approach: str, reason: str, airflow: Node, ingestion: Node
+              ) -> Iterator[Diagnostic]:
+    grouped: dict[tuple[Location, tuple[str, ...]], list[tuple[Workflow, Node | None]]] = {}
+    for workflow in workflows:
+        node = _approach(merged, workflow)
+        here = _latest(merged, [airflow, ingestion, node])
+        ways = tuple(a for a in working_approaches(merged, environment, workflow)
+                     if a != approach)
+        grouped.setdefault((here, ways), []).append((workflow, node))
+    for (here, ways), group in grouped.items():
+        many = len(group) > 1
+        names = ", ".join(f"'{wf.name}'" for wf, _ in group)
+        where = ("run" if many else "runs") + (
+            " in MWAA's own Python" if approach == "python" else " in a task virtualenv")
+        yield Diagnostic(
+            here,
+            f"{'workflows' if many else 'workflow'} {names} {where} (approach {approach}"
+            f"{_origins(group, here)}), where openmetadata-ingestion {ingestion.value}"
+            f"{_set_at(ingestion, here)} cannot be installed on MWAA's Airflow "
+            f"{airflow.value}{_set_at(airflow, here)}: {reason}",
+            _ways_out(approach, ways, str(airflow.value), str(ingestion.value)),
+            "dependency-conflict")
+
+
+def working_approaches(merged: MergedEnvironment, environment: Environment,
+                       workflow: Workflow) -> list[str]:
+    """The approaches that install and that no rule refuses for this workflow, in order."""
+    found = []
+    airflow, ingestion = (str(n.value) if n else "" for n in _versions(merged))
+    if _python_installs(environment, airflow, ingestion, workflow):
+        found.append("python")
+    lock = requirements_data.venv_lock(airflow, ingestion, tuple(pipelines.extras(workflow)))
+    if lock is not None and lock.unresolvable is None:
+        found.append("virtualenv")
+    tree = merged.workflows[workflow.name]
+    kind = tree.get(*CONNECTION_TYPE)
+    refers = any(isinstance(node.value, str) and (m := REFERENCE.match(node.value)) is not None
+                 and m.group("kind") is not None for _, node in tree.walk())
+    if environment.ecs is not None and not (kind is not None and kind.value == "Backend") \
+            and not refers:
+        found.append("ecs")
+    return found
+
+
+def _python_installs(environment: Environment, airflow: str, ingestion: str,
+                     workflow: Workflow) -> bool:
+    """Whether this workflow's requirement alone passes the offline check."""
+    text = (f'--constraint "{_url(airflow)}"\n'
+            f"{pipelines.requirement(ingestion, pipelines.extras(workflow))}\n")
+    try:
+        return not mwaa_install.direct_conflicts(text, airflow)
+    except (mwaa_install.UnknownIngestion, mwaa_releases.UnknownRelease):
+        return False
+
+
+def _ways_out(approach: str, ways: tuple[str, ...], airflow: str, ingestion: str) -> str:
+    """Approaches that work, then versions that would let this approach install."""
+    options = [f"use approach {' or '.join(ways)}"] if ways else []
+    if approach == "python":
+        others = [v for v in requirements_data.SUPPORTED_INGESTION if v != ingestion
+                  and _installs(airflow, v)]
+        releases = [r for r in mwaa_releases.releases() if r != airflow
+                    and _installs(r, ingestion)]
+    else:
+        others = [v for v in requirements_data.SUPPORTED_INGESTION if v != ingestion
+                  and _locked(airflow, v)]
+        releases = [r for r in mwaa_releases.releases() if r != airflow
+                    and _locked(r, ingestion)]
+    if others:
+        options.append(f"openmetadata-ingestion {' or '.join(others)}")
+    if releases:
+        options.append(f"MWAA with Airflow {' or '.join(releases)}")
+    if not options:
+        return ("no approach installs it here: run it from an OpenMetadata server of its own, "
+                "or change the versions")
+    if not others and not releases:
+        options.append(f"with approach {approach}, no supported openmetadata-ingestion release "
+                       f"installs on Airflow {airflow}, nor does {ingestion} on any MWAA release")
+    return "; ".join(options)
+
+
+def _installs(airflow: str, ingestion: str) -> bool:
+    text = f'--constraint "{_url(airflow)}"\n{requirements_data.PACKAGE}=={ingestion}\n'
+    return not mwaa_install.direct_conflicts(text, airflow)
+
+
+def _locked(airflow: str, ingestion: str) -> bool:
+    lock = requirements_data.venv_lock(airflow, ingestion, ())
+    return lock is not None and lock.unresolvable is None
+
+
+def _url(airflow: str) -> str:
+    from mwaa_gitops.render.mwaa import constraints_url
+
+    return constraints_url(airflow)
+
+
+def _unsupported(ingestion: Node) -> Diagnostic:
+    versions = ", ".join(requirements_data.vendored_ingestion())
+    return Diagnostic(ingestion.location,
+                      f"openmetadata-ingestion {ingestion.value} has no vendored requirements, "
+                      "so whether it installs into MWAA cannot be checked",
+                      f"use {versions}; or add it to SUPPORTED_INGESTION in "
+                      f"tools/mwaa_gitops/requirements_data.py and run "
+                      f"{requirements_data.GENERATE}", "unsupported-ingestion")
+
+
+def _versions(merged: MergedEnvironment) -> tuple[Node | None, Node | None]:
+    return (merged.settings.get("mwaa", "airflowVersion"),
+            merged.settings.get("openmetadata", "ingestionVersion"))
+
+
+def _approach(merged: MergedEnvironment, workflow: Workflow) -> Node | None:
+    return merged.workflows[workflow.name].get("dag", "approach")
+
+
+def _latest(merged: MergedEnvironment, nodes: list[Node | None]) -> Location:
+    """The location of the node a later layer set; on a tie the last of ``nodes``."""
+    present = [node for node in nodes if node is not None]
+    best = present[0]
+    for node in present[1:]:
+        if _layer(merged, node.location) >= _layer(merged, best.location):
+            best = node
+    return best.location
+
+
+def _layer(env: MergedEnvironment, location: Location) -> int:
+    """Position in ``env``'s chain of the layer whose file holds ``location`` (-1: none)."""
+    path = PurePosixPath(location.path)
+    # environments/<layer>/environment.yaml or environments/<layer>/workflows/<name>.yaml
+    layer = (path.parent if path.name == ENVIRONMENT_FILE else path.parent.parent).name
+    return env.chain.index(layer) if layer in env.chain else -1
+
+
+def _origins(group: list[tuple[Workflow, Node | None]], here: Location) -> str:
+    """``, set at <where>`` for each approach not set at ``here``; ``, by default`` if unset."""
+    located = [str(node.location) for _, node in group if node and node.location != here]
+    origins = ([f"set at {', '.join(located)}"] if located else []) + \
+        (["by default"] if any(node is None for _, node in group) else [])
+    return "".join(f", {origin}" for origin in origins)
+
+
+def _set_at(node: Node, here: Location) -> str:
+    return "" if node.location == here else f" (set at {node.location})"
