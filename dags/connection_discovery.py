@@ -1,5 +1,8 @@
 """Finds this MWAA environment's Airflow metadata database, for the ECS approach's connector.
 
+Airflow 2 only: on Airflow 3 no task can read the metadata database, and the Airflow connector's
+``RestAPI`` connection with MWAA authentication needs no database connection at all.
+
 MWAA does not show the metadata database's connection. This DAG (paused when it appears; unpause
 it and it runs once) reads ``sql_alchemy_conn`` from the ``[database]`` section, or ``[core]`` on
 older Airflow, logs everything about it except the password, and stores the password where the
@@ -14,16 +17,11 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-AIRFLOW_3 = True  # template: rendering keeps one branch of every `if AIRFLOW_3:`
-
-if AIRFLOW_3:
-    from airflow.providers.standard.operators.python import PythonOperator
-    from airflow.sdk import DAG
-    from airflow.sdk.definitions.template import literal  # airflow.sdk 3.0 lacks it
-else:
-    from airflow.models.dag import DAG
-    from airflow.operators.python import PythonOperator
-    from airflow.utils.template import literal
+# template: Airflow 2 only. On Airflow 3 a task process cannot read the metadata database
+# template: (the task supervisor blanks sql_alchemy_conn), so render refuses this DAG there.
+from airflow.models.dag import DAG
+from airflow.operators.python import PythonOperator
+from airflow.utils.template import literal
 
 # Settings from environments/, each written as a Python literal.
 DAG_ID = "openmetadata_connection_discovery"
@@ -81,10 +79,7 @@ def discover_connection(environment: str, region: str, secret_id: str | None,
         found["password"] = f"stored in AWS Secrets Manager secret {secret_id!r}"
         found["reference"] = f"secret:{secret_id}"
     else:
-        if AIRFLOW_3:
-            from airflow.sdk import Variable
-        else:
-            from airflow.models import Variable
+        from airflow.models import Variable
         Variable.set(variable, password)
         found["password"] = f"stored in Airflow Variable {variable!r}"
         found["reference"] = f"${{var:{variable}}}"

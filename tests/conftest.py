@@ -33,3 +33,22 @@ def write(repo: Path) -> Writer:
         return path
 
     return _write
+
+
+REST_API = (
+    "        # MWAA's InvokeRestApi with the run's AWS role: works on Airflow 2 and 3 (where no "
+    "task\n"
+    "        # may read the metadata database). mwaa-gitops fills in mwaaEnvironmentName and\n"
+    "        # awsConfig.awsRegion from environment.yaml.\n"
+    "        type: RestAPI\n"
+    "        authConfig:\n"
+    "          mwaaConfig: {}\n")
+
+
+def with_backend_connections(repo: Path) -> None:
+    """The base's python and virtualenv workflows on a `Backend` connection (fine on Airflow 2)
+    instead of the REST API, on the same line as the REST API's `type:`."""
+    for name in ("airflow_pipelines", "airflow_pipelines_virtualenv"):
+        path = repo / f"environments/base/workflows/{name}.yaml"
+        assert REST_API in path.read_text()
+        path.write_text(path.read_text().replace(REST_API, "\n\n\n        type: Backend\n"))

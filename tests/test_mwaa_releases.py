@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import hashlib
+import importlib.util
 import json
 import os
 import subprocess
 import sys
 from pathlib import Path
+from types import ModuleType
 
 import pytest
 
@@ -115,3 +117,64 @@ def test_unknown_release_names_the_nearest() -> None:
     with pytest.raises(UnknownRelease, match=r"'3\.3\.2' is not an Airflow release MWAA runs "
                                              r"\(nearest: 3\.3\.1\)"):
         mwaa_releases.release("3.3.2")
+
+
+def load_generator() -> ModuleType:
+    """data/mwaa/generate.py as a module (it is a script; its dataclass needs sys.modules)."""
+    spec = importlib.util.spec_from_file_location("mwaa_generate", GENERATE)
+    assert spec is not None and spec.loader is not None
+    module = sys.modules.setdefault(spec.name, importlib.util.module_from_spec(spec))
+    spec.loader.exec_module(module)
+    return module
+
+
+# pip-licenses --format=plain-vertical --with-url --with-license-file --with-notice-file: name,
+# version, license (may span lines), URL, license file, its text, notice file, its text, blank.
+BOM = """This Docker image includes the following third-party software/licensing:
+Flask
+3.1.3
+BSD-3-Clause
+https://github.com/pallets/flask/
+/usr/local/airflow/.local/lib/python3.12/site-packages/flask-3.1.3.dist-info/LICENSE.txt
+Copyright 2010 Pallets
+
+Redistribution and use in source and binary forms
+UNKNOWN
+UNKNOWN
+
+fluent-logger
+0.11.1
+Apache License
+                                 Version 2.0, January 2004
+
+   Unless required by applicable law
+https://github.com/fluent/fluent-logger-python
+/usr/local/airflow/.local/lib/python3.12/site-packages/fluent_logger-0.11.1.dist-info/COPYING
+Copyright (C) 2011
+
+   Licensed under the Apache License
+UNKNOWN
+UNKNOWN
+
+zope.event
+5.0
+ZPL 2.1
+UNKNOWN
+UNKNOWN
+UNKNOWN
+UNKNOWN
+UNKNOWN
+"""
+
+
+def test_bill_of_materials_reads_multiline_licenses_and_packages_without_files() -> None:
+    packages, pythons = load_generator().bill_of_materials(BOM)
+    assert packages == {"flask": "3.1.3", "fluent-logger": "0.11.1", "zope-event": "5.0"}
+    assert pythons == {"3.12"}
+
+
+def test_bill_of_materials_refuses_a_listing_it_misreads() -> None:
+    generator = load_generator()
+    wrong = BOM.replace("flask-3.1.3.dist-info", "flask-3.1.2.dist-info")
+    with pytest.raises(generator.GenerateError, match=r"flask-3\.1\.2\.dist-info"):
+        generator.bill_of_materials(wrong)

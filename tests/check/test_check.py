@@ -7,7 +7,7 @@ from pathlib import Path
 from mwaa_gitops import pipeline
 from mwaa_gitops.diagnostics import Diagnostic
 from mwaa_gitops.repository import Repository
-from tests.conftest import Writer
+from tests.conftest import Writer, with_backend_connections
 
 
 def problems(repo: Path, *names: str) -> list[Diagnostic]:
@@ -61,16 +61,11 @@ def test_wrong_type_is_reported_with_what_was_expected(repo: Path, write: Writer
 
 
 def test_plaintext_password_is_an_error(repo: Path, write: Writer) -> None:
-    write("environments/prod/workflows/airflow_pipelines_ecs.yaml", """
-        source:
-          serviceConnection:
-            config:
-              connection:
-                authType:
-                  password: hunter2
-        """)
+    prod_ecs = repo / "environments/prod/workflows/airflow_pipelines_ecs.yaml"
+    prod_ecs.write_text(prod_ecs.read_text().replace(
+        "password: secret:/openmetadata/prod/mwaa-metadata-db/password", "password: hunter2"))
     (problem,) = problems(repo, "prod")
-    assert str(problem.location) == "environments/prod/workflows/airflow_pipelines_ecs.yaml:6:21"
+    assert str(problem.location) == "environments/prod/workflows/airflow_pipelines_ecs.yaml:16:21"
     assert problem.code == "plaintext-secret"
     assert "hunter2" not in problem.text()
 
@@ -96,14 +91,15 @@ def test_secret_named_field_outside_the_schema_is_checked_too(repo: Path, write:
 
 
 def test_ecs_approach_with_backend_connection_is_impossible(repo: Path, write: Writer) -> None:
-    write("environments/dev/workflows/airflow_pipelines.yaml", """
+    with_backend_connections(repo)
+    write("environments/prod/workflows/airflow_pipelines.yaml", """
         dag:
           approach: ecs
         """)
-    (problem,) = problems(repo, "dev")
+    (problem,) = problems(repo, "prod")
     assert problem.code == "ecs-backend"
-    assert str(problem.location) == "environments/base/workflows/airflow_pipelines.yaml:18:15"
-    assert "environments/dev/workflows/airflow_pipelines.yaml:2:13" in problem.message
+    assert str(problem.location) == "environments/base/workflows/airflow_pipelines.yaml:21:15"
+    assert "environments/prod/workflows/airflow_pipelines.yaml:2:13" in problem.message
 
 
 def test_ecs_approach_needs_ecs_settings(repo: Path) -> None:
@@ -111,7 +107,7 @@ def test_ecs_approach_needs_ecs_settings(repo: Path) -> None:
     path.write_text(path.read_text() + "ecs: !delete\n")
     (problem,) = problems(repo, "local")
     assert problem.code == "ecs-settings"
-    assert str(problem.location) == "environments/base/workflows/airflow_pipelines_ecs.yaml:7:13"
+    assert str(problem.location) == "environments/base/workflows/airflow_pipelines_ecs.yaml:8:13"
 
 
 def test_duplicate_dag_ids_in_an_environment(repo: Path, write: Writer) -> None:
@@ -211,18 +207,13 @@ def test_unknown_connection_type_lists_the_known_ones(repo: Path, write: Writer)
     assert "Postgres" in (problem.hint or "")
 
 
-def test_postgres_connection_reports_its_own_missing_field(repo: Path, write: Writer) -> None:
-    write("environments/dev/workflows/airflow_pipelines_ecs.yaml", """
-        source:
-          serviceConnection:
-            config:
-              connection:
-                username: !delete
-        """)
-    (problem,) = problems(repo, "dev")
+def test_postgres_connection_reports_its_own_missing_field(repo: Path) -> None:
+    prod_ecs = repo / "environments/prod/workflows/airflow_pipelines_ecs.yaml"
+    prod_ecs.write_text(prod_ecs.read_text().replace("        username: adminuser\n", ""))
+    (problem,) = problems(repo, "prod")
     assert problem.message.endswith("missing required key 'username'")
-    # The overlay that removed it is where the fix belongs.
-    assert str(problem.location) == "environments/dev/workflows/airflow_pipelines_ecs.yaml:4:7"
+    # The overlay that replaced the connection is where the fix belongs.
+    assert str(problem.location) == "environments/prod/workflows/airflow_pipelines_ecs.yaml:10:7"
 
 
 def test_error_in_a_shared_layer_is_reported_once(repo: Path, write: Writer) -> None:
@@ -262,18 +253,13 @@ def test_several_missing_keys_at_one_place_are_all_reported(repo: Path, write: W
     assert missing == ["missing required key 'sink'", "missing required key 'source'"]
 
 
-def test_what_cannot_render_is_a_validation_error(repo: Path, write: Writer) -> None:
-    write("environments/dev/workflows/airflow_pipelines_ecs.yaml", """
-        source:
-          serviceConnection:
-            config:
-              connection:
-                authType:
-                  password: ${var:MWAA_DB_PASSWORD}
-        """)
-    (problem,) = problems(repo, "dev")
+def test_what_cannot_render_is_a_validation_error(repo: Path) -> None:
+    prod_ecs = repo / "environments/prod/workflows/airflow_pipelines_ecs.yaml"
+    prod_ecs.write_text(prod_ecs.read_text().replace(
+        "secret:/openmetadata/prod/mwaa-metadata-db/password", "${var:MWAA_DB_PASSWORD}"))
+    (problem,) = problems(repo, "prod")
     assert problem.code == "ecs-reference"
-    assert str(problem.location) == "environments/dev/workflows/airflow_pipelines_ecs.yaml:6:21"
+    assert str(problem.location) == "environments/prod/workflows/airflow_pipelines_ecs.yaml:16:21"
 
 
 def test_secret_named_fields_match_by_suffix_and_any_scalar_type() -> None:
@@ -313,3 +299,84 @@ def test_did_you_mean_ignores_case(repo: Path, write: Writer) -> None:
         """)
     (problem,) = [d for d in problems(repo, "dev") if d.code == "enum"]
     assert problem.hint == "did you mean 'ecs'?"
+
+
+def test_backend_connection_on_airflow_3_is_an_error_at_the_connection(repo: Path) -> None:
+    with_backend_connections(repo)
+    found = [d for d in problems(repo, "dev") if d.code == "backend-airflow3"]
+    assert [str(d.location) for d in found] == [
+        "environments/base/workflows/airflow_pipelines.yaml:21:15",
+        "environments/base/workflows/airflow_pipelines_virtualenv.yaml:22:15"]
+    assert "on Airflow 3.3.1 (set at environments/base/environment.yaml:6:19) task processes " \
+           "have no access to the metadata database" in found[0].message
+    assert "authConfig: {mwaaConfig: {}}" in (found[0].hint or "")
+    assert "airflow:InvokeRestApi" in (found[0].hint or "")
+
+
+def test_backend_connection_on_airflow_2_is_fine(repo: Path) -> None:
+    with_backend_connections(repo)
+    assert problems(repo, "prod") == []
+
+
+def test_airflow_3_set_by_a_later_layer_is_where_backend_is_reported(repo: Path) -> None:
+    with_backend_connections(repo)
+    path = repo / "environments/prod/environment.yaml"
+    path.write_text(path.read_text().replace('airflowVersion: "2.10.3"', 'airflowVersion: "3.3.1"')
+                    .replace('  ingestionVersion: "1.12.14.2"\n', "")
+                    .replace('  serverVersion: "1.12.14"\n', ""))
+    found = [d for d in problems(repo, "prod") if d.code == "backend-airflow3"]
+    assert {str(d.location) for d in found} == {"environments/prod/environment.yaml:8:19"}
+
+
+def test_mwaa_config_is_filled_from_the_environment_and_points_there(repo: Path) -> None:
+    merged = pipeline.check(Repository(repo), ["prod"]).environments["prod"]
+    auth = merged.workflows["airflow_pipelines"].get(
+        "source", "serviceConnection", "config", "connection", "authConfig", "mwaaConfig")
+    assert auth is not None and auth.plain() == {
+        "mwaaEnvironmentName": "openmetadata-prod", "awsConfig": {"awsRegion": "us-east-1"}}
+    assert str(auth.get("mwaaEnvironmentName").location) == \
+        "environments/prod/environment.yaml:4:20"  # type: ignore[union-attr]
+    assert str(auth.get("awsConfig", "awsRegion").location) == \
+        "environments/prod/environment.yaml:5:11"  # type: ignore[union-attr]
+
+
+def test_mwaa_config_set_by_the_workflow_wins(repo: Path, write: Writer) -> None:
+    write("environments/dev/workflows/airflow_pipelines.yaml", """
+        source:
+          serviceConnection:
+            config:
+              connection:
+                authConfig:
+                  mwaaConfig:
+                    mwaaEnvironmentName: shared-mwaa
+                    awsConfig:
+                      awsRegion: us-west-2
+                      assumeRoleArn: arn:aws:iam::123456789012:role/mwaa-reader
+        """)
+    merged = pipeline.check(Repository(repo), ["dev"]).environments["dev"]
+    auth = merged.workflows["airflow_pipelines"].get(
+        "source", "serviceConnection", "config", "connection", "authConfig", "mwaaConfig")
+    assert auth is not None and auth.plain() == {
+        "mwaaEnvironmentName": "shared-mwaa",
+        "awsConfig": {"awsRegion": "us-west-2",
+                      "assumeRoleArn": "arn:aws:iam::123456789012:role/mwaa-reader"}}
+    assert problems(repo, "dev") == []
+
+
+def test_mwaa_authentication_needs_ingestion_1_12_4(repo: Path) -> None:
+    path = repo / "environments/prod/environment.yaml"
+    path.write_text(path.read_text().replace('ingestionVersion: "1.12.14.2"',
+                                             'ingestionVersion: "1.12.3.0"'))
+    found = [d for d in problems(repo, "prod") if d.code == "mwaa-auth-version"]
+    assert [str(d.location) for d in found] == [
+        "environments/base/workflows/airflow_pipelines.yaml:23:11",
+        "environments/base/workflows/airflow_pipelines_virtualenv.yaml:24:11"]
+    assert found[0].hint == "use openmetadata-ingestion 1.12.4 or later"
+
+
+def test_discovery_dag_on_airflow_3_is_an_error(repo: Path) -> None:
+    path = repo / "environments/dev/environment.yaml"
+    path.write_text(path.read_text() + "discovery:\n  enabled: true\n")
+    (problem,) = problems(repo, "dev")
+    assert problem.code == "discovery-airflow3"
+    assert str(problem.location) == "environments/dev/environment.yaml:14:12"

@@ -15,7 +15,7 @@ from mwaa_gitops.render import render_environment
 from mwaa_gitops.render.dags import venv_requirements
 from mwaa_gitops.render.mwaa import render_requirements
 from mwaa_gitops.repository import Repository
-from tests.conftest import Writer
+from tests.conftest import Writer, with_backend_connections
 
 BASE = "environments/base/environment.yaml"
 ECS_WORKFLOW = "environments/base/workflows/airflow_pipelines_ecs.yaml"
@@ -81,12 +81,12 @@ def test_python_approach_is_refused_at_the_approach_with_every_conflicting_pin(
 
 
 def test_a_backend_workflow_is_never_pointed_at_ecs(repo: Path, write: Writer) -> None:
-    write("environments/dev/workflows/airflow_pipelines_virtualenv.yaml", """
+    with_backend_connections(repo)  # fine on Airflow 2 (prod), impossible on ECS
+    write("environments/prod/workflows/airflow_pipelines_virtualenv.yaml", """
         dag:
           approach: python
         """)
-    (problem,) = problems(repo, "dev")
-    assert "'airflow_pipelines_virtualenv'" in problem.message
+    (problem,) = about(problems(repo, "prod"), "airflow_pipelines_virtualenv")
     assert problem.hint is not None and problem.hint.startswith("use approach virtualenv;")
 
 
@@ -97,7 +97,7 @@ def test_the_version_a_later_layer_set_is_where_the_conflict_is_reported(repo: P
     # prod sets both versions (the later line wins the tie); the approach comes from base.
     assert str(problem.location) == "environments/prod/environment.yaml:11:21"
     assert "(approach python, set at environments/base/workflows/airflow_pipelines_ecs.yaml" \
-           ":7:13), where openmetadata-ingestion 1.12.14.2 cannot be installed on MWAA's " \
+           ":8:13), where openmetadata-ingestion 1.12.14.2 cannot be installed on MWAA's " \
            "Airflow 2.10.3 (set at environments/prod/environment.yaml:8:19)" in problem.message
 
 
@@ -121,12 +121,13 @@ def test_on_every_release_the_python_example_installs_or_is_refused_with_its_exa
 def test_a_task_virtualenv_that_does_not_resolve_is_refused_with_the_resolvers_reason(
         repo: Path) -> None:
     # prod (Airflow 2.10.3) on the base's openmetadata-ingestion 1.13.6.3: SQLAlchemy 1.4 vs 2.
+    with_backend_connections(repo)
     path = repo / "environments/prod/environment.yaml"
     path.write_text(path.read_text().replace('  ingestionVersion: "1.12.14.2"\n', "")
                     .replace('  serverVersion: "1.12.14"\n', ""))
     found = problems(repo, "prod")
     assert {d.code for d in found} == {"dependency-conflict"}
-    (problem,) = found  # both Backend workflows, at the Airflow version prod set
+    (problem,) = found  # both virtualenv workflows, at the Airflow version prod set
     assert str(problem.location) == "environments/prod/environment.yaml:8:19"
     assert problem.message.startswith(
         "workflows 'airflow_pipelines', 'airflow_pipelines_virtualenv' run in a task virtualenv")

@@ -92,8 +92,28 @@ def test_explain_shows_origin_and_overridden_layers(repo: Path) -> None:
     assert out.splitlines() == [
         "workflowConfig.loggerLevel = DEBUG",
         "  set at    environments/dev/workflows/airflow_pipelines.yaml:9:16",
-        "  overrides environments/base/workflows/airflow_pipelines.yaml:28:16  INFO",
+        "  overrides environments/base/workflows/airflow_pipelines.yaml:33:16  INFO",
     ]
+
+
+def test_explain_mwaa_environment_name_filled_into_a_rest_connection(repo: Path) -> None:
+    code, out, _ = run("explain", "--repo", str(repo), "--env", "prod", "airflow_pipelines",
+                       "source.serviceConnection.config.connection.authConfig.mwaaConfig"
+                       ".mwaaEnvironmentName")
+    assert code == 0
+    assert out.splitlines() == [
+        "source.serviceConnection.config.connection.authConfig.mwaaConfig.mwaaEnvironmentName"
+        " = openmetadata-prod",
+        "  set at    environments/prod/environment.yaml:4:20"]
+
+
+def test_render_refuses_the_discovery_dag_on_airflow_3(repo: Path, tmp_path: Path) -> None:
+    code, _, err = run("render", "--repo", str(repo), "--env", "dev", "--out",
+                       str(tmp_path / "out"), "--discovery")
+    assert code == 2
+    assert "runs Airflow 3.3.1, where no task can read the metadata database" in err
+    assert "RestAPI" in err and "Traceback" not in err
+    assert not (tmp_path / "out").exists()
 
 
 def test_explain_environment_value_filled_into_a_workflow(repo: Path) -> None:

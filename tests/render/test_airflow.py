@@ -16,12 +16,19 @@ from typing import Any
 import pytest
 import yaml
 
+from mwaa_gitops import mwaa_releases
 from mwaa_gitops.model import Environment
 from mwaa_gitops.render import render_environment
 from mwaa_gitops.render.dags import venv_requirements
 from mwaa_gitops.render.templates import settings_of
 from tests.render.conftest import EXAMPLES, environment, python_variant
-from tests.support.airflow import deprecations, import_dags
+from tests.support.airflow import (
+    AIRFLOW_2_RELEASE,
+    AIRFLOW_3_RELEASE,
+    deprecations,
+    import_dags,
+)
+from tests.support.venvs import find_python
 
 pytestmark = pytest.mark.airflow
 VARIANTS = [*EXAMPLES, "dev-python", "prod-python", "dev-hostile", "prod-hostile"]
@@ -56,7 +63,9 @@ def rendered(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[Enviro
     envs["dev-hostile"] = hostile(envs["dev"])
     envs["prod-hostile"] = hostile(envs["prod"])
     root = tmp_path_factory.mktemp("rendered")
-    return {name: (env, write(render_environment(env, discovery=True), root / name))
+    # The discovery DAG exists for Airflow 2 only (no task reads the database on Airflow 3).
+    return {name: (env, write(render_environment(env, discovery=env.mwaa.airflow_major < 3),
+                              root / name))
             for name, env in envs.items()}
 
 
@@ -102,7 +111,8 @@ def test_dag_ids_schedules_and_defaults_are_the_configured_ones(
         dagbags: dict[str, Any], rendered: dict[str, tuple[Environment, Path]], name: str) -> None:
     env, _ = rendered[name]
     dags = dagbags[name]["dags"]
-    assert set(dags) == {wf.dag.dag_id for wf in env.workflows} | {env.discovery.dag_id}
+    discovery_ids = {env.discovery.dag_id} if env.mwaa.airflow_major < 3 else set()
+    assert set(dags) == {wf.dag.dag_id for wf in env.workflows} | discovery_ids
     presets = {"@hourly": "0 * * * *", "@daily": "0 0 * * *"}
     for wf in env.workflows:
         dag = dags[wf.dag.dag_id]
@@ -117,8 +127,9 @@ def test_dag_ids_schedules_and_defaults_are_the_configured_ones(
         task = dag["tasks"]["run_workflow"]["fields"]
         assert (task["owner"], task["retries"], task["retry_delay"]) == (
             wf.dag.owner, wf.dag.retries, wf.dag.retry_delay_minutes * 60)
-    discovery = dags[env.discovery.dag_id]
-    assert (discovery["schedule"], discovery["is_paused_upon_creation"]) == ("@once", True)
+    if discovery_ids:
+        discovery = dags[env.discovery.dag_id]
+        assert (discovery["schedule"], discovery["is_paused_upon_creation"]) == ("@once", True)
 
 
 def operator(env: Environment, approach: str) -> str:
@@ -165,10 +176,11 @@ def test_operators_get_the_rendered_arguments_after_airflow_renders_templates(
             assert fields["python_callable"] == "run_workflow"
         else:
             assert fields["python_callable"] == "run_config_beside_this_file"
-    discovery = dagbags[name]["dags"][env.discovery.dag_id]["tasks"]["discover_connection"]
-    assert discovery["fields"]["op_kwargs"] == {
-        "environment": env.name, "region": env.mwaa.region,
-        "secret_id": env.discovery.secret_id, "variable": env.discovery.variable}
+    if env.mwaa.airflow_major < 3:
+        discovery = dagbags[name]["dags"][env.discovery.dag_id]["tasks"]["discover_connection"]
+        assert discovery["fields"]["op_kwargs"] == {
+            "environment": env.name, "region": env.mwaa.region,
+            "secret_id": env.discovery.secret_id, "variable": env.discovery.variable}
 
 
 def test_ruff_airflow_rules_pass_on_every_rendered_file(
@@ -181,4 +193,24 @@ def test_ruff_airflow_rules_pass_on_every_rendered_file(
     listed = subprocess.run([str(ruff), "check", "--isolated", "--select", "AIR",
                              "--show-files", *folders], capture_output=True, text=True,
                             check=False).stdout
-    assert listed.count(".py") == sum(len(env.workflows) + 1 for env, _ in rendered.values())
+    assert listed.count(".py") == sum(len(env.workflows) + (env.mwaa.airflow_major < 3)
+                                      for env, _ in rendered.values())
+
+
+@pytest.mark.parametrize(("release", "fixture"), [(AIRFLOW_2_RELEASE, "airflow2_python"),
+                                                  (AIRFLOW_3_RELEASE, "airflow3_python")])
+def test_airflow_venvs_hold_what_the_mwaa_image_of_their_release_installs(
+        release: str, fixture: str, request: pytest.FixtureRequest) -> None:
+    python: Path = request.getfixturevalue(fixture)
+    probe = "import sys, importlib.metadata as m; print('%d.%d' % sys.version_info[:2]); " \
+            "print('\\n'.join(f\"{d.metadata['Name']}=={d.version}\" for d in m.distributions()))"
+    lines = subprocess.run([str(python), "-c", probe], capture_output=True, text=True,
+                           check=True).stdout.splitlines()
+    found = mwaa_releases.pins("\n".join(lines[1:]))
+    image = mwaa_releases.installed_packages(release)
+    assert found["apache-airflow"] == release
+    assert {name: (version, image[name]) for name, version in found.items()
+            if name in image and image[name] != version} == {}
+    assert set(found) - set(image) - {"pip", "setuptools", "wheel"} == set()
+    if find_python(mwaa_releases.python_version(release)) != sys.executable:
+        assert lines[0] == mwaa_releases.python_version(release)

@@ -72,7 +72,7 @@ def test_cli_prints_a_pasteable_block_and_never_the_password() -> None:
 
 
 def test_cli_render_with_discovery_writes_the_discovery_dag(tmp_path: Path) -> None:
-    result = CliRunner().invoke(app, ["render", "--env", "dev", "--out", str(tmp_path / "out"),
+    result = CliRunner().invoke(app, ["render", "--env", "prod", "--out", str(tmp_path / "out"),
                                       "--discovery", "--repo", str(ROOT)])
     assert result.exit_code == 0, result.output
     assert (tmp_path / "out/dags/openmetadata/mwaa_gitops_connection_discovery.py").is_file()

@@ -47,7 +47,7 @@ CASES: dict[str, tuple[str, Callable[[Environment], dict[str, bytes]]]] = {
     **{f"{approach}/{major}": (env, only(approach))
        for approach in ("python", "ecs", "virtualenv") for major, env in MAJORS.items()},
     "ecs/environment-file": ("prod", large_ecs),
-    **{f"discovery/{major}": (env, render_discovery) for major, env in MAJORS.items()},
+    "discovery/airflow2": ("prod", render_discovery),  # Airflow 2 only
 }
 
 

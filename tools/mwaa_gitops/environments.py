@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from mwaa_gitops.airflow_connector import CONNECTION_PATH, MWAA_CONFIG_PATH
 from mwaa_gitops.diagnostics import ConfigError, Location, did_you_mean
 from mwaa_gitops.overlay import merge_layers
 from mwaa_gitops.provenance import Node
@@ -73,8 +74,9 @@ def build(repo: Repository, name: str) -> MergedEnvironment:
         for workflow, path in repo.workflow_files(layer).items():
             files.setdefault(workflow, []).append((layer, repo.load(path)))
 
-    workflows = {wf: merge_layers([_defaults_layer(settings, layers[0][1].location),
-                                   *(node for _, node in layers)])
+    workflows = {wf: _with_mwaa_facts(settings, merge_layers(
+                     [_defaults_layer(settings, layers[0][1].location),
+                      *(node for _, node in layers)]))
                  for wf, layers in sorted(files.items())}
     layers_of = {wf: tuple(layer for layer, _ in layers) for wf, layers in files.items()}
     return MergedEnvironment(name, chain, abstract, settings, workflows, layers_of,
@@ -100,3 +102,41 @@ def _defaults_layer(settings: Node, workflow_file: Location) -> Node:
     if server is not None and isinstance(server.value, dict):
         top[SERVER_PATH[0]] = Node({SERVER_PATH[1]: server}, server.location)
     return Node(top, workflow_file)
+
+
+def _with_mwaa_facts(settings: Node, tree: Node) -> Node:
+    """A ``RestAPI`` connection with MWAA authentication gets the environment's MWAA name and
+    region wherever the workflow leaves them out, as every workflow gets the environment's
+    OpenMetadata server: the facts live once, in environment.yaml, and point there."""
+    kind = tree.get(*CONNECTION_PATH, "type")
+    auth = tree.get(*MWAA_CONFIG_PATH)
+    if kind is None or kind.value != "RestAPI" or auth is None or not isinstance(auth.value, dict):
+        return tree
+    name = settings.get("mwaa", "environmentName")
+    if name is not None:
+        tree = _with_default(tree, MWAA_CONFIG_PATH, "mwaaEnvironmentName", name)
+    region = settings.get("mwaa", "region")
+    if region is not None:
+        aws = tree.get(*MWAA_CONFIG_PATH, "awsConfig")
+        if aws is None:
+            tree = _with_default(tree, MWAA_CONFIG_PATH, "awsConfig",
+                                 Node({"awsRegion": region}, region.location, region.key_location))
+        elif isinstance(aws.value, dict):
+            tree = _with_default(tree, (*MWAA_CONFIG_PATH, "awsConfig"), "awsRegion", region)
+    return tree
+
+
+def _with_default(node: Node, path: tuple[str, ...], key: str, value: Node) -> Node:
+    """``node`` with ``key: value`` added to the map at ``path`` unless it is set there; the maps
+    on the way are copied (trees are shared), and keys keep their order."""
+    if not path:
+        if key in node.value:
+            return node
+        return Node({**node.value, key: value}, node.location, node.key_location, node.directive,
+                    node.overridden)
+    child = node.value[path[0]]
+    changed = _with_default(child, path[1:], key, value)
+    if changed is child:
+        return node
+    return Node({**node.value, path[0]: changed}, node.location, node.key_location,
+                node.directive, node.overridden)

@@ -4,15 +4,24 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterator
+from pathlib import PurePosixPath
 
+from mwaa_gitops.airflow_connector import (
+    CONNECTION_PATH,
+    MWAA_AUTH_SINCE,
+    MWAA_CONFIG_PATH,
+    RESTAPI_HINT,
+    release_tuple,
+)
 from mwaa_gitops.check.messages import plaintext_secret
 from mwaa_gitops.diagnostics import Diagnostic, Location
 from mwaa_gitops.environments import MergedEnvironment
 from mwaa_gitops.provenance import Node, dotted
+from mwaa_gitops.repository import ENVIRONMENT_FILE
 from mwaa_gitops.requirements_data import major_minor
 from mwaa_gitops.secrets import EXAMPLE, has_url_credentials, is_reference, is_secret_name
 
-CONNECTION = ("source", "serviceConnection", "config", "connection")
+CONNECTION = CONNECTION_PATH
 SERVER = ("workflowConfig", "openMetadataServerConfig")
 WORKFLOW_NAME = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_\-]{0,99}$")
 ENVIRONMENT_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_\-]{0,62}$")
@@ -30,6 +39,60 @@ def ecs_needs_real_connection(env: MergedEnvironment) -> Iterator[Diagnostic]:
                 "'Backend' connection cannot reach Airflow's metadata database",
                 "use a Postgres or Mysql connection (find it with the connection discovery DAG: "
                 "render --discovery), or approach python/virtualenv", "ecs-backend")
+
+
+def backend_needs_airflow_2(env: MergedEnvironment) -> Iterator[Diagnostic]:
+    """On Airflow 3 no task process may read the metadata database (the task supervisor blocks
+    the ORM and blanks ``sql_alchemy_conn``), so a ``Backend`` connection cannot work in a
+    python or virtualenv task (ECS has its own rule). Reported where the later layer set the
+    connection or the Airflow version: the change that brought the two together."""
+    airflow = env.settings.get("mwaa", "airflowVersion")
+    if airflow is None or release_tuple(str(airflow.value))[:1] < (3,):
+        return
+    for name, tree in _enabled(env):
+        approach = tree.get("dag", "approach")
+        kind = tree.get(*CONNECTION, "type")
+        if kind is None or kind.value != "Backend" or (approach and approach.value == "ecs"):
+            continue
+        # On a tie the connection: the workflow's own fix, one report per workflow.
+        here = airflow if _layer(env, airflow.location) > _layer(env, kind.location) else kind
+        yield Diagnostic(
+            here.location,
+            f"workflow '{name}' has a 'Backend' connection{_set_at(kind, here.location)}, but "
+            f"on Airflow {airflow.value}{_set_at(airflow, here.location)} task processes have "
+            "no access to the metadata database (the task supervisor blocks it), so the "
+            "workflow would extract nothing", RESTAPI_HINT, "backend-airflow3")
+
+
+def mwaa_auth_needs_ingestion(env: MergedEnvironment) -> Iterator[Diagnostic]:
+    """MWAA authentication of the ``RestAPI`` connection came with openmetadata-ingestion
+    1.12.4; an older release rejects the config."""
+    ingestion = env.settings.get("openmetadata", "ingestionVersion")
+    if ingestion is None or release_tuple(str(ingestion.value)) >= MWAA_AUTH_SINCE:
+        return
+    since = ".".join(map(str, MWAA_AUTH_SINCE))
+    for name, tree in _enabled(env):
+        auth = tree.get(*MWAA_CONFIG_PATH)
+        if auth is not None and isinstance(auth.value, dict):
+            where = auth.key_location or auth.location
+            yield Diagnostic(where, f"workflow '{name}' authenticates to MWAA (mwaaConfig), which "
+                             f"openmetadata-ingestion {ingestion.value} (set at "
+                             f"{ingestion.location}) does not support",
+                             f"use openmetadata-ingestion {since} or later",
+                             "mwaa-auth-version")
+
+
+def discovery_needs_airflow_2(env: MergedEnvironment) -> Iterator[Diagnostic]:
+    """The connection discovery DAG reads ``sql_alchemy_conn`` in a task: Airflow 2 only."""
+    enabled = env.settings.get("discovery", "enabled")
+    airflow = env.settings.get("mwaa", "airflowVersion")
+    if enabled is None or enabled.value is not True or airflow is None or \
+            release_tuple(str(airflow.value))[:1] < (3,):
+        return
+    yield Diagnostic(enabled.location, f"the connection discovery DAG cannot run on Airflow "
+                     f"{airflow.value} (set at {airflow.location}): no task can read the "
+                     "metadata database there", f"remove discovery.enabled, and {RESTAPI_HINT}",
+                     "discovery-airflow3")
 
 
 def ecs_needs_settings(env: MergedEnvironment) -> Iterator[Diagnostic]:
@@ -129,7 +192,8 @@ def environment_name(env: MergedEnvironment) -> Iterator[Diagnostic]:
 
 
 RULES: tuple[Callable[[MergedEnvironment], Iterator[Diagnostic]], ...] = (
-    ecs_needs_real_connection, ecs_needs_settings, unique_dag_ids, unique_service_names,
+    ecs_needs_real_connection, ecs_needs_settings, backend_needs_airflow_2,
+    mwaa_auth_needs_ingestion, discovery_needs_airflow_2, unique_dag_ids, unique_service_names,
     ingestion_matches_server, secrets_are_references, workflow_names,
     environment_name, secret_references_need_a_provider,
 )
@@ -155,3 +219,23 @@ def _unique(env: MergedEnvironment, pick: Callable[[str, Node], Node | None], wh
                              "duplicate-" + what.replace(" ", "-"))
         else:
             seen[value] = (name, location)
+
+
+def _enabled(env: MergedEnvironment) -> Iterator[tuple[str, Node]]:
+    """The workflows that the environment deploys (``dag.enabled`` is not false)."""
+    for name, tree in env.workflows.items():
+        enabled = tree.get("dag", "enabled")
+        if enabled is None or enabled.value is not False:
+            yield name, tree
+
+
+def _layer(env: MergedEnvironment, location: Location) -> int:
+    """Position in ``env``'s chain of the layer whose file holds ``location`` (-1: none)."""
+    path = PurePosixPath(location.path)
+    # environments/<layer>/environment.yaml or environments/<layer>/workflows/<name>.yaml
+    layer = (path.parent if path.name == ENVIRONMENT_FILE else path.parent.parent).name
+    return env.chain.index(layer) if layer in env.chain else -1
+
+
+def _set_at(node: Node, here: Location) -> str:
+    return "" if node.location == here else f" (set at {node.location})"

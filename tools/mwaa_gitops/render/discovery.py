@@ -7,6 +7,7 @@ Secrets Manager secret by default, or an Airflow Variable), never into the task 
 
 from __future__ import annotations
 
+from mwaa_gitops.airflow_connector import RESTAPI_HINT
 from mwaa_gitops.diagnostics import ConfigError, Location
 from mwaa_gitops.model import Environment
 from mwaa_gitops.render.configs import OPENMETADATA_FOLDER
@@ -14,6 +15,10 @@ from mwaa_gitops.render.dags import header
 from mwaa_gitops.render.templates import Template, render_template
 
 TEMPLATE = "connection_discovery.py"
+DISCOVERY_ON_AIRFLOW_3 = (
+    "environment '{env}' runs Airflow {version}, where no task can read the metadata database "
+    "(the task supervisor blocks it and blanks sql_alchemy_conn), so the connection discovery "
+    "DAG cannot work there")
 FILE_NAME = "mwaa_gitops_connection_discovery"
 
 
@@ -23,7 +28,11 @@ def discovery_key(env: Environment) -> str:
 
 
 def render_discovery(env: Environment) -> dict[str, bytes]:
-    """The discovery DAG file for ``env``."""
+    """The discovery DAG file for ``env`` (Airflow 2 only)."""
+    if env.mwaa.airflow_major >= 3:
+        message = DISCOVERY_ON_AIRFLOW_3.format(env=env.name, version=env.mwaa.airflow_version)
+        raise ConfigError.at(Location(f"environments/{env.name}"), message, RESTAPI_HINT,
+                             code="usage")
     if any(wf.name == FILE_NAME for wf in env.workflows):
         raise ConfigError.at(Location(f"environments/{env.name}"), f"a workflow named "
                              f"'{FILE_NAME}' would be overwritten by the discovery DAG",

@@ -3,7 +3,8 @@
 MWAA installs ``requirements.txt`` under its essential constraints always, and under the Apache
 Airflow constraints file of its release only when the file has no constraints line of its own
 (see :mod:`mwaa_gitops.mwaa_releases`). The rendered file names the Airflow constraints for the
-release and the Python its image runs, so only the packages the rendered DAGs need are listed,
+release and the Python its image runs (the file the image's own copy was taken from; with that
+line MWAA adds no ``-c`` of its own), so only the packages the rendered DAGs need are listed,
 unpinned except ``openmetadata-ingestion``, and the constraints line pins the rest.
 
 No ``plugins.zip`` and no startup script are needed by any version MWAA runs today: the plugin

@@ -5,6 +5,9 @@
 # ruff: noqa: AIR311, AIR312
 """Finds this MWAA environment's Airflow metadata database, for the ECS approach's connector.
 
+Airflow 2 only: on Airflow 3 no task can read the metadata database, and the Airflow connector's
+``RestAPI`` connection with MWAA authentication needs no database connection at all.
+
 MWAA does not show the metadata database's connection. This DAG (paused when it appears; unpause
 it and it runs once) reads ``sql_alchemy_conn`` from the ``[database]`` section, or ``[core]`` on
 older Airflow, logs everything about it except the password, and stores the password where the

@@ -115,7 +115,7 @@ VENV_CACHE = Path(tempfile.gettempdir()) / "openmetadata-ingestion-venvs"
 
 
 def run_workflow(config_yaml: str, workflow_class: str) -> None:
-    """Create the OpenMetadata workflow from its config, execute it, report, and stop.
+    """Create the OpenMetadata workflow from its config, execute it, and fail on its errors.
 
     Self-contained (imports inside), so that the same function can run in a task virtualenv.
     """
@@ -147,12 +147,10 @@ def run_workflow(config_yaml: str, workflow_class: str) -> None:
     config = resolve(yaml.safe_load(config_yaml))
     module, _, name = workflow_class.rpartition(".")
     workflow = getattr(importlib.import_module(module), name).create(config)
+    # execute() already prints the summary and stops the workflow (its usage and status
+    # posts included); calling them again would report every run twice.
     workflow.execute()
-    try:
-        workflow.raise_from_status()
-    finally:
-        workflow.print_status()
-        workflow.stop()
+    workflow.raise_from_status()
 
 
 with DAG(
