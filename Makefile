@@ -7,7 +7,7 @@ LOCK   := requirements-dev.lock
 # The installer itself comes at the version the lock pins for it.
 UV_VERSION := $(shell sed -n 's/^uv==\([^ ;]*\).*/\1/p' $(LOCK))
 
-.PHONY: demo test lint install lock clean
+.PHONY: demo test lint install lock test-locks clean
 
 $(BIN)/uv: $(LOCK)
 	$(PYTHON) -m venv $(VENV)
@@ -22,6 +22,13 @@ install: $(BIN)/uv
 lock: $(BIN)/uv
 	$(BIN)/uv pip compile --quiet --upgrade --universal --python-version 3.10 --generate-hashes \
 	  --extra dev --custom-compile-command 'make lock' -o $(LOCK) pyproject.toml
+
+# Re-resolve the openmetadata-ingestion test venv (tests/support/openmetadata.in, for the Python
+# 3.11 it runs on) and rewrite its lock; the tests install exactly that set.
+test-locks: $(BIN)/uv
+	$(BIN)/uv pip compile --quiet --upgrade --python-version 3.11 --generate-hashes \
+	  --custom-compile-command 'make test-locks' -o tests/support/openmetadata.lock \
+	  tests/support/openmetadata.in
 
 # The main job on the embedded default: validate everything, then sync the `local`
 # environment, whose bucket is a folder (.local-bucket/) — no AWS account needed.

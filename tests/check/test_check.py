@@ -171,12 +171,31 @@ def test_cycle_in_extends_is_reported(repo: Path) -> None:
     assert str(problem.location) == "environments/base/environment.yaml:1:10"
 
 
-def test_airflow_version_must_be_one_mwaa_runs(repo: Path) -> None:
+def test_airflow_version_must_be_an_mwaa_release_with_the_nearest_patch_offered(
+        repo: Path) -> None:
+    path = repo / "environments/prod/environment.yaml"
+    path.write_text(path.read_text().replace('"2.10.3"', '"2.10.9"'))
+    assert texts(repo, "prod") == [
+        "environments/prod/environment.yaml:8:19: mwaa.airflowVersion: must be an Airflow "
+        "release MWAA runs: 2.9.2, 2.10.1, 2.10.3, 2.11.0, 2.11.2, 3.0.6, 3.2.1 or 3.3.1 "
+        "(got '2.10.9') (did you mean '2.10.3'?)"]
+
+
+def test_unreleased_airflow_version_set_in_an_overlay_is_reported_where_it_was_set(
+        repo: Path) -> None:
+    path = repo / "environments/dev/environment.yaml"
+    path.write_text(path.read_text().replace("mwaa:\n", 'mwaa:\n  airflowVersion: "3.3.2"\n', 1))
+    (problem,) = problems(repo, "dev")
+    assert str(problem.location) == "environments/dev/environment.yaml:4:19"
+    assert problem.hint == "did you mean '3.3.1'?"
+
+
+def test_airflow_line_mwaa_never_ran_offers_the_nearest_line_of_that_major(repo: Path) -> None:
     path = repo / "environments/prod/environment.yaml"
     path.write_text(path.read_text().replace('"2.10.3"', '"2.8.1"'))
     (problem,) = problems(repo, "prod")
     assert str(problem.location) == "environments/prod/environment.yaml:8:19"
-    assert "2.9.2, 2.10.x, 2.11.x, 3.0.6, 3.2.x or 3.3.x" in problem.message
+    assert problem.hint == "did you mean '2.9.2'?"
 
 
 def test_unknown_connection_type_lists_the_known_ones(repo: Path, write: Writer) -> None:
@@ -355,7 +374,7 @@ def test_ingestion_before_1_13_on_airflow_3_3_is_a_conflict_at_the_ingestion_ver
     assert "'airflow_pipelines' runs in MWAA's own Python" in found[0].message
     assert "'airflow_pipelines_virtualenv' imports MWAA's Airflow" in found[1].message
     assert "openmetadata-ingestion 1.12.14.2 needs SQLAlchemy 1.4 but the constraints of " \
-           "Airflow 3.3.2 (set at environments/base/environment.yaml:6:19) pin SQLAlchemy 2" \
+           "Airflow 3.3.1 (set at environments/base/environment.yaml:6:19) pin SQLAlchemy 2" \
            in found[0].message
     assert found[0].hint == found[1].hint == (
         "use approach virtualenv or ecs with a Postgres or Mysql connection to the metadata "

@@ -16,11 +16,18 @@ from typing import Any
 import pytest
 import yaml
 
+from mwaa_gitops import mwaa_releases
 from mwaa_gitops.model import Environment
 from mwaa_gitops.render import render_environment
 from mwaa_gitops.render.templates import settings_of
 from tests.render.conftest import EXAMPLES, environment
-from tests.support.airflow import deprecations, import_dags
+from tests.support.airflow import (
+    AIRFLOW_2_RELEASE,
+    AIRFLOW_3_RELEASE,
+    deprecations,
+    import_dags,
+)
+from tests.support.venvs import find_python
 
 pytestmark = pytest.mark.airflow
 VARIANTS = [*EXAMPLES, "dev-hostile", "prod-hostile"]
@@ -176,3 +183,22 @@ def test_ruff_airflow_rules_pass_on_every_rendered_file(
                              "--show-files", *folders], capture_output=True, text=True,
                             check=False).stdout
     assert listed.count(".py") == sum(len(env.workflows) + 1 for env, _ in rendered.values())
+
+
+@pytest.mark.parametrize(("release", "fixture"), [(AIRFLOW_2_RELEASE, "airflow2_python"),
+                                                  (AIRFLOW_3_RELEASE, "airflow3_python")])
+def test_airflow_venvs_hold_what_the_mwaa_image_of_their_release_installs(
+        release: str, fixture: str, request: pytest.FixtureRequest) -> None:
+    python: Path = request.getfixturevalue(fixture)
+    probe = "import sys, importlib.metadata as m; print('%d.%d' % sys.version_info[:2]); " \
+            "print('\\n'.join(f\"{d.metadata['Name']}=={d.version}\" for d in m.distributions()))"
+    lines = subprocess.run([str(python), "-c", probe], capture_output=True, text=True,
+                           check=True).stdout.splitlines()
+    found = mwaa_releases.pins("\n".join(lines[1:]))
+    image = mwaa_releases.installed_packages(release)
+    assert found["apache-airflow"] == release
+    assert {name: (version, image[name]) for name, version in found.items()
+            if name in image and image[name] != version} == {}
+    assert set(found) - set(image) - {"pip", "setuptools", "wheel"} == set()
+    if find_python(mwaa_releases.python_version(release)) != sys.executable:
+        assert lines[0] == mwaa_releases.python_version(release)

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from mwaa_gitops import mwaa_releases
 from mwaa_gitops.diagnostics import ConfigError
 from mwaa_gitops.model import Environment, Workflow
 from mwaa_gitops.render import ecs as ecs_render
@@ -71,8 +72,8 @@ def test_dag_settings_come_from_the_merged_dag_block(examples: dict[str, Environ
     # prod's python workflow on openmetadata-ingestion 1.12, and virtualenv for its virtualenv one.
     ("prod", "constraints-2.10.3/constraints-3.11.txt",
      ["openmetadata-ingestion==1.12.14.2", "virtualenv"]),
-    ("dev", "constraints-3.3.2/constraints-3.12.txt", ["openmetadata-ingestion==1.13.6.3"]),
-    ("local", "constraints-3.3.2/constraints-3.12.txt", ["openmetadata-ingestion==1.13.6.3"]),
+    ("dev", "constraints-3.3.1/constraints-3.12.txt", ["openmetadata-ingestion==1.13.6.3"]),
+    ("local", "constraints-3.3.1/constraints-3.12.txt", ["openmetadata-ingestion==1.13.6.3"]),
 ])
 def test_requirements_list_what_mwaa_installs_under_the_declared_airflow_constraints(
         examples: dict[str, Environment], name: str, constraints: str,
@@ -81,6 +82,28 @@ def test_requirements_list_what_mwaa_installs_under_the_declared_airflow_constra
     assert lines[1] == ('--constraint "https://raw.githubusercontent.com/apache/airflow/'
                         f'{constraints}"')
     assert lines[2:] == packages
+
+
+@pytest.mark.parametrize("release", mwaa_releases.releases())
+def test_constraints_line_names_the_file_mwaa_vendored_for_its_release_and_python(
+        examples: dict[str, Environment], release: str) -> None:
+    env = examples["prod"]
+    env = dataclasses.replace(env, mwaa=dataclasses.replace(env.mwaa, airflow_version=release))
+    line = render_environment(env)["requirements.txt"].decode().splitlines()[1]
+    url = line.removeprefix('--constraint "').removesuffix('"')
+    # Each image's constraints file says which upstream file it copied.
+    assert f"# {url}\n" in mwaa_releases.airflow_constraints_text(release)
+    assert url.endswith(f"/constraints-{release}/constraints-"
+                        f"{mwaa_releases.python_version(release)}.txt")
+
+
+def test_airflow_2_11_renders_the_python_3_12_constraints_its_image_runs(
+        examples: dict[str, Environment]) -> None:
+    env = examples["prod"]
+    env = dataclasses.replace(env, mwaa=dataclasses.replace(env.mwaa, airflow_version="2.11.2"))
+    assert render_environment(env)["requirements.txt"].decode().splitlines()[1] == (
+        '--constraint "https://raw.githubusercontent.com/apache/airflow/constraints-2.11.2/'
+        'constraints-3.12.txt"')
 
 
 def test_requirements_take_connection_extras_but_never_the_airflow_extra(

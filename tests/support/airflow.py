@@ -1,8 +1,9 @@
 """Real Apache Airflow 2 and 3 for tests: cached venvs and a DagBag import of rendered folders.
 
-Provider pins are releases that import cleanly on each core: the amazon provider's 9.17 is the
-last that supports Airflow 2.10; on Airflow 3.3 the amazon and standard providers of its release
-import without a deprecation warning.
+Each venv is an MWAA release installed as MWAA's image installs it: Airflow and the providers
+under that release's vendored Airflow constraints and MWAA's essential constraints, on the Python
+its image runs (see :mod:`mwaa_gitops.mwaa_releases`), so every provider is at the version MWAA
+ships.
 """
 
 from __future__ import annotations
@@ -10,18 +11,43 @@ from __future__ import annotations
 import json
 import os
 import subprocess
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.support.venvs import ensure_venv
+from mwaa_gitops import mwaa_releases
+from tests.support.venvs import ensure_venv, find_python
 
-# The postgres extra: MWAA's metadata database is Postgres, and Airflow connects at import.
-AIRFLOW_2 = ["apache-airflow[postgres,virtualenv]==2.10.5",
-             "apache-airflow-providers-amazon==9.17.0"]
-AIRFLOW_3 = ["apache-airflow==3.3.2", "apache-airflow-providers-amazon==9.39.0",
-             "apache-airflow-providers-standard==1.21.0"]
+AIRFLOW_2_RELEASE = "2.10.3"  # prod's
+AIRFLOW_3_RELEASE = "3.3.1"  # dev's and local's
+# postgres: MWAA's metadata database is Postgres, and Airflow connects at import; virtualenv:
+# Airflow 2 builds task virtualenvs with it; standard: Airflow 3's PythonOperator and friends.
+AIRFLOW_2_PACKAGES = ("apache-airflow-providers-amazon", "apache-airflow-providers-postgres",
+                      "virtualenv")
+AIRFLOW_3_PACKAGES = ("apache-airflow-providers-amazon", "apache-airflow-providers-postgres",
+                      "apache-airflow-providers-standard")
+
+
+def mwaa_airflow(release: str, packages: Sequence[str]) -> list[str]:
+    """Airflow ``release`` and ``packages`` at the versions that release's constraints pin."""
+    pins = mwaa_releases.airflow_constraints(release)
+    return [f"apache-airflow=={release}", *(f"{name}=={pins[name]}" for name in packages)]
+
+
+AIRFLOW_2 = mwaa_airflow(AIRFLOW_2_RELEASE, AIRFLOW_2_PACKAGES)
+AIRFLOW_3 = mwaa_airflow(AIRFLOW_3_RELEASE, AIRFLOW_3_PACKAGES)
+
+
+def mwaa_airflow_python(release: str, requirements: Sequence[str]) -> Path:
+    """``bin/python`` of a venv with ``requirements`` installed as MWAA installs ``release``."""
+    found = mwaa_releases.release(release)
+    return ensure_venv(f"airflow{found.major}", requirements, find_python(found.python_minor),
+                       constraints=[found.airflow_constraints_path,
+                                    found.essential_constraints_path])
+
+
 PROBE = Path(__file__).with_name("dagbag_probe.py")
 # Warnings that mean a rendered file uses an API on its way out.
 DEPRECATIONS = ("DeprecationWarning", "PendingDeprecationWarning", "FutureWarning",
@@ -31,14 +57,14 @@ DEPRECATIONS = ("DeprecationWarning", "PendingDeprecationWarning", "FutureWarnin
 
 @pytest.fixture(scope="session")
 def airflow2_python() -> Path:
-    """``bin/python`` of a venv with Apache Airflow 2.10 and the amazon provider."""
-    return ensure_venv("airflow2", AIRFLOW_2)
+    """``bin/python`` of MWAA's Airflow 2.10.3 with the amazon and postgres providers."""
+    return mwaa_airflow_python(AIRFLOW_2_RELEASE, AIRFLOW_2)
 
 
 @pytest.fixture(scope="session")
 def airflow3_python() -> Path:
-    """``bin/python`` of a venv with Apache Airflow 3.3, the amazon and standard providers."""
-    return ensure_venv("airflow3", AIRFLOW_3)
+    """``bin/python`` of MWAA's Airflow 3.3.1 with the amazon, postgres and standard providers."""
+    return mwaa_airflow_python(AIRFLOW_3_RELEASE, AIRFLOW_3)
 
 
 def airflow_env(home: Path) -> dict[str, str]:

@@ -6,6 +6,7 @@ from collections.abc import Iterable, Iterator
 from typing import Any
 
 from mwaa_gitops.diagnostics import Diagnostic, did_you_mean
+from mwaa_gitops.mwaa_releases import VERSION, nearest
 from mwaa_gitops.provenance import Node, Path, dotted
 from mwaa_gitops.secrets import EXAMPLE, is_secret_name
 
@@ -55,11 +56,11 @@ def _translate(error: Any, tree: Node, prefix: Path) -> Iterator[Diagnostic]:
     shown = "(hidden: a secret field)" if secret else _show(value)
     custom = schema.get("x-message")
     if custom:
-        yield Diagnostic(location, f"{custom} (got {shown})", None, kind, subject=where)
+        hint = _closest(value, error.validator_value) if kind == "enum" else None
+        yield Diagnostic(location, f"{custom} (got {shown})", hint, kind, subject=where)
     elif kind in ("enum", "const"):
         choices = error.validator_value if kind == "enum" else [error.validator_value]
-        hint = did_you_mean(str(value), [str(c) for c in choices]) if isinstance(value, str) \
-            else None
+        hint = _closest(value, choices)
         yield Diagnostic(location, f"{shown} is not one of "
                          f"{', '.join(str(c) for c in choices)}", hint, "enum", subject=where)
     elif kind == "type":
@@ -70,6 +71,18 @@ def _translate(error: Any, tree: Node, prefix: Path) -> Iterator[Diagnostic]:
     else:
         message = error.message if not secret else f"invalid value for a secret field ({kind})"
         yield Diagnostic(location, message, None, kind or "schema", subject=where)
+
+
+def _closest(value: Any, choices: list[Any]) -> str | None:
+    """Did-you-mean for an enum: among versions the nearest release (same major.minor, nearest
+    patch), since spelling distance would offer 2.11.0 for 2.10.9; else the closest spelling."""
+    if not isinstance(value, str):
+        return None
+    names = [str(choice) for choice in choices]
+    if all(VERSION.match(name) for name in names) and VERSION.match(value):
+        near = nearest(value, tuple(names))
+        return f"did you mean '{near}'?" if near else None
+    return did_you_mean(value, names)
 
 
 def plaintext_secret(tree: Node, path: Path) -> Diagnostic:

@@ -1,8 +1,10 @@
 """What MWAA runs for an Airflow version, and the environment's ``requirements.txt``.
 
-MWAA installs ``requirements.txt`` with the Apache Airflow constraints file of its Airflow and
-Python versions (required from Airflow 2.7.2 on), so only the packages the rendered DAGs need are
-listed, unpinned except ``openmetadata-ingestion``, and the constraints line pins the rest.
+MWAA installs ``requirements.txt`` under its essential constraints always, and under the Apache
+Airflow constraints file of its release only when the file has no constraints line of its own
+(see :mod:`mwaa_gitops.mwaa_releases`). The rendered file names the Airflow constraints for the
+release and the Python its image runs, so only the packages the rendered DAGs need are listed,
+unpinned except ``openmetadata-ingestion``, and the constraints line pins the rest.
 
 No ``plugins.zip`` and no startup script are needed by any version MWAA runs today: the plugin
 that AWS once documented for ``PythonVirtualenvOperator`` replaced Airflow 2.0's call of the
@@ -13,37 +15,19 @@ package, listed here.
 
 from __future__ import annotations
 
-import re
-
+from mwaa_gitops import mwaa_releases
 from mwaa_gitops.model import Environment
 from mwaa_gitops.render import pipelines
 
-# The Python that MWAA runs for each Airflow major.
-PYTHON = {2: "3.11", 3: "3.12"}
 CONSTRAINTS_URL = ("https://raw.githubusercontent.com/apache/airflow/constraints-{airflow}/"
                    "constraints-{python}.txt")
-VERSION = re.compile(r"^(\d+)\.(\d+)\.(\d+)$")
 HEADER = "# Rendered by mwaa-gitops. Do not edit: change environments/ and re-render."
 
 
-def version_tuple(version: str) -> tuple[int, int, int]:
-    """``"2.10.3"`` → ``(2, 10, 3)``."""
-    match = VERSION.match(version)
-    if match is None:
-        raise ValueError(f"not an Airflow release: {version!r}")
-    major, minor, patch = (int(part) for part in match.groups())
-    return major, minor, patch
-
-
-def python_version(airflow_version: str) -> str:
-    """The Python MWAA runs with this Airflow version."""
-    return PYTHON[version_tuple(airflow_version)[0]]
-
-
 def constraints_url(airflow_version: str) -> str:
-    """Apache Airflow's constraints file for this Airflow version on MWAA's Python."""
+    """Apache Airflow's constraints file for this MWAA release on the Python its image runs."""
     return CONSTRAINTS_URL.format(airflow=airflow_version,
-                                  python=python_version(airflow_version))
+                                  python=mwaa_releases.python_version(airflow_version))
 
 
 def requirements(env: Environment) -> list[str]:
