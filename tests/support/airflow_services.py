@@ -244,6 +244,28 @@ class AirflowServices:
                                    + self.service_logs())
             time.sleep(1)
 
+    def start_all(self) -> None:
+        """Start the API server (or webserver), scheduler and dag processor; wait until healthy."""
+        if self.major == 2:
+            self.start("webserver", "webserver", "--hostname", HOST, "--port", str(self.port))
+        else:
+            self.start("api-server", "api-server", "--host", HOST, "--port", str(self.port))
+        self.start("scheduler", "scheduler")
+        self.start("dag-processor", "dag-processor")
+        self.wait_healthy()
+
+    def restart_on(self, python: Path) -> None:
+        """Stop every service and start them again on another Airflow install of the release
+        (as MWAA restarts its containers after new requirements were installed)."""
+        self.stop()
+        self.processes.clear()
+        old = str(self.python.parent)
+        self.python = python
+        self.env["PATH"] = self.env["PATH"].replace(old, str(python.parent), 1)
+        if "PYTHONUSERBASE" in self.env:
+            self.env["PYTHONUSERBASE"] = str(python.parent.parent)
+        self.start_all()
+
     def stop(self) -> None:
         """SIGTERM every service's process group, then SIGKILL what is left of it."""
         for process in self.processes.values():
@@ -336,12 +358,7 @@ def airflow_services(python: Path, postgres: Postgres, workdir: Path, major: int
             services.airflow("users", "create", "--username", USERNAME, "--password", PASSWORD,
                              "--role", "Admin", "--email", "admin@example.com",
                              "--firstname", "Admin", "--lastname", "E2E")
-            services.start("webserver", "webserver", "--hostname", HOST, "--port", str(port))
-        else:
-            services.start("api-server", "api-server", "--host", HOST, "--port", str(port))
-        services.start("scheduler", "scheduler")
-        services.start("dag-processor", "dag-processor")
-        services.wait_healthy()
+        services.start_all()
         yield services
     finally:
         services.stop()
