@@ -25,7 +25,7 @@ import yaml
 from tests.e2e.conftest import REGION, E2EAirflow, mwaa_gitops
 from tests.e2e.test_extraction import assert_extracted
 from tests.support.ecs_api import EcsApi, Outcome, Task, TaskDefinition, ecs_api
-from tests.support.ingestion_image import run_container
+from tests.support.ingestion_image import image_python, run_container
 from tests.support.openmetadata_api import OpenMetadataApi
 from tests.support.postgres import Postgres
 
@@ -55,7 +55,7 @@ def config_repository(root: Path, airflow: E2EAirflow, postgres: Postgres,
     spec = airflow.spec
     database = airflow.services.env["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"].rpartition("/")[2]
     # The stand-in answers with its own (1.13) server version; 1.12 clients refuse a mismatch.
-    validation = "" if spec.major == 3 else "\n    enableVersionValidation: false"
+    validation = "" if spec.major == 3 else "enableVersionValidation: false"
     files = {
         "ecs/environment.yaml": f"""
             mwaa:
@@ -76,7 +76,8 @@ def config_repository(root: Path, airflow: E2EAirflow, postgres: Postgres,
                 securityConfig:
                   jwtToken: secret:{JWT_SECRET}
                 secretsManagerProvider: aws
-                secretsManagerLoader: noop{validation}
+                secretsManagerLoader: noop
+                {validation}
             dagDefaults:
               approach: ecs
               owner: data-platform
@@ -152,8 +153,9 @@ def container_runner(api_holder: list[EcsApi], version: str) -> Any:
 def test_ecs_approach_runs_the_rendered_task_whose_container_extracts_every_dag(
         airflow: E2EAirflow, postgres: Postgres, openmetadata_api: OpenMetadataApi,
         tmp_path: Path) -> None:
-    started = time.monotonic()
     services, spec = airflow.services, airflow.spec
+    image_python(spec.ingestion)  # built before the run: the task waits for the container only
+    started = time.monotonic()
     holder: list[EcsApi] = []
     secrets = {JWT_SECRET: TOKEN, DB_SECRET: postgres.password}
     definitions = {TASK_DEFINITION: TaskDefinition(CONTAINER, LOG_GROUP, STREAM_PREFIX)}

@@ -14,8 +14,9 @@ from pathlib import Path
 
 from tests.support.venvs import OPENMETADATA_VERSION, ensure_venv
 
-# dbt-core>=1.12 needs network while building.
-PINS = ["psycopg2-binary", "dbt-core<1.12"]
+# dbt-core>=1.12 needs network while building. The image also installs the ``all`` extra,
+# which brings cachetools: 1.12's core imports it without declaring it.
+PINS = ["psycopg2-binary", "dbt-core<1.12", "cachetools"]
 ENTRYPOINT = Path(__file__).with_name("ingestion_entrypoint.py")
 
 
