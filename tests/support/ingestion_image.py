@@ -14,15 +14,17 @@ from pathlib import Path
 
 from tests.support.venvs import OPENMETADATA_VERSION, ensure_venv
 
-IMAGE = [f"openmetadata-ingestion[airflow]=={OPENMETADATA_VERSION}", "psycopg2-binary",
-         "dbt-core<1.12", "pydantic==2.14.3"]
+# dbt-core>=1.12 needs network while building. The image also installs the ``all`` extra,
+# which brings cachetools: 1.12's core imports it without declaring it.
+PINS = ["psycopg2-binary", "dbt-core<1.12", "cachetools"]
 ENTRYPOINT = Path(__file__).with_name("ingestion_entrypoint.py")
 
 
-def image_python() -> Path:
-    """The python of a venv holding what the ingestion image holds, byte-compiled once
-    (importing the package from source takes about three times as long)."""
-    python = ensure_venv("openmetadata-image", IMAGE)
+def image_python(version: str = OPENMETADATA_VERSION) -> Path:
+    """The python of a venv holding what the ingestion image of ``version`` holds,
+    byte-compiled once (importing the package from source takes about three times as long)."""
+    python = ensure_venv("openmetadata-image",
+                         [f"openmetadata-ingestion[airflow]=={version}", *PINS])
     marker = python.parent.parent / ".compiled"
     if not marker.exists():
         subprocess.run([str(python), "-m", "compileall", "-q", "-j", "0",
@@ -32,13 +34,13 @@ def image_python() -> Path:
     return python
 
 
-def run_container(environment: dict[str, str], timeout: float = 600) -> \
-        subprocess.CompletedProcess[str]:
+def run_container(environment: dict[str, str], version: str = OPENMETADATA_VERSION,
+                  timeout: float = 600) -> subprocess.CompletedProcess[str]:
     """Run the image's entry point with the container's environment (``config``,
     ``pipelineType``…) as ECS would pass it; the exit code is the container's."""
     env = {key: value for key, value in os.environ.items()
            if not key.startswith(("AIRFLOW", "AWS_", "DB_"))}
     env.update(environment)
     # -I: the test tree (its support module named airflow.py) must not shadow the venv.
-    return subprocess.run([str(image_python()), "-I", str(ENTRYPOINT)], env=env, text=True,
+    return subprocess.run([str(image_python(version)), "-I", str(ENTRYPOINT)], env=env, text=True,
                           capture_output=True, timeout=timeout, check=False)
