@@ -1,0 +1,300 @@
+"""The end-to-end tier's Airflow: one MWAA release per Airflow major, run as MWAA runs it.
+
+``airflow`` (session-scoped, one Airflow major at a time: the other is torn down first) does what
+MWAA does for an environment, in MWAA's order:
+
+1. starts Airflow's services on the session's PostgreSQL (``tests/support/airflow_services.py``)
+   on the release as MWAA's image installs it, before any requirements.txt;
+2. runs the example DAGs (one fails on purpose) so the connector has runs to extract;
+3. ``mwaa-gitops sync --env E`` puts the rendered DAGs into the environment's ``file://`` bucket,
+   whose ``dags/`` prefix is the Airflow DAGs folder, and waits until Airflow parsed them;
+4. resolves the rendered ``requirements.txt`` on top of that Airflow the way MWAA installs it.
+   The virtualenv approach runs first, on the image's packages; the python approach needs the
+   requirements, so its test restarts the services on a copy that has them, as MWAA restarts
+   its containers after an update (or, when pip refuses them, asserts exactly that).
+
+Task processes see MWAA's layout: MWAA installs its packages with ``pip --user``, so a task
+virtualenv with system site packages finds them on the user site, after its own packages;
+``PYTHONUSERBASE`` set to the Airflow venv gives a test task virtualenv the same view. The
+virtualenv approach installs from a local wheel cache (``tests/support/wheelhouse.py``).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import textwrap
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+from mwaa_gitops import mwaa_releases
+from tests.support.airflow import (
+    AIRFLOW_2,
+    AIRFLOW_2_RELEASE,
+    AIRFLOW_3,
+    AIRFLOW_3_RELEASE,
+    airflow2_python,
+    airflow3_python,
+)
+from tests.support.airflow_services import AirflowServices, Run, airflow_services
+from tests.support.mwaa_api import AirflowApi, MwaaApi, mwaa_api
+from tests.support.openmetadata_api import OpenMetadataApi, openmetadata_api
+from tests.support.postgres import Postgres, postgres
+from tests.support.venvs import ensure_venv, find_python
+from tests.support.wheelhouse import wheelhouse
+
+__all__ = ["airflow2_python", "airflow3_python", "openmetadata_api", "postgres"]  # fixtures
+
+MWAA_GITOPS = Path(sys.executable).with_name("mwaa-gitops")
+EXAMPLE_DAGS = Path(__file__).with_name("example_dags")
+EXAMPLE_DAG_IDS = ("example_cleanup", "example_etl", "example_report")
+REGION = "eu-west-1"
+# What the OpenMetadata stand-in accepts as the ingestion bot's token (never a real one).
+TOKEN = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJpbmdlc3Rpb24tYm90In0.c3RhbmQtaW4"
+# dbt-core 1.12 and later download a binary from outside the package registries while building.
+WHEELHOUSE_PINS = ("dbt-core<1.12",)
+
+
+@dataclass(frozen=True)
+class Major:
+    """One Airflow major's test environment: the MWAA release and the OpenMetadata it runs."""
+
+    major: int
+    release: str
+    ingestion: str
+    server: str
+    connection: str  # the Airflow connector's connection type in every approach
+
+    @property
+    def environment(self) -> str:
+        return f"airflow{self.major}"
+
+    @property
+    def mwaa_name(self) -> str:
+        return f"e2e-airflow{self.major}"
+
+
+MAJORS = {
+    # prod's pair: on SQLAlchemy 1.4 like Airflow 2.
+    2: Major(2, AIRFLOW_2_RELEASE, "1.12.14.2", "1.12.14", "Backend"),
+    # Task processes have no database access on Airflow 3: the connector goes through MWAA's
+    # InvokeRestApi, here the stand-in in front of the real API server.
+    3: Major(3, AIRFLOW_3_RELEASE, "1.13.6.3", "1.13.6", "RestAPI"),
+}
+APPROACH_DAG_IDS = {"python": "e2e_extract_python", "virtualenv": "e2e_extract_virtualenv"}
+
+
+@dataclass
+class RequirementsInstall:
+    """The outcome of installing the environment's requirements.txt the way MWAA does."""
+
+    requirements: str
+    returncode: int
+    output: str
+
+    @property
+    def installed(self) -> bool:
+        return self.returncode == 0
+
+
+@dataclass
+class E2EAirflow:
+    """A running MWAA-like environment with its example runs and synced rendered DAGs."""
+
+    spec: Major
+    services: AirflowServices
+    mwaa: MwaaApi
+    repo: Path
+    requirements: RequirementsInstall
+    requirements_python: Path | None  # Airflow with requirements.txt installed, if it resolved
+    example_runs: dict[str, Run] = field(default_factory=dict)
+    sync_output: str = ""
+
+
+def config_repository(root: Path, spec: Major, bucket: Path, openmetadata: OpenMetadataApi,
+                      mwaa_endpoint: str) -> Path:
+    """A config repository with a base layer and ``spec``'s environment targeting ``bucket``."""
+    def write(relative: str, text: str) -> None:
+        path = root / "environments" / relative
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(textwrap.dedent(text).lstrip("\n"))
+
+    write("base/environment.yaml", f"""
+        abstract: true
+        mwaa:
+          region: {REGION}
+          dagsPrefix: dags
+          requirementsPath: requirements.txt
+          pluginsPath: plugins.zip
+          startupScriptPath: startup.sh
+        openmetadata:
+          server:
+            hostPort: {openmetadata.host_port}
+            authProvider: openmetadata
+            securityConfig:
+              jwtToken: ${{env:OPENMETADATA_JWT}}
+        dagDefaults:
+          owner: data-platform
+          retries: 0
+          tags: [openmetadata, e2e]
+        """)
+    for approach, dag_id in APPROACH_DAG_IDS.items():
+        write(f"base/workflows/airflow_{approach}.yaml", f"""
+            dag:
+              dagId: {dag_id}
+              schedule: null
+              approach: {approach}
+            source:
+              type: airflow
+              serviceName: e2e_airflow_{approach}
+              serviceConnection:
+                config:
+                  type: Airflow
+                  hostPort: http://airflow.e2e.example
+                  numberOfStatus: 10
+                  connection:
+                    type: Backend
+              sourceConfig:
+                config:
+                  type: PipelineMetadata
+            sink:
+              type: metadata-rest
+              config: {{}}
+            workflowConfig:
+              loggerLevel: INFO
+            """)
+    # The stand-in answers with its own (1.13) server version; 1.12 clients refuse a mismatch.
+    validation = "true" if spec.major == 3 else "false"
+    write(f"{spec.environment}/environment.yaml", f"""
+        extends: base
+        mwaa:
+          environmentName: {spec.mwaa_name}
+          airflowVersion: "{spec.release}"
+          target: file://{bucket}
+        openmetadata:
+          ingestionVersion: "{spec.ingestion}"
+          serverVersion: "{spec.server}"
+          server:
+            hostPort: {openmetadata.host_port}
+            enableVersionValidation: {validation}
+        """)
+    if spec.connection == "RestAPI":
+        for approach in APPROACH_DAG_IDS:
+            write(f"{spec.environment}/workflows/airflow_{approach}.yaml", f"""
+                source:
+                  serviceConnection:
+                    config:
+                      connection: !replace
+                        type: RestAPI
+                        authConfig:
+                          mwaaConfig:
+                            mwaaEnvironmentName: {spec.mwaa_name}
+                            awsConfig:
+                              awsRegion: {REGION}
+                              endPointURL: {mwaa_endpoint}
+                """)
+    return root
+
+
+def mwaa_gitops(repo: Path, *args: str) -> str:
+    """Run the real CLI in ``repo``; its output (fails the test on a non-zero exit)."""
+    done = subprocess.run([str(MWAA_GITOPS), *args, "--repo", str(repo)], cwd=repo,
+                          capture_output=True, text=True, timeout=300, check=False,
+                          env={**os.environ, "MWAA_GITOPS_COMMIT": "e2e"})
+    if done.returncode != 0:
+        raise AssertionError(f"mwaa-gitops {' '.join(args)} exited {done.returncode}:\n"
+                             f"{done.stdout}\n{done.stderr}")
+    return done.stdout + done.stderr
+
+
+def install_requirements(python: Path, spec: Major, requirements: Path,
+                         workdir: Path) -> tuple[Path | None, RequirementsInstall]:
+    """Install ``requirements`` on top of a copy of the Airflow venv the way MWAA does.
+
+
+    MWAA runs pip with its essential constraints and the file's own constraints line; that line
+    names Apache Airflow's constraints URL, whose content is the release's vendored
+    ``airflow_constraints.txt``. The venv is a copy (a new venv with the same Airflow install, then
+    the requirements, under the same constraints, which pin every package of Airflow's own set
+    alike); uv stands in for pip, with the same constraint semantics. Returns the copy's python
+    (None when the requirements do not resolve) and the outcome.
+    """
+    release = mwaa_releases.release(spec.release)
+    text = requirements.read_text()
+    lines = [line for line in text.splitlines()
+             if line.strip() and not line.startswith("#") and "--constraint" not in line]
+    local = workdir / "requirements.txt"
+    local.write_text("\n".join(lines) + "\n")
+    constraints = [release.airflow_constraints_path, release.essential_constraints_path]
+    uv = str(Path(sys.executable).with_name("uv"))
+    # Resolve first (as pip does before touching anything): a conflict leaves Airflow as it was.
+    done = subprocess.run([uv, "pip", "install", "--dry-run", "--python", str(python), "-r",
+                           str(local), *(f"--constraint={c}" for c in constraints)],
+                          capture_output=True, text=True, timeout=600, check=False)
+    outcome = RequirementsInstall(text, done.returncode, done.stdout + done.stderr)
+    if not outcome.installed:
+        return None, outcome
+    airflow = AIRFLOW_2 if spec.major == 2 else AIRFLOW_3
+    copy = ensure_venv(f"{spec.environment}-requirements", [*airflow, *lines],
+                       find_python(release.python_minor), constraints=constraints)
+    return copy, outcome
+
+
+@pytest.fixture(scope="session", params=[2, 3], ids=["airflow2", "airflow3"])
+def airflow(request: pytest.FixtureRequest, postgres: Postgres, openmetadata_api: OpenMetadataApi,
+            tmp_path_factory: pytest.TempPathFactory) -> Iterator[E2EAirflow]:
+    """MWAA's Airflow of one major with the example runs done and the rendered DAGs parsed."""
+    spec = MAJORS[request.param]
+    python: Path = request.getfixturevalue(f"airflow{spec.major}_python")
+    workdir = tmp_path_factory.mktemp(f"e2e-{spec.environment}")
+    bucket = workdir / spec.environment / "bucket"
+    started = time.monotonic()
+    with mwaa_api({}) as mwaa:
+        repo = config_repository(workdir / "repo", spec, bucket, openmetadata_api,
+                                 mwaa.endpoint_url)
+        mwaa_gitops(repo, "validate", "--env", spec.environment)  # config errors fail first
+        wheels = wheelhouse(python, [f"openmetadata-ingestion=={spec.ingestion}",
+                                     *WHEELHOUSE_PINS])
+        extra = {
+            "PYTHONUSERBASE": str(python.parent.parent),
+            "PIP_FIND_LINKS": str(wheels),
+            "PIP_NO_INDEX": "1",
+            "OPENMETADATA_JWT": TOKEN,
+            "AWS_ACCESS_KEY_ID": "e2e-access-key",
+            "AWS_SECRET_ACCESS_KEY": "e2e-secret-key",
+            "AWS_DEFAULT_REGION": REGION,
+            "AWS_CONFIG_FILE": os.devnull,
+            "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
+            # The stand-in is 127.0.0.1: no `env.` host prefix in front of it.
+            "AWS_DISABLE_HOST_PREFIX_INJECTION": "true",
+        }
+        with airflow_services(python, postgres, workdir, spec.major, extra) as services:
+            mwaa.environments[spec.mwaa_name] = AirflowApi(services.base_url, services.api_root,
+                                                           services.auth_header)
+            try:
+                shutil.copytree(EXAMPLE_DAGS, services.dags_folder / "examples")
+                services.wait_parsed(list(EXAMPLE_DAG_IDS))
+                for dag_id in EXAMPLE_DAG_IDS:
+                    services.unpause(dag_id)
+                # Triggered together, awaited together: the executor runs them side by side.
+                runs = {dag_id: services.trigger(dag_id) for dag_id in EXAMPLE_DAG_IDS}
+                example_runs = {dag_id: services.wait_run(dag_id, run_id)
+                                for dag_id, run_id in runs.items()}
+                synced = mwaa_gitops(repo, "sync", "--env", spec.environment, "--no-update-mwaa")
+                services.wait_parsed(list(APPROACH_DAG_IDS.values()))
+                with_requirements, installed = install_requirements(
+                    python, spec, bucket / "requirements.txt", workdir)
+                e2e = E2EAirflow(spec, services, mwaa, repo, installed, with_requirements,
+                                 example_runs, synced)
+                sys.stderr.write(f"\n{spec.environment} ready in "
+                                 f"{time.monotonic() - started:.0f} s\n")
+                yield e2e
+            except BaseException:
+                sys.stderr.write(services.service_logs())
+                raise

@@ -1,0 +1,114 @@
+"""The recording OpenMetadata API stand-in as a pytest fixture (``openmetadata_api``).
+
+The server (``openmetadata_server.py``) runs in the openmetadata-ingestion venv so it can parse
+and build with OpenMetadata's own models; this side only starts it, reads what it recorded and
+shows its log when a test of the session failed.
+"""
+
+from __future__ import annotations
+
+import json
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.support.venvs import openmetadata_python
+
+SERVER = Path(__file__).with_name("openmetadata_server.py")
+
+
+def free_port() -> int:
+    """A port nothing listens on now (the server binds it explicitly right after)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+class OpenMetadataApi:
+    """A running stand-in: where to point a workflow, and what it received."""
+
+    def __init__(self, port: int, log: Path) -> None:
+        self.port = port
+        self.log_path = log
+        self.host_port = f"http://127.0.0.1:{port}/api"
+
+    def _call(self, method: str, path: str) -> Any:
+        request = urllib.request.Request(f"http://127.0.0.1:{self.port}{path}", method=method)
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return json.loads(response.read())
+
+    def _record(self) -> dict[str, Any]:
+        record: dict[str, Any] = self._call("GET", "/stand-in/record")
+        return record
+
+    def requests(self) -> list[dict[str, Any]]:
+        """Every API request received: method, path, query, body (parsed JSON), token, status."""
+        received: list[dict[str, Any]] = self._record()["requests"]
+        return received
+
+    def pipelines(self) -> dict[str, dict[str, Any]]:
+        """Pipeline FQN → the last ``CreatePipelineRequest`` received for it, as a dict."""
+        pipelines: dict[str, dict[str, Any]] = self._record()["pipelines"]
+        return pipelines
+
+    def statuses(self, fqn: str) -> list[dict[str, Any]]:
+        """The ``PipelineStatus`` records received for a pipeline, in arrival order."""
+        statuses: list[dict[str, Any]] = self._record()["statuses"].get(fqn, [])
+        return statuses
+
+    def rejected(self) -> list[dict[str, Any]]:
+        """Write requests refused (4xx/5xx): bodies that did not parse, unknown references…"""
+        return [r for r in self.requests()
+                if r["status"] >= 400 and not (r["method"] == "GET" and r["status"] == 404)]
+
+    def reset(self) -> None:
+        """Forget everything received and created (the seed data comes back)."""
+        self._call("POST", "/stand-in/reset")
+
+    def log(self) -> str:
+        """The server's log so far."""
+        return self.log_path.read_text(encoding="utf-8", errors="replace")
+
+
+def start(log: Path, timeout: float = 60.0) -> tuple[subprocess.Popen[bytes], OpenMetadataApi]:
+    """Start a stand-in on a free port; returns once it answers."""
+    port = free_port()
+    with log.open("wb") as sink:
+        # -I: nothing from the test tree may shadow the venv's packages.
+        process = subprocess.Popen([str(openmetadata_python()), "-I", str(SERVER), str(port)],
+                                   stdout=sink, stderr=subprocess.STDOUT)
+    api = OpenMetadataApi(port, log)
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            api.requests()
+            return process, api
+        except (urllib.error.URLError, ConnectionError):
+            if process.poll() is not None or time.monotonic() > deadline:
+                process.kill()
+                raise AssertionError(f"OpenMetadata stand-in did not start:\n{api.log()}") from None
+            time.sleep(0.2)
+
+
+@pytest.fixture(scope="session")
+def openmetadata_api(request: pytest.FixtureRequest,
+                     tmp_path_factory: pytest.TempPathFactory) -> Iterator[OpenMetadataApi]:
+    """One recording OpenMetadata API stand-in for the session (killed at teardown)."""
+    process, api = start(tmp_path_factory.mktemp("openmetadata-api") / "server.log")
+    failed_before = request.session.testsfailed
+    try:
+        yield api
+    finally:
+        process.kill()
+        process.wait(timeout=10)
+        if request.session.testsfailed > failed_before:
+            sys.stderr.write(f"\n--- OpenMetadata stand-in log ---\n{api.log()[-20000:]}\n")
