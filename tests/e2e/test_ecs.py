@@ -16,18 +16,25 @@ import json
 import os
 import textwrap
 import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 import yaml
 
 from tests.e2e.conftest import REGION, E2EAirflow, mwaa_gitops
 from tests.e2e.test_extraction import assert_extracted
+from tests.support.airflow_services import Run
 from tests.support.ecs_api import EcsApi, Outcome, Task, TaskDefinition, ecs_api
 from tests.support.ingestion_image import image_python, run_container
 from tests.support.openmetadata_api import OpenMetadataApi
 from tests.support.postgres import Postgres
+from tests.support.s3server import credentials_env, seaweedfs
+
+if TYPE_CHECKING:
+    from mypy_boto3_s3 import S3Client
 
 pytestmark = pytest.mark.e2e
 
@@ -45,14 +52,35 @@ JWT_SECRET = "/openmetadata/e2e/ingestion-bot-jwt"
 DB_SECRET = "/openmetadata/e2e/airflow-db-password"
 TOKEN = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJpbmdlc3Rpb24tYm90In0.ZWNzLXN0YW5kLWlu"
 # The task role's credentials as ECS hands them to the container (here: fixed test values).
+BUCKET = "e2e-ecs-bucket"
 TASK_ROLE = {"AWS_ACCESS_KEY_ID": "e2e-task-role", "AWS_SECRET_ACCESS_KEY": "e2e-task-secret"}
 
 
+@dataclass(frozen=True)
+class Case:
+    """One ECS workflow of the tier: its DAG, its service, where its environment syncs to."""
+
+    dag_id: str
+    service: str
+    target: str
+    endpoint: str | None = None
+    excludes: tuple[str, ...] = ()
+
+
+INLINE = "inline"
+ENV_FILE = "env-file"
+# Patterns that match no DAG, enough of them to push the config past ECS's 8,192 characters.
+NO_MATCH = tuple(f"^never_{i:04d}_pipeline$" for i in range(400))
+
+
 def config_repository(root: Path, airflow: E2EAirflow, postgres: Postgres,
-                      openmetadata: OpenMetadataApi, target: Path) -> Path:
+                      openmetadata: OpenMetadataApi, case: Case) -> Path:
     """A config repository with one environment whose only workflow runs on ECS, reading the
     Airflow's metadata database directly (``Backend`` cannot work outside MWAA)."""
     spec = airflow.spec
+    endpoint = f"endpointUrl: {case.endpoint}" if case.endpoint else ""
+    excludes = f"pipelineFilterPattern: {{excludes: {json.dumps(list(case.excludes))}}}" \
+        if case.excludes else ""
     database = airflow.services.env["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"].rpartition("/")[2]
     # The stand-in answers with its own (1.13) server version; 1.12 clients refuse a mismatch.
     validation = "" if spec.major == 3 else "enableVersionValidation: false"
@@ -62,7 +90,8 @@ def config_repository(root: Path, airflow: E2EAirflow, postgres: Postgres,
               environmentName: e2e-ecs-airflow{spec.major}
               region: {REGION}
               airflowVersion: "{spec.release}"
-              target: file://{target}
+              target: {case.target}
+              {endpoint}
               dagsPrefix: dags
               requirementsPath: requirements.txt
               pluginsPath: plugins.zip
@@ -96,11 +125,11 @@ def config_repository(root: Path, airflow: E2EAirflow, postgres: Postgres,
             """,
         "ecs/workflows/airflow_ecs.yaml": f"""
             dag:
-              dagId: {DAG_ID}
+              dagId: {case.dag_id}
               schedule: null
             source:
               type: airflow
-              serviceName: {SERVICE}
+              serviceName: {case.service}
               serviceConnection:
                 config:
                   type: Airflow
@@ -116,6 +145,7 @@ def config_repository(root: Path, airflow: E2EAirflow, postgres: Postgres,
               sourceConfig:
                 config:
                   type: PipelineMetadata
+                  {excludes}
             sink:
               type: metadata-rest
               config: {{}}
@@ -130,15 +160,30 @@ def config_repository(root: Path, airflow: E2EAirflow, postgres: Postgres,
     return root
 
 
-def container_runner(api_holder: list[EcsApi], version: str) -> Any:
+def environment_file(s3: S3Client | None, arn: str) -> dict[str, str]:
+    """An ECS environment file read from S3 as ECS reads it: ``NAME=value`` per line, blank
+    lines and ``#`` comments skipped."""
+    if s3 is None:
+        raise RuntimeError(f"no S3 to read the environment file {arn} from")
+    bucket, _, key = arn.removeprefix("arn:aws:s3:::").partition("/")
+    text = s3.get_object(Bucket=bucket, Key=key)["Body"].read().decode("utf-8")
+    lines = [line for line in text.splitlines() if line.strip() and not line.startswith("#")]
+    return dict(line.split("=", 1) for line in lines)
+
+
+def container_runner(api_holder: list[EcsApi], version: str, s3: S3Client | None) -> Any:
     """What ECS does for a task: start the image's entry point with the container's command,
-    the override's environment and the task's own (region, task-role credentials)."""
+    its environment files, the override's environment (which wins over the files) and the
+    task's own variables (region, task-role credentials)."""
 
     def run(params: dict[str, Any], task: Task) -> Outcome:
         (override,) = params["overrides"]["containerOverrides"]
         if override.get("command", ["python", "main.py"]) != ["python", "main.py"]:
             return Outcome(127, [f"the image has no command {override['command']}"])
-        env = {item["name"]: item["value"] for item in override.get("environment", [])}
+        env: dict[str, str] = {}
+        for item in override.get("environmentFiles", []):
+            env.update(environment_file(s3, item["value"]))
+        env.update({item["name"]: item["value"] for item in override.get("environment", [])})
         env.update(TASK_ROLE)
         env.update({"AWS_REGION": REGION, "AWS_DEFAULT_REGION": REGION,
                     "AWS_ENDPOINT_URL_SECRETS_MANAGER": api_holder[0].endpoint_url,
@@ -150,9 +195,26 @@ def container_runner(api_holder: list[EcsApi], version: str) -> Any:
     return run
 
 
-def test_ecs_approach_runs_the_rendered_task_whose_container_extracts_every_dag(
-        airflow: E2EAirflow, postgres: Postgres, openmetadata_api: OpenMetadataApi,
-        tmp_path: Path) -> None:
+@dataclass
+class Outcomes:
+    """What one ECS run left behind: the recorded run, its task log, the ECS stand-in."""
+
+    run: Run
+    log: str
+    task: Task
+    ecs: EcsApi
+
+    @property
+    def container_output(self) -> str:
+        return "\n".join(self.task.outcome.lines if self.task.outcome else [])
+
+
+@contextlib.contextmanager
+def run_on_ecs(airflow: E2EAirflow, postgres: Postgres, openmetadata_api: OpenMetadataApi,
+               repo: Path, case: Case, s3: S3Client | None = None,
+               copy_bucket: Callable[[], None] | None = None) -> Iterator[Outcomes]:
+    """Sync the case's environment, trigger its DAG under the real scheduler with the AWS
+    stand-in behind the operator's connection, and await the run and the container."""
     services, spec = airflow.services, airflow.spec
     image_python(spec.ingestion)  # built before the run: the task waits for the container only
     started = time.monotonic()
@@ -160,7 +222,7 @@ def test_ecs_approach_runs_the_rendered_task_whose_container_extracts_every_dag(
     secrets = {JWT_SECRET: TOKEN, DB_SECRET: postgres.password}
     definitions = {TASK_DEFINITION: TaskDefinition(CONTAINER, LOG_GROUP, STREAM_PREFIX)}
     with ecs_api(REGION, [CLUSTER], definitions, secrets,
-                 container_runner(holder, spec.ingestion)) as ecs:
+                 container_runner(holder, spec.ingestion, s3)) as ecs:
         holder.append(ecs)
         openmetadata_api.reset()
         with contextlib.suppress(AssertionError):  # none yet: nothing to delete
@@ -168,46 +230,110 @@ def test_ecs_approach_runs_the_rendered_task_whose_container_extracts_every_dag(
         services.airflow("connections", "add", "aws_default", "--conn-json", json.dumps({
             "conn_type": "aws", "login": "e2e-access-key", "password": "e2e-secret-key",
             "extra": {"endpoint_url": ecs.endpoint_url, "region_name": REGION}}))
-        repo = config_repository(tmp_path / "repo", airflow, postgres, openmetadata_api,
-                                 services.dags_folder / "ecs-bucket")
+        config_repository(repo, airflow, postgres, openmetadata_api, case)
         mwaa_gitops(repo, "sync", "--env", "ecs", "--no-update-mwaa")
-        services.wait_parsed([DAG_ID])
-        run = services.run(DAG_ID, timeout=900)
-        log = services.task_log(DAG_ID, run.run_id, "run_workflow")
+        if copy_bucket:
+            copy_bucket()
+        services.wait_parsed([case.dag_id])
+        run = services.run(case.dag_id, timeout=900)
+        log = services.task_log(case.dag_id, run.run_id, "run_workflow")
         (task,) = ecs.wait_stopped()
-        container_output = "\n".join(task.outcome.lines if task.outcome else [])
-        print(f"ECS approach on Airflow {spec.major}: {time.monotonic() - started:.0f} s")
-
+        outcomes = Outcomes(run, log, task, ecs)
+        print(f"ECS ({case.dag_id}) on Airflow {spec.major}: {time.monotonic() - started:.0f} s")
         assert run.state == "success", f"{run}\n--- task log:\n{log[-6000:]}\n" \
-                                       f"--- container:\n{container_output[-6000:]}"
-        assert task.outcome is not None and task.outcome.exit_code == 0, container_output[-6000:]
-        (request,) = ecs.run_task_calls()
-        (override,) = request["overrides"]["containerOverrides"]
-        # botocore adds clientToken (RunTask's idempotency token) to every call by itself.
-        assert {key: value for key, value in request.items()
-                if key not in ("overrides", "clientToken")} == {
-            "cluster": CLUSTER, "taskDefinition": TASK_DEFINITION, "launchType": "FARGATE",
-            "networkConfiguration": NETWORK, "startedBy": "data-platform"}
-        assert (override["name"], override["command"]) == (CONTAINER, ["python", "main.py"])
+                                       f"--- container:\n{outcomes.container_output[-6000:]}"
+        assert task.outcome is not None and task.outcome.exit_code == 0, \
+            outcomes.container_output[-6000:]
+        yield outcomes
+
+
+def assert_run_task_request(outcomes: Outcomes) -> dict[str, Any]:
+    """The one RunTask request is the environment's ECS settings; its container override."""
+    (request,) = outcomes.ecs.run_task_calls()
+    # botocore adds clientToken (RunTask's idempotency token) to every call by itself.
+    assert {key: value for key, value in request.items()
+            if key not in ("overrides", "clientToken")} == {
+        "cluster": CLUSTER, "taskDefinition": TASK_DEFINITION, "launchType": "FARGATE",
+        "networkConfiguration": NETWORK, "startedBy": "data-platform"}
+    assert len(json.dumps(request["overrides"], separators=(",", ":"))) <= 8192
+    (override,) = request["overrides"]["containerOverrides"]
+    assert (override["name"], override["command"]) == (CONTAINER, ["python", "main.py"])
+    return dict(override)
+
+
+def assert_container_config(config_text: str, case: Case,
+                            openmetadata_api: OpenMetadataApi) -> None:
+    """The workflow the container got: the case's, with secrets still references."""
+    config = yaml.safe_load(config_text)
+    assert config["source"]["serviceName"] == case.service
+    assert config["source"]["serviceConnection"]["config"]["connection"]["authType"] == {
+        "password": f"secret:{DB_SECRET}"}
+    server = config["workflowConfig"]["openMetadataServerConfig"]
+    assert (server["hostPort"], server["securityConfig"]["jwtToken"]) == (
+        openmetadata_api.host_port, f"secret:{JWT_SECRET}")
+
+
+def assert_ran_like_ecs(outcomes: Outcomes, openmetadata_api: OpenMetadataApi) -> None:
+    """Logs read from the stream the awslogs driver writes, secrets from Secrets Manager,
+    nothing refused by the stand-ins, and the bot's token on every OpenMetadata call."""
+    ecs, task = outcomes.ecs, outcomes.task
+    reads = [c.params for c in ecs.calls if c.operation == "GetLogEvents"]
+    assert reads, "the operator never read the task's logs"
+    assert {(r["logGroupName"], r["logStreamName"]) for r in reads} == {
+        (LOG_GROUP, f"{STREAM_PREFIX}/{CONTAINER}/{task.id}")}
+    assert "Workflow finished" in outcomes.log, outcomes.log[-4000:]
+    assert {c.params["SecretId"] for c in ecs.calls
+            if c.operation == "GetSecretValue"} == {JWT_SECRET, DB_SECRET}
+    assert not ecs.errors(), ecs.errors()
+    assert {r["token"] for r in openmetadata_api.requests()} == {TOKEN}
+
+
+def test_ecs_approach_runs_the_rendered_task_whose_container_extracts_every_dag(
+        airflow: E2EAirflow, postgres: Postgres, openmetadata_api: OpenMetadataApi,
+        tmp_path: Path) -> None:
+    case = Case(DAG_ID, SERVICE, f"file://{airflow.services.dags_folder / 'ecs-bucket'}")
+    with run_on_ecs(airflow, postgres, openmetadata_api, tmp_path / "repo", case) as outcomes:
+        override = assert_run_task_request(outcomes)
         environment = {item["name"]: item["value"] for item in override["environment"]}
         assert set(environment) == {"config", "pipelineType"}
         assert environment["pipelineType"] == "metadata"
-        config = yaml.safe_load(environment["config"])
-        assert config["source"]["serviceName"] == SERVICE
-        assert config["source"]["serviceConnection"]["config"]["connection"]["authType"] == {
-            "password": f"secret:{DB_SECRET}"}
-        server = config["workflowConfig"]["openMetadataServerConfig"]
-        assert (server["hostPort"], server["securityConfig"]["jwtToken"]) == (
-            openmetadata_api.host_port, f"secret:{JWT_SECRET}")
-        # The operator read the stream the awslogs driver writes: <prefix>/<container>/<task id>.
-        reads = [c.params for c in ecs.calls if c.operation == "GetLogEvents"]
-        assert reads, "the operator never read the task's logs"
-        assert {(r["logGroupName"], r["logStreamName"]) for r in reads} == {
-            (LOG_GROUP, f"{STREAM_PREFIX}/{CONTAINER}/{task.id}")}
-        assert "Workflow finished" in log, log[-4000:]
-        assert {c.params["SecretId"] for c in ecs.calls
-                if c.operation == "GetSecretValue"} == {JWT_SECRET, DB_SECRET}
-        assert not ecs.errors(), ecs.errors()
-        assert {r["token"] for r in openmetadata_api.requests()} == {TOKEN}
-        assert_extracted(airflow, openmetadata_api, "ecs", run, log)
+        assert "environmentFiles" not in override
+        assert_container_config(environment["config"], case, openmetadata_api)
+        assert_ran_like_ecs(outcomes, openmetadata_api)
+        assert_extracted(airflow, openmetadata_api, "ecs", outcomes.run, outcomes.log)
 
+
+def test_ecs_config_over_the_overrides_limit_reaches_the_container_in_an_environment_file(
+        airflow: E2EAirflow, postgres: Postgres, openmetadata_api: OpenMetadataApi,
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    if airflow.spec.major != 3:
+        pytest.skip("the environment file does not depend on Airflow: proven on Airflow 3")
+    for name, value in credentials_env().items():
+        monkeypatch.setenv(name, value)  # the sync's identity on the S3 server
+    with seaweedfs(tmp_path / "s3") as server:
+        server.create_bucket(BUCKET)
+        s3 = server.client()
+        case = Case(f"{DAG_ID}_large", f"{SERVICE}_large", f"s3://{BUCKET}", server.endpoint,
+                    NO_MATCH)
+
+        def copy_dags() -> None:
+            # MWAA copies the bucket's dags/ prefix into its workers' DAGs folder.
+            folder = airflow.services.dags_folder / "ecs-s3"
+            for item in s3.list_objects_v2(Bucket=BUCKET, Prefix="dags/").get("Contents", []):
+                path = folder / item["Key"].removeprefix("dags/")
+                path.parent.mkdir(parents=True, exist_ok=True)
+                path.write_bytes(s3.get_object(Bucket=BUCKET, Key=item["Key"])["Body"].read())
+
+        with run_on_ecs(airflow, postgres, openmetadata_api, tmp_path / "repo", case, s3,
+                        copy_dags) as outcomes:
+            override = assert_run_task_request(outcomes)
+            assert override["environment"] == [{"name": "pipelineType", "value": "metadata"}]
+            (file,) = override["environmentFiles"]
+            assert file["type"] == "s3"
+            assert file["value"].startswith(f"arn:aws:s3:::{BUCKET}/dags/")
+            variables = environment_file(s3, file["value"])
+            assert set(variables) == {"config"}
+            assert len(variables["config"]) > 8192
+            assert_container_config(variables["config"], case, openmetadata_api)
+            assert_ran_like_ecs(outcomes, openmetadata_api)
+            assert_extracted(airflow, openmetadata_api, "ecs_large", outcomes.run, outcomes.log)
