@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import PurePosixPath
 
 from mwaa_gitops.airflow_connector import CONNECTION_PATH, MWAA_CONFIG_PATH
 from mwaa_gitops.diagnostics import ConfigError, Location, did_you_mean
 from mwaa_gitops.overlay import merge_layers
 from mwaa_gitops.provenance import Node
-from mwaa_gitops.repository import Repository
+from mwaa_gitops.repository import ENVIRONMENT_FILE, Repository
 
 # Keys that describe a layer itself rather than settings it passes on to its children.
 LAYER_KEYS = ("extends", "abstract")
@@ -26,6 +27,14 @@ class MergedEnvironment:
     workflows: dict[str, Node]
     workflow_layers: dict[str, tuple[str, ...]]
     location: Location  # the environment's own environment.yaml
+
+    def layer_of(self, location: Location) -> int:
+        """Position in the chain of the layer whose file holds ``location`` (-1: none): a
+        later layer's setting is the change that brought a problem, and the place to fix it."""
+        path = PurePosixPath(location.path)
+        # environments/<layer>/environment.yaml or environments/<layer>/workflows/<name>.yaml
+        layer = (path.parent if path.name == ENVIRONMENT_FILE else path.parent.parent).name
+        return self.chain.index(layer) if layer in self.chain else -1
 
 
 def chain_of(repo: Repository, name: str) -> tuple[str, ...]:

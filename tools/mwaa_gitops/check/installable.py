@@ -16,16 +16,15 @@ ways out that resolve (measured by the same data) and that no other rule refuses
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import PurePosixPath
 
 from mwaa_gitops import mwaa_install, mwaa_releases, requirements_data, resolver
+from mwaa_gitops.check.messages import set_at
 from mwaa_gitops.diagnostics import Diagnostic, Location
 from mwaa_gitops.environments import MergedEnvironment
 from mwaa_gitops.model import Environment, Workflow
 from mwaa_gitops.provenance import Node
 from mwaa_gitops.render import pipelines
 from mwaa_gitops.render.mwaa import render_requirements
-from mwaa_gitops.repository import ENVIRONMENT_FILE
 from mwaa_gitops.secrets import REFERENCE
 
 CONNECTION_TYPE = ("source", "serviceConnection", "config", "connection", "type")
@@ -130,8 +129,8 @@ def _refusals(merged: MergedEnvironment, environment: Environment, workflows: li
             here,
             f"{'workflows' if many else 'workflow'} {names} {where} (approach {approach}"
             f"{_origins(group, here)}), where openmetadata-ingestion {ingestion.value}"
-            f"{_set_at(ingestion, here)} cannot be installed on MWAA's Airflow "
-            f"{airflow.value}{_set_at(airflow, here)}: {reason}",
+            f"{set_at(ingestion, here)} cannot be installed on MWAA's Airflow "
+            f"{airflow.value}{set_at(airflow, here)}: {reason}",
             _ways_out(approach, ways, str(airflow.value), str(ingestion.value)),
             "dependency-conflict")
 
@@ -233,17 +232,10 @@ def _latest(merged: MergedEnvironment, nodes: list[Node | None]) -> Location:
     present = [node for node in nodes if node is not None]
     best = present[0]
     for node in present[1:]:
-        if _layer(merged, node.location) >= _layer(merged, best.location):
+        if merged.layer_of(node.location) >= merged.layer_of(best.location):
             best = node
     return best.location
 
-
-def _layer(env: MergedEnvironment, location: Location) -> int:
-    """Position in ``env``'s chain of the layer whose file holds ``location`` (-1: none)."""
-    path = PurePosixPath(location.path)
-    # environments/<layer>/environment.yaml or environments/<layer>/workflows/<name>.yaml
-    layer = (path.parent if path.name == ENVIRONMENT_FILE else path.parent.parent).name
-    return env.chain.index(layer) if layer in env.chain else -1
 
 
 def _origins(group: list[tuple[Workflow, Node | None]], here: Location) -> str:
@@ -252,7 +244,3 @@ def _origins(group: list[tuple[Workflow, Node | None]], here: Location) -> str:
     origins = ([f"set at {', '.join(located)}"] if located else []) + \
         (["by default"] if any(node is None for _, node in group) else [])
     return "".join(f", {origin}" for origin in origins)
-
-
-def _set_at(node: Node, here: Location) -> str:
-    return "" if node.location == here else f" (set at {node.location})"

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from typing import Any
 
-from mwaa_gitops.diagnostics import Diagnostic, did_you_mean
+from mwaa_gitops.diagnostics import Diagnostic, Location, did_you_mean
 from mwaa_gitops.mwaa_releases import VERSION, nearest
 from mwaa_gitops.provenance import Node, Path, dotted
 from mwaa_gitops.secrets import EXAMPLE, is_secret_name
@@ -162,3 +162,8 @@ def _type_name(value: Any) -> str:
     names = {bool: "boolean", int: "integer", float: "number", str: "string",
              dict: "map", list: "list", type(None): "null"}
     return names.get(type(value), type(value).__name__)
+
+
+def set_at(node: Node, here: Location) -> str:
+    """`` (set at <where>)`` for a value a message mentions, unless it is set at ``here``."""
+    return "" if node.location == here else f" (set at {node.location})"

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterator
-from pathlib import PurePosixPath
 
 from mwaa_gitops.airflow_connector import (
     CONNECTION_PATH,
@@ -13,11 +12,10 @@ from mwaa_gitops.airflow_connector import (
     RESTAPI_HINT,
     release_tuple,
 )
-from mwaa_gitops.check.messages import plaintext_secret
+from mwaa_gitops.check.messages import plaintext_secret, set_at
 from mwaa_gitops.diagnostics import Diagnostic, Location
 from mwaa_gitops.environments import MergedEnvironment
 from mwaa_gitops.provenance import Node, dotted
-from mwaa_gitops.repository import ENVIRONMENT_FILE
 from mwaa_gitops.requirements_data import major_minor
 from mwaa_gitops.secrets import EXAMPLE, has_url_credentials, is_reference, is_secret_name
 
@@ -55,11 +53,11 @@ def backend_needs_airflow_2(env: MergedEnvironment) -> Iterator[Diagnostic]:
         if kind is None or kind.value != "Backend" or (approach and approach.value == "ecs"):
             continue
         # On a tie the connection: the workflow's own fix, one report per workflow.
-        here = airflow if _layer(env, airflow.location) > _layer(env, kind.location) else kind
+        here = airflow if env.layer_of(airflow.location) > env.layer_of(kind.location) else kind
         yield Diagnostic(
             here.location,
-            f"workflow '{name}' has a 'Backend' connection{_set_at(kind, here.location)}, but "
-            f"on Airflow {airflow.value}{_set_at(airflow, here.location)} task processes have "
+            f"workflow '{name}' has a 'Backend' connection{set_at(kind, here.location)}, but "
+            f"on Airflow {airflow.value}{set_at(airflow, here.location)} task processes have "
             "no access to the metadata database (the task supervisor blocks it), so the "
             "workflow would extract nothing", RESTAPI_HINT, "backend-airflow3")
 
@@ -228,14 +226,3 @@ def _enabled(env: MergedEnvironment) -> Iterator[tuple[str, Node]]:
         if enabled is None or enabled.value is not False:
             yield name, tree
 
-
-def _layer(env: MergedEnvironment, location: Location) -> int:
-    """Position in ``env``'s chain of the layer whose file holds ``location`` (-1: none)."""
-    path = PurePosixPath(location.path)
-    # environments/<layer>/environment.yaml or environments/<layer>/workflows/<name>.yaml
-    layer = (path.parent if path.name == ENVIRONMENT_FILE else path.parent.parent).name
-    return env.chain.index(layer) if layer in env.chain else -1
-
-
-def _set_at(node: Node, here: Location) -> str:
-    return "" if node.location == here else f" (set at {node.location})"
