@@ -161,8 +161,9 @@ def init(directory: Annotated[Path, typer.Argument(help="Folder for the new conf
          requirement: Annotated[str | None, typer.Option(
              "--requirement", metavar="SPEC", help="How the new repository installs "
              "mwaa-gitops (its line in requirements-gitops.txt): a pip requirement such as "
-             "'mwaa-gitops @ https://host/mwaa_gitops-1.2.0-py3-none-any.whl' (default: "
-             "mwaa-gitops==<this version>).")] = None) -> None:
+             "'mwaa-gitops @ https://host/mwaa_gitops-1.2.0-py3-none-any.whl' (default: what "
+             "installs this mwaa-gitops). In an existing repository, only that line is "
+             "updated.")] = None) -> None:
     """Scaffold a config repository: example environments, schemas, hooks and CI workflows."""
     from mwaa_gitops.commands import init as command
 
