@@ -177,3 +177,19 @@ def test_help_does_not_import_heavy_modules(heavy: str) -> None:
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                             check=True)
     assert result.stdout.strip() == "False"
+
+
+def test_validate_an_abstract_layer_is_a_usage_error_naming_what_to_validate(
+        repo: Path) -> None:
+    code, out, err = run("validate", "--repo", str(repo), "--env", "base")
+    assert (code, out) == (2, "")
+    assert err == ("error: environments/base/environment.yaml: 'base' is an abstract layer "
+                   "(abstract: true): it is validated as part of the environments that extend "
+                   "it (validate those: --env dev --env local --env prod; or omit --env)\n")
+
+
+def test_explain_unknown_environment_is_a_usage_error_with_did_you_mean(repo: Path) -> None:
+    code, out, err = run("explain", "--repo", str(repo), "--env", "prd",
+                         "airflow_pipelines_ecs", "dag.tags")
+    assert (code, out) == (2, "")
+    assert err == "error: environments: unknown environment 'prd' (did you mean 'prod'?)\n"

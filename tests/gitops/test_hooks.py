@@ -180,6 +180,7 @@ def test_commit_that_only_deletes_a_file_is_still_checked(history: History, run:
     refused = run("git", "commit", "-m", "drop the base workflow", cwd=history.repo)
     output = refused.stdout + refused.stderr
     assert refused.returncode == 1, output
-    # dev's overlay of the deleted workflow is now a whole workflow of its own, and incomplete
+    # dev's overlay of the deleted workflow now overlays nothing
     assert re.search(r"mwaa-gitops every environment renders\.+Failed", output)
-    assert "missing required key 'sink'" in output
+    assert "overlays nothing: no layer below 'dev' (base) has a workflow 'airflow_pipelines'" \
+        in output

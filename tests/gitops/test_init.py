@@ -173,3 +173,12 @@ def test_init_into_a_file_is_a_usage_error(tmp_path: Path, run: Run) -> None:
     done = run(MWAA, "init", "afile", cwd=tmp_path)
     assert done.returncode == 2
     assert "error: afile: exists and is not a folder" in done.stderr
+
+
+def test_init_layer_files_name_the_overlay_schemas_editors_check_them_against() -> None:
+    layers = {path: data.decode() for path, data in scaffold_files().items()
+              if path.parts[0] == "environments"}
+    assert layers
+    for path, text in layers.items():
+        kind = "environment" if path.name == "environment.yaml" else "workflow"
+        assert f"schemas/{kind}.overlay.schema.json\n" in text.splitlines(keepends=True)[0], path

@@ -13,6 +13,7 @@ from mwaa_gitops.report import OutputFormat, report
 # The code of a plaintext-secret finding; anything else the hook reports is a file it could
 # not load (invalid YAML, several documents, tags such as CloudFormation's !Ref).
 PLAINTEXT_SECRET = "plaintext-secret"
+MALFORMED_REFERENCE = "malformed-reference"
 
 
 def validate(root: Path | None, files: list[Path], fmt: OutputFormat) -> int:
@@ -26,7 +27,7 @@ def validate(root: Path | None, files: list[Path], fmt: OutputFormat) -> int:
         strays = affected.stray_diagnostics(repo, touched)
         touched.everything = False  # only config files reach this hook; the rest is tested
         names = affected.environments(repo, touched)
-        code = command.run(repo.root, names, fmt) if names else EXIT_OK
+        code = command.run(repo.root, names, fmt, abstract_ok=True) if names else EXIT_OK
         if strays:
             report(strays, fmt)
             return EXIT_INVALID
@@ -68,9 +69,12 @@ def secrets(files: list[Path], fmt: OutputFormat) -> int:
 def secrets_summary(problems: list[Diagnostic]) -> str:
     """The closing line of the secrets hook: secrets found, and files it could not check."""
     secrets = sum(1 for d in problems if d.code == PLAINTEXT_SECRET)
+    malformed = sum(1 for d in problems if d.code == MALFORMED_REFERENCE)
     if secrets == len(problems):
         return f"{secrets} plaintext secret(s)"
-    unchecked = len({d.location.path for d in problems if d.code != PLAINTEXT_SECRET})
+    unchecked = len({d.location.path for d in problems
+                     if d.code not in (PLAINTEXT_SECRET, MALFORMED_REFERENCE)})
     parts = [f"{secrets} plaintext secret(s)"] if secrets else []
-    parts.append(f"{unchecked} file(s) that could not be checked")
+    parts += [f"{malformed} malformed secret reference(s)"] if malformed else []
+    parts += [f"{unchecked} file(s) that could not be checked"] if unchecked else []
     return f"{len(problems)} problem(s): " + ", ".join(parts)
