@@ -23,7 +23,8 @@ def test_init_writes_layout_hooks_workflows_and_schemas(tmp_path: Path, run: Run
                      ".github/workflows/pull-request.yml", ".github/workflows/sync.yml",
                      "environments/base/environment.yaml", "environments/local/environment.yaml",
                      "environments/base/workflows/airflow_pipelines.yaml",
-                     "schemas/environment.schema.json", "schemas/workflow.schema.json"):
+                     "schemas/environment.schema.json", "schemas/workflow.schema.json",
+                     ".gitattributes"):
         assert (repo / expected).is_file(), expected
         assert f"created {expected}" in done.stdout
     shipped = sorted(p.relative_to(ROOT).as_posix() for p in (ROOT / "schemas").rglob("*.json"))

@@ -199,10 +199,20 @@ def affected(files: Annotated[list[Path] | None, typer.Argument(help="Changed fi
 
 
 hook_app = typer.Typer(name="hook", help="Entry points for pre-commit (see "
-                       ".pre-commit-hooks.yaml); each takes the staged file names.",
+                       ".pre-commit-hooks.yaml). 'hook all' runs every check in one process; "
+                       "the others take the staged file names, except 'hook render'.",
                        no_args_is_help=True)
 app.add_typer(hook_app)
 HookFiles = Annotated[list[Path] | None, typer.Argument(help="Staged files.")]
+
+
+@hook_app.command("all")
+def hook_all(files: HookFiles = None, repo: RepoOption = None,
+             fmt: FormatOption = OutputFormat.text) -> None:
+    """Validate and render every environment and check the files for secrets, at once."""
+    from mwaa_gitops.commands import hook as command
+
+    raise typer.Exit(command.all_checks(repo, files or [], fmt))
 
 
 @hook_app.command("validate")
@@ -252,6 +262,12 @@ def connection_from_url(
 def main() -> None:
     """Console-script entry point; usage errors exit 2 (click's convention)."""
     try:
+        from mwaa_gitops.commands.hook import from_argv
+
+        # The commit hooks run on every commit: a plain invocation skips building the app.
+        code = from_argv(sys.argv[1:])
+        if code is not None:
+            sys.exit(code)
         app()
     except KeyboardInterrupt:
         sys.stderr.write("interrupted\n")
