@@ -24,20 +24,38 @@ app = typer.Typer(
     rich_markup_mode=None,
 )
 
+def _print_version(value: bool) -> None:
+    if value:
+        from mwaa_gitops import __version__
+
+        print(f"mwaa-gitops {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _options(version: Annotated[bool, typer.Option(
+        "--version", callback=_print_version, is_eager=True,
+        help="Print the version and exit.")] = False) -> None:
+    # Options of the program itself; each command's are on the command.
+    pass
+
+
 RepoOption = Annotated[
     Path | None,
-    typer.Option("--repo", help="Config repository (default: the one containing the cwd)."),
+    typer.Option("--repo", metavar="DIR",
+                 help="Config repository (default: the one containing the cwd)."),
 ]
 FormatOption = Annotated[
     OutputFormat,
-    typer.Option("--format", "-f", help="text for people, json for tools, github for "
-                 "annotations on pull requests."),
+    typer.Option("--format", "-f", metavar="text|json|github", help="text for people, json "
+                 "for tools, github for annotations on pull requests."),
 ]
 EnvsOption = Annotated[
     list[str] | None,
-    typer.Option("--env", "-e", help="Environment to use (repeatable; default: all)."),
+    typer.Option("--env", "-e", metavar="ENV",
+                 help="Environment to use (repeatable; default: all)."),
 ]
-EnvOption = Annotated[str, typer.Option("--env", "-e", help="Environment name.")]
+EnvOption = Annotated[str, typer.Option("--env", "-e", metavar="ENV", help="Environment name.")]
 
 
 @app.command()
@@ -58,7 +76,7 @@ def validate(env: EnvsOption = None, repo: RepoOption = None,
     raise typer.Exit(command.run(repo, env or [], fmt))
 
 
-@app.command()
+@app.command(short_help="Render an environment's files as laid out in its bucket.")
 def render(out: Annotated[Path, typer.Option("--out", "-o", help="Folder to write into "
                                               "(laid out as in the bucket).")],
            env: Annotated[str | None, typer.Option("--env", "-e", help="Environment name.")]
@@ -70,7 +88,10 @@ def render(out: Annotated[Path, typer.Option("--out", "-o", help="Folder to writ
            discovery: Annotated[bool, typer.Option(
                "--discovery", help="Also render the connection discovery DAG (paused, runs "
                "once) that finds the Airflow metadata database.")] = False) -> None:
-    """Render an environment's files exactly as they will be laid out in its bucket."""
+    """Render an environment's files exactly as they will be laid out in its bucket.
+
+    Give one of --env ENV or --all.
+    """
     from mwaa_gitops.commands import render as command
 
     if (env is None) == (not all_envs):
@@ -84,7 +105,7 @@ AdoptOption = Annotated[bool, typer.Option(
     "--adopt", help="Take over rendered keys that hold objects this repository does not own.")]
 
 
-@app.command()
+@app.command(short_help="Compare an environment's rendered files with its target.")
 def plan(env: EnvOption, repo: RepoOption = None,
          fmt: FormatOption = OutputFormat.text,
          adopt: AdoptOption = False,
@@ -95,7 +116,7 @@ def plan(env: EnvOption, repo: RepoOption = None,
     raise typer.Exit(command.run(repo, env, fmt, adopt, detailed_exitcode))
 
 
-@app.command()
+@app.command(short_help="Upload the rendered files, delete owned leftovers, update MWAA.")
 def sync(*, env: EnvOption, repo: RepoOption = None,
          fmt: FormatOption = OutputFormat.text,
          dry_run: Annotated[bool, typer.Option("--dry-run", help="Only show the plan.")] = False,
@@ -130,10 +151,11 @@ def sync(*, env: EnvOption, repo: RepoOption = None,
                                  allow_older=allow_older))
 
 
-@app.command()
-def explain(workflow: Annotated[str, typer.Argument(help="Workflow name, or 'environment' "
-                                                     "for environment.yaml settings.")],
-            path: Annotated[str, typer.Argument(help="Dotted path, e.g. "
+@app.command(short_help="Show a merged value, where it was set, and what it overrode.")
+def explain(workflow: Annotated[str, typer.Argument(metavar="WORKFLOW", help="Workflow name, "
+                                                     "or 'environment' for environment.yaml "
+                                                     "settings.")],
+            path: Annotated[str, typer.Argument(metavar="PATH", help="Dotted path, e.g. "
                                                 "source.serviceConnection.config.hostPort")],
             env: EnvOption,
             repo: RepoOption = None,
@@ -144,7 +166,7 @@ def explain(workflow: Annotated[str, typer.Argument(help="Workflow name, or 'env
     raise typer.Exit(command.run(repo, env, workflow, path, fmt))
 
 
-@app.command()
+@app.command(short_help="Check plain OpenMetadata workflow files outside this layout.")
 def lint(files: Annotated[list[Path], typer.Argument(help="OpenMetadata workflow YAML files.")],
          fmt: FormatOption = OutputFormat.text) -> None:
     """Check plain OpenMetadata workflow files that live outside this layout."""
@@ -153,7 +175,7 @@ def lint(files: Annotated[list[Path], typer.Argument(help="OpenMetadata workflow
     raise typer.Exit(command.run(files, fmt))
 
 
-@app.command()
+@app.command(short_help="Scaffold a config repository (environments, hooks, CI).")
 def init(directory: Annotated[Path, typer.Argument(help="Folder for the new config repository.")],
          force: Annotated[bool, typer.Option("--force", help="Overwrite files the scaffold "
                                              "would write.")] = False,
@@ -170,21 +192,24 @@ def init(directory: Annotated[Path, typer.Argument(help="Folder for the new conf
     raise typer.Exit(command.run(directory, force, fmt, requirement))
 
 
-@app.command()
+@app.command(short_help="Diff an environment's rendered files between two revisions.")
 def diff(env: EnvOption,
          base: Annotated[str, typer.Option("--base", help="Git revision to compare with "
                                            "(e.g. origin/main).")],
          head: Annotated[str | None, typer.Option("--head", help="Git revision to show "
                                                      "(default: the work tree).")] = None,
          repo: RepoOption = None,
-         fmt: FormatOption = OutputFormat.text) -> None:
+         fmt: FormatOption = OutputFormat.text,
+         exit_code: Annotated[bool, typer.Option(
+             "--exit-code", help="Exit 1 when the rendered files differ, 0 when not.")]
+         = False) -> None:
     """Render an environment at two revisions and show how its files differ."""
     from mwaa_gitops.commands import diff as command
 
-    raise typer.Exit(command.run(repo, env, base, head, fmt))
+    raise typer.Exit(command.run(repo, env, base, head, fmt, exit_code))
 
 
-@app.command()
+@app.command(short_help="List the deployable environments that changed files reach.")
 def affected(files: Annotated[list[Path] | None, typer.Argument(help="Changed files.")] = None,
              base: Annotated[str | None, typer.Option(
                  "--base", help="Also count the files changed since this git revision.")] = None,
@@ -203,7 +228,7 @@ hook_app = typer.Typer(name="hook", help="Entry points for pre-commit (see "
                        "the others take the staged file names, except 'hook render'.",
                        no_args_is_help=True)
 app.add_typer(hook_app)
-HookFiles = Annotated[list[Path] | None, typer.Argument(help="Staged files.")]
+HookFiles = Annotated[list[Path] | None, typer.Argument(metavar="FILE...", help="Staged files.")]
 
 
 @hook_app.command("all")
