@@ -114,3 +114,17 @@ def test_an_overlay_of_a_workflow_no_lower_layer_has_overlays_nothing(
         "environments/dev/workflows/airflow_pipelinez.yaml:1:1: overlays nothing: no layer "
         "below 'dev' (base) has a workflow 'airflow_pipelinez' (did you mean "
         "'airflow_pipelines'?)"]
+
+
+def test_a_missing_environment_name_is_one_problem_not_one_per_workflow_it_fills(
+        repo: Path, write: Writer) -> None:
+    write("environments/dev/environment.yaml", """
+        extends: base
+        mwaa:
+          enviromentName: openmetadata-dev
+          target: s3://example-mwaa-dev/openmetadata
+        """)
+    assert texts(repo, "dev") == [
+        "environments/dev/environment.yaml:2:1: mwaa: missing required key 'environmentName'",
+        "environments/dev/environment.yaml:3:3: mwaa: unknown key 'enviromentName' (did you "
+        "mean 'environmentName'?)"]

@@ -24,6 +24,13 @@ from mwaa_gitops.environments import MergedEnvironment
 from mwaa_gitops.load import load_file
 from mwaa_gitops.provenance import Node
 
+# Settings of environment.yaml that fill a RestAPI connection's mwaaConfig, by the message a
+# workflow would get for each when it is missing.
+FILLED_FROM = {
+    "missing required key 'environmentName'": "missing required key 'mwaaEnvironmentName'",
+    "missing required key 'region'": "missing required key 'awsConfig'",
+}
+
 
 def check_environment(env: MergedEnvironment) -> list[Diagnostic]:
     """Every problem in one merged environment (an abstract layer gets only the rules)."""
@@ -31,9 +38,14 @@ def check_environment(env: MergedEnvironment) -> list[Diagnostic]:
     if not env.abstract:
         settings = env.settings.plain()
         found.extend(diagnostics(validator(ENVIRONMENT).iter_errors(settings), env.settings))
+        # What a missing MWAA setting leaves unfilled in the workflows is that one problem.
+        unfilled = {FILLED_FROM[d.message] for d in found
+                    if d.subject == "mwaa" and d.message in FILLED_FROM}
         for name, tree in env.workflows.items():
             orphan = _overlays_nothing(env, name, tree)
-            found.extend([orphan] if orphan else check_workflow(tree))
+            found.extend([orphan] if orphan else (
+                d for d in check_workflow(tree)
+                if not (d.code == "required" and d.message in unfilled)))
     for rule in rules.RULES:
         found.extend(rule(env))
     return found
