@@ -213,6 +213,8 @@ def test_command_summaries_are_whole_sentences_and_render_help_names_its_require
     render_help = CliRunner().invoke(app, ["render", "--help"], terminal_width=80).stdout
     assert "Give one of --env ENV or --all." in render_help
     assert "<path>" not in run("validate", "--help")[1]  # --repo DIR, not a Python type
+    assert "range>" not in run("sync", "--help")[1]  # --jobs N, --wait-timeout MINUTES
+    assert "--install-completion" in result.stdout
 
 
 @pytest.mark.parametrize("args", [["envs"], ["explain", "--env", "prod", "airflow_pipelines_ecs",

@@ -19,7 +19,7 @@ app = typer.Typer(
     help="GitOps for OpenMetadata ingestion on Amazon MWAA: merge and check environment "
     "overlays, render DAGs, and sync them to each environment's bucket.",
     no_args_is_help=True,
-    add_completion=False,
+    add_completion=True,
     pretty_exceptions_enable=False,
     rich_markup_mode=None,
 )
@@ -121,21 +121,21 @@ def sync(*, env: EnvOption, repo: RepoOption = None,
          fmt: FormatOption = OutputFormat.text,
          dry_run: Annotated[bool, typer.Option("--dry-run", help="Only show the plan.")] = False,
          adopt: AdoptOption = False,
-         jobs: Annotated[int, typer.Option("--jobs", "-j", min=1, max=64,
+         jobs: Annotated[int, typer.Option("--jobs", "-j", min=1, max=64, metavar="N",
                                            help="Uploads in flight at once.")] = 16,
          update_mwaa: Annotated[bool, typer.Option(
              "--update-mwaa/--no-update-mwaa", help="Call MWAA UpdateEnvironment when "
              "requirements, plugins or the startup script changed.")] = True,
          wait: Annotated[bool, typer.Option("--wait", help="Wait until the MWAA environment "
                                             "is available again after an update.")] = False,
-         wait_timeout: Annotated[float, typer.Option("--wait-timeout", min=1,
+         wait_timeout: Annotated[float, typer.Option("--wait-timeout", min=1, metavar="MINUTES",
                                                      help="Minutes --wait waits.")] = 60.0,
          commit: Annotated[str | None, typer.Option(
-             "--commit", help="Git commit recorded in the manifest (default: "
+             "--commit", metavar="SHA", help="Git commit recorded in the manifest (default: "
              "$MWAA_GITOPS_COMMIT, else git HEAD).")] = None,
          stale_lock: Annotated[float, typer.Option(
-             "--stale-lock-minutes", min=0, help="Age after which another run's unrefreshed "
-             "lock is taken over.")] = 15.0,
+             "--stale-lock-minutes", min=0, metavar="MINUTES", help="Age after which another "
+             "run's unrefreshed lock is taken over.")] = 15.0,
          detailed_exitcode: DetailedExitOption = False,
          allow_older: Annotated[bool, typer.Option(
              "--allow-older", help="Sync even when the target was last synced from a commit "
@@ -194,10 +194,10 @@ def init(directory: Annotated[Path, typer.Argument(help="Folder for the new conf
 
 @app.command(short_help="Diff an environment's rendered files between two revisions.")
 def diff(env: EnvOption,
-         base: Annotated[str, typer.Option("--base", help="Git revision to compare with "
-                                           "(e.g. origin/main).")],
-         head: Annotated[str | None, typer.Option("--head", help="Git revision to show "
-                                                     "(default: the work tree).")] = None,
+         base: Annotated[str, typer.Option("--base", metavar="REV", help="Git revision to "
+                                           "compare with (e.g. origin/main).")],
+         head: Annotated[str | None, typer.Option("--head", metavar="REV", help="Git revision "
+                                                     "to show (default: the work tree).")] = None,
          repo: RepoOption = None,
          fmt: FormatOption = OutputFormat.text,
          exit_code: Annotated[bool, typer.Option(
@@ -212,9 +212,11 @@ def diff(env: EnvOption,
 @app.command(short_help="List the deployable environments that changed files reach.")
 def affected(files: Annotated[list[Path] | None, typer.Argument(help="Changed files.")] = None,
              base: Annotated[str | None, typer.Option(
-                 "--base", help="Also count the files changed since this git revision.")] = None,
+                 "--base", metavar="REV",
+                 help="Also count the files changed since this git revision.")] = None,
              head: Annotated[str | None, typer.Option(
-                 "--head", help="End of the range (default: the work tree).")] = None,
+                 "--head", metavar="REV",
+                 help="End of the range (default: the work tree).")] = None,
              repo: RepoOption = None,
              fmt: FormatOption = OutputFormat.text) -> None:
     """List the deployable environments that changed files reach (JSON rows as in envs)."""
