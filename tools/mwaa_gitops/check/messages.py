@@ -118,9 +118,9 @@ def plaintext_secret(tree: Node, path: Path) -> Diagnostic:
     value = node.value if node else None
     if isinstance(value, str) and value.startswith(REFERENCE_STARTS):
         # Meant as a reference; the value is not echoed, it may hold the secret after all.
-        return Diagnostic(_at(tree, path), "malformed secret reference: it names nothing to "
-                          "read", "write secret:/path, ${var:NAME} or ${env:NAME}, with a "
-                          "non-empty name", "malformed-reference", subject=dotted(path))
+        return Diagnostic(_at(tree, path), "malformed secret reference", "write secret:/path, "
+                          "${var:NAME} or ${env:NAME}, NAME starting with a letter or '_', "
+                          "nothing after the '}'", "malformed-reference", subject=dotted(path))
     return Diagnostic(_at(tree, path), "plaintext secret; a secret field must hold a reference, "
                       "resolved at run time", f"write {EXAMPLE}", "plaintext-secret",
                       subject=dotted(path))
@@ -146,8 +146,7 @@ def _misindented(tree: Node, path: Path, key: str) -> str | None:
     return f"'{name}' above it has no value: indent '{key}' to put it under that key"
 
 
-def _union(error: Any, tree: Node, prefix: Path, path: Path, where: str
-           ) -> Iterator[Diagnostic]:
+def _union(error: Any, tree: Node, prefix: Path, path: Path, where: str) -> Iterator[Diagnostic]:
     """Report the branch the value meant to be (by its ``type``), not every alternative."""
     branches: dict[int, list[Any]] = {}
     for sub in error.context:

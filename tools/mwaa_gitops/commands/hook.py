@@ -17,9 +17,10 @@ from mwaa_gitops.report import OutputFormat, report
 # not load (invalid YAML, several documents, tags such as CloudFormation's !Ref).
 PLAINTEXT_SECRET = "plaintext-secret"
 MALFORMED_REFERENCE = "malformed-reference"
-
-
 YAML_SUFFIXES = (".yaml", ".yml")
+# Each hook entry point: whether it takes --repo, whether it takes file names.
+HOOKS = {"all": (True, True), "validate": (True, True), "render": (True, False),
+         "secrets": (False, True)}
 
 
 def all_checks(root: Path | None, files: list[Path], fmt: OutputFormat) -> int:
@@ -142,12 +143,11 @@ def from_argv(argv: list[str]) -> int | None:
         option, has_value, value = token.partition("=")
         if token == "--":
             files.extend(Path(f) for f in rest)
-        elif option in ("--repo", "--format", "-f") and not (option == "--repo" and
-                                                                 not takes_repo):
+        elif option in ("--repo", "--format") or token == "-f":
             value = value if has_value else next(rest, "")
-            if option == "--repo":
+            if option == "--repo" and takes_repo and value:
                 repo = Path(value)
-            elif value in OutputFormat.__members__:
+            elif option != "--repo" and value in OutputFormat.__members__:
                 fmt = OutputFormat(value)
             else:
                 return None
@@ -155,7 +155,7 @@ def from_argv(argv: list[str]) -> int | None:
             return None
         else:
             files.append(Path(token))
-    if (files and not takes_files) or (repo is not None and not str(repo)):
+    if files and not takes_files:
         return None
     if name == "all":
         return all_checks(repo, files, fmt)
@@ -164,8 +164,3 @@ def from_argv(argv: list[str]) -> int | None:
     if name == "render":
         return render(repo, fmt)
     return secrets(files, fmt)
-
-
-# Each hook entry point: whether it takes --repo, whether it takes file names.
-HOOKS = {"all": (True, True), "validate": (True, True), "render": (True, False),
-         "secrets": (False, True)}
