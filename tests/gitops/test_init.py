@@ -13,6 +13,8 @@ from mwaa_gitops.distribution import requirement_from
 from tests.gitops.shell import BIN, MWAA, ROOT, Run
 
 LOCK = ROOT / "requirements-dev.lock"
+# The build backend the wheel is built with, pinned like everything else the tests install.
+BUILD_BACKEND = "setuptools==84.2.1"
 
 
 def test_init_writes_layout_hooks_workflows_and_schemas(tmp_path: Path, run: Run) -> None:
@@ -42,7 +44,9 @@ def test_init_from_a_wheel_installs_the_same_wheel_in_a_fresh_virtualenv(
                     ignore=shutil.ignore_patterns("__pycache__", "*.egg-info"))
     for name in ("pyproject.toml", "README.md"):
         shutil.copy(ROOT / name, source / name)
-    built = run(uv, "build", "--quiet", "--wheel", "--out-dir", tmp_path / "dist", source,
+    (tmp_path / "build-constraints.txt").write_text(BUILD_BACKEND + "\n")
+    built = run(uv, "build", "--quiet", "--wheel", "--build-constraint",
+                tmp_path / "build-constraints.txt", "--out-dir", tmp_path / "dist", source,
                 cwd=tmp_path)
     assert built.returncode == 0, built.stderr
     (wheel,) = (tmp_path / "dist").glob("mwaa_gitops-*.whl")
