@@ -245,7 +245,7 @@ def test_secret_values_are_never_echoed_in_messages(repo: Path, write: Writer) -
 
 
 def test_several_missing_keys_at_one_place_are_all_reported(repo: Path, write: Writer) -> None:
-    write("environments/dev/workflows/extra.yaml", """
+    write("environments/base/workflows/extra.yaml", """
         dag:
           dagId: extra
         """)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import subprocess
 import sys
@@ -177,3 +178,74 @@ def test_help_does_not_import_heavy_modules(heavy: str) -> None:
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                             check=True)
     assert result.stdout.strip() == "False"
+
+
+def test_validate_an_abstract_layer_is_a_usage_error_naming_what_to_validate(
+        repo: Path) -> None:
+    code, out, err = run("validate", "--repo", str(repo), "--env", "base")
+    assert (code, out) == (2, "")
+    assert err == ("error: environments/base/environment.yaml: 'base' is an abstract layer "
+                   "(abstract: true): it is validated as part of the environments that extend "
+                   "it (validate those: --env dev --env local --env prod; or omit --env)\n")
+
+
+def test_explain_unknown_environment_is_a_usage_error_with_did_you_mean(repo: Path) -> None:
+    code, out, err = run("explain", "--repo", str(repo), "--env", "prd",
+                         "airflow_pipelines_ecs", "dag.tags")
+    assert (code, out) == (2, "")
+    assert err == "error: environments: unknown environment 'prd' (did you mean 'prod'?)\n"
+
+
+def test_version_prints_the_package_version() -> None:
+    from mwaa_gitops import __version__
+
+    assert run("--version") == (0, f"mwaa-gitops {__version__}\n", "")
+
+
+def test_command_summaries_are_whole_sentences_and_render_help_names_its_required_choice(
+        ) -> None:
+    result = CliRunner().invoke(app, ["--help"], terminal_width=80)
+    commands = result.stdout.split("Commands:\n", 1)[1].splitlines()
+    assert len(commands) >= 12
+    for line in commands:
+        assert line.rstrip().endswith("."), line
+        assert "..." not in line, line
+    render_help = CliRunner().invoke(app, ["render", "--help"], terminal_width=80).stdout
+    assert "Give one of --env ENV or --all." in render_help
+    assert "<path>" not in run("validate", "--help")[1]  # --repo DIR, not a Python type
+    assert "range>" not in run("sync", "--help")[1]  # --jobs N, --wait-timeout MINUTES
+    assert "--install-completion" in result.stdout
+
+
+@pytest.mark.parametrize("args", [["envs"], ["explain", "--env", "prod", "airflow_pipelines_ecs",
+                                            "dag.tags"]])
+def test_github_format_of_envs_and_explain_prints_what_text_prints(repo: Path,
+                                                                   args: list[str]) -> None:
+    text = run(*args, "--repo", str(repo))
+    github = run(*args, "--repo", str(repo), "--format", "github")
+    assert github == text
+    assert not text[1].startswith(("{", "["))
+
+
+class Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_diagnostics_are_coloured_on_a_terminal_only(monkeypatch: pytest.MonkeyPatch) -> None:
+    from mwaa_gitops.diagnostics import Diagnostic, Location
+    from mwaa_gitops.report import OutputFormat, report
+
+    problem = [Diagnostic(Location("environments/dev/environment.yaml", 3, 1), "bad")]
+    monkeypatch.delenv("NO_COLOR", raising=False)
+    monkeypatch.setenv("TERM", "xterm-256color")
+    terminal, pipe = Terminal(), io.StringIO()
+    report(problem, OutputFormat.text, "1 problem", terminal)
+    report(problem, OutputFormat.text, "1 problem", pipe)
+    assert terminal.getvalue() == ("\x1b[1menvironments/dev/environment.yaml:3:1:\x1b[0m"
+                                   "\x1b[31m bad\x1b[0m\n\x1b[31m1 problem\x1b[0m\n")
+    assert pipe.getvalue() == "environments/dev/environment.yaml:3:1: bad\n1 problem\n"
+    monkeypatch.setenv("NO_COLOR", "1")
+    plain = Terminal()
+    report(problem, OutputFormat.text, "1 problem", plain)
+    assert plain.getvalue() == pipe.getvalue()

@@ -74,3 +74,14 @@ def test_diff_of_a_head_that_does_not_render_reports_where(history: History) -> 
     code, _, err = diff(history, "--env", "dev", "--base", history.environments)
     assert code == 1
     assert err.startswith("environments/dev/environment.yaml:4:11: ")
+
+
+def test_diff_exit_code_is_1_when_rendered_files_differ_and_0_when_not(
+        commits: History) -> None:
+    changed = diff(commits, "--env", "dev", "--base", commits.environments, "--head",
+                   commits.dev_change, "--exit-code")
+    assert changed[0] == 1
+    assert "dev: 1 changed" in changed[1]
+    same = diff(commits, "--env", "prod", "--base", commits.environments, "--head",
+                commits.dev_change, "--exit-code")
+    assert same[0] == 0

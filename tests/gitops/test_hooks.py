@@ -3,7 +3,9 @@ broken overlay and accepted once it is fixed; each hook entry point checks what 
 
 from __future__ import annotations
 
+import os
 import re
+import sys
 from pathlib import Path
 
 import pytest
@@ -53,7 +55,7 @@ def test_commit_is_refused_for_a_broken_overlay_and_accepted_once_fixed(scaffold
     git(run, scaffold, "add", "environments/dev/environment.yaml")
     accepted = run("git", "commit", "-m", "add dev", cwd=scaffold)
     assert accepted.returncode == 0, accepted.stdout + accepted.stderr
-    assert re.search(r"mwaa-gitops validate \(environments touched\)\.+Passed", accepted.stderr)
+    assert re.search(r"mwaa-gitops validate, render, secrets\.+Passed", accepted.stderr)
     assert git(run, scaffold, "rev-list", "--count", "HEAD") == "2"
     assert git(run, scaffold, "status", "--porcelain") == ""  # no hook modified a file
 
@@ -67,9 +69,10 @@ def test_commit_is_refused_for_a_plaintext_password(scaffold: Path, run: Run) ->
     refused = run("git", "commit", "-m", "inline token", cwd=scaffold)
     output = refused.stdout + refused.stderr
     assert refused.returncode == 1
-    assert re.search(r"mwaa-gitops no plaintext secrets\.+Failed", output)
-    assert "environments/base/environment.yaml:17:17: openmetadata.server.securityConfig." \
-           "jwtToken: plaintext secret" in output
+    assert re.search(r"mwaa-gitops validate, render, secrets\.+Failed", output)
+    leak = ("environments/base/environment.yaml:17:17: openmetadata.server.securityConfig."
+            "jwtToken: plaintext secret")
+    assert output.count(leak) == 1  # validated and checked for secrets, printed once
 
 
 def test_validate_hook_checks_only_environments_whose_chain_has_a_touched_layer(
@@ -155,9 +158,11 @@ def test_offered_hooks_scope_secrets_to_environments_and_always_render() -> None
     local = {h["id"]: h for repo in config["repos"] for h in repo["hooks"]}
     assert offered["mwaa-gitops-secrets"]["files"] == "^environments/"
     # A deletion-only commit passes no file names, and must still be rendered.
+    assert offered["mwaa-gitops-render"]["always_run"] is True
+    assert "files" not in offered["mwaa-gitops-render"]
     for hooks in (offered, local):
-        assert hooks["mwaa-gitops-render"]["always_run"] is True
-        assert "files" not in hooks["mwaa-gitops-render"]
+        assert hooks["mwaa-gitops"]["always_run"] is True
+        assert hooks["mwaa-gitops"]["entry"] == "mwaa-gitops hook all"
 
 
 def test_hooks_manifest_is_valid_and_every_entry_runs(run: Run) -> None:
@@ -165,7 +170,8 @@ def test_hooks_manifest_is_valid_and_every_entry_runs(run: Run) -> None:
     checked = run("pre-commit", "validate-manifest", manifest, cwd=ROOT)
     assert checked.returncode == 0, checked.stdout + checked.stderr
     hooks = yaml.safe_load(manifest.read_text())
-    assert {h["id"] for h in hooks} >= {"mwaa-gitops-validate", "mwaa-gitops-lint",
+    assert {h["id"] for h in hooks} >= {"mwaa-gitops", "mwaa-gitops-validate",
+                                        "mwaa-gitops-render", "mwaa-gitops-lint",
                                         "mwaa-gitops-secrets"}
     for hook in hooks:
         assert hook["language"] == "python"  # pre-commit installs the tool from this repository
@@ -180,6 +186,79 @@ def test_commit_that_only_deletes_a_file_is_still_checked(history: History, run:
     refused = run("git", "commit", "-m", "drop the base workflow", cwd=history.repo)
     output = refused.stdout + refused.stderr
     assert refused.returncode == 1, output
-    # dev's overlay of the deleted workflow is now a whole workflow of its own, and incomplete
-    assert re.search(r"mwaa-gitops every environment renders\.+Failed", output)
-    assert "missing required key 'sink'" in output
+    # dev's overlay of the deleted workflow now overlays nothing
+    assert re.search(r"mwaa-gitops validate, render, secrets\.+Failed", output)
+    assert "overlays nothing: no layer below 'dev' (base) has a workflow 'airflow_pipelines'" \
+        in output
+
+
+def test_hook_all_prints_each_problem_once_under_one_summary(repo: Path, write: Writer) -> None:
+    overlay = write("environments/dev/workflows/airflow_pipelines.yaml", """
+        dag:
+          dagId: openmetadata_airflow_pipelines_ecs
+        workflowConfig:
+          openMetadataServerConfig:
+            securityConfig:
+              jwtToken: eyJhbGciOi.abc
+        """)
+    code, out, err = invoke("hook", "all", "--repo", repo, overlay)
+    assert (code, out) == (1, "")
+    lines = err.splitlines()
+    assert len(lines) == len(set(lines)) == 3
+    assert "dag id 'openmetadata_airflow_pipelines_ecs' is used by workflows" in lines[0]
+    assert "jwtToken: plaintext secret" in lines[1]
+    assert lines[2] == "2 problems in 1 file(s)"
+
+
+def test_hook_all_passes_for_the_example_repository() -> None:
+    assert invoke("hook", "all", "--repo", ROOT) == (
+        0, "ok: 3 environments valid, rendered (21 files), no plaintext secrets\n", "")
+
+
+def test_hook_entry_points_skip_the_typer_app_and_answer_as_it_does(run: Run) -> None:
+    probe = ("import sys; from mwaa_gitops.commands.hook import from_argv; "
+             "code = from_argv(sys.argv[1:]); "
+             "print('pydantic' in sys.modules, 'typer.main' in sys.modules, file=sys.stderr); "
+             "sys.exit(code)")
+    for args in (["hook", "all", "--repo", str(ROOT)], ["hook", "render", f"--repo={ROOT}"],
+                 ["hook", "validate", "--format", "json", "--repo", str(ROOT)]):
+        fast = run(sys.executable, "-c", probe, *args, cwd=ROOT)
+        assert fast.stderr.splitlines()[-1] == "False False", args
+        assert (fast.returncode, fast.stdout) == invoke(*args)[:2], args
+
+
+@pytest.mark.parametrize("args", [["hook", "render", "a.yaml"], ["hook", "secrets", "--repo", "."],
+                                  ["hook", "all", "--help"], ["hook", "all", "--format", "xml"],
+                                  ["hook", "lint"], ["validate"]])
+def test_hook_invocations_that_are_not_plain_are_left_to_the_typer_app(args: list[str]) -> None:
+    from mwaa_gitops.commands.hook import from_argv
+
+    assert from_argv(args) is None
+
+
+def test_scaffold_yaml_is_lf_in_the_repository_and_in_a_crlf_checkout(scaffold: Path,
+                                                                      run: Run) -> None:
+    local = scaffold / "environments" / "local" / "environment.yaml"
+    local.write_bytes(local.read_bytes().replace(b"\n", b"\r\n") + b"# edited on Windows\r\n")
+    git(run, scaffold, "add", "-u")
+    assert "\r" not in git(run, scaffold, "show", ":environments/local/environment.yaml")
+    git(run, scaffold, "commit", "--quiet", "--no-verify", "-m", "edit")
+    clone = scaffold.parent / "windows"
+    git(run, scaffold.parent, "-c", "core.autocrlf=true", "clone", "--quiet", str(scaffold),
+        str(clone))
+    for path in clone.rglob("*.y*ml"):
+        assert b"\r" not in path.read_bytes(), path
+    linted = run("yamllint", "--strict", "environments", cwd=clone)
+    assert linted.returncode == 0, linted.stdout
+
+
+def test_offered_hook_is_installed_by_pre_commit_and_runs_without_a_venv_on_path(
+        scaffold: Path, run: Run) -> None:
+    pre_commit = Path(sys.executable).with_name("pre-commit")
+    path = os.pathsep.join(p for p in os.environ.get("PATH", "").split(os.pathsep)
+                           if Path(p).resolve() != Path(sys.executable).parent.resolve())
+    done = run(pre_commit, "try-repo", ROOT, "mwaa-gitops", "--all-files", cwd=scaffold,
+               extra_env={"PATH": path}, timeout=900)
+    output = done.stdout + done.stderr
+    assert done.returncode == 0, output
+    assert re.search(r"mwaa-gitops validate, render, secrets\.+Passed", output)

@@ -4,11 +4,17 @@ hooks and workflows, without ever overwriting a file unasked."""
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 from mwaa_gitops import __version__
 from mwaa_gitops.commands.init import scaffold_files
-from tests.gitops.shell import MWAA, ROOT, Run
+from mwaa_gitops.distribution import requirement_from
+from tests.gitops.shell import BIN, MWAA, ROOT, Run
+
+LOCK = ROOT / "requirements-dev.lock"
+# The build backend the wheel is built with, pinned like everything else the tests install.
+BUILD_BACKEND = "setuptools==84.2.1"
 
 
 def test_init_writes_layout_hooks_workflows_and_schemas(tmp_path: Path, run: Run) -> None:
@@ -19,14 +25,94 @@ def test_init_writes_layout_hooks_workflows_and_schemas(tmp_path: Path, run: Run
                      ".github/workflows/pull-request.yml", ".github/workflows/sync.yml",
                      "environments/base/environment.yaml", "environments/local/environment.yaml",
                      "environments/base/workflows/airflow_pipelines.yaml",
-                     "schemas/environment.schema.json", "schemas/workflow.schema.json"):
+                     "schemas/environment.schema.json", "schemas/workflow.schema.json",
+                     ".gitattributes"):
         assert (repo / expected).is_file(), expected
         assert f"created {expected}" in done.stdout
     shipped = sorted(p.relative_to(ROOT).as_posix() for p in (ROOT / "schemas").rglob("*.json"))
     copied = sorted(p.relative_to(repo).as_posix() for p in (repo / "schemas").rglob("*.json"))
     assert copied == shipped
-    assert f"\nmwaa-gitops=={__version__}\n" in (repo / "requirements-gitops.txt").read_text()
     assert "@MWAA_GITOPS_" not in "".join(data.decode() for data in scaffold_files().values())
+    assert "git init -b main" in done.stdout  # the scaffolded workflows run on main
+
+
+def test_init_from_a_wheel_installs_the_same_wheel_in_a_fresh_virtualenv(
+        tmp_path: Path, run: Run) -> None:
+    uv = str(BIN / "uv")
+    source = tmp_path / "source"  # a copy: building writes build/ and *.egg-info beside it
+    shutil.copytree(ROOT / "tools", source / "tools",
+                    ignore=shutil.ignore_patterns("__pycache__", "*.egg-info"))
+    for name in ("pyproject.toml", "README.md"):
+        shutil.copy(ROOT / name, source / name)
+    (tmp_path / "build-constraints.txt").write_text(BUILD_BACKEND + "\n")
+    built = run(uv, "build", "--quiet", "--wheel", "--build-constraint",
+                tmp_path / "build-constraints.txt", "--out-dir", tmp_path / "dist", source,
+                cwd=tmp_path)
+    assert built.returncode == 0, built.stderr
+    (wheel,) = (tmp_path / "dist").glob("mwaa_gitops-*.whl")
+
+    def venv(name: str, *install: str | Path) -> Path:
+        made = run(uv, "venv", "--quiet", "--python", BIN / "python", tmp_path / name,
+                   cwd=tmp_path)
+        assert made.returncode == 0, made.stderr
+        python = tmp_path / name / "bin" / "python"
+        done = run(uv, "pip", "install", "--quiet", "--python", python, "-c", LOCK, *install,
+                   cwd=tmp_path)
+        assert done.returncode == 0, done.stderr
+        return python.parent
+
+    first = venv("first", wheel)
+    done = run(first / "mwaa-gitops", "init", "config", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    requirements = tmp_path / "config" / "requirements-gitops.txt"
+    assert f"mwaa-gitops @ {wheel.as_uri()}" in requirements.read_text().splitlines()
+    assert "installs mwaa-gitops from a path on this machine" in done.stderr
+
+    second = venv("second", "-r", requirements)
+    validated = run(second / "mwaa-gitops", "validate", cwd=tmp_path / "config")
+    assert validated.returncode == 0, validated.stderr
+    assert validated.stdout == "ok: 1 environment, 1 workflow valid\n"
+    assert (second / "pre-commit").is_file() and (second / "yamllint").is_file()
+
+
+def test_init_requirement_follows_how_the_running_tool_was_installed() -> None:
+    assert requirement_from(None, "1.2.0").line == "mwaa-gitops==1.2.0"
+    wheel = "https://artifacts.example.com/mwaa_gitops-1.2.0-py3-none-any.whl"
+    from_url = requirement_from({"url": wheel, "archive_info": {}}, "1.2.0")
+    assert (from_url.line, from_url.local_only) == (f"mwaa-gitops @ {wheel}", None)
+    vcs = requirement_from({"url": "https://git.example.com/mwaa-gitops.git", "vcs_info": {
+        "vcs": "git", "commit_id": "0123abcd", "requested_revision": "v1.2.0"}}, "1.2.0")
+    assert vcs.line == "mwaa-gitops @ git+https://git.example.com/mwaa-gitops.git@0123abcd"
+    folder = requirement_from({"url": "file:///src/mwaa-gitops",
+                               "dir_info": {"editable": True}}, "1.2.0")
+    assert folder.line == "mwaa-gitops @ file:///src/mwaa-gitops"
+    assert folder.local_only is not None
+
+
+def test_init_requirement_on_an_existing_repository_updates_only_that_line(
+        tmp_path: Path, run: Run) -> None:
+    assert run(MWAA, "init", "config", cwd=tmp_path).returncode == 0
+    repo = tmp_path / "config"
+    (repo / "environments" / "base" / "environment.yaml").write_text("# ours\n")
+    before = (repo / "requirements-gitops.txt").read_text().splitlines()
+    spec = "mwaa-gitops @ git+https://git.example.com/mwaa-gitops.git@v1.2.0"
+    done = run(MWAA, "init", "config", "--requirement", spec, cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    after = (repo / "requirements-gitops.txt").read_text().splitlines()
+    changed = [i for i, (old, new) in enumerate(zip(before, after, strict=True)) if old != new]
+    assert len(changed) == 1 and after[changed[0]] == spec
+    assert done.stdout == f"updated config/requirements-gitops.txt:{changed[0] + 1}: {spec}\n"
+    assert (repo / "environments" / "base" / "environment.yaml").read_text() == "# ours\n"
+
+
+def test_init_requirement_refuses_a_requirements_file_without_the_tool(
+        tmp_path: Path, run: Run) -> None:
+    (tmp_path / "config").mkdir()
+    (tmp_path / "config" / "requirements-gitops.txt").write_text("pre-commit>=3.7\n")
+    done = run(MWAA, "init", "config", "--requirement", "mwaa-gitops==1.2.0", cwd=tmp_path)
+    assert done.returncode == 1
+    assert "config/requirements-gitops.txt:1:1: has no mwaa-gitops requirement line to " \
+           "update" in done.stderr
 
 
 def test_init_requirement_points_at_a_wheel_with_a_comment_on_the_choices(
@@ -92,3 +178,12 @@ def test_init_into_a_file_is_a_usage_error(tmp_path: Path, run: Run) -> None:
     done = run(MWAA, "init", "afile", cwd=tmp_path)
     assert done.returncode == 2
     assert "error: afile: exists and is not a folder" in done.stderr
+
+
+def test_init_layer_files_name_the_overlay_schemas_editors_check_them_against() -> None:
+    layers = {path: data.decode() for path, data in scaffold_files().items()
+              if path.parts[0] == "environments"}
+    assert layers
+    for path, text in layers.items():
+        kind = "environment" if path.name == "environment.yaml" else "workflow"
+        assert f"schemas/{kind}.overlay.schema.json\n" in text.splitlines(keepends=True)[0], path

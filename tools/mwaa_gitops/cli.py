@@ -19,25 +19,43 @@ app = typer.Typer(
     help="GitOps for OpenMetadata ingestion on Amazon MWAA: merge and check environment "
     "overlays, render DAGs, and sync them to each environment's bucket.",
     no_args_is_help=True,
-    add_completion=False,
+    add_completion=True,
     pretty_exceptions_enable=False,
     rich_markup_mode=None,
 )
 
+def _print_version(value: bool) -> None:
+    if value:
+        from mwaa_gitops import __version__
+
+        print(f"mwaa-gitops {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _options(version: Annotated[bool, typer.Option(
+        "--version", callback=_print_version, is_eager=True,
+        help="Print the version and exit.")] = False) -> None:
+    # Options of the program itself; each command's are on the command.
+    pass
+
+
 RepoOption = Annotated[
     Path | None,
-    typer.Option("--repo", help="Config repository (default: the one containing the cwd)."),
+    typer.Option("--repo", metavar="DIR",
+                 help="Config repository (default: the one containing the cwd)."),
 ]
 FormatOption = Annotated[
     OutputFormat,
-    typer.Option("--format", "-f", help="text for people, json for tools, github for "
-                 "annotations on pull requests."),
+    typer.Option("--format", "-f", metavar="text|json|github", help="text for people, json "
+                 "for tools, github for annotations on pull requests."),
 ]
 EnvsOption = Annotated[
     list[str] | None,
-    typer.Option("--env", "-e", help="Environment to use (repeatable; default: all)."),
+    typer.Option("--env", "-e", metavar="ENV",
+                 help="Environment to use (repeatable; default: all)."),
 ]
-EnvOption = Annotated[str, typer.Option("--env", "-e", help="Environment name.")]
+EnvOption = Annotated[str, typer.Option("--env", "-e", metavar="ENV", help="Environment name.")]
 
 
 @app.command()
@@ -55,13 +73,13 @@ def validate(env: EnvsOption = None, repo: RepoOption = None,
              resolve: Annotated[bool, typer.Option(
                  "--resolve", help="Also resolve the python approach's requirements against "
                  "the package index with uv, as MWAA installs them (cached).")] = False) -> None:
-    """Merge and check environments: YAML, schemas, domain rules and requirements."""
+    """Merge, check and render environments: YAML, schemas, rules, requirements."""
     from mwaa_gitops.commands import validate as command
 
     raise typer.Exit(command.run(repo, env or [], fmt, resolve=resolve))
 
 
-@app.command()
+@app.command(short_help="Render an environment's files as laid out in its bucket.")
 def render(out: Annotated[Path, typer.Option("--out", "-o", help="Folder to write into "
                                               "(laid out as in the bucket).")],
            env: Annotated[str | None, typer.Option("--env", "-e", help="Environment name.")]
@@ -73,7 +91,10 @@ def render(out: Annotated[Path, typer.Option("--out", "-o", help="Folder to writ
            discovery: Annotated[bool, typer.Option(
                "--discovery", help="Also render the connection discovery DAG (paused, runs "
                "once) that finds the Airflow metadata database.")] = False) -> None:
-    """Render an environment's files exactly as they will be laid out in its bucket."""
+    """Render an environment's files exactly as they will be laid out in its bucket.
+
+    Give one of --env ENV or --all.
+    """
     from mwaa_gitops.commands import render as command
 
     if (env is None) == (not all_envs):
@@ -87,7 +108,7 @@ AdoptOption = Annotated[bool, typer.Option(
     "--adopt", help="Take over rendered keys that hold objects this repository does not own.")]
 
 
-@app.command()
+@app.command(short_help="Compare an environment's rendered files with its target.")
 def plan(env: EnvOption, repo: RepoOption = None,
          fmt: FormatOption = OutputFormat.text,
          adopt: AdoptOption = False,
@@ -98,26 +119,26 @@ def plan(env: EnvOption, repo: RepoOption = None,
     raise typer.Exit(command.run(repo, env, fmt, adopt, detailed_exitcode))
 
 
-@app.command()
+@app.command(short_help="Upload the rendered files, delete owned leftovers, update MWAA.")
 def sync(*, env: EnvOption, repo: RepoOption = None,
          fmt: FormatOption = OutputFormat.text,
          dry_run: Annotated[bool, typer.Option("--dry-run", help="Only show the plan.")] = False,
          adopt: AdoptOption = False,
-         jobs: Annotated[int, typer.Option("--jobs", "-j", min=1, max=64,
+         jobs: Annotated[int, typer.Option("--jobs", "-j", min=1, max=64, metavar="N",
                                            help="Uploads in flight at once.")] = 16,
          update_mwaa: Annotated[bool, typer.Option(
              "--update-mwaa/--no-update-mwaa", help="Call MWAA UpdateEnvironment when "
              "requirements, plugins or the startup script changed.")] = True,
          wait: Annotated[bool, typer.Option("--wait", help="Wait until the MWAA environment "
                                             "is available again after an update.")] = False,
-         wait_timeout: Annotated[float, typer.Option("--wait-timeout", min=1,
+         wait_timeout: Annotated[float, typer.Option("--wait-timeout", min=1, metavar="MINUTES",
                                                      help="Minutes --wait waits.")] = 60.0,
          commit: Annotated[str | None, typer.Option(
-             "--commit", help="Git commit recorded in the manifest (default: "
+             "--commit", metavar="SHA", help="Git commit recorded in the manifest (default: "
              "$MWAA_GITOPS_COMMIT, else git HEAD).")] = None,
          stale_lock: Annotated[float, typer.Option(
-             "--stale-lock-minutes", min=0, help="Age after which another run's unrefreshed "
-             "lock is taken over.")] = 15.0,
+             "--stale-lock-minutes", min=0, metavar="MINUTES", help="Age after which another "
+             "run's unrefreshed lock is taken over.")] = 15.0,
          detailed_exitcode: DetailedExitOption = False,
          allow_older: Annotated[bool, typer.Option(
              "--allow-older", help="Sync even when the target was last synced from a commit "
@@ -133,10 +154,11 @@ def sync(*, env: EnvOption, repo: RepoOption = None,
                                  allow_older=allow_older))
 
 
-@app.command()
-def explain(workflow: Annotated[str, typer.Argument(help="Workflow name, or 'environment' "
-                                                     "for environment.yaml settings.")],
-            path: Annotated[str, typer.Argument(help="Dotted path, e.g. "
+@app.command(short_help="Show a merged value, where it was set, and what it overrode.")
+def explain(workflow: Annotated[str, typer.Argument(metavar="WORKFLOW", help="Workflow name, "
+                                                     "or 'environment' for environment.yaml "
+                                                     "settings.")],
+            path: Annotated[str, typer.Argument(metavar="PATH", help="Dotted path, e.g. "
                                                 "source.serviceConnection.config.hostPort")],
             env: EnvOption,
             repo: RepoOption = None,
@@ -147,7 +169,7 @@ def explain(workflow: Annotated[str, typer.Argument(help="Workflow name, or 'env
     raise typer.Exit(command.run(repo, env, workflow, path, fmt))
 
 
-@app.command()
+@app.command(short_help="Check plain OpenMetadata workflow files outside this layout.")
 def lint(files: Annotated[list[Path], typer.Argument(help="OpenMetadata workflow YAML files.")],
          fmt: FormatOption = OutputFormat.text) -> None:
     """Check plain OpenMetadata workflow files that live outside this layout."""
@@ -156,7 +178,7 @@ def lint(files: Annotated[list[Path], typer.Argument(help="OpenMetadata workflow
     raise typer.Exit(command.run(files, fmt))
 
 
-@app.command()
+@app.command(short_help="Scaffold a config repository (environments, hooks, CI).")
 def init(directory: Annotated[Path, typer.Argument(help="Folder for the new config repository.")],
          force: Annotated[bool, typer.Option("--force", help="Overwrite files the scaffold "
                                              "would write.")] = False,
@@ -164,34 +186,40 @@ def init(directory: Annotated[Path, typer.Argument(help="Folder for the new conf
          requirement: Annotated[str | None, typer.Option(
              "--requirement", metavar="SPEC", help="How the new repository installs "
              "mwaa-gitops (its line in requirements-gitops.txt): a pip requirement such as "
-             "'mwaa-gitops @ https://host/mwaa_gitops-1.2.0-py3-none-any.whl' (default: "
-             "mwaa-gitops==<this version>).")] = None) -> None:
+             "'mwaa-gitops @ https://host/mwaa_gitops-1.2.0-py3-none-any.whl' (default: what "
+             "installs this mwaa-gitops). In an existing repository, only that line is "
+             "updated.")] = None) -> None:
     """Scaffold a config repository: example environments, schemas, hooks and CI workflows."""
     from mwaa_gitops.commands import init as command
 
     raise typer.Exit(command.run(directory, force, fmt, requirement))
 
 
-@app.command()
+@app.command(short_help="Diff an environment's rendered files between two revisions.")
 def diff(env: EnvOption,
-         base: Annotated[str, typer.Option("--base", help="Git revision to compare with "
-                                           "(e.g. origin/main).")],
-         head: Annotated[str | None, typer.Option("--head", help="Git revision to show "
-                                                     "(default: the work tree).")] = None,
+         base: Annotated[str, typer.Option("--base", metavar="REV", help="Git revision to "
+                                           "compare with (e.g. origin/main).")],
+         head: Annotated[str | None, typer.Option("--head", metavar="REV", help="Git revision "
+                                                     "to show (default: the work tree).")] = None,
          repo: RepoOption = None,
-         fmt: FormatOption = OutputFormat.text) -> None:
+         fmt: FormatOption = OutputFormat.text,
+         exit_code: Annotated[bool, typer.Option(
+             "--exit-code", help="Exit 1 when the rendered files differ, 0 when not.")]
+         = False) -> None:
     """Render an environment at two revisions and show how its files differ."""
     from mwaa_gitops.commands import diff as command
 
-    raise typer.Exit(command.run(repo, env, base, head, fmt))
+    raise typer.Exit(command.run(repo, env, base, head, fmt, exit_code))
 
 
-@app.command()
+@app.command(short_help="List the deployable environments that changed files reach.")
 def affected(files: Annotated[list[Path] | None, typer.Argument(help="Changed files.")] = None,
              base: Annotated[str | None, typer.Option(
-                 "--base", help="Also count the files changed since this git revision.")] = None,
+                 "--base", metavar="REV",
+                 help="Also count the files changed since this git revision.")] = None,
              head: Annotated[str | None, typer.Option(
-                 "--head", help="End of the range (default: the work tree).")] = None,
+                 "--head", metavar="REV",
+                 help="End of the range (default: the work tree).")] = None,
              repo: RepoOption = None,
              fmt: FormatOption = OutputFormat.text) -> None:
     """List the deployable environments that changed files reach (JSON rows as in envs)."""
@@ -201,10 +229,20 @@ def affected(files: Annotated[list[Path] | None, typer.Argument(help="Changed fi
 
 
 hook_app = typer.Typer(name="hook", help="Entry points for pre-commit (see "
-                       ".pre-commit-hooks.yaml); each takes the staged file names.",
+                       ".pre-commit-hooks.yaml). 'hook all' runs every check in one process; "
+                       "the others take the staged file names, except 'hook render'.",
                        no_args_is_help=True)
 app.add_typer(hook_app)
-HookFiles = Annotated[list[Path] | None, typer.Argument(help="Staged files.")]
+HookFiles = Annotated[list[Path] | None, typer.Argument(metavar="FILE...", help="Staged files.")]
+
+
+@hook_app.command("all")
+def hook_all(files: HookFiles = None, repo: RepoOption = None,
+             fmt: FormatOption = OutputFormat.text) -> None:
+    """Validate and render every environment and check the files for secrets, at once."""
+    from mwaa_gitops.commands import hook as command
+
+    raise typer.Exit(command.all_checks(repo, files or [], fmt))
 
 
 @hook_app.command("validate")
@@ -254,6 +292,12 @@ def connection_from_url(
 def main() -> None:
     """Console-script entry point; usage errors exit 2 (click's convention)."""
     try:
+        from mwaa_gitops.commands.hook import from_argv
+
+        # The commit hooks run on every commit: a plain invocation skips building the app.
+        code = from_argv(sys.argv[1:])
+        if code is not None:
+            sys.exit(code)
         app()
     except KeyboardInterrupt:
         sys.stderr.write("interrupted\n")

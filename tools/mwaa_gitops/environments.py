@@ -43,7 +43,7 @@ def chain_of(repo: Repository, name: str) -> tuple[str, ...]:
     if name not in known:
         raise ConfigError.at(Location(repo.display(repo.environments_dir)),
                              f"unknown environment '{name}'", did_you_mean(name, known),
-                             code="unknown-environment")
+                             code="usage")  # only a name from the command line can be unknown
     chain: list[str] = []
     current: str | None = name
     while current is not None:
@@ -142,10 +142,10 @@ def _with_default(node: Node, path: tuple[str, ...], key: str, value: Node) -> N
         if key in node.value:
             return node
         return Node({**node.value, key: value}, node.location, node.key_location, node.directive,
-                    node.overridden)
+                    node.overridden, node.removed)
     child = node.value[path[0]]
     changed = _with_default(child, path[1:], key, value)
     if changed is child:
         return node
     return Node({**node.value, path[0]: changed}, node.location, node.key_location,
-                node.directive, node.overridden)
+                node.directive, node.overridden, node.removed)

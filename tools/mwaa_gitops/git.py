@@ -48,6 +48,25 @@ def commit(path: Path, rev: str) -> str | None:
     return out.decode().strip() or None
 
 
+def uncommitted(path: Path) -> list[str] | None:
+    """Files under ``path`` whose work-tree state differs from HEAD (untracked ones included),
+    relative to the work tree's root; None outside a git work tree."""
+    try:
+        out = _git(path, "status", "--porcelain=v1", "-z", "--untracked-files=all", "--", ".")
+    except ConfigError:
+        return None
+    # Each entry is `XY path`; a rename adds its old path as a second NUL-separated field.
+    entries = out.decode(errors="replace").split("\0")
+    files, skip = [], False
+    for entry in entries:
+        if skip or not entry:
+            skip = False
+            continue
+        files.append(entry[3:])
+        skip = entry[0] in "RC"
+    return files
+
+
 def require_commit(path: Path, rev: str) -> str:
     """Like :func:`commit`, but an unknown revision is a usage error."""
     found = commit(path, rev)

@@ -59,13 +59,15 @@ def merge_layers(layers: Iterable[Node]) -> Node:
 def resolve(node: Node) -> Node:
     """Drop deletion markers and directives: the tree as users get it."""
     value = node.value
+    removed: tuple[tuple[str, Location], ...] = ()
     if isinstance(value, dict):
+        removed = tuple((k, v.location) for k, v in value.items() if v.directive == "delete")
         value = {k: resolve(v) for k, v in value.items() if v.directive != "delete"}
     elif isinstance(value, list):
         value = [resolve(v) for v in value if v.directive != "delete"]
     elif node.directive is None:
         return node
-    return Node(value, node.location, node.key_location, None, node.overridden)
+    return Node(value, node.location, node.key_location, None, node.overridden, removed)
 
 
 def _merge_maps(base: dict[str, Node], overlay: dict[str, Node]) -> dict[str, Node]:

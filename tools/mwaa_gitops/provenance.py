@@ -27,16 +27,19 @@ class Node:
     ``append``, ``replace`` or ``merge:<key>``); it is consumed by the merge.
     """
 
-    __slots__ = ("directive", "key_location", "location", "overridden", "value")
+    __slots__ = ("directive", "key_location", "location", "overridden", "removed", "value")
 
     def __init__(self, value: Any, location: Location, key_location: Location | None = None,
                  directive: str | None = None,
-                 overridden: tuple[Override, ...] = ()) -> None:
+                 overridden: tuple[Override, ...] = (),
+                 removed: tuple[tuple[str, Location], ...] = ()) -> None:
         self.value = value
         self.location = location
         self.key_location = key_location
         self.directive = directive
         self.overridden = overridden
+        # Keys of this map that a `!delete` removed, with where: a missing key is shown there.
+        self.removed = removed
 
     def __repr__(self) -> str:
         return f"Node({self.plain()!r} @ {self.location})"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 from collections.abc import Sequence
 from enum import Enum
@@ -28,10 +29,33 @@ def report(diagnostics: Sequence[Diagnostic], fmt: OutputFormat, summary: str | 
         return
     quiet = not diagnostics and fmt is OutputFormat.text
     out = stream or (sys.stdout if fmt is OutputFormat.github or quiet else sys.stderr)
+    colour = fmt is OutputFormat.text and use_colour(out)
     for d in diagnostics:
-        out.write((github_line(d) if fmt is OutputFormat.github else d.text()) + "\n")
+        text = github_line(d) if fmt is OutputFormat.github else d.text()
+        out.write((_painted(d, text) if colour else text) + "\n")
     if summary and fmt is OutputFormat.text:
-        out.write(summary + "\n")
+        tone = RED if any(d.severity == "error" for d in diagnostics) else GREEN
+        out.write((f"{tone}{summary}{RESET}" if colour else summary) + "\n")
+
+
+BOLD, RED, YELLOW, GREEN, RESET = "\x1b[1m", "\x1b[31m", "\x1b[33m", "\x1b[32m", "\x1b[0m"
+
+
+def use_colour(stream: TextIO) -> bool:
+    """Colour for a terminal only: never when piped, with NO_COLOR set, or on a dumb terminal."""
+    if os.environ.get("NO_COLOR") or os.environ.get("TERM") == "dumb":
+        return False
+    isatty = getattr(stream, "isatty", None)
+    return bool(isatty and isatty())
+
+
+def _painted(d: Diagnostic, text: str) -> str:
+    """``text`` (``d.text()``) with its location in bold and its severity coloured."""
+    tone = YELLOW if d.severity == "warning" else RED
+    if d.code == "usage":
+        return f"{BOLD}{tone}error:{RESET}{text.removeprefix('error:')}"
+    where = f"{d.location}:"
+    return f"{BOLD}{where}{RESET}{tone}{text.removeprefix(where)}{RESET}"
 
 
 def as_dict(d: Diagnostic) -> dict[str, object]:

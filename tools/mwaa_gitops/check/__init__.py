@@ -12,10 +12,24 @@ from pathlib import Path
 from mwaa_gitops.check import rules
 from mwaa_gitops.check.messages import diagnostics
 from mwaa_gitops.check.schemas import DAG, ENVIRONMENT, OPENMETADATA_WORKFLOW, validator
-from mwaa_gitops.diagnostics import ConfigError, Diagnostic, Diagnostics, display_path
+from mwaa_gitops.diagnostics import (
+    ConfigError,
+    Diagnostic,
+    Diagnostics,
+    Location,
+    did_you_mean,
+    display_path,
+)
 from mwaa_gitops.environments import MergedEnvironment
 from mwaa_gitops.load import load_file
 from mwaa_gitops.provenance import Node
+
+# Settings of environment.yaml that fill a RestAPI connection's mwaaConfig, by the message a
+# workflow would get for each when it is missing.
+FILLED_FROM = {
+    "missing required key 'environmentName'": "missing required key 'mwaaEnvironmentName'",
+    "missing required key 'region'": "missing required key 'awsConfig'",
+}
 
 
 def check_environment(env: MergedEnvironment) -> list[Diagnostic]:
@@ -24,11 +38,33 @@ def check_environment(env: MergedEnvironment) -> list[Diagnostic]:
     if not env.abstract:
         settings = env.settings.plain()
         found.extend(diagnostics(validator(ENVIRONMENT).iter_errors(settings), env.settings))
-        for tree in env.workflows.values():
-            found.extend(check_workflow(tree))
+        # What a missing MWAA setting leaves unfilled in the workflows is that one problem.
+        unfilled = {FILLED_FROM[d.message] for d in found
+                    if d.subject == "mwaa" and d.message in FILLED_FROM}
+        for name, tree in env.workflows.items():
+            orphan = _overlays_nothing(env, name, tree)
+            found.extend([orphan] if orphan else (
+                d for d in check_workflow(tree)
+                if not (d.code == "required" and d.message in unfilled)))
     for rule in rules.RULES:
         found.extend(rule(env))
     return found
+
+
+def _overlays_nothing(env: MergedEnvironment, name: str, tree: Node) -> Diagnostic | None:
+    """A workflow with neither ``source`` nor ``sink`` whose first file is not in the root
+    layer is an overlay of a workflow no lower layer has (a renamed or misspelt file)."""
+    layers = env.workflow_layers.get(name, ())
+    if not layers or layers[0] == env.chain[0] or tree.get("source") or tree.get("sink"):
+        return None
+    below = env.chain[:env.chain.index(layers[0])] if layers[0] in env.chain else ()
+    others = [n for n, of in env.workflow_layers.items() if n != name and of[0] in below]
+    hint = did_you_mean(name, others) if others else None
+    hint = hint if hint and not hint.startswith("known:") else (
+        "a workflow first written here needs its own source and sink")
+    return Diagnostic(Location(tree.location.path), f"overlays nothing: no layer below "
+                      f"'{layers[0]}' ({', '.join(below)}) has a workflow '{name}'", hint,
+                      "orphan-overlay")
 
 
 def check_workflow(tree: Node) -> Iterator[Diagnostic]:
@@ -37,7 +73,8 @@ def check_workflow(tree: Node) -> Iterator[Diagnostic]:
     dag = data.pop("dag", None)
     if dag is not None:
         yield from diagnostics(validator(DAG).iter_errors(dag), tree, ("dag",))
-    yield from diagnostics(validator(OPENMETADATA_WORKFLOW).iter_errors(data), tree)
+    yield from diagnostics(validator(OPENMETADATA_WORKFLOW).iter_errors(data), tree,
+                           top_keys=("dag",))
 
 
 def check_files(paths: Iterable[Path], checker: Callable[[Node], Iterable[Diagnostic]]

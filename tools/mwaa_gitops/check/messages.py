@@ -10,14 +10,21 @@ from mwaa_gitops.mwaa_releases import VERSION, nearest
 from mwaa_gitops.provenance import Node, Path, dotted
 from mwaa_gitops.secrets import EXAMPLE, is_secret_name
 
+# How each form of secret reference begins: a value that starts so was meant as one.
+REFERENCE_STARTS = ("secret:", "${var:", "${env:", "${")
 
-def diagnostics(errors: Iterable[Any], tree: Node, prefix: Path = ()) -> Iterator[Diagnostic]:
-    """Translate ``errors`` raised on ``tree.get(*prefix)`` into located diagnostics."""
+
+def diagnostics(errors: Iterable[Any], tree: Node, prefix: Path = (),
+                top_keys: tuple[str, ...] = ()) -> Iterator[Diagnostic]:
+    """Translate ``errors`` raised on ``tree.get(*prefix)`` into located diagnostics;
+    ``top_keys`` are keys of the whole tree checked apart (a workflow's ``dag``), named among
+    the known keys of its top level."""
     for error in errors:
-        yield from _translate(error, tree, prefix)
+        yield from _translate(error, tree, prefix, top_keys)
 
 
-def _translate(error: Any, tree: Node, prefix: Path) -> Iterator[Diagnostic]:
+def _translate(error: Any, tree: Node, prefix: Path,
+               top_keys: tuple[str, ...] = ()) -> Iterator[Diagnostic]:
     path: Path = (*prefix, *error.absolute_path)
     kind = error.validator
     schema = error.schema if isinstance(error.schema, dict) else {}
@@ -30,16 +37,25 @@ def _translate(error: Any, tree: Node, prefix: Path) -> Iterator[Diagnostic]:
         allowed = sorted(schema.get("properties", {}))
         extras = [k for k in error.instance if k not in allowed] if isinstance(
             error.instance, dict) else []
+        if not path:
+            allowed = sorted({*allowed, *top_keys})
         for key in extras:
             node = tree.get(*path, key)
             location = (node.key_location or node.location) if node else _at(tree, path)
-            hint = did_you_mean(key, allowed) if allowed else "this map takes no extra keys"
+            hint = _misindented(tree, path, key) or (
+                did_you_mean(key, allowed) if allowed else "this map takes no extra keys")
             yield Diagnostic(location, f"unknown key '{key}'", hint, "unknown-key",
                              subject=where)
         return
     if kind == "required":
         missing = error.message.split("'")[1] if "'" in error.message else str(error.message)
         node = tree.get(*path)
+        deleted = dict(node.removed).get(missing) if node else None
+        if deleted is not None:  # point at the `!delete`, not at the map that lost the key
+            yield Diagnostic(deleted, f"missing required key '{missing}': !delete removes it "
+                             "here", "remove the !delete, or set another value", "required",
+                             subject=where)
+            return
         location = (node.key_location or node.location) if node else _at(tree, path)
         yield Diagnostic(location, f"missing required key '{missing}'", None, "required",
                          subject=where)
@@ -61,8 +77,19 @@ def _translate(error: Any, tree: Node, prefix: Path) -> Iterator[Diagnostic]:
     elif kind in ("enum", "const"):
         choices = error.validator_value if kind == "enum" else [error.validator_value]
         hint = _closest(value, choices)
+        # The message lists the choices already; only a near miss is worth a hint.
+        hint = hint if hint and not hint.startswith("known:") else None
         yield Diagnostic(location, f"{shown} is not one of "
                          f"{', '.join(str(c) for c in choices)}", hint, "enum", subject=where)
+    elif kind == "type" and value is None:
+        expected = error.validator_value
+        expected = " or ".join(expected) if isinstance(expected, list) else expected
+        node = tree.get(*path)
+        yield Diagnostic(node.key_location or location if node else location,
+                         f"expected {expected}, but the key has no value",
+                         "indent the keys that belong under it" if expected == "object" else
+                         "write a value after the ':', or remove the key", "type",
+                         subject=where)
     elif kind == "type":
         expected = error.validator_value
         expected = " or ".join(expected) if isinstance(expected, list) else expected
@@ -87,9 +114,36 @@ def _closest(value: Any, choices: list[Any]) -> str | None:
 
 def plaintext_secret(tree: Node, path: Path) -> Diagnostic:
     """The one message for a secret written in clear (shared by schema and name checks)."""
+    node = tree.get(*path)
+    value = node.value if node else None
+    if isinstance(value, str) and value.startswith(REFERENCE_STARTS):
+        # Meant as a reference; the value is not echoed, it may hold the secret after all.
+        return Diagnostic(_at(tree, path), "malformed secret reference", "write secret:/path, "
+                          "${var:NAME} or ${env:NAME}, NAME starting with a letter or '_', "
+                          "nothing after the '}'", "malformed-reference", subject=dotted(path))
     return Diagnostic(_at(tree, path), "plaintext secret; a secret field must hold a reference, "
                       "resolved at run time", f"write {EXAMPLE}", "plaintext-secret",
                       subject=dotted(path))
+
+
+def _misindented(tree: Node, path: Path, key: str) -> str | None:
+    """A hint for a key written one level too far left: the key above it is empty."""
+    parent = tree.get(*path)
+    if parent is None or not isinstance(parent.value, dict) or key not in parent.value:
+        return None
+    here = parent.value[key].key_location
+    if here is None:
+        return None
+    # The key just above it in the same file (merged maps keep the layers' key order).
+    above = [(node.key_location.line, name) for name, node in parent.value.items()
+             if node.key_location and node.key_location.path == here.path
+             and node.key_location.line < here.line]
+    if not above:
+        return None
+    name = max(above)[1]
+    if parent.value[name].value is not None:
+        return None
+    return f"'{name}' above it has no value: indent '{key}' to put it under that key"
 
 
 def _union(error: Any, tree: Node, prefix: Path, path: Path, where: str) -> Iterator[Diagnostic]:

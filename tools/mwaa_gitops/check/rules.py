@@ -177,7 +177,7 @@ def workflow_names(env: MergedEnvironment) -> Iterator[Diagnostic]:
         if not WORKFLOW_NAME.match(name):
             yield Diagnostic(Location(tree.location.path), f"workflow file name '{name}' is "
                              "not usable as a DAG file name",
-                             "use letters, digits, '_' or '-' (up to 100)", "workflow-name")
+                             "use ASCII letters, digits, '_' or '-' (up to 100)", "workflow-name")
 
 
 def environment_name(env: MergedEnvironment) -> Iterator[Diagnostic]:
@@ -185,8 +185,8 @@ def environment_name(env: MergedEnvironment) -> Iterator[Diagnostic]:
     if not ENVIRONMENT_NAME.match(env.name):
         yield Diagnostic(env.location, f"environment folder name "
                          f"{env.name!r} is not usable as an environment name",
-                         "use letters, digits, '_' or '-' (up to 63), starting with a letter or "
-                         "digit", "environment-name")
+                         "use ASCII letters, digits, '_' or '-' (up to 63), starting with a "
+                         "letter or digit", "environment-name")
 
 
 RULES: tuple[Callable[[MergedEnvironment], Iterator[Diagnostic]], ...] = (
@@ -211,8 +211,11 @@ def _unique(env: MergedEnvironment, pick: Callable[[str, Node], Node | None], wh
         location = node.location if node is not None else Location(tree.location.path)
         if value in seen:
             other, where = seen[value]
-            yield Diagnostic(location, f"{what} '{value}' is used by workflows '{other}' and "
-                             f"'{name}' in environment '{env.name}' (first at {where})",
+            # Shown where the upper layer set it: that is the file the change was made in.
+            here, there = ((where, location) if env.layer_of(where) > env.layer_of(location)
+                           else (location, where))
+            yield Diagnostic(here, f"{what} '{value}' is used by workflows '{other}' and "
+                             f"'{name}' in environment '{env.name}' (also set at {there})",
                              f"give each workflow its own {what}",
                              "duplicate-" + what.replace(" ", "-"))
         else:

@@ -21,6 +21,7 @@ from mwaa_gitops.diagnostics import ConfigError, Diagnostic
 from mwaa_gitops.report import OutputFormat
 from mwaa_gitops.repository import ENVIRONMENTS, Repository
 
+EXIT_DIFFERS = 1  # with --exit-code, as git diff --exit-code
 # A job summary holds at most 1 MiB per step; keep each environment's diff well below that.
 MAX_SUMMARY_CHARS = 200_000
 
@@ -47,8 +48,10 @@ class TreeDiff:
                 f"{len(self.removed)} removed, {self.unchanged} unchanged")
 
 
-def run(root: Path | None, env: str, base: str, head: str | None, fmt: OutputFormat) -> int:
-    """Render ``env`` at ``base`` and at ``head`` (default: the work tree) and compare."""
+def run(root: Path | None, env: str, base: str, head: str | None, fmt: OutputFormat,
+        exit_code: bool = False) -> int:
+    """Render ``env`` at ``base`` and at ``head`` (default: the work tree) and compare; with
+    ``exit_code``, exit 1 when the rendered files differ (as ``git diff --exit-code``)."""
 
     def action() -> int:
         repo = pipeline.open_repository(root)
@@ -69,7 +72,8 @@ def run(root: Path | None, env: str, base: str, head: str | None, fmt: OutputFor
                 sys.stderr.write(f"note: at {result.base}: {problem.text()}\n")
             sys.stdout.write(result.patch)
             print(result.summary)
-        return EXIT_OK
+        differs = bool(result.added or result.changed or result.removed)
+        return EXIT_DIFFERS if exit_code and differs else EXIT_OK
 
     return guarded(fmt, action)
 

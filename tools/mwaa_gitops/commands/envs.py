@@ -18,7 +18,7 @@ def run(root: Path | None, fmt: OutputFormat) -> int:
     def action() -> int:
         repo = pipeline.open_repository(root)
         rows = [describe(repo, name) for name in pipeline.deployable(repo)]
-        if fmt is OutputFormat.text:
+        if fmt is not OutputFormat.json:  # github: the log shows the table
             layers = [n for n in repo.layer_names() if n not in {r["name"] for r in rows}]
             width = max([len(r["name"]) for r in rows] + [11])
             print(f"{'environment':<{width}}  {'chain':<20} {'airflow':<8} target")

@@ -52,7 +52,7 @@ def run(root: Path | None, env: str, workflow: str, path: str, fmt: OutputFormat
 def render(node: Node, path: str, fmt: OutputFormat) -> str:
     """The explanation in text or JSON."""
     value = node.plain()
-    if fmt is not OutputFormat.text:
+    if fmt is OutputFormat.json:  # github: the log shows the text
         return json.dumps({"path": path, "value": value, "setAt": str(node.location),
                            "overrides": [{"at": str(o.location), "value": o.value}
                                          for o in reversed(node.overridden)]}, indent=2)

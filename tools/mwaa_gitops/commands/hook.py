@@ -1,18 +1,64 @@
-"""``mwaa-gitops hook …``: the pre-commit entry points. Each takes the staged file names that
-pre-commit passes and reports like ``validate`` (``file:line:col: message``)."""
+"""``mwaa-gitops hook …``: the pre-commit entry points. They take the staged file names that
+pre-commit passes (``render`` takes none) and report like ``validate`` (``file:line:col:
+message``). ``all`` is the other three in one process: the repository is loaded and checked
+once, and each problem is printed once."""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from mwaa_gitops import affected, pipeline
 from mwaa_gitops.commands import EXIT_INVALID, EXIT_OK, guarded
-from mwaa_gitops.diagnostics import Diagnostic
+from mwaa_gitops.diagnostics import ConfigError, Diagnostic, Diagnostics
 from mwaa_gitops.report import OutputFormat, report
 
 # The code of a plaintext-secret finding; anything else the hook reports is a file it could
 # not load (invalid YAML, several documents, tags such as CloudFormation's !Ref).
 PLAINTEXT_SECRET = "plaintext-secret"
+MALFORMED_REFERENCE = "malformed-reference"
+YAML_SUFFIXES = (".yaml", ".yml")
+# Each hook entry point: whether it takes --repo, whether it takes file names.
+HOOKS = {"all": (True, True), "validate": (True, True), "render": (True, False),
+         "secrets": (False, True)}
+
+
+def all_checks(root: Path | None, files: list[Path], fmt: OutputFormat) -> int:
+    """What ``validate``, ``render`` and ``secrets`` check, in one pass over the repository."""
+
+    def action() -> int:
+        from mwaa_gitops.check.rules import plaintext_secrets
+        from mwaa_gitops.load import load_file
+
+        repo = pipeline.open_repository(root)
+        found = Diagnostics()
+        touched = affected.classify(repo, affected.relative_paths(repo, files))
+        found.extend(affected.stray_diagnostics(repo, touched))
+        # Every layer, whatever was touched: a deletion or a shared layer reaches them all, and
+        # checking an environment renders it, so this is also the render check.
+        result = pipeline.check(repo)
+        found.extend(result.diagnostics)
+        for file in files:
+            if file.suffix not in YAML_SUFFIXES or not file.is_file():
+                continue
+            # Named as validation names them, so a finding both make is printed once.
+            absolute = Path(os.path.realpath(file))
+            try:
+                found.extend(list(plaintext_secrets(load_file(absolute, repo.display(absolute)))))
+            except ConfigError as exc:
+                found.extend(exc.diagnostics)
+        problems = found.sorted()
+        if problems:
+            summary = (f"{len(problems)} problem{'s' if len(problems) != 1 else ''} in "
+                       f"{len({d.location.path for d in problems})} file(s)")
+        else:
+            rendered = sum(len(r.files) for r in result.rendered.values())
+            summary = (f"ok: {len(result.rendered)} environments valid, rendered ({rendered} "
+                       f"files), no plaintext secrets")
+        report(problems, fmt, summary)
+        return EXIT_INVALID if problems else EXIT_OK
+
+    return guarded(fmt, action)
 
 
 def validate(root: Path | None, files: list[Path], fmt: OutputFormat) -> int:
@@ -26,7 +72,7 @@ def validate(root: Path | None, files: list[Path], fmt: OutputFormat) -> int:
         strays = affected.stray_diagnostics(repo, touched)
         touched.everything = False  # only config files reach this hook; the rest is tested
         names = affected.environments(repo, touched)
-        code = command.run(repo.root, names, fmt) if names else EXIT_OK
+        code = command.run(repo.root, names, fmt, abstract_ok=True) if names else EXIT_OK
         if strays:
             report(strays, fmt)
             return EXIT_INVALID
@@ -68,9 +114,53 @@ def secrets(files: list[Path], fmt: OutputFormat) -> int:
 def secrets_summary(problems: list[Diagnostic]) -> str:
     """The closing line of the secrets hook: secrets found, and files it could not check."""
     secrets = sum(1 for d in problems if d.code == PLAINTEXT_SECRET)
+    malformed = sum(1 for d in problems if d.code == MALFORMED_REFERENCE)
     if secrets == len(problems):
         return f"{secrets} plaintext secret(s)"
-    unchecked = len({d.location.path for d in problems if d.code != PLAINTEXT_SECRET})
+    unchecked = len({d.location.path for d in problems
+                     if d.code not in (PLAINTEXT_SECRET, MALFORMED_REFERENCE)})
     parts = [f"{secrets} plaintext secret(s)"] if secrets else []
-    parts.append(f"{unchecked} file(s) that could not be checked")
+    parts += [f"{malformed} malformed secret reference(s)"] if malformed else []
+    parts += [f"{unchecked} file(s) that could not be checked"] if unchecked else []
     return f"{len(problems)} problem(s): " + ", ".join(parts)
+
+
+def from_argv(argv: list[str]) -> int | None:
+    """Run ``hook NAME [--repo DIR] [--format F] [FILE…]`` without building the Typer app.
+
+    pre-commit starts the hook on every commit; Typer converts each parameter through pydantic,
+    which costs more than the checks themselves. Anything but a plain invocation (help, an
+    unknown option, a misplaced argument) returns None, and the Typer app handles it.
+    """
+    if len(argv) < 2 or argv[0] != "hook" or argv[1] not in HOOKS:
+        return None
+    name, takes_repo, takes_files = argv[1], HOOKS[argv[1]][0], HOOKS[argv[1]][1]
+    repo: Path | None = None
+    fmt = OutputFormat.text
+    files: list[Path] = []
+    rest = iter(argv[2:])
+    for token in rest:
+        option, has_value, value = token.partition("=")
+        if token == "--":
+            files.extend(Path(f) for f in rest)
+        elif option in ("--repo", "--format") or token == "-f":
+            value = value if has_value else next(rest, "")
+            if option == "--repo" and takes_repo and value:
+                repo = Path(value)
+            elif option != "--repo" and value in OutputFormat.__members__:
+                fmt = OutputFormat(value)
+            else:
+                return None
+        elif token.startswith("-"):
+            return None
+        else:
+            files.append(Path(token))
+    if files and not takes_files:
+        return None
+    if name == "all":
+        return all_checks(repo, files, fmt)
+    if name == "validate":
+        return validate(repo, files, fmt)
+    if name == "render":
+        return render(repo, fmt)
+    return secrets(files, fmt)

@@ -4,6 +4,7 @@ package: example environments, the schemas, pre-commit hooks and GitHub workflow
 from __future__ import annotations
 
 import json
+import re
 import sys
 from importlib import resources
 from pathlib import Path, PurePosixPath
@@ -11,6 +12,7 @@ from pathlib import Path, PurePosixPath
 from mwaa_gitops import __version__
 from mwaa_gitops.commands import EXIT_OK, guarded
 from mwaa_gitops.diagnostics import ConfigError, Diagnostic, Location, display_path
+from mwaa_gitops.distribution import Requirement, running_requirement
 from mwaa_gitops.report import OutputFormat
 
 if sys.version_info >= (3, 11):
@@ -22,25 +24,29 @@ else:
 DOT_PREFIX = "dot-"
 REQUIREMENT_TOKEN = "@MWAA_GITOPS_REQUIREMENT@"
 SCHEMA_SUFFIX = ".json"
-
-
-def default_requirement() -> str:
-    """The requirement that installs the mwaa-gitops running now."""
-    return f"mwaa-gitops=={__version__}"
+REQUIREMENTS = PurePosixPath("requirements-gitops.txt")
+# The mwaa-gitops line of a requirements file: the name (any spelling pip accepts), then a
+# version, URL, extra or marker.
+TOOL_LINE = re.compile(r"^\s*mwaa[-_.]gitops\s*(?=$|[\[=@;<>~!\s])", re.IGNORECASE)
 
 
 def run(target: Path, force: bool, fmt: OutputFormat, requirement: str | None = None) -> int:
     """Write the scaffold into ``target``; existing files are kept unless ``force``.
 
     ``requirement`` is how the new repository installs mwaa-gitops (its line in
-    ``requirements-gitops.txt``); by default the version running now.
+    ``requirements-gitops.txt``); by default the one that installs the mwaa-gitops running
+    now. Given for a repository that has that file already, only that line is updated.
     """
 
     def action() -> int:
-        files = scaffold_files(_checked_requirement(requirement))
+        chosen = (running_requirement() if requirement is None
+                  else Requirement(_checked_requirement(requirement)))
         if target.exists() and not target.is_dir():
             raise ConfigError.at(Location(display_path(target)), "exists and is not a folder",
                                  code="usage")
+        if requirement is not None and not force and (target / REQUIREMENTS).is_file():
+            return _update_requirement(target / REQUIREMENTS, chosen.line, fmt)
+        files = scaffold_files(chosen.line)
         existing = sorted(p for p in files if (target / p).exists())
         if existing and not force:
             raise ConfigError([
@@ -53,16 +59,22 @@ def run(target: Path, force: bool, fmt: OutputFormat, requirement: str | None = 
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_bytes(data)
         written = [str(p) for p in files]
+        warning = _local_only_warning(target, chosen)
         if fmt is OutputFormat.json:
             print(json.dumps({"directory": str(target), "files": written,
-                              "overwritten": [str(p) for p in existing]}, indent=2))
+                              "overwritten": [str(p) for p in existing],
+                              "requirement": chosen.line,
+                              "warnings": [warning] if warning else []}, indent=2))
         else:
             shown = display_path(target)
             for relative in files:
                 print(f"{'overwrote' if relative in existing else 'created'} {relative}")
+            if warning:
+                sys.stderr.write(warning + "\n")
+            # The scaffolded workflows run on `main`; plain `git init` may name it `master`.
             sys.stdout.write(
                 f"\nA config repository is ready in {shown}. Next:\n"
-                f"  cd {shown} && git init\n"
+                f"  cd {shown} && git init -b main\n"
                 "  pip install -r requirements-gitops.txt && pre-commit install\n"
                 "  mwaa-gitops validate && mwaa-gitops sync --env local\n")
         return EXIT_OK
@@ -70,22 +82,64 @@ def run(target: Path, force: bool, fmt: OutputFormat, requirement: str | None = 
     return guarded(fmt, action)
 
 
-def _checked_requirement(requirement: str | None) -> str:
-    if requirement is None:
-        return default_requirement()
+def _local_only_warning(target: Path, chosen: Requirement) -> str | None:
+    if chosen.local_only is None:
+        return None
+    path = target / REQUIREMENTS
+    line = _tool_line(path.read_text().splitlines()) if path.is_file() else None
+    where = f"{display_path(path)}:{(line or 0) + 1}:1"
+    return (f"{where}: warning: '{chosen.line}' installs mwaa-gitops from {chosen.local_only}; "
+            f"CI and other machines cannot install it (run 'mwaa-gitops init --requirement SPEC "
+            f"{display_path(target)}' with a wheel URL, a git URL or mwaa-gitops==X from your "
+            "package index)")
+
+
+def _tool_line(lines: list[str]) -> int | None:
+    """The 0-based index of the mwaa-gitops requirement among ``lines``."""
+    return next((i for i, line in enumerate(lines) if TOOL_LINE.match(line)), None)
+
+
+def _update_requirement(path: Path, spec: str, fmt: OutputFormat) -> int:
+    """Replace the mwaa-gitops line of an existing ``requirements-gitops.txt`` with ``spec``."""
+    text = path.read_text()
+    lines = text.splitlines(keepends=True)
+    index = _tool_line(lines)
+    if index is None:
+        raise ConfigError.at(Location(display_path(path)), "has no mwaa-gitops requirement "
+                             "line to update", f"add the line {spec!r} yourself, or pass "
+                             "--force to write the whole scaffold again", code="no-requirement")
+    old = lines[index].rstrip("\r\n")
+    ending = lines[index][len(old):]
+    lines[index] = spec + ending
+    if old != spec:
+        path.write_text("".join(lines))
+    if fmt is OutputFormat.json:
+        print(json.dumps({"file": str(path), "line": index + 1, "old": old, "requirement": spec,
+                          "changed": old != spec}, indent=2))
+    else:
+        where = f"{display_path(path)}:{index + 1}"
+        print(f"updated {where}: {spec}" if old != spec else f"unchanged {where}: {spec}")
+    return EXIT_OK
+
+
+def _checked_requirement(requirement: str) -> str:
     spec = requirement.strip()
     # One line of a requirements file; anything else would change other lines' meaning.
     if not spec or "\n" in spec or "\r" in spec or spec.startswith("#"):
         raise ConfigError.at(Location("--requirement"), f"must be one requirement line, got "
                              f"{requirement!r}", "e.g. 'mwaa-gitops==1.2.0', 'mwaa-gitops @ "
                              "https://host/mwaa_gitops-1.2.0-py3-none-any.whl'", code="usage")
+    if not TOOL_LINE.match(spec):
+        raise ConfigError.at(Location("--requirement"), f"must install mwaa-gitops, got "
+                             f"{requirement!r}", "start it with 'mwaa-gitops', e.g. "
+                             "'mwaa-gitops==1.2.0' or 'mwaa-gitops @ URL'", code="usage")
     return spec
 
 
 def scaffold_files(requirement: str | None = None) -> dict[PurePosixPath, bytes]:
     """Every file ``init`` writes, by path in the new repository; ``requirement`` (default:
-    :func:`default_requirement`) is how its CI and hooks install mwaa-gitops."""
-    spec = (requirement or default_requirement()).encode()
+    the running version, from an index) is how its CI and hooks install mwaa-gitops."""
+    spec = (requirement or f"mwaa-gitops=={__version__}").encode()
     data = resources.files("mwaa_gitops") / "data"
     files: dict[PurePosixPath, bytes] = {}
     for relative, item in _walk(data / "scaffold", PurePosixPath()):

@@ -7,6 +7,7 @@ with ``--detailed-exitcode`` a sync that had nothing to do exits 3 instead of 0.
 from __future__ import annotations
 
 import json
+import os
 import sys
 import time
 from datetime import timedelta
@@ -51,11 +52,14 @@ def run(root: Path | None, env: str, fmt: OutputFormat, *, dry_run: bool = False
                                  wait_timeout=wait_timeout_minutes * 60,
                                  stale_after=timedelta(minutes=stale_lock_minutes),
                                  allow_older=allow_older)
+        recorded = deploy.source_commit(prepared.repo.root, commit)
+        if commit is None and not os.environ.get(deploy.COMMIT_VARIABLE):
+            _warn_if_dirty(prepared.repo.root, recorded)
         with prepared.errors():
             mwaa = (MwaaEnvironment.connect(mwaa_settings.environment_name, mwaa_settings.region)
                     if prepared.manages_mwaa and update_mwaa else None)
             outcome = deploy.sync(prepared.target, prepared.desired, environment=env,
-                                  commit=deploy.source_commit(prepared.repo.root, commit),
+                                  commit=recorded,
                                   layout=prepared.layout, mwaa=mwaa, options=options,
                                   progress=for_stream(sys.stderr),
                                   history=prepared.repo.root)
@@ -72,3 +76,16 @@ def run(root: Path | None, env: str, fmt: OutputFormat, *, dry_run: bool = False
         return EXIT_OK
 
     return guarded(fmt, action)
+
+
+def _warn_if_dirty(root: Path, recorded: str | None) -> None:
+    """The manifest records HEAD: say so when the files synced are not what HEAD holds."""
+    from mwaa_gitops import git
+
+    changed = git.uncommitted(root)
+    if not changed or recorded is None:
+        return
+    shown = ", ".join(changed[:3]) + (f" and {len(changed) - 3} more" if len(changed) > 3 else "")
+    sys.stderr.write(f"warning: uncommitted changes ({shown}) are synced, but the manifest "
+                     f"records commit {recorded[:12]} (HEAD), which does not hold them; commit "
+                     "them first, or pass --commit to record something else\n")

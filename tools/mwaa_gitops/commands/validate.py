@@ -7,16 +7,25 @@ from pathlib import Path
 from mwaa_gitops import pipeline
 from mwaa_gitops.commands import EXIT_INVALID, EXIT_OK, guarded
 from mwaa_gitops.diagnostics import ConfigError, Location
+from mwaa_gitops.environments import chain_of
 from mwaa_gitops.report import OutputFormat, report
+from mwaa_gitops.repository import Repository
 from mwaa_gitops.resolver import ResolverUnavailable
 
 
-def run(root: Path | None, names: list[str], fmt: OutputFormat, *, resolve: bool = False) -> int:
+def run(root: Path | None, names: list[str], fmt: OutputFormat, *, resolve: bool = False,
+        abstract_ok: bool = False) -> int:
     """Check ``names`` (all environments when empty); exit 1 when anything is wrong.
-    ``resolve``: also resolve the python approach's requirements with uv (network, cached)."""
+
+    ``resolve``: also resolve the python approach's requirements with uv (network, cached).
+    Naming an abstract layer is a usage error unless ``abstract_ok`` (the commit hook, which
+    checks every layer a change reaches): on its own it has nothing to validate.
+    """
 
     def action() -> int:
         repo = pipeline.open_repository(root)
+        if not abstract_ok:
+            _refuse_abstract(repo, names)
         try:
             result = pipeline.check(repo, names or None, resolve=resolve)
         except ResolverUnavailable as exc:
@@ -34,3 +43,28 @@ def run(root: Path | None, names: list[str], fmt: OutputFormat, *, resolve: bool
         return EXIT_INVALID if problems else EXIT_OK
 
     return guarded(fmt, action)
+
+
+def _refuse_abstract(repo: Repository, names: list[str]) -> None:
+    """Name the environments to validate instead of an abstract layer ``names`` holds."""
+    layers = repo.layer_names()
+    deployable = pipeline.deployable(repo)
+    for name in names:
+        if name not in layers or name in deployable:
+            continue
+        reached = [e for e in deployable if name in _chain(repo, e)]
+        options = " ".join(f"--env {e}" for e in reached)
+        raise ConfigError.at(
+            Location(repo.display(repo.environment_file(name))),
+            f"'{name}' is an abstract layer (abstract: true): it is validated as part of the "
+            "environments that extend it",
+            f"validate those: {options}; or omit --env" if reached else
+            "no environment extends it yet; omit --env to check it by the rules alone",
+            code="usage")
+
+
+def _chain(repo: Repository, name: str) -> tuple[str, ...]:
+    try:
+        return chain_of(repo, name)
+    except ConfigError:
+        return ()  # a broken chain is reported when that environment is validated
