@@ -79,7 +79,7 @@ def _closest(value: Any, choices: list[Any]) -> str | None:
     if not isinstance(value, str):
         return None
     names = [str(choice) for choice in choices]
-    if all(VERSION.match(name) for name in names) and VERSION.match(value):
+    if all(VERSION.fullmatch(name) for name in names) and VERSION.fullmatch(value):
         near = nearest(value, tuple(names))
         return f"did you mean '{near}'?" if near else None
     return did_you_mean(value, names)

@@ -277,7 +277,7 @@ def secret_references_need_a_provider(env: MergedEnvironment) -> Iterator[Diagno
 def workflow_names(env: MergedEnvironment) -> Iterator[Diagnostic]:
     """Workflow names become file names in the bucket: keep them plain."""
     for name, tree in env.workflows.items():
-        if not WORKFLOW_NAME.match(name):
+        if not WORKFLOW_NAME.fullmatch(name):
             yield Diagnostic(Location(tree.location.path), f"workflow file name '{name}' is "
                              "not usable as a DAG file name",
                              "use letters, digits, '_' or '-' (up to 100)", "workflow-name")
@@ -285,7 +285,7 @@ def workflow_names(env: MergedEnvironment) -> Iterator[Diagnostic]:
 
 def environment_name(env: MergedEnvironment) -> Iterator[Diagnostic]:
     """Environment names reach file headers, CI job names and GitHub environments."""
-    if not ENVIRONMENT_NAME.match(env.name):
+    if not ENVIRONMENT_NAME.fullmatch(env.name):
         yield Diagnostic(env.location, f"environment folder name "
                          f"{env.name!r} is not usable as an environment name",
                          "use letters, digits, '_' or '-' (up to 63), starting with a letter or "

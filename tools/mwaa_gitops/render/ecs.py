@@ -124,7 +124,7 @@ def _object_arn(env: Environment, workflow: Workflow, key: str) -> str:
 
 def _refuse_airflow_references(workflow: Workflow) -> None:
     for _, node in workflow.tree.walk():
-        match = REFERENCE.match(node.value) if isinstance(node.value, str) else None
+        match = REFERENCE.fullmatch(node.value) if isinstance(node.value, str) else None
         if match is not None and match.group("kind") is not None:
             raise ConfigError.at(
                 node.location, f"'{node.value}' cannot be resolved in an ECS task: the container "

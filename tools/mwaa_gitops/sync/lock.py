@@ -89,10 +89,24 @@ def read_holder(target: Target) -> tuple[Holder, str] | None:
         return None
     data, etag = found
     try:
-        return Holder(**json.loads(data)), etag
-    except (ValueError, TypeError) as exc:
-        raise LockHeld(f"{target.url}/{LOCK_KEY} exists but is not a readable lock",
-                       "if no sync is running, delete that object") from exc
+        return _holder(json.loads(data)), etag
+    except (ValueError, TypeError, RecursionError) as exc:
+        raise LockHeld(f"{target.url}/{LOCK_KEY} exists but is not a readable lock ({exc})",
+                       "if no sync is running, delete that object") from None
+
+
+def _holder(document: object) -> Holder:
+    """A lock's holder, every field checked: a garbled lock must not crash a later step."""
+    if not isinstance(document, dict) or set(document) != set(Holder.__dataclass_fields__):
+        raise ValueError("not a lock written by mwaa-gitops")
+    commit = document["commit"]
+    if not all(isinstance(document[name], str) for name in document if name != "commit") or \
+            not isinstance(commit, (str, type(None))):
+        raise ValueError("a field has the wrong type")
+    for name in ("acquired", "expires"):
+        if datetime.fromisoformat(document[name]).tzinfo is None:
+            raise ValueError(f"'{name}' has no time zone")
+    return Holder(**document)
 
 
 class Lock:

@@ -1,0 +1,349 @@
+"""The attack table: hostile inputs and damaged targets, and what the tool must do with each.
+
+Every row runs the real command line on a copy of the example repository. A row either expects
+a clean, located error (exit 1, ``file:line:col`` or the file named, no traceback) or success,
+and in every row nothing outside the command's own place (the repository for ``validate``,
+``--out`` for ``render``, the target folder for ``sync``) is created, changed or removed.
+"""
+
+from __future__ import annotations
+
+import errno
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+import textwrap
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from mwaa_gitops.cli import app
+
+ROOT = Path(__file__).resolve().parent.parent
+LOCAL = "environments/local/environment.yaml"
+BASE = "environments/base/environment.yaml"
+MANIFEST = ".local-bucket/.mwaa-gitops/manifest.json"
+LOCK = ".local-bucket/.mwaa-gitops/lock.json"
+runner = CliRunner()
+
+
+@dataclass
+class Scene:
+    """A repository copy (``root``), a render folder (``out``) and a victim file outside both."""
+
+    root: Path
+    out: Path
+    victim: Path
+
+    def write(self, relative: str, text: str) -> Path:
+        path = self.root / relative
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(textwrap.dedent(text).lstrip("\n"))
+        return path
+
+    def edit(self, relative: str, old: str, new: str) -> None:
+        path = self.root / relative
+        text = path.read_text()
+        assert old in text, f"{old!r} not in {relative}"
+        path.write_text(text.replace(old, new))
+
+    def append(self, relative: str, text: str) -> None:
+        with (self.root / relative).open("a") as handle:
+            handle.write(textwrap.dedent(text).lstrip("\n"))
+
+    def cli(self, *args: str) -> tuple[int, str]:
+        result = runner.invoke(app, [*args, "--repo", str(self.root)])
+        return result.exit_code, result.stdout + result.stderr
+
+    def manifest(self) -> dict[str, object]:
+        loaded: dict[str, object] = json.loads((self.root / MANIFEST).read_text())
+        return loaded
+
+    def set_manifest(self, document: object) -> None:
+        (self.root / MANIFEST).write_text(json.dumps(document))
+
+
+@dataclass(frozen=True)
+class Attack:
+    """One hostile input: how to set it up, the command, and what must come out."""
+
+    name: str
+    arrange: Callable[[Scene], None]
+    command: str  # validate | render | sync
+    errors: tuple[str, ...] = ()  # each must appear in the output; empty: must succeed
+    located: str | None = None  # the file the error must point at (default: any location)
+    extra: tuple[str, ...] = field(default_factory=tuple)
+
+
+def synced(scene: Scene) -> None:
+    code, output = scene.cli("sync", "--env", "local")
+    assert code == 0, output
+
+
+def rendered(scene: Scene) -> None:
+    code, output = scene.cli("render", "--env", "local", "--out", str(scene.out))
+    assert code == 0, output
+
+
+def _set_mwaa(scene: Scene, key: str, value: str) -> None:
+    scene.edit(LOCAL, "mwaa:\n", f"mwaa:\n  {key}: {json.dumps(value)}\n")
+
+
+def marker(files: object) -> Callable[[Scene], None]:
+    def arrange(scene: Scene) -> None:
+        rendered(scene)
+        (scene.out / ".mwaa-gitops-render.json").write_text(
+            files if isinstance(files, str) else json.dumps({"files": files}))
+    return arrange
+
+
+def manifest_with(change: Callable[[dict[str, object]], None]) -> Callable[[Scene], None]:
+    def arrange(scene: Scene) -> None:
+        synced(scene)
+        document = scene.manifest()
+        change(document)
+        scene.set_manifest(document)
+        # A change to sync, so that the manifest is acted on.
+        (scene.root / "environments/base/workflows/airflow_pipelines_ecs.yaml").unlink()
+    return arrange
+
+
+def own(key: str) -> Callable[[dict[str, object]], None]:
+    def change(document: dict[str, object]) -> None:
+        objects = document["objects"]
+        assert isinstance(objects, dict)
+        objects[key] = next(iter(objects.values()))
+    return change
+
+
+def entry_field(name: str, value: object) -> Callable[[dict[str, object]], None]:
+    def change(document: dict[str, object]) -> None:
+        objects = document["objects"]
+        assert isinstance(objects, dict)
+        next(iter(objects.values()))[name] = value
+    return change
+
+
+def raw_manifest(text: str) -> Callable[[Scene], None]:
+    def arrange(scene: Scene) -> None:
+        synced(scene)
+        (scene.root / MANIFEST).write_text(text)
+    return arrange
+
+
+def lock(document: object) -> Callable[[Scene], None]:
+    def arrange(scene: Scene) -> None:
+        synced(scene)
+        (scene.root / LOCK).write_text(json.dumps(document))
+    return arrange
+
+
+GOOD_LOCK = {"who": "ci", "environment": "local", "commit": None,
+             "acquired": "2020-01-01T00:00:00+00:00", "expires": "2020-01-01T00:15:00+00:00",
+             "token": "abc"}
+
+
+def link_owned_to_victim(scene: Scene) -> None:
+    synced(scene)
+    owned = scene.root / ".local-bucket/dags/openmetadata/airflow_pipelines_ecs.py"
+    owned.unlink()
+    owned.symlink_to(scene.victim)
+    (scene.root / "environments/base/workflows/airflow_pipelines_ecs.yaml").unlink()
+
+
+def link_out_folder_outside(scene: Scene) -> None:
+    scene.out.mkdir()
+    (scene.out / ".mwaa-gitops-render.json").write_text('{"files": []}')
+    (scene.out / "dags").symlink_to(scene.victim.parent, target_is_directory=True)
+
+
+def link_out_file_to_victim(scene: Scene) -> None:
+    rendered(scene)
+    target = scene.out / "requirements.txt"
+    target.unlink()
+    target.symlink_to(scene.victim)
+
+
+ATTACKS = [
+    # 1. Paths in settings that would write outside the prefix or --out.
+    Attack("absolute requirementsPath", lambda s: _set_mwaa(s, "requirementsPath", "/tmp/x.txt"),
+           "validate", ("requirementsPath is a relative path",), LOCAL),
+    Attack("escaping dagsPrefix", lambda s: _set_mwaa(s, "dagsPrefix", "../../escape"),
+           "render", ("dagsPrefix is a relative path",), LOCAL),
+    Attack("escaping pluginsPath", lambda s: _set_mwaa(s, "pluginsPath", "a/../../p.zip"),
+           "validate", ("pluginsPath is a relative path",), LOCAL),
+    Attack("dot segment in startupScriptPath",
+           lambda s: _set_mwaa(s, "startupScriptPath", "./startup.sh"),
+           "validate", ("startupScriptPath is a relative path",), LOCAL),
+    Attack("double slash in dagsPrefix", lambda s: _set_mwaa(s, "dagsPrefix", "dags//x"),
+           "validate", ("dagsPrefix is a relative path",), LOCAL),
+    Attack("absolute dagsPrefix", lambda s: _set_mwaa(s, "dagsPrefix", "/dags"),
+           "sync", ("dagsPrefix is a relative path",), LOCAL),
+    # 4. S3 prefixes the server would normalise.
+    Attack("double slash in an S3 prefix",
+           lambda s: s.edit(LOCAL, "file://.local-bucket", "s3://bucket/team-a//x"),
+           "validate", ("a prefix has no '//'",), LOCAL),
+    Attack("dot-dot in an S3 prefix",
+           lambda s: s.edit(LOCAL, "file://.local-bucket", "s3://bucket/team-a/../x"),
+           "validate", ("a prefix has no '//'",), LOCAL),
+    # 1, 5. A tampered or damaged render marker.
+    Attack("render marker lists a path outside --out", marker(["../outside/victim.txt"]),
+           "render", ("refusing to write (as stale) a file named '../outside/victim.txt'",),
+           ".mwaa-gitops-render.json"),
+    Attack("render marker lists an absolute path", marker(["/etc/hostname"]), "render",
+           ("it is an absolute path",), ".mwaa-gitops-render.json"),
+    Attack("render marker files is not a list", marker({"a": 1}), "render",
+           ("'files' must be a list",), ".mwaa-gitops-render.json"),
+    Attack("render marker is not JSON", marker("{oops"), "render",
+           ("unreadable render marker",), ".mwaa-gitops-render.json"),
+    Attack("a folder in --out links outside", link_out_folder_outside, "render",
+           ("is a symbolic link",)),
+    Attack("a file in --out links outside", link_out_file_to_victim, "render"),
+    # 5. Manifest and lock contents.
+    Attack("manifest owns the lock", manifest_with(own(".mwaa-gitops/lock.json")), "sync",
+           ("is not one sync may own",), LOCAL),
+    Attack("manifest owns a path outside the target", manifest_with(own("../outside/victim.txt")),
+           "sync", ("is not one sync may own",), LOCAL),
+    Attack("manifest complete is a string",
+           manifest_with(lambda d: d.update(complete="false")), "sync",
+           ("'complete' is \"false\", not of the expected type",), LOCAL),
+    Attack("manifest size is 1e400", raw_manifest(
+        '{"format": "mwaa-gitops/manifest", "version": 1, "environment": "local", '
+        '"complete": true, "objects": {"a.py": {"sha256": "' + "0" * 64 + '", '
+        '"size": 1e400}}}'), "sync", ("'size' is Infinity",), LOCAL),
+    Attack("manifest size has 5000 digits", raw_manifest(
+        '{"format": "mwaa-gitops/manifest", "version": 1, "objects": {"a": {"size": '
+        + "9" * 5000 + '}}}'), "sync", ("not a readable manifest",), LOCAL),
+    Attack("manifest is not JSON", raw_manifest("{not json"), "sync",
+           ("not a readable manifest",), LOCAL),
+    Attack("manifest objects is a list", manifest_with(lambda d: d.update(objects=[])), "sync",
+           ("'objects' is [], not of the expected type",), LOCAL),
+    Attack("manifest entry sha256 is a number", manifest_with(entry_field("sha256", 7)), "sync",
+           ("'sha256' is 7",), LOCAL),
+    Attack("lock expires is garbage", lock({**GOOD_LOCK, "expires": "soon"}), "sync",
+           ("not a readable lock",), LOCAL),
+    Attack("lock is a list", lock([1, 2]), "sync", ("not a readable lock",), LOCAL),
+    Attack("lock expires has no time zone", lock({**GOOD_LOCK, "expires": "2020-01-01T00:00"}),
+           "sync", ("not a readable lock",), LOCAL),
+    Attack("owned key in the target is a link to a victim", link_owned_to_victim, "sync"),
+]
+
+
+@pytest.fixture
+def scene(tmp_path: Path) -> Scene:
+    root = tmp_path / "repo"
+    shutil.copytree(ROOT / "environments", root / "environments")
+    victim = tmp_path / "outside" / "victim.txt"
+    victim.parent.mkdir()
+    victim.write_text("must survive\n")
+    return Scene(root, tmp_path / "out", victim)
+
+
+def snapshot(top: Path, place: Path) -> dict[str, str]:
+    """Every entry under ``top`` outside ``place``: its kind and content (links not followed)."""
+    found: dict[str, str] = {}
+    for folder, dirs, files in os.walk(top):
+        for name in [*dirs, *files]:
+            path = Path(folder, name)
+            if path == place or place in path.parents:
+                continue
+            key = path.relative_to(top).as_posix()
+            if path.is_symlink():
+                found[key] = "link:" + str(path.readlink())
+            elif path.is_file():
+                found[key] = hashlib.sha256(path.read_bytes()).hexdigest()
+            else:
+                found[key] = "dir"
+    return found
+
+
+def run_attack(scene: Scene, attack: Attack) -> tuple[int, str]:
+    attack.arrange(scene)
+    place = {"validate": scene.root / "environments", "render": scene.out,
+             "sync": scene.root / ".local-bucket"}[attack.command]
+    top = scene.root.parent
+    before = snapshot(top, place)
+    if attack.command == "render":
+        code, output = scene.cli("render", "--env", "local", "--out", str(scene.out))
+    elif attack.command == "sync":
+        code, output = scene.cli("sync", "--env", "local")
+    else:
+        code, output = scene.cli("validate")
+    assert snapshot(top, place) == before, "something outside its place was touched"
+    assert scene.victim.read_text() == "must survive\n"
+    return code, output
+
+
+@pytest.mark.parametrize("attack", ATTACKS, ids=[a.name for a in ATTACKS])
+def test_hostile_input_gives_a_located_error_or_a_correct_result(scene: Scene,
+                                                                  attack: Attack) -> None:
+    code, output = run_attack(scene, attack)
+    assert "Traceback" not in output
+    if not attack.errors:
+        assert code == 0, output
+        return
+    assert code == 1, output
+    for text in attack.errors:
+        assert text in output
+    first = output.strip().splitlines()[0]
+    if attack.located is not None:
+        assert attack.located in first.split(": ")[0], first
+
+
+@pytest.fixture
+def small_bucket(scene: Scene) -> Iterator[Path]:
+    """The local target folder on its own 1 MiB file system (needs the right to mount)."""
+    folder = scene.root / ".local-bucket"
+    folder.mkdir()
+    done = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", str(folder)],
+                          capture_output=True, check=False)
+    if done.returncode != 0:
+        pytest.skip("mounting a small file system needs privileges this run does not have")
+    try:
+        yield folder
+    finally:
+        subprocess.run(["umount", "-l", str(folder)], check=False)
+
+
+def fill(folder: Path) -> None:
+    fd = os.open(folder / "filler.bin", os.O_WRONLY | os.O_CREAT)
+    try:
+        while True:
+            os.write(fd, b"\0" * 1024)
+    except OSError as exc:
+        assert exc.errno == errno.ENOSPC
+    finally:
+        os.close(fd)
+
+
+def test_full_target_recovers_when_the_config_shrinks(scene: Scene, small_bucket: Path) -> None:
+    synced(scene)
+    fill(small_bucket)
+    tags = ", ".join(f"tag-{n:04d}-" + "x" * 80 for n in range(1500))  # ~140 kB more
+    scene.edit("environments/base/workflows/airflow_pipelines.yaml",
+               "tags: !append [airflow-connector]", f"tags: !append [{tags}]")
+    code, output = scene.cli("sync", "--env", "local")
+    assert code == 1 and "Traceback" not in output
+    assert f"{LOCAL}:6:11: " in output and "No space left on device" in output
+    scene.edit("environments/base/workflows/airflow_pipelines.yaml", f"tags: !append [{tags}]",
+               "tags: !append [airflow-connector]\n  retries: 4")
+    (scene.root / "environments/base/workflows/airflow_pipelines_ecs.yaml").unlink()
+    code, output = scene.cli("sync", "--env", "local")
+    assert code == 0, output
+    assert not (small_bucket / "dags/openmetadata/airflow_pipelines_ecs.py").exists()
+    assert b"4" in (small_bucket / "dags/openmetadata/airflow_pipelines.py").read_bytes()
+
+
+def test_read_only_target_is_a_located_error(scene: Scene, small_bucket: Path) -> None:
+    synced(scene)
+    subprocess.run(["mount", "-o", "remount,ro", str(small_bucket)], check=True)
+    scene.edit("environments/base/workflows/airflow_pipelines.yaml", "dag:\n",
+               "dag:\n  retries: 4\n")
+    code, output = scene.cli("sync", "--env", "local")
+    assert code == 1 and "Traceback" not in output
+    assert f"{LOCAL}:6:11: " in output and "Read-only file system" in output
