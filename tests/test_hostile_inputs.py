@@ -16,7 +16,7 @@ import shutil
 import subprocess
 import textwrap
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -77,7 +77,7 @@ class Attack:
     command: str  # validate | render | sync
     errors: tuple[str, ...] = ()  # each must appear in the output; empty: must succeed
     located: str | None = None  # the file the error must point at (default: any location)
-    extra: tuple[str, ...] = field(default_factory=tuple)
+    then: Callable[[Scene], None] | None = None  # what must hold afterwards, beyond the above
 
 
 def synced(scene: Scene) -> None:
@@ -169,6 +169,53 @@ def link_out_file_to_victim(scene: Scene) -> None:
     target.symlink_to(scene.victim)
 
 
+def move(old: str, new: str) -> Callable[[Scene], None]:
+    def arrange(scene: Scene) -> None:
+        (scene.root / new).parent.mkdir(parents=True, exist_ok=True)
+        (scene.root / old).rename(scene.root / new)
+    return arrange
+
+
+def synced_then(change: Callable[[Scene], None]) -> Callable[[Scene], None]:
+    def arrange(scene: Scene) -> None:
+        synced(scene)
+        change(scene)
+    return arrange
+
+
+def dag_still_synced(scene: Scene) -> None:
+    assert (scene.root / ".local-bucket/dags/openmetadata/airflow_pipelines_ecs.py").is_file()
+
+
+def link(relative: str, to: Callable[[Scene], Path]) -> Callable[[Scene], None]:
+    def arrange(scene: Scene) -> None:
+        path = scene.root / relative
+        if path.is_file():
+            path.unlink()
+        path.symlink_to(to(scene))
+    return arrange
+
+
+def outside_workflow(scene: Scene) -> Path:
+    source = scene.root / "environments/base/workflows/airflow_pipelines.yaml"
+    copy = scene.victim.parent / "elsewhere.yaml"
+    copy.write_text(source.read_text().replace("openmetadata_airflow_pipelines", "elsewhere"))
+    return copy
+
+
+def outside_layer(scene: Scene) -> Path:
+    layer = scene.victim.parent / "layer"
+    shutil.copytree(scene.root / "environments/local", layer)
+    return layer
+
+
+def fifo(relative: str) -> Callable[[Scene], None]:
+    return lambda scene: os.mkfifo(scene.root / relative)
+
+
+WF = "environments/base/workflows"
+ECS = f"{WF}/airflow_pipelines_ecs.yaml"
+
 ATTACKS = [
     # 1. Paths in settings that would write outside the prefix or --out.
     Attack("absolute requirementsPath", lambda s: _set_mwaa(s, "requirementsPath", "/tmp/x.txt"),
@@ -231,6 +278,44 @@ ATTACKS = [
     Attack("lock expires has no time zone", lock({**GOOD_LOCK, "expires": "2020-01-01T00:00"}),
            "sync", ("not a readable lock",), LOCAL),
     Attack("owned key in the target is a link to a victim", link_owned_to_victim, "sync"),
+    # 2. Files the tool would not read are errors, never skipped (and then deleted by sync).
+    Attack("workflow folder spelt 'workflow'", move(ECS, "environments/base/workflow/x.yaml"),
+           "validate", ("did you mean 'workflows'?",), "environments/base/workflow"),
+    Attack("workflow file directly in the environment folder",
+           move(ECS, "environments/base/airflow_pipelines_ecs.yaml"), "validate",
+           ("move it to workflows/airflow_pipelines_ecs.yaml",),
+           "environments/base/airflow_pipelines_ecs.yaml"),
+    Attack("environment.yml instead of environment.yaml",
+           move(LOCAL, "environments/local/environment.yml"), "validate",
+           ("did you mean 'environment.yaml'?",), "environments/local"),
+    Attack("a YAML file directly in environments/",
+           move(ECS, "environments/airflow_pipelines_ecs.yaml"), "validate",
+           ("a YAML file directly in 'environments/' is never read",),
+           "environments/airflow_pipelines_ecs.yaml"),
+    Attack("an environment folder without environment.yaml",
+           move(LOCAL, "environments/local/environment.yml"), "sync",
+           ("'local' is not an environment",), "environments/local/environment.yml"),
+    Attack("a text file among the workflows", lambda s: s.write(f"{WF}/notes.txt", "hi\n"),
+           "validate", ("not a workflow file",), f"{WF}/notes.txt"),
+    Attack("a folder among the workflows", lambda s: (s.root / WF / "more").mkdir(),
+           "validate", ("not a workflow file",), f"{WF}/more"),
+    Attack("a misplaced workflow does not get its DAG deleted",
+           synced_then(move(ECS, "environments/base/workflow/airflow_pipelines_ecs.yaml")),
+           "sync", ("did you mean 'workflows'?",), then=dag_still_synced),
+    # 3. Links, FIFOs and devices are never followed or read.
+    Attack("workflow linked to a file outside the repository",
+           link(f"{WF}/elsewhere.yaml", outside_workflow), "sync", ("a symbolic link",),
+           f"{WF}/elsewhere.yaml"),
+    Attack("layer folder linked outside the repository",
+           link("environments/linked", outside_layer), "validate", ("a symbolic link",),
+           "environments/linked"),
+    Attack("environment.yaml linked to /dev/zero", link(LOCAL, lambda s: Path("/dev/zero")),
+           "validate", ("a symbolic link",), LOCAL),
+    Attack("a FIFO as a workflow file", fifo(f"{WF}/pipe.yaml"), "validate",
+           ("not a regular file",), f"{WF}/pipe.yaml"),
+    Attack("a workflow file over 1 MiB",
+           lambda s: s.append(ECS, "# " + "x" * (1024 * 1024) + "\n"), "validate",
+           ("over the 1,048,576-byte limit",), ECS),
 ]
 
 
@@ -290,9 +375,12 @@ def test_hostile_input_gives_a_located_error_or_a_correct_result(scene: Scene,
     assert code == 1, output
     for text in attack.errors:
         assert text in output
-    first = output.strip().splitlines()[0]
+    first = output.strip().splitlines()[-1] if attack.command == "sync" else \
+        output.strip().splitlines()[0]
     if attack.located is not None:
         assert attack.located in first.split(": ")[0], first
+    if attack.then is not None:
+        attack.then(scene)
 
 
 @pytest.fixture
@@ -347,3 +435,22 @@ def test_read_only_target_is_a_located_error(scene: Scene, small_bucket: Path) -
     code, output = scene.cli("sync", "--env", "local")
     assert code == 1 and "Traceback" not in output
     assert f"{LOCAL}:6:11: " in output and "Read-only file system" in output
+
+
+def git(root: Path, *args: str) -> None:
+    subprocess.run(["git", "-c", "user.name=t", "-c", "user.email=t@example.com", *args],
+                   cwd=root, check=True, capture_output=True)
+
+
+def test_diff_refuses_a_committed_link_as_the_work_tree_does(scene: Scene) -> None:
+    workflow = scene.root / f"{WF}/elsewhere.yaml"
+    workflow.symlink_to(outside_workflow(scene))
+    git(scene.root, "init", "-q")
+    git(scene.root, "add", "-A")
+    git(scene.root, "commit", "-qm", "a linked workflow")
+    code, output = scene.cli("validate")
+    assert code == 1 and f"{WF}/elsewhere.yaml:1:1: a symbolic link" in output
+    workflow.unlink()
+    code, output = scene.cli("diff", "--env", "local", "--base", "HEAD")
+    assert code == 0, output
+    assert "note: at " in output and f"{WF}/elsewhere.yaml:1:1: a symbolic link" in output
