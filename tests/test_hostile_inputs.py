@@ -216,6 +216,21 @@ def fifo(relative: str) -> Callable[[Scene], None]:
 WF = "environments/base/workflows"
 ECS = f"{WF}/airflow_pipelines_ecs.yaml"
 
+def schedule(value: str) -> Callable[[Scene], None]:
+    return lambda scene: scene.edit(ECS, 'schedule: "15 */6 * * *"', f"schedule: {value!r}")
+
+
+def many_multiline_patterns(scene: Scene) -> None:
+    patterns = ", ".join(json.dumps(f"pipeline_{n}\nsecond line") for n in range(400))
+    scene.edit(ECS, "      type: PipelineMetadata\n",
+               f"      type: PipelineMetadata\n      pipelineFilterPattern:\n"
+               f"        includes: [{patterns}]\n")
+
+
+def trailing_newline(file: str, old: str, new: str) -> Callable[[Scene], None]:
+    return lambda scene: scene.edit(file, old, new)
+
+
 ATTACKS = [
     # 1. Paths in settings that would write outside the prefix or --out.
     Attack("absolute requirementsPath", lambda s: _set_mwaa(s, "requirementsPath", "/tmp/x.txt"),
@@ -313,6 +328,37 @@ ATTACKS = [
            "validate", ("a symbolic link",), LOCAL),
     Attack("a FIFO as a workflow file", fifo(f"{WF}/pipe.yaml"), "validate",
            ("not a regular file",), f"{WF}/pipe.yaml"),
+    # 10. Whole-string matching: a trailing newline passes no check.
+    Attack("airflowVersion with a trailing newline",
+           trailing_newline(BASE, 'airflowVersion: "3.3.1"', 'airflowVersion: "3.3.1\\n"'),
+           "validate", ("airflowVersion",), BASE),
+    Attack("startDate with a trailing newline",
+           trailing_newline(ECS, "  approach: ecs\n",
+                            '  approach: ecs\n  startDate: "2024-01-01\\n"\n'),
+           "validate", ("startDate is a date written YYYY-MM-DD",), ECS),
+    Attack("dagsPrefix with a trailing newline", lambda s: _set_mwaa(s, "dagsPrefix", "dags\n"),
+           "render", ("dagsPrefix is a relative path",), LOCAL),
+    Attack("region with a trailing newline", lambda s: _set_mwaa(s, "region", "eu-west-1\n"),
+           "validate", ("region is an AWS region name",), LOCAL),
+    Attack("workflow file name with a newline", move(ECS, f"{WF}/evil\n.yaml"), "validate",
+           ("is not usable as a DAG file name",)),
+    # 12, 13. Values that crashed a command, or passed validate and then failed in Airflow.
+    Attack("an integer of 5000 digits",
+           trailing_newline(ECS, "  approach: ecs\n",
+                            "  approach: ecs\n  retries: " + "9" * 5000 + "\n"),
+           "validate", ("number too large",), ECS),
+    Attack("schedule minute out of range", schedule("61 * * * *"), "validate",
+           ("out of range",), ECS),
+    Attack("schedule step of zero", schedule("*/0 * * * *"), "validate",
+           ("step '0' in field 0 is not acceptable",), ECS),
+    Attack("schedule of words", schedule("a b c d e"), "validate", ("is not acceptable",), ECS),
+    Attack("schedule preset misspelt", schedule("@hourl"), "validate",
+           ("did you mean '@hourly'?",), ECS),
+    Attack("schedule with six fields", schedule("0 0 * * * *"), "validate",
+           ("five fields",), ECS),
+    # 11. Multi-line text in a config too large for ECS overrides.
+    Attack("multi-line strings in a config over the ECS override limit",
+           many_multiline_patterns, "validate", ("has no S3 target",), ECS),
     Attack("a workflow file over 1 MiB",
            lambda s: s.append(ECS, "# " + "x" * (1024 * 1024) + "\n"), "validate",
            ("over the 1,048,576-byte limit",), ECS),
@@ -454,3 +500,37 @@ def test_diff_refuses_a_committed_link_as_the_work_tree_does(scene: Scene) -> No
     code, output = scene.cli("diff", "--env", "local", "--base", "HEAD")
     assert code == 0, output
     assert "note: at " in output and f"{WF}/elsewhere.yaml:1:1: a symbolic link" in output
+
+
+def test_multi_line_config_over_the_ecs_limit_renders_a_one_line_environment_file(
+        scene: Scene) -> None:
+    import yaml
+
+    many_multiline_patterns(scene)
+    code, output = scene.cli("render", "--env", "dev", "--out", str(scene.out))
+    assert code == 0, output
+    env_file = scene.out / "dags/openmetadata/airflow_pipelines_ecs.env"
+    name, _, line = env_file.read_text().partition("=")
+    assert name == "config" and line.count("\n") == 1
+    config = yaml.safe_load(line)
+    includes = config["source"]["sourceConfig"]["config"]["pipelineFilterPattern"]["includes"]
+    assert includes[7] == "pipeline_7\nsecond line"
+
+
+def test_an_unexpected_error_is_one_line_saying_it_is_a_bug(
+        capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    from mwaa_gitops.commands import TRACEBACK_VARIABLE, guarded
+    from mwaa_gitops.report import OutputFormat
+
+    def broken() -> int:
+        raise RuntimeError("password=S3cr3tPw")
+
+    monkeypatch.delenv(TRACEBACK_VARIABLE, raising=False)
+    assert guarded(OutputFormat.text, broken) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "S3cr3tPw" not in err
+    assert err.startswith("error: internal error (RuntimeError at test_hostile_inputs.py:")
+    assert "this is a bug in mwaa-gitops" in err and f"{TRACEBACK_VARIABLE}=1" in err
+    monkeypatch.setenv(TRACEBACK_VARIABLE, "1")
+    with pytest.raises(RuntimeError):
+        guarded(OutputFormat.text, broken)

@@ -172,7 +172,11 @@ class _Converter:
             raise self.error(node, f"!{directive} applies to a "
                              f"{'map' if directive == 'replace' else 'list'}", TAG_HINT,
                              code="directive")
-        value = None if directive == "delete" else self.scalar(node)
+        try:
+            value = None if directive == "delete" else self.scalar(node)
+        except ValueError:  # Python refuses to read integers of more than 4,300 digits
+            raise self.error(node, f"number too large ({len(node.value):,} characters)",
+                             "quote it if it is text", code="too-large") from None
         return Node(value, location, key_location, directive)
 
     def directive(self, node: yaml.Node) -> str | None:

@@ -56,7 +56,8 @@ def _translate(error: Any, tree: Node, prefix: Path) -> Iterator[Diagnostic]:
     shown = "(hidden: a secret field)" if secret else _show(value)
     custom = schema.get("x-message")
     if custom:
-        hint = _closest(value, error.validator_value) if kind == "enum" else None
+        hint = _closest(value, error.validator_value) if kind == "enum" else \
+            str(error.cause) if kind == "format" and error.cause else None
         yield Diagnostic(location, f"{custom} (got {shown})", hint, kind, subject=where)
     elif kind in ("enum", "const"):
         choices = error.validator_value if kind == "enum" else [error.validator_value]

@@ -44,9 +44,20 @@ def validator(name: str) -> Any:
     formats = FormatChecker(formats=())
     # A secret field may only hold a reference: jsonschema reports it as a format error.
     formats.checks("password")(lambda value: not isinstance(value, str) or is_reference(value))
+    formats.checks("airflow-schedule", raises=ValueError)(_schedule)
     cls = extend(Draft202012Validator, {"$ref": _remember_valid(
         Draft202012Validator.VALIDATORS["$ref"]), "pattern": _whole_pattern})
     return cls(schema, registry=_registry(), format_checker=formats)
+
+
+def _schedule(value: object) -> bool:
+    """A schedule Airflow accepts; the reason it would not becomes the error's cause."""
+    from mwaa_gitops.check.schedule import schedule_problem
+
+    problem = schedule_problem(value) if isinstance(value, str) else None
+    if problem is not None:
+        raise ValueError(problem)
+    return True
 
 
 def _whole_pattern(validator: Any, pattern: str, instance: Any, schema: Any) -> Any:
