@@ -8,7 +8,7 @@ from typing import Any
 from mwaa_gitops.diagnostics import Diagnostic, did_you_mean
 from mwaa_gitops.mwaa_releases import VERSION, nearest
 from mwaa_gitops.provenance import Node, Path, dotted
-from mwaa_gitops.secrets import EXAMPLE, is_secret_name
+from mwaa_gitops.secrets import EXAMPLE, is_sensitive
 
 
 def diagnostics(errors: Iterable[Any], tree: Node, prefix: Path = ()) -> Iterator[Diagnostic]:
@@ -51,9 +51,8 @@ def _translate(error: Any, tree: Node, prefix: Path) -> Iterator[Diagnostic]:
     location = _at(tree, path)
     value = error.instance
     # Never echo what may be a credential into logs or annotations.
-    secret = schema.get("format") == "password" or bool(
-        path and isinstance(path[-1], str) and is_secret_name(path[-1]))
-    shown = "(hidden: a secret field)" if secret else _show(value)
+    secret = schema.get("format") == "password" or is_sensitive(path, value)
+    shown = "(hidden: it may hold a secret)" if secret else _show(value)
     custom = schema.get("x-message")
     if custom:
         hint = _closest(value, error.validator_value) if kind == "enum" else \
@@ -70,7 +69,7 @@ def _translate(error: Any, tree: Node, prefix: Path) -> Iterator[Diagnostic]:
         yield Diagnostic(location, f"expected {expected}, got {_type_name(value)} {shown}",
                          None, "type", subject=where)
     else:
-        message = error.message if not secret else f"invalid value for a secret field ({kind})"
+        message = error.message if not secret else f"invalid value that may hold a secret ({kind})"
         yield Diagnostic(location, message, None, kind or "schema", subject=where)
 
 

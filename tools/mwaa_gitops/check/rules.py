@@ -19,7 +19,7 @@ from mwaa_gitops.diagnostics import Diagnostic, Location
 from mwaa_gitops.environments import MergedEnvironment
 from mwaa_gitops.provenance import Node, dotted
 from mwaa_gitops.repository import ENVIRONMENT_FILE
-from mwaa_gitops.secrets import EXAMPLE, has_url_credentials, is_reference, is_secret_name
+from mwaa_gitops.secrets import EXAMPLE, find_plaintext, is_reference
 
 CONNECTION = CONNECTION_PATH
 SERVER = ("workflowConfig", "openMetadataServerConfig")
@@ -244,19 +244,14 @@ def secrets_are_references(env: MergedEnvironment) -> Iterator[Diagnostic]:
 
 
 def plaintext_secrets(tree: Node) -> Iterator[Diagnostic]:
-    """Every credential-named field holding a value rather than a reference, and every URL
-    with a password in it."""
-    for path, node in tree.walk():
-        value = node.value
-        if isinstance(value, (dict, list)) or value is None or value == "":
-            continue
-        if path and isinstance(path[-1], str) and is_secret_name(path[-1]) and \
-                not isinstance(value, bool) and not is_reference(value):
+    """Every secret written in clear, as :mod:`mwaa_gitops.secrets` defines it."""
+    for path, node, why in find_plaintext(tree):
+        if why == "plaintext secret":
             yield plaintext_secret(tree, path)
-        elif has_url_credentials(value):
-            yield Diagnostic(node.location, "a URL with a password in it", "put the password "
-                             f"in a secret field as a reference ({EXAMPLE}), or drop it from "
-                             "the URL", "plaintext-secret", subject=dotted(path))
+        else:
+            yield Diagnostic(node.location, why, "put the secret in a secret field as a "
+                             f"reference ({EXAMPLE}), and leave it out of the text",
+                             "plaintext-secret", subject=dotted(path))
 
 
 def secret_references_need_a_provider(env: MergedEnvironment) -> Iterator[Diagnostic]:
