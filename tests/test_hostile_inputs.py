@@ -14,12 +14,15 @@ import json
 import os
 import shutil
 import subprocess
+import tempfile
 import textwrap
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from mwaa_gitops.cli import app
@@ -266,6 +269,12 @@ ATTACKS = [
     Attack("a folder in --out links outside", link_out_folder_outside, "render",
            ("is a symbolic link",)),
     Attack("a file in --out links outside", link_out_file_to_victim, "render"),
+    Attack("requirementsPath is the DAG folder", lambda s: _set_mwaa(s, "requirementsPath", "dags"),
+           "render", ("rendered file 'dags' is also the folder of",)),
+    Attack("requirementsPath is a folder of the DAGs",
+           lambda s: (_set_mwaa(s, "dagsPrefix", "r.txt/d"), _set_mwaa(s, "requirementsPath",
+                                                                       "r.txt")),
+           "sync", ("rendered file 'r.txt' is also the folder of",), LOCAL),
     # 5. Manifest and lock contents.
     Attack("manifest owns the lock", manifest_with(own(".mwaa-gitops/lock.json")), "sync",
            ("is not one sync may own",), LOCAL),
@@ -534,3 +543,35 @@ def test_an_unexpected_error_is_one_line_saying_it_is_a_bug(
     monkeypatch.setenv(TRACEBACK_VARIABLE, "1")
     with pytest.raises(RuntimeError):
         guarded(OutputFormat.text, broken)
+
+
+_SEGMENT = st.sampled_from(["a", "dags", ".", "..", "", " ", "x\n", "\\", "-b", ".mwaa-gitops"])
+_PATH = st.lists(_SEGMENT, min_size=1, max_size=4).map("/".join) | st.sampled_from(
+    ["/abs", "//", "a//b", "a/./b", "../x"])
+
+
+@settings(max_examples=25, deadline=None)
+@given(dags=_PATH, requirements=_PATH, plugins=_PATH, startup=_PATH)
+def test_render_and_sync_write_only_under_their_root_for_any_configured_paths(
+        dags: str, requirements: str, plugins: str, startup: str) -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        top = Path(tmp)
+        shutil.copytree(ROOT / "environments", top / "repo/environments")
+        scene = Scene(top / "repo", top / "out", top / "outside/victim.txt")
+        scene.victim.parent.mkdir()
+        scene.victim.write_text("must survive\n")
+        for key, value in (("dagsPrefix", dags), ("requirementsPath", requirements),
+                           ("pluginsPath", plugins + ".zip"),
+                           ("startupScriptPath", startup + ".sh")):
+            _set_mwaa(scene, key, value)
+        before = snapshot(top, top / "nowhere")
+        code, output = scene.cli("render", "--env", "local", "--out", str(scene.out))
+        assert code in (0, 1) and "Traceback" not in output
+        code, output = scene.cli("sync", "--env", "local")
+        assert code in (0, 1) and "Traceback" not in output
+        after = snapshot(top, top / "nowhere")
+        changed = {key for key in set(before) | set(after) if before.get(key) != after.get(key)}
+        assert all(key.startswith(("out/", "repo/.local-bucket/")) or key in
+                   ("out", "repo/.local-bucket") for key in changed), changed
+        for key in changed:
+            assert not (top / key).is_symlink()

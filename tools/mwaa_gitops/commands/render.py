@@ -10,7 +10,7 @@ from mwaa_gitops import pipeline
 from mwaa_gitops.commands import EXIT_OK, guarded
 from mwaa_gitops.diagnostics import ConfigError, Location
 from mwaa_gitops.report import OutputFormat
-from mwaa_gitops.sync.targets import key_problem
+from mwaa_gitops.sync.targets import folder_collision, key_problem
 
 # Lists what the last render wrote, so a re-render removes files that are no longer rendered
 # without ever touching a folder that mwaa-gitops did not fill.
@@ -55,6 +55,12 @@ def write_tree(tree: dict[str, bytes], out: Path) -> None:
     previous: list[str] = []
     for key in tree:
         _check(out, key, "a rendered file")
+    clash = folder_collision(tree)
+    if clash is not None:
+        raise ConfigError.at(Location(str(out)), f"rendered file '{clash[0]}' is also the "
+                             f"folder of '{clash[1]}'", "give mwaa.requirementsPath, pluginsPath "
+                             "and startupScriptPath names outside mwaa.dagsPrefix's folders",
+                             code="render-path")
     if out.exists():
         if not out.is_dir():
             raise ConfigError.at(Location(str(out)), "--out is a file, not a folder",
@@ -77,8 +83,10 @@ def write_tree(tree: dict[str, bytes], out: Path) -> None:
         marker.write_text(json.dumps({"files": sorted(tree)}, indent=2) + "\n")
     except OSError as exc:
         raise ConfigError.at(Location(str(out)), f"cannot write the rendered files: "
-                             f"{exc.strerror or exc}", "check that --out is writable",
-                             code="usage") from None
+                             f"{exc.strerror or exc} ({exc.filename})", "check that --out is "
+                             "writable and that no rendered file has the name of a folder of "
+                             "others (mwaa.requirementsPath inside mwaa.dagsPrefix?)",
+                             code="render-write") from None
 
 
 def _check(out: Path, key: str, what: str, where: Location | None = None) -> None:

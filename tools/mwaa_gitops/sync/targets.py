@@ -18,7 +18,7 @@ import mimetypes
 import os
 import stat
 import tempfile
-from collections.abc import Iterator, Sequence
+from collections.abc import Collection, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Protocol
@@ -127,6 +127,17 @@ def key_problem(key: str, *, own: bool = False) -> str | None:
     if not own and (key + "/").startswith(RESERVED):
         return f"it lies in '{RESERVED}', which mwaa-gitops keeps for itself"
     return None
+
+
+def folder_collision(keys: Collection[str]) -> tuple[str, str] | None:
+    """A key that is also the folder of another key (a folder target cannot hold both, and
+    MWAA would read neither as meant), with that other key; None when there is none."""
+    folders: dict[str, str] = {}
+    for key in keys:
+        for parent in PurePosixPath(key).parents:
+            folders.setdefault(parent.as_posix(), key)
+    clash = next((key for key in sorted(keys) if key in folders), None)
+    return (clash, folders[clash]) if clash is not None else None
 
 
 def check_key(key: str, *, own: bool = False) -> None:
