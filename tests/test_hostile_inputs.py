@@ -252,10 +252,22 @@ ATTACKS = [
     # 4. S3 prefixes the server would normalise.
     Attack("double slash in an S3 prefix",
            lambda s: s.edit(LOCAL, "file://.local-bucket", "s3://bucket/team-a//x"),
-           "validate", ("a prefix has no '//'",), LOCAL),
+           "validate", ("a prefix or folder has no '//'",), LOCAL),
     Attack("dot-dot in an S3 prefix",
            lambda s: s.edit(LOCAL, "file://.local-bucket", "s3://bucket/team-a/../x"),
-           "validate", ("a prefix has no '//'",), LOCAL),
+           "validate", ("a prefix or folder has no '//'",), LOCAL),
+    Attack("absolute file:// target", lambda s: s.edit(LOCAL, "file://.local-bucket",
+                                                       "file:///tmp/elsewhere"),
+           "validate", ("relative to the repository",), LOCAL),
+    Attack("file:// target escaping the repository",
+           lambda s: s.edit(LOCAL, "file://.local-bucket", "file://../outside"),
+           "sync", ("relative to the repository",), LOCAL),
+    Attack("file:// target linked out of the repository",
+           lambda s: (s.root / ".local-bucket").symlink_to(s.victim.parent), "sync",
+           ("it leads out of the repository",), LOCAL),
+    Attack("file:// target inside environments/",
+           lambda s: s.edit(LOCAL, "file://.local-bucket", "file://environments/base"),
+           "sync", ("it lies inside environments/",), LOCAL),
     # 1, 5. A tampered or damaged render marker.
     Attack("render marker lists a path outside --out", marker(["../outside/victim.txt"]),
            "render", ("refusing to write (as stale) a file named '../outside/victim.txt'",),
@@ -302,6 +314,8 @@ ATTACKS = [
     Attack("lock expires has no time zone", lock({**GOOD_LOCK, "expires": "2020-01-01T00:00"}),
            "sync", ("not a readable lock",), LOCAL),
     Attack("owned key in the target is a link to a victim", link_owned_to_victim, "sync"),
+    Attack("a FIFO in the target folder", synced_then(
+        lambda s: os.mkfifo(s.root / ".local-bucket/dags/pipe")), "sync"),
     # 2. Files the tool would not read are errors, never skipped (and then deleted by sync).
     Attack("workflow folder spelt 'workflow'", move(ECS, "environments/base/workflow/x.yaml"),
            "validate", ("did you mean 'workflows'?",), "environments/base/workflow"),
@@ -351,6 +365,9 @@ ATTACKS = [
            "validate", ("region is an AWS region name",), LOCAL),
     Attack("workflow file name with a newline", move(ECS, f"{WF}/evil\n.yaml"), "validate",
            ("is not usable as a DAG file name",)),
+    # 15. Terminal escapes in file names are shown escaped.
+    Attack("workflow file name with a terminal escape", move(ECS, f"{WF}/evil\x1b[2J.yaml"),
+           "validate", ("evil\\x1b[2J",)),
     # 12, 13. Values that crashed a command, or passed validate and then failed in Airflow.
     Attack("an integer of 5000 digits",
            trailing_newline(ECS, "  approach: ecs\n",
@@ -423,7 +440,7 @@ def run_attack(scene: Scene, attack: Attack) -> tuple[int, str]:
 def test_hostile_input_gives_a_located_error_or_a_correct_result(scene: Scene,
                                                                   attack: Attack) -> None:
     code, output = run_attack(scene, attack)
-    assert "Traceback" not in output
+    assert "Traceback" not in output and "\x1b" not in output
     if not attack.errors:
         assert code == 0, output
         return
@@ -575,3 +592,70 @@ def test_render_and_sync_write_only_under_their_root_for_any_configured_paths(
                    ("out", "repo/.local-bucket") for key in changed), changed
         for key in changed:
             assert not (top / key).is_symlink()
+
+
+def live_lock(scene: Scene, who: str = "killed run") -> str:
+    from datetime import datetime, timedelta, timezone
+
+    now = datetime.now(timezone.utc)
+    lock = {**GOOD_LOCK, "who": who, "acquired": now.isoformat(), "refreshed": now.isoformat(),
+            "expires": (now + timedelta(minutes=15)).isoformat(), "token": "f" * 32}
+    (scene.root / LOCK).write_text(json.dumps(lock))
+    return str(lock["token"])
+
+
+def test_a_killed_runs_lock_is_taken_over_with_stale_lock_minutes_0(scene: Scene) -> None:
+    synced(scene)
+    live_lock(scene)
+    scene.edit(ECS, 'schedule: "15 */6 * * *"', 'schedule: "20 */6 * * *"')
+    code, output = scene.cli("sync", "--env", "local")
+    assert code == 1 and "lock id " + "f" * 32 in output
+    code, output = scene.cli("sync", "--env", "local", "--stale-lock-minutes", "0")
+    assert code == 0, output
+
+
+def test_unlock_names_the_holder_and_breaks_only_the_lock_named(scene: Scene) -> None:
+    synced(scene)
+    token = live_lock(scene)
+    code, output = scene.cli("unlock", "--env", "local")
+    assert code == 1 and "locked by killed run" in output and token in output
+    code, output = scene.cli("unlock", "--env", "local", "--lock-id", token)
+    assert code == 0 and "broke the sync lock" in output
+    scene.edit(ECS, 'schedule: "15 */6 * * *"', 'schedule: "20 */6 * * *"')
+    code, output = scene.cli("sync", "--env", "local")
+    assert code == 0, output
+
+
+def test_control_characters_from_the_target_never_reach_the_terminal(scene: Scene) -> None:
+    synced(scene)
+    live_lock(scene, who="evil\x1b[2J\x1b]0;owned\x07run")
+    scene.edit(ECS, 'schedule: "15 */6 * * *"', 'schedule: "20 */6 * * *"')
+    code, output = scene.cli("sync", "--env", "local")
+    assert code == 1 and "\x1b" not in output and "\x07" not in output
+    assert "evil\\x1b[2J" in output
+
+
+def test_init_force_replaces_links_instead_of_writing_through_them(tmp_path: Path) -> None:
+    victim = tmp_path / "victim.txt"
+    victim.write_text("must survive\n")
+    target = tmp_path / "new"
+    target.mkdir()
+    (target / "README.md").symlink_to(victim)
+    (target / ".gitignore").symlink_to(tmp_path / "dangling")
+    result = runner.invoke(app, ["init", str(target)])
+    assert result.exit_code == 1 and "README.md" in result.output
+    result = runner.invoke(app, ["init", str(target), "--force"])
+    assert result.exit_code == 0, result.output
+    assert victim.read_text() == "must survive\n" and not (tmp_path / "dangling").exists()
+    assert not (target / "README.md").is_symlink()
+
+
+def test_init_refuses_to_write_through_a_linked_folder(tmp_path: Path) -> None:
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    target = tmp_path / "new"
+    target.mkdir()
+    (target / "environments").symlink_to(elsewhere, target_is_directory=True)
+    result = runner.invoke(app, ["init", str(target), "--force"])
+    assert result.exit_code == 2 and "is a symbolic link" in result.output
+    assert not any(elsewhere.iterdir()) and not (target / "README.md").exists()

@@ -131,6 +131,18 @@ def sync(*, env: EnvOption, repo: RepoOption = None,
 
 
 @app.command()
+def unlock(env: EnvOption,
+           lock_id: Annotated[str | None, typer.Option(
+               "--lock-id", help="The id of the lock to break, as a held lock names it.")] = None,
+           repo: RepoOption = None,
+           fmt: FormatOption = OutputFormat.text) -> None:
+    """Break the sync lock of a run that died (without --lock-id: show who holds it)."""
+    from mwaa_gitops.commands import unlock as command
+
+    raise typer.Exit(command.run(repo, env, lock_id, fmt))
+
+
+@app.command()
 def explain(workflow: Annotated[str, typer.Argument(help="Workflow name, or 'environment' "
                                                      "for environment.yaml settings.")],
             path: Annotated[str, typer.Argument(help="Dotted path, e.g. "

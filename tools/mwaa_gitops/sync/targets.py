@@ -153,11 +153,22 @@ def open_target(url: str, *, root: Path, endpoint_url: str | None = None,
                 attempts: int = DEFAULT_ATTEMPTS) -> Target:
     """The target named by ``url``: ``s3://bucket[/prefix]`` or ``file://path``.
 
-    A relative ``file://`` path is relative to ``root`` (the config repository).
+    A ``file://`` path is a folder of ``root`` (the config repository), outside its
+    ``environments/``.
     """
     if url.startswith("file://"):
-        path = Path(url[len("file://"):])
-        return LocalTarget(path if path.is_absolute() else root / path, url)
+        relative = url[len("file://"):].rstrip("/")
+        problem = key_problem(relative, own=True)
+        folder = (root / relative).resolve() if problem is None else root
+        if problem is None and not folder.is_relative_to(root.resolve()):
+            problem = "it leads out of the repository (through a link)"
+        if problem is None and folder.is_relative_to((root / "environments").resolve()):
+            problem = "it lies inside environments/"
+        if problem is not None:
+            raise SyncError(f"target '{url}' is not a folder of the repository: {problem}",
+                            "write file://<folder>, relative to the repository, e.g. "
+                            "file://.local-bucket")
+        return LocalTarget(root / relative, url)
     if url.startswith("s3://"):
         bucket, _, prefix = url[len("s3://"):].partition("/")
         if not bucket:
