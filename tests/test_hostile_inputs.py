@@ -659,3 +659,13 @@ def test_init_refuses_to_write_through_a_linked_folder(tmp_path: Path) -> None:
     result = runner.invoke(app, ["init", str(target), "--force"])
     assert result.exit_code == 2 and "is a symbolic link" in result.output
     assert not any(elsewhere.iterdir()) and not (target / "README.md").exists()
+
+
+def test_folder_target_files_are_readable_like_rendered_ones(scene: Scene) -> None:
+    synced(scene)
+    rendered(scene)
+    umask = os.umask(0)
+    os.umask(umask)
+    for folder in (scene.root / ".local-bucket", scene.out):
+        modes = {path.stat().st_mode & 0o777 for path in folder.rglob("*.py")}
+        assert modes == {0o666 & ~umask}, (folder, modes)
