@@ -24,7 +24,7 @@ def test_sync_from_a_clean_work_tree_or_with_a_named_commit_does_not_warn(
     clean = run(MWAA, "sync", "--env", "local", cwd=scaffold)
     assert clean.returncode == 0, clean.stderr
     assert "warning" not in clean.stderr
-    (scaffold / "environments" / "local" / "notes.txt").write_text("draft\n")
+    (scaffold / "environments" / "local" / "notes.md").write_text("draft\n")
     named = run(MWAA, "sync", "--env", "local", "--commit", "release-1", cwd=scaffold)
     assert named.returncode == 0, named.stderr
     assert "uncommitted" not in named.stderr

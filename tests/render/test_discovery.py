@@ -120,3 +120,18 @@ def test_discovery_copes_with_a_masked_password_from_the_core_section(
     assert outcome["returned"]["password"] == "masked by MWAA, not stored"
     assert "masked" in log
     assert secret_value(secrets_manager, secret_id) is None
+
+
+def test_discovery_reads_a_password_with_unencoded_url_characters_without_logging_it(
+        airflow2_python: Path, secrets_manager: str, tmp_path: Path) -> None:
+    secret_id = "/openmetadata/unencoded/password"
+    raw = "pa/ss?w#rd"  # as SQLAlchemy reads it: the password runs to the '@'
+    url = f"postgresql+psycopg2://adminuser:{raw}@metadata.example.internal:5432/AirflowMetadata"
+    outcome, log = discover(airflow2_python, tmp_path, secrets_manager, secret_id,
+                            {"AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": url})
+    assert outcome["raised"] is None, outcome["message"]
+    assert secret_value(secrets_manager, secret_id) == raw
+    assert outcome["returned"]["hostPort"] == "metadata.example.internal:5432"
+    for leaked in ("pa/ss", "'pa'", "ss?w", "w#rd"):
+        assert leaked not in log
+        assert leaked not in json.dumps(outcome)

@@ -107,12 +107,12 @@ def test_run_killed_at_any_write_never_exposes_a_dag_without_config_and_converge
         root = tmp_path / f"killed-at-{at}"
         shutil.copytree(synced_v1, root)
         with pytest.raises((Killed, SyncError)):
-            # The dead run's lock expires at once, so the next run may take it over.
             run_sync(DiesAt(LocalTarget(root), at), V2, stale_after=timedelta(0))
         assert dags_missing_config(contents(root)) == [], f"killed at mutation {at}"
         assert {k: contents(root)[k] for k in FOREIGN} == FOREIGN
-        # The next run may already come from a newer commit: it must still converge.
-        run_sync(LocalTarget(root), V3)
+        # The next run may already come from a newer commit: it must still converge. It takes
+        # the dead run's lock over at once (--stale-lock-minutes 0, as after a kill -9).
+        run_sync(LocalTarget(root), V3, stale_after=timedelta(0))
         assert contents(root) == {**V3, **FOREIGN}, f"killed at mutation {at}"
         again = inspect(LocalTarget(root), desired_files(V3, LAYOUT), environment="dev",
                         layout=LAYOUT)

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from mwaa_gitops.sync import SyncError
-from mwaa_gitops.sync.lock import LOCK_KEY, Lock, LockHeld, read_holder
+from mwaa_gitops.sync.lock import LOCK_KEY, Lock, LockHeld, break_lock, read_holder
 from mwaa_gitops.sync.targets import (
     ConditionalWritesUnsupported,
     LocalTarget,
@@ -26,10 +26,13 @@ def test_second_lock_names_the_holder_and_when_it_turns_stale(tmp_path: Path) ->
                  clock=lambda: NOW)
     with pytest.raises(LockHeld) as held:
         Lock.acquire(target, environment="dev", commit=None, clock=lambda: NOW)
+    holder = read_holder(target)
+    assert holder is not None
     assert held.value.message == (f"{target.url} is being synced by ci run 17, commit "
                                   "feedfacefeed, since 2024-05-01T12:00:00+00:00 "
-                                  "(environment 'dev')")
+                                  f"(environment 'dev', lock id {holder[0].token})")
     assert held.value.hint is not None and "2024-05-01T12:15:00+00:00" in held.value.hint
+    assert f"mwaa-gitops unlock --lock-id {holder[0].token}" in held.value.hint
 
 
 def test_released_lock_can_be_taken_again(tmp_path: Path) -> None:
@@ -94,3 +97,33 @@ def test_lock_falls_back_to_best_effort_and_says_so(tmp_path: Path) -> None:
     lock.refresh()
     lock.release()
     assert target.read(LOCK_KEY) is None
+
+
+def test_stale_lock_minutes_of_the_judging_run_decide_staleness(tmp_path: Path) -> None:
+    target = LocalTarget(tmp_path)
+    Lock.acquire(target, environment="dev", commit=None, who="killed run",
+                 stale_after=timedelta(minutes=15), clock=lambda: NOW)
+    later = NOW + timedelta(minutes=2)
+    with pytest.raises(LockHeld):
+        Lock.acquire(target, environment="dev", commit=None, clock=lambda: later,
+                     stale_after=timedelta(minutes=5))
+    rerun = Lock.acquire(target, environment="dev", commit=None, who="re-run",
+                         clock=lambda: later, stale_after=timedelta(0))
+    current = read_holder(target)
+    assert current is not None and current[0].who == "re-run"
+    rerun.release()
+
+
+def test_breaking_a_lock_needs_its_id_and_lets_the_next_sync_take_it(tmp_path: Path) -> None:
+    target = LocalTarget(tmp_path)
+    Lock.acquire(target, environment="dev", commit=None, who="killed run", clock=lambda: NOW)
+    holder = read_holder(target)
+    assert holder is not None
+    with pytest.raises(LockHeld, match=f"locked by killed run.*lock id {holder[0].token}"):
+        break_lock(target, None)
+    with pytest.raises(LockHeld, match="is not that lock's"):
+        break_lock(target, "0" * 32)
+    assert break_lock(target, holder[0].token).who == "killed run"
+    Lock.acquire(target, environment="dev", commit=None, who="next", clock=lambda: NOW).release()
+    with pytest.raises(SyncError, match="is not locked"):
+        break_lock(target, holder[0].token)

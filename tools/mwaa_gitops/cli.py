@@ -67,7 +67,7 @@ def envs(repo: RepoOption = None,
     raise typer.Exit(command.run(repo, fmt))
 
 
-@app.command()
+@app.command(short_help="Merge, check and render environments in memory.")
 def validate(env: EnvsOption = None, repo: RepoOption = None,
              fmt: FormatOption = OutputFormat.text,
              resolve: Annotated[bool, typer.Option(
@@ -152,6 +152,18 @@ def sync(*, env: EnvOption, repo: RepoOption = None,
                                  stale_lock_minutes=stale_lock,
                                  detailed_exitcode=detailed_exitcode,
                                  allow_older=allow_older))
+
+
+@app.command(short_help="Break the sync lock of a run that died.")
+def unlock(env: EnvOption,
+           lock_id: Annotated[str | None, typer.Option(
+               "--lock-id", help="The id of the lock to break, as a held lock names it.")] = None,
+           repo: RepoOption = None,
+           fmt: FormatOption = OutputFormat.text) -> None:
+    """Break the sync lock of a run that died (without --lock-id: show who holds it)."""
+    from mwaa_gitops.commands import unlock as command
+
+    raise typer.Exit(command.run(repo, env, lock_id, fmt))
 
 
 @app.command(short_help="Show a merged value, where it was set, and what it overrode.")

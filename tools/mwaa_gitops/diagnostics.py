@@ -16,7 +16,7 @@ class Location:
     col: int = 1
 
     def __str__(self) -> str:
-        return f"{self.path}:{self.line}:{self.col}"
+        return f"{printable(self.path)}:{self.line}:{self.col}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,7 +33,8 @@ class Diagnostic:
     def text(self) -> str:
         """``file:line:col: subject: message (hint)``; usage errors name no line."""
         if self.code == "usage":
-            where = f"error: {self.location.path}: " if self.location.path else "error: "
+            where = f"error: {printable(self.location.path)}: " if self.location.path \
+                else "error: "
         else:
             where = f"{self.location}: "
         return where + self.summary()
@@ -42,7 +43,8 @@ class Diagnostic:
         """The message with its subject and hint, without the location."""
         subject = f"{self.subject}: " if self.subject else ""
         hint = f" ({self.hint})" if self.hint else ""
-        return f"{subject}{self.message}{hint}"
+        # Names from files and targets can hold terminal escapes: never print them raw.
+        return printable(f"{subject}{self.message}{hint}")
 
 
 @dataclass(slots=True)
@@ -85,6 +87,13 @@ class ConfigError(Exception):
     def at(cls, location: Location, message: str, hint: str | None = None,
            code: str = "invalid") -> ConfigError:
         return cls([Diagnostic(location, message, hint, code)])
+
+
+def printable(text: str) -> str:
+    """``text`` with control characters (ANSI escapes, carriage returns, newlines) escaped."""
+    if text.isprintable():
+        return text
+    return "".join(char if char.isprintable() else repr(char)[1:-1] for char in text)
 
 
 def display_path(path: Path, root: Path | None = None) -> str:

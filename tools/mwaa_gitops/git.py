@@ -3,13 +3,16 @@ files as they were at a revision (read straight from git's object store, no chec
 
 from __future__ import annotations
 
+import os
 import subprocess
 from pathlib import Path, PurePosixPath
 
 from mwaa_gitops.diagnostics import ConfigError, Location
 
-# Blob modes of regular files; symlinks (120000) and submodules (160000) are not config files.
+# Blob modes of regular files; symlinks (120000) and submodules (160000) are not config files,
+# but are exported as what a checkout would hold, so the repository check refuses them alike.
 _FILE_MODES = ("100644", "100755")
+_LINK_MODE = "120000"
 
 
 def _git(cwd: Path, *args: str, stdin: bytes | None = None) -> bytes:
@@ -118,14 +121,18 @@ def export(path: Path, rev: str, folder: PurePosixPath, dest: Path) -> int:
     listing = _git(top, "ls-tree", "-r", "-z", "--full-tree", require_commit(path, rev), "--",
                    folder.as_posix())
     entries: list[tuple[str, PurePosixPath]] = []
+    modes: dict[PurePosixPath, str] = {}
     for record in listing.decode().split("\0"):
         if not record:
             continue
         meta, name = record.split("\t", 1)
         mode, kind, obj = meta.split()
         relative = PurePosixPath(name).relative_to(folder)
-        if kind == "blob" and mode in _FILE_MODES:
+        if kind == "blob" and mode in (*_FILE_MODES, _LINK_MODE):
             entries.append((obj, relative))
+            modes[relative] = mode
+        elif kind == "commit":  # a submodule: checked out as a folder
+            dest.joinpath(*relative.parts).mkdir(parents=True, exist_ok=True)
     if not entries:
         return 0
     blobs = _git(top, "cat-file", "--batch",
@@ -137,6 +144,9 @@ def export(path: Path, rev: str, folder: PurePosixPath, dest: Path) -> int:
         start = header_end + 1
         target = dest.joinpath(*relative.parts)
         target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_bytes(blobs[start:start + size])
+        if modes[relative] == _LINK_MODE:  # the blob is the link's text; never followed here
+            target.symlink_to(os.fsdecode(blobs[start:start + size]))
+        else:
+            target.write_bytes(blobs[start:start + size])
         offset = start + size + 1  # each object is followed by a newline
     return len(entries)

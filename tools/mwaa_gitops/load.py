@@ -6,6 +6,9 @@ overlay tags, and turns every way a file can be unusable into a located, readabl
 
 from __future__ import annotations
 
+import errno
+import os
+import stat
 from pathlib import Path
 from typing import Any
 
@@ -37,17 +40,41 @@ _Loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 def load_file(path: Path, display: str | None = None) -> Node:
     """Load one YAML file; raise :class:`ConfigError` with a location for any problem."""
     name = display or path.as_posix()
+    return load_bytes(read_config(path, name), name)
+
+
+def read_config(path: Path, name: str) -> bytes:
+    """The bytes of a regular file, at most :data:`MAX_BYTES` of them.
+
+    A link is not followed (it could lead out of the repository), a FIFO or device is not read
+    (it would block or never end), and the limit holds while reading: ``st_size`` is 0 for
+    ``/dev/zero``.
+    """
     try:
-        size = path.stat().st_size
-        if size > MAX_BYTES:
-            raise ConfigError.at(Location(name), f"file is {size:,} bytes, over the "
-                                 f"{MAX_BYTES:,}-byte limit for a config file",
-                                 "split it into smaller workflow files", code="too-large")
-        data = path.read_bytes()
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            raise ConfigError.at(Location(name), "a symbolic link; config files are read only "
+                                 "as plain files", "replace the link by the file itself",
+                                 code="unreadable") from None
+        raise ConfigError.at(Location(name), f"cannot read file: {exc.strerror}",
+                             code="unreadable") from None
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise ConfigError.at(Location(name), "not a regular file (a folder, FIFO or device)",
+                                 "a config file is a plain YAML file", code="unreadable")
+        with os.fdopen(os.dup(fd), "rb") as handle:
+            data = handle.read(MAX_BYTES + 1)
     except OSError as exc:
         raise ConfigError.at(Location(name), f"cannot read file: {exc.strerror}",
                              code="unreadable") from None
-    return load_bytes(data, name)
+    finally:
+        os.close(fd)
+    if len(data) > MAX_BYTES:
+        raise ConfigError.at(Location(name), f"file is over the {MAX_BYTES:,}-byte limit for a "
+                             "config file", "split it into smaller workflow files",
+                             code="too-large")
+    return data
 
 
 def load_bytes(data: bytes, name: str) -> Node:
@@ -145,7 +172,11 @@ class _Converter:
             raise self.error(node, f"!{directive} applies to a "
                              f"{'map' if directive == 'replace' else 'list'}", TAG_HINT,
                              code="directive")
-        value = None if directive == "delete" else self.scalar(node)
+        try:
+            value = None if directive == "delete" else self.scalar(node)
+        except ValueError:  # Python refuses to read integers of more than 4,300 digits
+            raise self.error(node, f"number too large ({len(node.value):,} characters)",
+                             "quote it if it is text", code="too-large") from None
         return Node(value, location, key_location, directive)
 
     def directive(self, node: yaml.Node) -> str | None:

@@ -92,7 +92,7 @@ class Release:
 
 def version_key(version: str) -> tuple[int, int, int]:
     """``"2.10.3"`` → ``(2, 10, 3)``; ValueError if it is not ``major.minor.patch``."""
-    if not VERSION.match(version):
+    if not VERSION.fullmatch(version):
         raise ValueError(f"not an Airflow version: {version!r}")
     major, minor, patch = (int(part) for part in version.split("."))
     return major, minor, patch

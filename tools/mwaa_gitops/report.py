@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from enum import Enum
 from typing import TextIO
 
-from mwaa_gitops.diagnostics import Diagnostic
+from mwaa_gitops.diagnostics import Diagnostic, printable
 
 
 class OutputFormat(str, Enum):
@@ -68,7 +68,8 @@ def github_line(d: Diagnostic) -> str:
     """A workflow command that GitHub turns into an inline annotation on the file's line."""
     level = "error" if d.severity == "error" else "warning"
     # A usage error is about the command line, not a line of a file: no annotation position.
-    where = (f"file={_prop(d.location.path)},line={d.location.line},col={d.location.col},"
+    where = (f"file={_prop(printable(d.location.path))},line={d.location.line},"
+             f"col={d.location.col},"
              if d.location.path and d.code != "usage" else "")
     props = f"{where}title={_prop('mwaa-gitops ' + d.code)}"
     message = d.summary()

@@ -8,7 +8,7 @@ from typing import Any
 from mwaa_gitops.diagnostics import Diagnostic, Location, did_you_mean
 from mwaa_gitops.mwaa_releases import VERSION, nearest
 from mwaa_gitops.provenance import Node, Path, dotted
-from mwaa_gitops.secrets import EXAMPLE, is_secret_name
+from mwaa_gitops.secrets import EXAMPLE, is_sensitive
 
 # How each form of secret reference begins: a value that starts so was meant as one.
 REFERENCE_STARTS = ("secret:", "${var:", "${env:", "${")
@@ -67,12 +67,12 @@ def _translate(error: Any, tree: Node, prefix: Path,
     location = _at(tree, path)
     value = error.instance
     # Never echo what may be a credential into logs or annotations.
-    secret = schema.get("format") == "password" or bool(
-        path and isinstance(path[-1], str) and is_secret_name(path[-1]))
-    shown = "(hidden: a secret field)" if secret else _show(value)
+    secret = schema.get("format") == "password" or is_sensitive(path, value)
+    shown = "(hidden: it may hold a secret)" if secret else _show(value)
     custom = schema.get("x-message")
     if custom:
-        hint = _closest(value, error.validator_value) if kind == "enum" else None
+        hint = _closest(value, error.validator_value) if kind == "enum" else \
+            str(error.cause) if kind == "format" and error.cause else None
         yield Diagnostic(location, f"{custom} (got {shown})", hint, kind, subject=where)
     elif kind in ("enum", "const"):
         choices = error.validator_value if kind == "enum" else [error.validator_value]
@@ -96,7 +96,7 @@ def _translate(error: Any, tree: Node, prefix: Path,
         yield Diagnostic(location, f"expected {expected}, got {_type_name(value)} {shown}",
                          None, "type", subject=where)
     else:
-        message = error.message if not secret else f"invalid value for a secret field ({kind})"
+        message = error.message if not secret else f"invalid value that may hold a secret ({kind})"
         yield Diagnostic(location, message, None, kind or "schema", subject=where)
 
 
@@ -106,7 +106,7 @@ def _closest(value: Any, choices: list[Any]) -> str | None:
     if not isinstance(value, str):
         return None
     names = [str(choice) for choice in choices]
-    if all(VERSION.match(name) for name in names) and VERSION.match(value):
+    if all(VERSION.fullmatch(name) for name in names) and VERSION.fullmatch(value):
         near = nearest(value, tuple(names))
         return f"did you mean '{near}'?" if near else None
     return did_you_mean(value, names)

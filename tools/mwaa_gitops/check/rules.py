@@ -17,7 +17,7 @@ from mwaa_gitops.diagnostics import Diagnostic, Location
 from mwaa_gitops.environments import MergedEnvironment
 from mwaa_gitops.provenance import Node, dotted
 from mwaa_gitops.requirements_data import major_minor
-from mwaa_gitops.secrets import EXAMPLE, has_url_credentials, is_reference, is_secret_name
+from mwaa_gitops.secrets import EXAMPLE, find_plaintext
 
 CONNECTION = CONNECTION_PATH
 SERVER = ("workflowConfig", "openMetadataServerConfig")
@@ -141,19 +141,14 @@ def secrets_are_references(env: MergedEnvironment) -> Iterator[Diagnostic]:
 
 
 def plaintext_secrets(tree: Node) -> Iterator[Diagnostic]:
-    """Every credential-named field holding a value rather than a reference, and every URL
-    with a password in it."""
-    for path, node in tree.walk():
-        value = node.value
-        if isinstance(value, (dict, list)) or value is None or value == "":
-            continue
-        if path and isinstance(path[-1], str) and is_secret_name(path[-1]) and \
-                not isinstance(value, bool) and not is_reference(value):
+    """Every secret written in clear, as :mod:`mwaa_gitops.secrets` defines it."""
+    for path, node, why in find_plaintext(tree):
+        if why == "plaintext secret":
             yield plaintext_secret(tree, path)
-        elif has_url_credentials(value):
-            yield Diagnostic(node.location, "a URL with a password in it", "put the password "
-                             f"in a secret field as a reference ({EXAMPLE}), or drop it from "
-                             "the URL", "plaintext-secret", subject=dotted(path))
+        else:
+            yield Diagnostic(node.location, why, "put the secret in a secret field as a "
+                             f"reference ({EXAMPLE}), and leave it out of the text",
+                             "plaintext-secret", subject=dotted(path))
 
 
 def secret_references_need_a_provider(env: MergedEnvironment) -> Iterator[Diagnostic]:
@@ -174,7 +169,7 @@ def secret_references_need_a_provider(env: MergedEnvironment) -> Iterator[Diagno
 def workflow_names(env: MergedEnvironment) -> Iterator[Diagnostic]:
     """Workflow names become file names in the bucket: keep them plain."""
     for name, tree in env.workflows.items():
-        if not WORKFLOW_NAME.match(name):
+        if not WORKFLOW_NAME.fullmatch(name):
             yield Diagnostic(Location(tree.location.path), f"workflow file name '{name}' is "
                              "not usable as a DAG file name",
                              "use ASCII letters, digits, '_' or '-' (up to 100)", "workflow-name")
@@ -182,7 +177,7 @@ def workflow_names(env: MergedEnvironment) -> Iterator[Diagnostic]:
 
 def environment_name(env: MergedEnvironment) -> Iterator[Diagnostic]:
     """Environment names reach file headers, CI job names and GitHub environments."""
-    if not ENVIRONMENT_NAME.match(env.name):
+    if not ENVIRONMENT_NAME.fullmatch(env.name):
         yield Diagnostic(env.location, f"environment folder name "
                          f"{env.name!r} is not usable as an environment name",
                          "use ASCII letters, digits, '_' or '-' (up to 63), starting with a "

@@ -7,6 +7,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from mwaa_gitops.patterns import schema_pattern
 from mwaa_gitops.secrets import is_reference
 
 SCHEMA_DIR = Path(__file__).resolve().parent.parent / "data" / "schemas"
@@ -43,9 +44,33 @@ def validator(name: str) -> Any:
     formats = FormatChecker(formats=())
     # A secret field may only hold a reference: jsonschema reports it as a format error.
     formats.checks("password")(lambda value: not isinstance(value, str) or is_reference(value))
+    formats.checks("airflow-schedule", raises=ValueError)(_schedule)
     cls = extend(Draft202012Validator, {"$ref": _remember_valid(
-        Draft202012Validator.VALIDATORS["$ref"])})
+        Draft202012Validator.VALIDATORS["$ref"]), "pattern": _whole_pattern})
     return cls(schema, registry=_registry(), format_checker=formats)
+
+
+def _schedule(value: object) -> bool:
+    """A schedule Airflow accepts; the reason it would not becomes the error's cause."""
+    from mwaa_gitops.check.schedule import schedule_problem
+
+    problem = schedule_problem(value) if isinstance(value, str) else None
+    if problem is not None:
+        raise ValueError(problem)
+    return True
+
+
+def _whole_pattern(validator: Any, pattern: str, instance: Any, schema: Any) -> Any:
+    """``pattern`` with JSON Schema's meaning of ``$`` (the end of the value), where jsonschema
+    applies Python's (which also matches before a final newline)."""
+    from jsonschema.exceptions import ValidationError
+
+    if isinstance(instance, str) and not schema_pattern(pattern).search(instance):
+        yield ValidationError(f"{_short(instance)!r} does not match {pattern!r}")
+
+
+def _short(text: str) -> str:
+    return text if len(text) <= 60 else text[:57] + "..."
 
 
 def _remember_valid(ref: Any) -> Any:

@@ -2,21 +2,52 @@
 
 from __future__ import annotations
 
+import os
+import sys
+import traceback
 from collections.abc import Callable
+from pathlib import Path
 
+from mwaa_gitops import __version__
 from mwaa_gitops.diagnostics import ConfigError
 from mwaa_gitops.report import OutputFormat, report
 
 EXIT_OK = 0
 EXIT_INVALID = 1
 EXIT_USAGE = 2
+# Set to show the traceback of an unexpected error instead of the one-line bug report.
+TRACEBACK_VARIABLE = "MWAA_GITOPS_TRACEBACK"
 
 
 def guarded(fmt: OutputFormat, action: Callable[[], int]) -> int:
-    """Run ``action``; a :class:`ConfigError` is reported once and becomes exit code 1."""
+    """Run ``action``; a :class:`ConfigError` is reported once and becomes exit code 1, and any
+    other error is a bug, reported in one line (exit code 1)."""
     try:
         return action()
     except ConfigError as exc:
         code = EXIT_USAGE if all(d.code == "usage" for d in exc.diagnostics) else EXIT_INVALID
         report(exc.diagnostics, fmt)
         return code
+    except Exception as exc:
+        if os.environ.get(TRACEBACK_VARIABLE):
+            raise
+        sys.stderr.write(bug_report(exc) + "\n")
+        return EXIT_INVALID
+
+
+def bug_report(exc: BaseException) -> str:
+    """One line for an unexpected error: where in the tool it happened and how to report it.
+
+    The exception's text is left out: it may quote a config value, and values can be secrets.
+    """
+    frames = traceback.extract_tb(exc.__traceback__)
+    if frames:
+        path = Path(frames[-1].filename)
+        inside = path.parts[path.parts.index("mwaa_gitops"):] if "mwaa_gitops" in path.parts \
+            else (path.name,)
+        where = f" at {'/'.join(inside)}:{frames[-1].lineno}"
+    else:
+        where = ""
+    return (f"error: internal error ({type(exc).__name__}{where}); this is a bug in mwaa-gitops "
+            f"{__version__}: please report it with the command you ran and the traceback that "
+            f"{TRACEBACK_VARIABLE}=1 shows")

@@ -87,13 +87,10 @@ def compare(repo: Repository, env: str, base: str, head: str | None = None) -> T
         new = render_tree(new_repo, env)  # a head that does not render is the error to report
         result = TreeDiff(env, base_id[:12], head_id[:12] if head_id else "work tree")
         old_repo = _checkout(repo, base_id, Path(tmp) / "base")
-        if env in old_repo.layer_names():
-            try:
-                old = render_tree(old_repo, env)
-            except ConfigError as exc:
-                old, result.base_problems = {}, exc.diagnostics
-        else:
-            old = {}
+        try:  # the base may hold what the work tree refuses too (links, stray files)
+            old = render_tree(old_repo, env) if env in old_repo.layer_names() else {}
+        except ConfigError as exc:
+            old, result.base_problems = {}, exc.diagnostics
     _fill(result, old, new)
     return result
 

@@ -12,7 +12,9 @@ from mwaa_gitops.commands import EXIT_OK, guarded
 from mwaa_gitops.diagnostics import ConfigError, Location, did_you_mean
 from mwaa_gitops.environments import build
 from mwaa_gitops.provenance import Node, dotted, parse_dotted
+from mwaa_gitops.provenance import Path as KeyPath
 from mwaa_gitops.report import OutputFormat
+from mwaa_gitops.secrets import redacted
 
 ENVIRONMENT = "environment"
 
@@ -43,22 +45,23 @@ def run(root: Path | None, env: str, workflow: str, path: str, fmt: OutputFormat
                                  f"environment '{env}'",
                                  did_you_mean(str(missing), keys) if keys else None,
                                  code="usage")
-        print(render(node, dotted(wanted), fmt))
+        print(render(node, dotted(wanted), fmt, wanted))
         return EXIT_OK
 
     return guarded(fmt, action)
 
 
-def render(node: Node, path: str, fmt: OutputFormat) -> str:
-    """The explanation in text or JSON."""
-    value = node.plain()
+def render(node: Node, path: str, fmt: OutputFormat, keys: KeyPath = ()) -> str:
+    """The explanation in text or JSON; secrets written in clear are shown as hidden."""
+    value = redacted(node.plain(), keys)
+    overrides = [(o.location, redacted(o.value, keys)) for o in reversed(node.overridden)]
     if fmt is OutputFormat.json:  # github: the log shows the text
         return json.dumps({"path": path, "value": value, "setAt": str(node.location),
-                           "overrides": [{"at": str(o.location), "value": o.value}
-                                         for o in reversed(node.overridden)]}, indent=2)
+                           "overrides": [{"at": str(at), "value": old} for at, old in overrides]},
+                          indent=2)
     lines = [f"{path} = {_inline(value)}", f"  set at    {node.location}"]
-    for o in reversed(node.overridden):
-        lines.append(f"  overrides {o.location}  {_inline(o.value)}")
+    for at, old in overrides:
+        lines.append(f"  overrides {at}  {_inline(old)}")
     if isinstance(value, dict):
         lines.append("  merged from:")
         for key, child in node.value.items():

@@ -47,16 +47,24 @@ def run(target: Path, force: bool, fmt: OutputFormat, requirement: str | None = 
         if requirement is not None and not force and (target / REQUIREMENTS).is_file():
             return _update_requirement(target / REQUIREMENTS, chosen.line, fmt)
         files = scaffold_files(chosen.line)
-        existing = sorted(p for p in files if (target / p).exists())
+        existing = sorted(p for p in files if (target / p).exists() or (target / p).is_symlink())
         if existing and not force:
             raise ConfigError([
                 Diagnostic(Location(display_path(target / p)), "already exists; not overwritten",
                            "pass --force to overwrite the scaffold's files", code="exists")
                 for p in existing
             ])
+        linked = next((target / folder for relative in files
+                       for folder in list(relative.parents)[:-1]
+                       if (target / folder).is_symlink()), None)
+        if linked is not None:  # writing through it would write outside the new repository
+            raise ConfigError.at(Location(display_path(linked)), "is a symbolic link; not "
+                                 "written through", "replace it by a plain folder", code="usage")
         for relative, data in files.items():
             path = target.joinpath(*relative.parts)
             path.parent.mkdir(parents=True, exist_ok=True)
+            if path.is_symlink():
+                path.unlink()  # --force replaces the link itself, never the file it points to
             path.write_bytes(data)
         written = [str(p) for p in files]
         warning = _local_only_warning(target, chosen)

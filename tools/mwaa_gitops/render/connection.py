@@ -46,13 +46,35 @@ def password_reference(discovery: DiscoverySettings) -> str:
     return f"secret:{discovery.secret_id}"
 
 
+def split_credentials(url: str) -> tuple[str, str | None, str | None]:
+    """``url`` without its user information, the user name and the password, read the way
+    SQLAlchemy reads them: the user name ends at the first ':' (or '@'), and the password runs
+    to the next '@', so it may hold an unencoded '/', '?', '#' or ':'."""
+    scheme, sep, rest = url.partition("://")
+    if not sep:
+        return url, None, None
+    end = next((i for i, char in enumerate(rest) if char in ":/@"), len(rest))
+    if end == len(rest) or rest[end] == "/":
+        return url, None, None
+    if rest[end] == "@":
+        return f"{scheme}://{rest[end + 1:]}", rest[:end], None
+    at = rest.find("@", end)
+    if at < 0:
+        return url, None, None  # the ':' is the port's
+    return f"{scheme}://{rest[at + 1:]}", rest[:end], rest[end + 1:at]
+
+
 def connection_from_url(url: str, reference: str) -> ConnectionBlock:
     """The connection block for ``url``, with ``reference`` standing in for the password."""
+    rest, username, password = split_credentials(url.strip())
     try:
-        parts = urlsplit(url.strip())
+        parts = urlsplit(rest)
         port = parts.port
-    except ValueError as exc:
-        raise ConfigError.at(URL_LOCATION, f"not a SQLAlchemy URL: {exc}", code="usage") from None
+    except ValueError:
+        # urllib's reason would quote the URL; only the part without the password is shown.
+        raise ConfigError.at(URL_LOCATION, f"not a SQLAlchemy URL: cannot read the host and port "
+                             f"in {rest.partition('://')[2].partition('/')[0]!r}",
+                             "e.g. postgresql://user@host:5432/database", code="usage") from None
     dialect = parts.scheme.partition("+")[0].lower()
     if dialect not in DIALECTS:
         raise ConfigError.at(URL_LOCATION, f"'{parts.scheme or '(no scheme)'}' is not a Postgres "
@@ -61,12 +83,12 @@ def connection_from_url(url: str, reference: str) -> ConnectionBlock:
     kind, default_port, database_field = DIALECTS[dialect]
     if not parts.hostname:
         raise ConfigError.at(URL_LOCATION, "the URL names no host", code="usage")
-    if not parts.username:
+    if not username:
         raise ConfigError.at(URL_LOCATION, "the URL names no user", code="usage")
     connection: dict[str, Any] = {
         "type": kind,
         "hostPort": f"{parts.hostname}:{port or default_port}",
-        "username": unquote(parts.username),
+        "username": unquote(username),
         "authType": {"password": reference},
     }
     database = unquote(parts.path.lstrip("/"))
@@ -78,4 +100,4 @@ def connection_from_url(url: str, reference: str) -> ConnectionBlock:
             connection["sslMode"] = value
         else:
             dropped.append(name)
-    return ConnectionBlock(connection, parts.password is not None, tuple(dropped))
+    return ConnectionBlock(connection, password is not None, tuple(dropped))

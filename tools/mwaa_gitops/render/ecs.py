@@ -60,7 +60,12 @@ def ecs_arguments(env: Environment, workflow: Workflow) -> tuple[dict[str, Any],
     overrides = inline
     if overrides_size(inline) > OVERRIDES_LIMIT:
         key = env_file_key(env, workflow)
-        files[key] = env_file(workflow.config)
+        try:
+            files[key] = env_file(workflow.config)
+        except ValueError as exc:
+            raise ConfigError.at(workflow.tree.location, f"workflow '{workflow.name}' is too "
+                                 f"large for ECS container overrides, and {exc}",
+                                 "shorten the config", code="ecs-overrides") from None
         overrides = _overrides(ecs, pipeline_type, [], [
             {"type": "s3", "value": _object_arn(env, workflow, key)}])
         if overrides_size(overrides) > OVERRIDES_LIMIT:
@@ -88,11 +93,23 @@ def ecs_arguments(env: Environment, workflow: Workflow) -> tuple[dict[str, Any],
 def env_file(config: dict[str, Any]) -> bytes:
     """``config=<the workflow as one line of YAML>``: ECS environment files hold one
     ``NAME=value`` per line, and the entry point reads ``config`` with a YAML loader."""
-    line = yaml.dump(config, Dumper=yaml.SafeDumper, default_flow_style=True, sort_keys=False,
+    line = yaml.dump(config, Dumper=_OneLineDumper, default_flow_style=True, sort_keys=False,
                      allow_unicode=False, width=2**31 - 1).rstrip("\n")
     if "\n" in line or "\r" in line or yaml.safe_load(line) != config:
         raise ValueError("the workflow config has no one-line YAML form")
     return f"{CONFIG_VARIABLE}={line}\n".encode("ascii")
+
+
+class _OneLineDumper(yaml.SafeDumper):
+    """Writes text with line breaks double-quoted, where a break is the escape ``\\n``."""
+
+
+def _one_line_text(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
+    breaks = any(char in value for char in "\n\r\x85\u2028\u2029")
+    return dumper.represent_scalar("tag:yaml.org,2002:str", value, style='"' if breaks else None)
+
+
+_OneLineDumper.add_representer(str, _one_line_text)
 
 
 def _overrides(ecs: EcsSettings, pipeline_type: str, environment: list[dict[str, str]],
@@ -124,7 +141,7 @@ def _object_arn(env: Environment, workflow: Workflow, key: str) -> str:
 
 def _refuse_airflow_references(workflow: Workflow) -> None:
     for _, node in workflow.tree.walk():
-        match = REFERENCE.match(node.value) if isinstance(node.value, str) else None
+        match = REFERENCE.fullmatch(node.value) if isinstance(node.value, str) else None
         if match is not None and match.group("kind") is not None:
             raise ConfigError.at(
                 node.location, f"'{node.value}' cannot be resolved in an ECS task: the container "

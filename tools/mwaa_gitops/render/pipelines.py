@@ -69,7 +69,7 @@ def extras(workflow: Workflow) -> list[str]:
                       "type")
     if isinstance(connection, str) and connection in CONNECTION_EXTRAS:
         found.add(CONNECTION_EXTRAS[connection])
-    return sorted(e for e in found - FORBIDDEN_EXTRAS if EXTRA_NAME.match(e))
+    return sorted(e for e in found - FORBIDDEN_EXTRAS if EXTRA_NAME.fullmatch(e))
 
 
 def requirement(version: str, extra_names: list[str]) -> str:

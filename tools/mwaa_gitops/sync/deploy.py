@@ -157,7 +157,7 @@ def sync(target: Target, desired: Mapping[str, Desired], *, environment: str,
     for note in first.notes:
         progress.note(note)
     if first.plan.nothing_to_do:
-        if first.holder is not None and not first.holder.stale(utcnow()):
+        if first.holder is not None and not first.holder.stale(utcnow(), options.stale_after):
             # Its run may be writing something else right now: "in sync" would be a guess.
             raise LockHeld(f"{target.url} is being synced by {first.holder.describe()}",
                            "run again once that sync finished")

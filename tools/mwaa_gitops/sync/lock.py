@@ -20,6 +20,7 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass, replace
 from datetime import datetime, timedelta, timezone
 
+from mwaa_gitops.diagnostics import printable
 from mwaa_gitops.sync import SyncError
 from mwaa_gitops.sync.targets import (
     RESERVED,
@@ -49,15 +50,21 @@ class Holder:
     acquired: str
     expires: str
     token: str
+    refreshed: str | None = None  # last refresh (locks of older releases lack it: acquired)
 
     def describe(self) -> str:
-        """One line for messages: who, which commit, since when."""
+        """One line for messages: who, which commit, since when (names from the target are
+        shown with control characters escaped, so they cannot steer the terminal)."""
         commit = f", commit {self.commit[:12]}" if self.commit else ""
-        return f"{self.who}{commit}, since {self.acquired}"
+        return printable(f"{self.who}{commit}, since {self.acquired}")
 
-    def stale(self, now: datetime) -> bool:
-        """True once the lock outlived its expiry without being refreshed."""
-        return now >= datetime.fromisoformat(self.expires)
+    def stale(self, now: datetime, stale_after: timedelta | None = None) -> bool:
+        """True once the lock went ``stale_after`` without a refresh (by the judging run's
+        measure, as ``--stale-lock-minutes`` says); without it, once it outlived its expiry."""
+        if stale_after is None:
+            return now >= datetime.fromisoformat(self.expires)
+        last = datetime.fromisoformat(self.refreshed or self.acquired)
+        return now >= last + stale_after
 
     def to_json(self) -> bytes:
         """The lock object's bytes."""
@@ -89,10 +96,55 @@ def read_holder(target: Target) -> tuple[Holder, str] | None:
         return None
     data, etag = found
     try:
-        return Holder(**json.loads(data)), etag
-    except (ValueError, TypeError) as exc:
-        raise LockHeld(f"{target.url}/{LOCK_KEY} exists but is not a readable lock",
-                       "if no sync is running, delete that object") from exc
+        return _holder(json.loads(data)), etag
+    except (ValueError, TypeError, RecursionError) as exc:
+        raise LockHeld(f"{target.url}/{LOCK_KEY} exists but is not a readable lock ({exc})",
+                       "if no sync is running, delete that object") from None
+
+
+def _holder(document: object) -> Holder:
+    """A lock's holder, every field checked: a garbled lock must not crash a later step."""
+    fields = set(Holder.__dataclass_fields__)
+    if not isinstance(document, dict) or set(document) not in (fields, fields - {"refreshed"}):
+        raise ValueError("not a lock written by mwaa-gitops")
+    optional = ("commit", "refreshed")
+    if not all(isinstance(document[name], str) for name in document if name not in optional) \
+            or not all(isinstance(document.get(name), (str, type(None))) for name in optional):
+        raise ValueError("a field has the wrong type")
+    for name in ("acquired", "expires", "refreshed"):
+        if document.get(name) is not None and \
+                datetime.fromisoformat(document[name]).tzinfo is None:
+            raise ValueError(f"'{name}' has no time zone")
+    return Holder(**document)
+
+
+def break_lock(target: Target, lock_id: str | None) -> Holder:
+    """Mark the lock whose id is ``lock_id`` stale, so that the next sync takes it over.
+
+    Without the right id nothing changes and :class:`LockHeld` names the holder and its id:
+    breaking a lock must be a decision about that one run. The lock is replaced with
+    ``If-Match`` on the etag read, so a lock taken or refreshed meanwhile is never broken.
+    """
+    current = read_holder(target)
+    if current is None:
+        raise SyncError(f"{target.url} is not locked", "nothing to break")
+    holder, etag = current
+    if lock_id != holder.token:
+        given = "no lock id was given" if lock_id is None else \
+            f"lock id {printable(lock_id)!r} is not that lock's"
+        raise LockHeld(f"{target.url} is locked by {holder.describe()} (lock id "
+                       f"{printable(holder.token)}); {given}",
+                       "make sure that run is dead, then pass --lock-id with its id")
+    epoch = _iso(datetime.fromtimestamp(0, timezone.utc))
+    broken = replace(holder, expires=epoch, refreshed=epoch)
+    try:
+        target.write(LOCK_KEY, broken.to_json(), if_match=etag)
+    except PreconditionFailed:
+        raise LockHeld(f"the lock of {target.url} changed while breaking it",
+                       "run the command again to see its holder") from None
+    except ConditionalWritesUnsupported:
+        target.write(LOCK_KEY, broken.to_json())
+    return holder
 
 
 class Lock:
@@ -116,20 +168,20 @@ class Lock:
         """Take the lock of ``target`` or raise :class:`LockHeld` naming its holder."""
         now = clock()
         mine = Holder(who or whoami(), environment, commit, _iso(now), _iso(now + stale_after),
-                      uuid.uuid4().hex)
+                      uuid.uuid4().hex, _iso(now))
         best_effort = False
         try:
             written = target.write(LOCK_KEY, mine.to_json(), if_none_match=True)
         except PreconditionFailed:
-            written = _take_over_if_stale(target, mine, now, warn)
+            written = _take_over_if_stale(target, mine, now, stale_after, warn)
         except ConditionalWritesUnsupported as exc:
             best_effort = True
             if warn:
                 warn(f"warning: {exc.message}; the sync lock is best-effort (check, write, "
                      "read back), so two syncs started at the same instant could both run")
             current = read_holder(target)
-            if current is not None and not current[0].stale(now):
-                raise _held(target, current[0]) from exc
+            if current is not None and not current[0].stale(now, stale_after):
+                raise _held(target, current[0], stale_after) from exc
             written = target.write(LOCK_KEY, mine.to_json())
         current = read_holder(target)
         if current is None or current[0].token != mine.token:
@@ -147,7 +199,9 @@ class Lock:
 
     def refresh(self) -> None:
         """Push the expiry forward; raises :class:`SyncError` if the lock was taken over."""
-        renewed = replace(self.holder, expires=_iso(self.clock() + self.stale_after))
+        moment = self.clock()
+        renewed = replace(self.holder, expires=_iso(moment + self.stale_after),
+                          refreshed=_iso(moment))
         try:
             if self.best_effort:
                 current = read_holder(self.target)
@@ -178,7 +232,7 @@ class Lock:
         self.release()
 
 
-def _take_over_if_stale(target: Target, mine: Holder, now: datetime,
+def _take_over_if_stale(target: Target, mine: Holder, now: datetime, stale_after: timedelta,
                         warn: Callable[[str], None] | None) -> Written:
     current = read_holder(target)
     if current is None:  # released between our write and our read: try once more
@@ -188,11 +242,11 @@ def _take_over_if_stale(target: Target, mine: Holder, now: datetime,
             current = read_holder(target)
             raise _held(target, current[0] if current else None) from None
     holder, etag = current
-    if not holder.stale(now):
-        raise _held(target, holder)
+    if not holder.stale(now, stale_after):
+        raise _held(target, holder, stale_after)
     if warn:
         warn(f"taking over a stale sync lock of {target.url} (held by {holder.describe()}, "
-             f"expired {holder.expires})")
+             f"last refreshed {holder.refreshed or holder.acquired})")
     try:
         return target.write(LOCK_KEY, mine.to_json(), if_match=etag)
     except PreconditionFailed:
@@ -200,14 +254,18 @@ def _take_over_if_stale(target: Target, mine: Holder, now: datetime,
         raise _held(target, current[0] if current else None) from None
 
 
-def _held(target: Target, holder: Holder | None) -> LockHeld:
+def _held(target: Target, holder: Holder | None,
+          stale_after: timedelta = DEFAULT_STALE_AFTER) -> LockHeld:
     if holder is None:
         return LockHeld(f"another sync of {target.url} took the lock at the same moment",
                         "run again once it finished")
+    turns = _iso(datetime.fromisoformat(holder.refreshed or holder.acquired) + stale_after)
     return LockHeld(f"{target.url} is being synced by {holder.describe()} "
-                    f"(environment '{holder.environment}')",
-                    f"wait for that run to finish; if it died, its lock turns stale at "
-                    f"{holder.expires} and the next sync takes it over")
+                    f"(environment '{printable(holder.environment)}', lock id "
+                    f"{printable(holder.token)})",
+                    f"wait for that run to finish; if it died, its lock turns stale at {turns} "
+                    "(--stale-lock-minutes after its last refresh), or break it now with "
+                    f"mwaa-gitops unlock --lock-id {printable(holder.token)}")
 
 
 def _iso(moment: datetime) -> str:

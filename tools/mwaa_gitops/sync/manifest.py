@@ -11,17 +11,19 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from typing import Any
 
 from mwaa_gitops import __version__
 from mwaa_gitops.sync import SyncError
-from mwaa_gitops.sync.targets import RESERVED, Target
+from mwaa_gitops.sync.targets import RESERVED, Target, key_problem
 
 MANIFEST_KEY = RESERVED + "manifest.json"
 FORMAT = "mwaa-gitops/manifest"
 VERSION = 1
+_SHA256 = re.compile(r"[0-9a-f]{64}")
 
 
 @dataclass(frozen=True)
@@ -73,22 +75,67 @@ def parse(data: bytes, where: str) -> Manifest:
             "to start over (nothing will be deleted then)")
     try:
         document = json.loads(data)
-        if document.get("format") != FORMAT:
+    except (ValueError, RecursionError) as exc:
+        raise SyncError(f"{where} is not a readable manifest (not JSON: {exc})", hint) from None
+    try:
+        if not isinstance(document, dict) or document.get("format") != FORMAT:
             raise ValueError("not an mwaa-gitops manifest")
         if document.get("version") != VERSION:
-            raise SyncError(f"{where} has manifest version {document.get('version')}; this "
-                            f"mwaa-gitops reads version {VERSION}", "upgrade mwaa-gitops")
-        objects = {key: Entry(sha256=str(value["sha256"]), size=int(value["size"]),
-                              etag=value.get("etag"), version_id=value.get("version"))
-                   for key, value in document["objects"].items()}
-        return Manifest(environment=str(document["environment"]), objects=objects,
-                        commit=document.get("commit"), complete=bool(document["complete"]),
-                        updated=document.get("updated"), tool=str(document.get("tool", "")),
-                        mwaa_applied=dict(document.get("mwaa", {}).get("applied", {})))
+            raise SyncError(f"{where} has manifest version {_shown(document.get('version'))}; "
+                            f"this mwaa-gitops reads version {VERSION}", "upgrade mwaa-gitops")
+        objects = {_owned_key(key): _entry(key, value)
+                   for key, value in _field(document, "objects", dict).items()}
+        applied = _field(_field(document, "mwaa", dict, {}), "applied", dict, {})
+        if not all(isinstance(k, str) and isinstance(v, str) for k, v in applied.items()):
+            raise ValueError("'mwaa.applied' must map keys to version ids")
+        return Manifest(environment=_field(document, "environment", str), objects=objects,
+                        commit=_field(document, "commit", (str, type(None)), None),
+                        complete=_field(document, "complete", bool),
+                        updated=_field(document, "updated", (str, type(None)), None),
+                        tool=_field(document, "tool", str, ""), mwaa_applied=dict(applied))
     except SyncError:
         raise
-    except (ValueError, KeyError, TypeError, AttributeError) as exc:
-        raise SyncError(f"{where} is not a readable manifest ({exc})", hint) from exc
+    except ValueError as exc:
+        raise SyncError(f"{where} is not a readable manifest ({exc})", hint) from None
+
+
+_MISSING = object()
+
+
+def _field(document: dict[str, Any], name: str, kind: type | tuple[type, ...],
+           default: Any = _MISSING) -> Any:
+    """``document[name]``, which must be of ``kind`` (JSON has no "false" that means false)."""
+    value = document.get(name, default)
+    if value is _MISSING:
+        raise ValueError(f"'{name}' is missing")
+    if not isinstance(value, kind) or (isinstance(value, bool) and kind is not bool):
+        raise ValueError(f"'{name}' is {_shown(value)}, not of the expected type")
+    return value
+
+
+def _owned_key(key: str) -> str:
+    # An owned key is deleted when no longer rendered: it must be a key sync may touch at all
+    # (never our own lock or manifest).
+    problem = key_problem(key)
+    if problem is not None:
+        raise ValueError(f"object key {key!r} is not one sync may own: {problem}")
+    return key
+
+
+def _entry(key: str, value: Any) -> Entry:
+    if not isinstance(value, dict):
+        raise ValueError(f"entry of {key!r} is not an object")
+    sha256 = _field(value, "sha256", str)
+    size = _field(value, "size", int)
+    if not _SHA256.fullmatch(sha256) or size < 0:
+        raise ValueError(f"entry of {key!r} has an invalid sha256 or size")
+    return Entry(sha256=sha256, size=size, etag=_field(value, "etag", (str, type(None)), None),
+                 version_id=_field(value, "version", (str, type(None)), None))
+
+
+def _shown(value: Any) -> str:
+    text = json.dumps(value)
+    return text if len(text) <= 40 else text[:37] + "..."
 
 
 def load(target: Target) -> Manifest | None:

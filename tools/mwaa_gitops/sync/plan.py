@@ -14,8 +14,9 @@ from enum import Enum, IntEnum
 from pathlib import PurePosixPath
 
 from mwaa_gitops.model import MwaaSettings
+from mwaa_gitops.sync import SyncError
 from mwaa_gitops.sync.manifest import Entry, Manifest, sha256_hex
-from mwaa_gitops.sync.targets import RESERVED, RemoteObject, check_key, md5_hex
+from mwaa_gitops.sync.targets import RESERVED, RemoteObject, check_key, folder_collision, md5_hex
 
 
 class Action(str, Enum):
@@ -75,6 +76,11 @@ class Desired:
 def desired_files(tree: Mapping[str, bytes], layout: Layout) -> dict[str, Desired]:
     """The rendered tree, hashed once and classified by phase."""
     files: dict[str, Desired] = {}
+    clash = folder_collision(tree)
+    if clash is not None:
+        raise SyncError(f"rendered file '{clash[0]}' is also the folder of '{clash[1]}'",
+                        "give mwaa.requirementsPath, pluginsPath and startupScriptPath names "
+                        "outside mwaa.dagsPrefix's folders")
     for key, data in sorted(tree.items()):
         check_key(key)
         files[key] = Desired(key, data, sha256_hex(data), md5_hex(data), layout.phase_of(key, data))

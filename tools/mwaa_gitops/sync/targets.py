@@ -10,13 +10,15 @@ from __future__ import annotations
 
 import base64
 import contextlib
+import errno
 import fcntl
 import functools
 import hashlib
 import mimetypes
 import os
+import stat
 import tempfile
-from collections.abc import Iterator, Sequence
+from collections.abc import Collection, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Protocol
@@ -105,12 +107,44 @@ def content_type(key: str) -> str:
     return CONTENT_TYPES.get(suffix) or mimetypes.guess_type(key)[0] or "application/octet-stream"
 
 
-def check_key(key: str) -> None:
+def key_problem(key: str, *, own: bool = False) -> str | None:
+    """Why ``key`` may not name an object under a prefix (None: it may).
+
+    The one rule for every writer and deleter (sync, render --out, stored manifests and
+    markers): a relative path of plain segments, no control characters, and outside
+    ``.mwaa-gitops/`` unless ``own`` (our manifest and lock).
+    """
+    if not key:
+        return "it is empty"
+    if key.startswith("/"):
+        return "it is an absolute path"
+    if "\\" in key:
+        return "it holds a backslash"
+    if any(ord(char) < 0x20 or ord(char) == 0x7F for char in key):
+        return "it holds a control character (e.g. a newline)"
+    if any(part in ("", ".", "..") for part in key.split("/")):
+        return "it has an empty, '.' or '..' segment"
+    if not own and (key + "/").startswith(RESERVED):
+        return f"it lies in '{RESERVED}', which mwaa-gitops keeps for itself"
+    return None
+
+
+def folder_collision(keys: Collection[str]) -> tuple[str, str] | None:
+    """A key that is also the folder of another key (a folder target cannot hold both, and
+    MWAA would read neither as meant), with that other key; None when there is none."""
+    folders: dict[str, str] = {}
+    for key in keys:
+        for parent in PurePosixPath(key).parents:
+            folders.setdefault(parent.as_posix(), key)
+    clash = next((key for key in sorted(keys) if key in folders), None)
+    return (clash, folders[clash]) if clash is not None else None
+
+
+def check_key(key: str, *, own: bool = False) -> None:
     """Refuse keys that could escape the prefix or collide with our own objects."""
-    parts = key.split("/")
-    if (not key or key.startswith("/") or "\\" in key or any(p in ("", ".", "..") for p in parts)
-            or key.startswith(RESERVED)):
-        raise SyncError(f"cannot sync a file named '{key}'",
+    problem = key_problem(key, own=own)
+    if problem is not None:
+        raise SyncError(f"cannot sync a file named {key!r}: {problem}",
                         f"keys are relative paths without '..' and outside '{RESERVED}'")
 
 
@@ -119,70 +153,114 @@ def open_target(url: str, *, root: Path, endpoint_url: str | None = None,
                 attempts: int = DEFAULT_ATTEMPTS) -> Target:
     """The target named by ``url``: ``s3://bucket[/prefix]`` or ``file://path``.
 
-    A relative ``file://`` path is relative to ``root`` (the config repository).
+    A ``file://`` path is a folder of ``root`` (the config repository), outside its
+    ``environments/``.
     """
     if url.startswith("file://"):
-        path = Path(url[len("file://"):])
-        return LocalTarget(path if path.is_absolute() else root / path, url)
+        relative = url[len("file://"):].rstrip("/")
+        problem = key_problem(relative, own=True)
+        folder = (root / relative).resolve() if problem is None else root
+        if problem is None and not folder.is_relative_to(root.resolve()):
+            problem = "it leads out of the repository (through a link)"
+        if problem is None and folder.is_relative_to((root / "environments").resolve()):
+            problem = "it lies inside environments/"
+        if problem is not None:
+            raise SyncError(f"target '{url}' is not a folder of the repository: {problem}",
+                            "write file://<folder>, relative to the repository, e.g. "
+                            "file://.local-bucket")
+        return LocalTarget(root / relative, url)
     if url.startswith("s3://"):
         bucket, _, prefix = url[len("s3://"):].partition("/")
         if not bucket:
             raise SyncError(f"target '{url}' names no bucket", "write s3://bucket/prefix")
+        problem = key_problem(prefix.strip("/"), own=True) if prefix.strip("/") else None
+        if problem is not None:
+            # S3 servers differ in how they treat '//' and '..': refuse, never guess.
+            raise SyncError(f"target '{url}' has an unusable prefix: {problem}",
+                            "write the prefix as plain segments, e.g. s3://bucket/team-a/x")
         return S3Target(bucket, prefix.strip("/"), endpoint_url=endpoint_url, region=region,
                         jobs=jobs, attempts=attempts)
     raise SyncError(f"unsupported target '{url}'", "use s3://bucket/prefix or file://path")
 
 
+class TargetFull(SyncError):
+    """The target has no room left (a full disk under a ``file://`` target)."""
+
+
+# Room a folder target keeps for the lock and the manifest, so that a full disk can still be
+# brought back by a sync of a smaller config (which must lock and record before it deletes).
+RESERVE_BYTES = 64 * 1024
+
+
 class LocalTarget:
-    """A folder standing in for a bucket: atomic renames, no versions, no account needed."""
+    """A folder standing in for a bucket: atomic renames, no versions, no account needed.
+
+    Objects are regular files; a symbolic link, FIFO or device found in the folder is never
+    followed or opened: it lists as an object of its own (so a sync replaces or removes the
+    entry itself), and its name is the only thing read.
+    """
 
     def __init__(self, root: Path, url: str | None = None) -> None:
         self.root = root
         self.url = url or f"file://{root}"
         self._scratch = root / RESERVED / "tmp"
+        self._mode = 0o666 & ~_umask()
 
     def list(self) -> dict[str, RemoteObject]:
         found: dict[str, RemoteObject] = {}
         if not self.root.is_dir():
             return found
-        for folder, dirs, files in os.walk(self.root):
-            dirs.sort()
-            for name in sorted(files):
-                path = Path(folder, name)
-                key = path.relative_to(self.root).as_posix()
-                if key.startswith(RESERVED + "tmp/"):
-                    continue
-                data = path.read_bytes()
-                found[key] = RemoteObject(key, md5_hex(data), len(data))
+        with self._errors("list", "/"):
+            for folder, dirs, files in os.walk(self.root):
+                dirs.sort()
+                # os.walk does not descend into linked folders; list them as entries instead.
+                links = [d for d in dirs if Path(folder, d).is_symlink()]
+                for name in sorted([*files, *links]):
+                    path = Path(folder, name)
+                    key = path.relative_to(self.root).as_posix()
+                    if key.startswith(RESERVED + "tmp/"):
+                        continue
+                    data = _read_regular(path)
+                    if data is None:  # not a regular file: fingerprint the entry, not its target
+                        marker = f"special:{os.lstat(path).st_mode:o}".encode()
+                        found[key] = RemoteObject(key, md5_hex(marker), 0)
+                    else:
+                        found[key] = RemoteObject(key, md5_hex(data), len(data))
         return found
 
     def read(self, key: str) -> tuple[bytes, str] | None:
         path = self._path(key)
-        try:
-            data = path.read_bytes()
-        except FileNotFoundError:
-            return None
+        with self._errors("read", key):
+            try:
+                data = _read_regular(path)
+            except FileNotFoundError:
+                return None
+        if data is None:
+            raise SyncError(f"{self.url}/{key} is not a regular file (a link, FIFO or device)",
+                            "remove it from the target folder")
         return data, md5_hex(data)
 
     def write(self, key: str, data: bytes, *, if_none_match: bool = False,
               if_match: str | None = None) -> Written:
         path = self._path(key)
-        if not (if_none_match or if_match):
-            self._replace(path, data)
-            return Written(md5_hex(data), None)
-        with self._exclusive():
-            current = self.read(key)
-            if if_none_match and current is not None:
-                raise PreconditionFailed(f"{key} already exists")
-            if if_match and (current is None or current[1] != if_match):
-                raise PreconditionFailed(f"{key} changed since it was read")
-            self._replace(path, data)
+        with self._errors("write", key):
+            if not (if_none_match or if_match):
+                self._replace(path, data)
+                return Written(md5_hex(data), None)
+            with self._exclusive():
+                current = self.read(key)
+                if if_none_match and current is not None:
+                    raise PreconditionFailed(f"{key} already exists")
+                if if_match and (current is None or current[1] != if_match):
+                    raise PreconditionFailed(f"{key} changed since it was read")
+                self._replace(path, data)
         return Written(md5_hex(data), None)
 
     def delete(self, keys: Sequence[str]) -> None:
-        for key in keys:
-            path = self._path(key)
-            path.unlink(missing_ok=True)
+        paths = [self._path(key) for key in keys]
+        for key, path in zip(keys, paths, strict=True):
+            with self._errors("delete", key):
+                path.unlink(missing_ok=True)  # a link is removed itself, never its target
             # A bucket has no folders: drop the ones deletions leave empty.
             for parent in path.parents:
                 if parent == self.root or not parent.is_relative_to(self.root):
@@ -194,17 +272,45 @@ class LocalTarget:
         return None
 
     def _path(self, key: str) -> Path:
-        path = (self.root / key).resolve()
-        if not path.is_relative_to(self.root.resolve()):
-            raise SyncError(f"refusing to touch '{key}': it lies outside {self.url}")
+        """The file of ``key``; no folder on the way may be a link (it could lead anywhere)."""
+        check_key(key, own=True)
+        path = self.root / key
+        for parent in list(path.relative_to(self.root).parents)[:-1]:
+            if (self.root / parent).is_symlink():
+                raise SyncError(f"refusing to touch '{key}': {self.url}/{parent.as_posix()} is "
+                                "a symbolic link", "replace the link by a plain folder")
         return path
 
     def _replace(self, path: Path, data: bytes) -> None:
+        try:
+            self._replace_once(path, data)
+        except OSError as exc:
+            reserve = self._scratch / "reserve"
+            if exc.errno != errno.ENOSPC or not reserve.exists():
+                raise
+            reserve.unlink()  # spend the reserve; it is put back once there is room again
+            self._replace_once(path, data)
+            return
+        self._keep_reserve()
+
+    def _keep_reserve(self) -> None:
+        reserve = self._scratch / "reserve"
+        if reserve.exists():
+            return
+        try:
+            with reserve.open("wb") as handle:
+                handle.write(bytes(RESERVE_BYTES))
+        except OSError:
+            reserve.unlink(missing_ok=True)  # no room yet: try again on the next write
+
+    def _replace_once(self, path: Path, data: bytes) -> None:
         # Write beside the target and rename, so a killed run never leaves half a file.
         path.parent.mkdir(parents=True, exist_ok=True)
         self._scratch.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=self._scratch)
         try:
+            # Readable like any rendered file (mkstemp creates 0600).
+            os.fchmod(fd, self._mode)
             with os.fdopen(fd, "wb") as handle:
                 handle.write(data)
             Path(tmp).replace(path)
@@ -218,6 +324,47 @@ class LocalTarget:
         with (self._scratch / "cas.lock").open("w") as handle:
             fcntl.flock(handle, fcntl.LOCK_EX)  # compare-and-swap across processes
             yield
+
+    @contextlib.contextmanager
+    def _errors(self, action: str, key: str) -> Iterator[None]:
+        """A failing file system call (read-only, full, no permission) as a :class:`SyncError`."""
+        try:
+            yield
+        except OSError as exc:
+            where = self.url if key == "/" else f"{self.url}/{key}"
+            reason = exc.strerror or str(exc)
+            if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+                raise TargetFull(f"could not {action} {where}: {reason}",
+                                 "free space there, or sync a smaller config (the folder keeps "
+                                 "room for the lock and manifest, so that sync can run)") from None
+            raise SyncError(f"could not {action} {where}: {reason}",
+                            "check that the target folder is writable") from None
+
+
+def _read_regular(path: Path) -> bytes | None:
+    """The bytes of a regular file, or None for anything else; never follows a link and never
+    blocks on a FIFO."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:  # a symbolic link
+            return None
+        raise
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            return None
+        with os.fdopen(fd, "rb", closefd=False) as handle:
+            return handle.read()
+    finally:
+        os.close(fd)
+
+
+@functools.cache
+def _umask() -> int:
+    # Read once, before upload threads start: setting it to read it is process-wide.
+    current = os.umask(0)
+    os.umask(current)
+    return current
 
 
 class S3Target:
@@ -237,7 +384,8 @@ class S3Target:
         self.client = client or _s3_client(endpoint_url, region, jobs, attempts)
 
     def object_key(self, key: str) -> str:
-        """The bucket-level key of a prefix-relative key."""
+        """The bucket-level key of a prefix-relative key (checked: every request goes here)."""
+        check_key(key, own=True)
         return f"{self.prefix}/{key}" if self.prefix else key
 
     def list(self) -> dict[str, RemoteObject]:

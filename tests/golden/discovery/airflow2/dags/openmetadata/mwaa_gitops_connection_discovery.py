@@ -46,19 +46,28 @@ def discover_connection(environment: str, region: str, secret_id: str | None,
     log = logging.getLogger("airflow.task")
     url = (conf.get("database", "sql_alchemy_conn", fallback="")
            or conf.get("core", "sql_alchemy_conn", fallback=""))
-    parts = urlsplit(url)
+    # User and password as SQLAlchemy reads them: the password runs to the next '@' and may
+    # hold '/', '?' or '#' unencoded, which urlsplit would take for the path, query or fragment.
+    scheme, _, rest = url.partition("://")
+    userinfo = re.match(r"([^:/@]*)(?::([^@]*))?@", rest)
+    username, password = (userinfo.group(1), userinfo.group(2)) if userinfo else ("", None)
+    try:
+        parts = urlsplit(f"{scheme}://{rest[userinfo.end():] if userinfo else rest}")
+        parts.port  # noqa: B018 (raises ValueError for a port that is not a number)
+    except ValueError:
+        parts = urlsplit("")
     if not parts.hostname:
-        raise ValueError(f"sql_alchemy_conn on this worker names no database server "
-                         f"(scheme {parts.scheme or 'none'!r}); run this DAG in MWAA")
-    password = unquote(parts.password) if parts.password is not None else None
+        raise ValueError(f"sql_alchemy_conn on this worker names no database server that can "
+                         f"be read (scheme {scheme or 'none'!r}); run this DAG in MWAA")
+    password = unquote(password) if password is not None else None
     found = {
         "scheme": parts.scheme,
-        "username": unquote(parts.username or ""),
+        "username": unquote(username),
         "hostPort": f"{parts.hostname}:{parts.port}" if parts.port else parts.hostname,
         "database": unquote(parts.path.lstrip("/")),
         "queryParameters": sorted(name for name, _ in parse_qsl(parts.query)),
     }
-    without_password = (f"{found['scheme']}://{parts.username or ''}@{found['hostPort']}"
+    without_password = (f"{found['scheme']}://{username}@{found['hostPort']}"
                         f"/{parts.path.lstrip('/')}")
     log.info("Airflow metadata database: %s (query parameters: %s)", without_password,
              ", ".join(found["queryParameters"]) or "none")
