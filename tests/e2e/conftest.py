@@ -8,10 +8,9 @@ MWAA does for an environment, in MWAA's order:
 2. runs the example DAGs (one fails on purpose) so the connector has runs to extract;
 3. ``mwaa-gitops sync --env E`` puts the rendered DAGs into the environment's ``file://`` bucket,
    whose ``dags/`` prefix is the Airflow DAGs folder, and waits until Airflow parsed them;
-4. resolves the rendered ``requirements.txt`` on top of that Airflow the way MWAA installs it.
-   The virtualenv approach runs first, on the image's packages; the python approach needs the
-   requirements, so its test restarts the services on a copy that has them, as MWAA restarts
-   its containers after an update (or, when pip refuses them, asserts exactly that).
+The python approach is refused by ``validate`` on every MWAA release (its requirements do not
+install under MWAA's constraints), so it is never synced; its test shows that MWAA's own pip
+refuses those requirements exactly as ``validate`` says (``install_requirements``).
 
 Task processes see MWAA's layout: MWAA installs its packages with ``pip --user``, so a task
 virtualenv with system site packages finds them on the user site, after its own packages;
@@ -33,11 +32,9 @@ from pathlib import Path
 
 import pytest
 
-from mwaa_gitops import mwaa_releases
+from mwaa_gitops import mwaa_releases, requirements_data
 from tests.support.airflow import (
-    AIRFLOW_2,
     AIRFLOW_2_RELEASE,
-    AIRFLOW_3,
     AIRFLOW_3_RELEASE,
     airflow2_python,
     airflow3_python,
@@ -46,7 +43,6 @@ from tests.support.airflow_services import AirflowServices, Run, airflow_service
 from tests.support.mwaa_api import AirflowApi, MwaaApi, mwaa_api
 from tests.support.openmetadata_api import OpenMetadataApi, openmetadata_api
 from tests.support.postgres import Postgres, postgres
-from tests.support.venvs import ensure_venv, find_python
 from tests.support.wheelhouse import wheelhouse
 
 __all__ = ["airflow2_python", "airflow3_python", "openmetadata_api", "postgres"]  # fixtures
@@ -57,8 +53,6 @@ EXAMPLE_DAG_IDS = ("example_cleanup", "example_etl", "example_report")
 REGION = "eu-west-1"
 # What the OpenMetadata stand-in accepts as the ingestion bot's token (never a real one).
 TOKEN = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJpbmdlc3Rpb24tYm90In0.c3RhbmQtaW4"
-# dbt-core 1.12 and later download a binary from outside the package registries while building.
-WHEELHOUSE_PINS = ("dbt-core<1.12",)
 
 
 @dataclass(frozen=True)
@@ -81,13 +75,15 @@ class Major:
 
 
 MAJORS = {
-    # prod's pair: on SQLAlchemy 1.4 like Airflow 2.
-    2: Major(2, AIRFLOW_2_RELEASE, "1.12.14.2", "1.12.14", "Backend"),
-    # Task processes have no database access on Airflow 3: the connector goes through MWAA's
-    # InvokeRestApi, here the stand-in in front of the real API server.
+    # prod's pair: on SQLAlchemy 1.4 like Airflow 2. Like the examples, both majors go through
+    # MWAA's InvokeRestApi (here the stand-in in front of the real API server): on Airflow 3
+    # task processes have no database access, and 1.12.14.2's Backend source builds Airflow 3's
+    # DagRun(logical_date=...), which Airflow 2 refuses, so it would deliver no run statuses.
+    2: Major(2, AIRFLOW_2_RELEASE, "1.12.14.2", "1.12.14", "RestAPI"),
     3: Major(3, AIRFLOW_3_RELEASE, "1.13.6.3", "1.13.6", "RestAPI"),
 }
 APPROACH_DAG_IDS = {"python": "e2e_extract_python", "virtualenv": "e2e_extract_virtualenv"}
+SYNCED = ("virtualenv",)  # the approaches validate accepts, and the fixture syncs
 
 
 @dataclass
@@ -111,15 +107,14 @@ class E2EAirflow:
     services: AirflowServices
     mwaa: MwaaApi
     repo: Path
-    requirements: RequirementsInstall
-    requirements_python: Path | None  # Airflow with requirements.txt installed, if it resolved
     example_runs: dict[str, Run] = field(default_factory=dict)
     sync_output: str = ""
 
 
-def config_repository(root: Path, spec: Major, bucket: Path, openmetadata: OpenMetadataApi,
-                      mwaa_endpoint: str) -> Path:
-    """A config repository with a base layer and ``spec``'s environment targeting ``bucket``."""
+def config_repository(root: Path, spec: Major, bucket: str, openmetadata: OpenMetadataApi,
+                      mwaa_endpoint: str, approaches: tuple[str, ...] = SYNCED) -> Path:
+    """A config repository with a base layer and ``spec``'s environment targeting ``bucket``
+    (a folder of ``root``), with the Airflow connector's workflow for each of ``approaches``."""
     def write(relative: str, text: str) -> None:
         path = root / "environments" / relative
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -144,7 +139,8 @@ def config_repository(root: Path, spec: Major, bucket: Path, openmetadata: OpenM
           retries: 0
           tags: [openmetadata, e2e]
         """)
-    for approach, dag_id in APPROACH_DAG_IDS.items():
+    for approach in approaches:
+        dag_id = APPROACH_DAG_IDS[approach]
         write(f"base/workflows/airflow_{approach}.yaml", f"""
             dag:
               dagId: {dag_id}
@@ -185,7 +181,7 @@ def config_repository(root: Path, spec: Major, bucket: Path, openmetadata: OpenM
             enableVersionValidation: {validation}
         """)
     if spec.connection == "RestAPI":
-        for approach in APPROACH_DAG_IDS:
+        for approach in approaches:
             write(f"{spec.environment}/workflows/airflow_{approach}.yaml", f"""
                 source:
                   serviceConnection:
@@ -202,48 +198,38 @@ def config_repository(root: Path, spec: Major, bucket: Path, openmetadata: OpenM
     return root
 
 
-def mwaa_gitops(repo: Path, *args: str) -> str:
-    """Run the real CLI in ``repo``; its output (fails the test on a non-zero exit)."""
+def mwaa_gitops(repo: Path, *args: str, expect: int = 0) -> str:
+    """Run the real CLI in ``repo``; its output (fails the test on another exit code)."""
     done = subprocess.run([str(MWAA_GITOPS), *args, "--repo", str(repo)], cwd=repo,
                           capture_output=True, text=True, timeout=300, check=False,
                           env={**os.environ, "MWAA_GITOPS_COMMIT": "e2e"})
-    if done.returncode != 0:
+    if done.returncode != expect:
         raise AssertionError(f"mwaa-gitops {' '.join(args)} exited {done.returncode}:\n"
                              f"{done.stdout}\n{done.stderr}")
     return done.stdout + done.stderr
 
 
-def install_requirements(python: Path, spec: Major, requirements: Path,
-                         workdir: Path) -> tuple[Path | None, RequirementsInstall]:
-    """Install ``requirements`` on top of a copy of the Airflow venv the way MWAA does.
-
+def install_requirements(python: Path, spec: Major, requirements: str,
+                         workdir: Path) -> RequirementsInstall:
+    """Resolve ``requirements`` (a requirements.txt) on top of the Airflow venv the way MWAA
+    installs it, changing nothing.
 
     MWAA runs pip with its essential constraints and the file's own constraints line; that line
     names Apache Airflow's constraints URL, whose content is the release's vendored
-    ``airflow_constraints.txt``. The venv is a copy (a new venv with the same Airflow install, then
-    the requirements, under the same constraints, which pin every package of Airflow's own set
-    alike); uv stands in for pip, with the same constraint semantics. Returns the copy's python
-    (None when the requirements do not resolve) and the outcome.
+    ``airflow_constraints.txt``. uv stands in for pip, with the same constraint semantics, and
+    resolves first as pip does before touching anything.
     """
     release = mwaa_releases.release(spec.release)
-    text = requirements.read_text()
-    lines = [line for line in text.splitlines()
+    lines = [line for line in requirements.splitlines()
              if line.strip() and not line.startswith("#") and "--constraint" not in line]
     local = workdir / "requirements.txt"
     local.write_text("\n".join(lines) + "\n")
     constraints = [release.airflow_constraints_path, release.essential_constraints_path]
     uv = str(Path(sys.executable).with_name("uv"))
-    # Resolve first (as pip does before touching anything): a conflict leaves Airflow as it was.
     done = subprocess.run([uv, "pip", "install", "--dry-run", "--python", str(python), "-r",
                            str(local), *(f"--constraint={c}" for c in constraints)],
                           capture_output=True, text=True, timeout=600, check=False)
-    outcome = RequirementsInstall(text, done.returncode, done.stdout + done.stderr)
-    if not outcome.installed:
-        return None, outcome
-    airflow = AIRFLOW_2 if spec.major == 2 else AIRFLOW_3
-    copy = ensure_venv(f"{spec.environment}-requirements", [*airflow, *lines],
-                       find_python(release.python_minor), constraints=constraints)
-    return copy, outcome
+    return RequirementsInstall(requirements, done.returncode, done.stdout + done.stderr)
 
 
 @pytest.fixture(scope="session", params=[2, 3], ids=["airflow2", "airflow3"])
@@ -253,14 +239,16 @@ def airflow(request: pytest.FixtureRequest, postgres: Postgres, openmetadata_api
     spec = MAJORS[request.param]
     python: Path = request.getfixturevalue(f"airflow{spec.major}_python")
     workdir = tmp_path_factory.mktemp(f"e2e-{spec.environment}")
-    bucket = workdir / spec.environment / "bucket"
+    # The repository holds the Airflow home, whose bucket/dags is the DAGs folder.
+    bucket = f"airflow{spec.major}/bucket"
     started = time.monotonic()
     with mwaa_api({}) as mwaa:
-        repo = config_repository(workdir / "repo", spec, bucket, openmetadata_api,
-                                 mwaa.endpoint_url)
+        repo = config_repository(workdir, spec, bucket, openmetadata_api, mwaa.endpoint_url)
         mwaa_gitops(repo, "validate", "--env", spec.environment)  # config errors fail first
-        wheels = wheelhouse(python, [f"openmetadata-ingestion=={spec.ingestion}",
-                                     *WHEELHOUSE_PINS])
+        # What the rendered task virtualenv installs: the vendored lock of this combination.
+        lock = requirements_data.venv_lock(spec.release, spec.ingestion, ())
+        assert lock is not None and lock.unresolvable is None, lock
+        wheels = wheelhouse(python, list(lock.pins))
         extra = {
             "PYTHONUSERBASE": str(python.parent.parent),
             "PIP_FIND_LINKS": str(wheels),
@@ -287,11 +275,8 @@ def airflow(request: pytest.FixtureRequest, postgres: Postgres, openmetadata_api
                 example_runs = {dag_id: services.wait_run(dag_id, run_id)
                                 for dag_id, run_id in runs.items()}
                 synced = mwaa_gitops(repo, "sync", "--env", spec.environment, "--no-update-mwaa")
-                services.wait_parsed(list(APPROACH_DAG_IDS.values()))
-                with_requirements, installed = install_requirements(
-                    python, spec, bucket / "requirements.txt", workdir)
-                e2e = E2EAirflow(spec, services, mwaa, repo, installed, with_requirements,
-                                 example_runs, synced)
+                services.wait_parsed([APPROACH_DAG_IDS[approach] for approach in SYNCED])
+                e2e = E2EAirflow(spec, services, mwaa, repo, example_runs, synced)
                 sys.stderr.write(f"\n{spec.environment} ready in "
                                  f"{time.monotonic() - started:.0f} s\n")
                 yield e2e

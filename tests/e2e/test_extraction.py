@@ -8,11 +8,21 @@ stand-in received: one pipeline per DAG with its tasks, edges, tags and run stat
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.e2e.conftest import APPROACH_DAG_IDS, E2EAirflow
+from mwaa_gitops import environments, model
+from mwaa_gitops.render.mwaa import render_requirements
+from mwaa_gitops.repository import Repository
+from tests.e2e.conftest import (
+    APPROACH_DAG_IDS,
+    E2EAirflow,
+    config_repository,
+    install_requirements,
+    mwaa_gitops,
+)
 from tests.support.airflow_services import Run
 from tests.support.openmetadata_api import OpenMetadataApi
 
@@ -41,23 +51,12 @@ EXAMPLES: dict[str, dict[str, Any]] = {
         "task_statuses": {"vacuum": "Successful"},
     },
 }
-# The package whose pin in MWAA's constraints keeps the environment's requirements.txt
-# (openmetadata-ingestion, for the python approach) from installing; None: it installs.
-PYTHON_APPROACH_CONFLICT: dict[int, str | None] = {
+# The package whose pin in MWAA's constraints keeps the python approach's requirements.txt
+# (openmetadata-ingestion) from installing, as uv names it first.
+PYTHON_APPROACH_CONFLICT: dict[int, str] = {
     2: "chardet",  # 1.12.14.2 pins chardet==4.0.0, Airflow 2.10.3's constraints 5.2.0
     3: "boto3",  # 1.13.6.3 needs boto3<1.42, Airflow 3.3.1's constraints pin 1.43.56
 }
-# Runs that fail for a known reason outside the tests, with the line their task log shows.
-# openmetadata-ingestion 1.12.x imports cachetools (metadata/ingestion/lineage/masker.py) without
-# requiring it; google-auth stopped pulling it in, and MWAA 2.10.3's image has none: a task
-# virtualenv resolved from the index lacks it (MWAA's constraints pin an older google-auth, which
-# is why the python approach has it). With cachetools added it runs and delivers the pipelines but
-# no run statuses: 1.12.14.2's Backend source builds Airflow 3's DagRun(logical_date=...), which
-# Airflow 2's model refuses ("Could not get pipeline status ... unexpected keyword argument
-# 'logical_date'"), so these assertions fail next, as they should.
-KNOWN_FAILURES = {(2, "virtualenv"): "No module named 'cachetools'"}
-
-
 def run_extraction(airflow: E2EAirflow, openmetadata_api: OpenMetadataApi,
                    approach: str) -> tuple[Run, str]:
     """Trigger the approach's rendered DAG and await it; the run and its task log."""
@@ -118,33 +117,33 @@ def test_virtualenv_approach_builds_its_virtualenv_and_extracts_every_dag(
     venvs = airflow.services.home / "tmp" / "openmetadata-ingestion-venvs"
     assert not venvs.exists() or not any(venvs.iterdir())
     run, log = run_extraction(airflow, openmetadata_api, "virtualenv")
-    known = KNOWN_FAILURES.get((airflow.spec.major, "virtualenv"))
-    if known:
-        assert run.state == "failed" and known in log, f"{run}\n--- task log:\n{log[-8000:]}"
-        return
     assert_extracted(airflow, openmetadata_api, "virtualenv", run, log)
     # The task created and installed its virtualenv itself, from the wheel cache.
     assert any(venvs.iterdir())
     assert "openmetadata-ingestion" in log or "openmetadata_ingestion" in log
-    if airflow.spec.major == 3:
-        # Airflow 3: through MWAA's InvokeRestApi, which forwarded to the real API server.
-        assert any(call.path.startswith("/dags") and call.rest_api_status == 200
-                   for call in airflow.mwaa.calls), airflow.mwaa.calls
+    # Through MWAA's InvokeRestApi, which forwarded to the real API server.
+    assert any(call.path.startswith("/dags") and call.rest_api_status == 200
+               for call in airflow.mwaa.calls), airflow.mwaa.calls
 
 
-def test_python_approach_installs_into_mwaa_python_and_extracts_or_is_refused_by_pip(
-        airflow: E2EAirflow, openmetadata_api: OpenMetadataApi) -> None:
-    installed = airflow.requirements
-    conflict = PYTHON_APPROACH_CONFLICT[airflow.spec.major]
-    assert installed.installed is (conflict is None), installed.output
-    if conflict is not None:
-        # MWAA's pip refuses the requirements: the python approach cannot run on this release.
-        said = " ".join(installed.output.split())  # the resolver wraps its lines
-        assert "No solution found" in said, installed.output
-        assert f"openmetadata-ingestion=={airflow.spec.ingestion} depends on {conflict}" in said, \
-            installed.output
-        return
-    assert airflow.requirements_python is not None
-    airflow.services.restart_on(airflow.requirements_python)
-    run, log = run_extraction(airflow, openmetadata_api, "python")
-    assert_extracted(airflow, openmetadata_api, "python", run, log)
+def test_python_approach_is_refused_by_validate_as_mwaas_own_pip_refuses_it(
+        airflow: E2EAirflow, openmetadata_api: OpenMetadataApi, tmp_path: Path) -> None:
+    spec = airflow.spec
+    repo = config_repository(tmp_path, spec, "bucket", openmetadata_api,
+                             airflow.mwaa.endpoint_url, approaches=("python",))
+    conflict = PYTHON_APPROACH_CONFLICT[spec.major]
+    said = mwaa_gitops(repo, "validate", "--env", spec.environment, expect=1)
+    assert f"openmetadata-ingestion {spec.ingestion} cannot be installed on MWAA's Airflow " \
+           f"{spec.release}" in said, said
+    assert f"{conflict}" in said, said
+    # What validate refuses, MWAA's pip refuses too: the requirements.txt the python approach
+    # would render, installed on this Airflow under MWAA's constraints.
+    environment = model.environment_from(environments.build(Repository(repo), spec.environment))
+    (text,) = (data.decode() for data in render_requirements(environment).values())
+    assert f"openmetadata-ingestion=={spec.ingestion}" in text.splitlines()
+    outcome = install_requirements(airflow.services.python, spec, text, tmp_path)
+    output = " ".join(outcome.output.split())  # the resolver wraps its lines
+    assert not outcome.installed, outcome.output
+    assert "No solution found" in output, outcome.output
+    assert f"openmetadata-ingestion=={spec.ingestion} depends on {conflict}" in output, \
+        outcome.output

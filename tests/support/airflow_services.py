@@ -254,18 +254,6 @@ class AirflowServices:
         self.start("dag-processor", "dag-processor")
         self.wait_healthy()
 
-    def restart_on(self, python: Path) -> None:
-        """Stop every service and start them again on another Airflow install of the release
-        (as MWAA restarts its containers after new requirements were installed)."""
-        self.stop()
-        self.processes.clear()
-        old = str(self.python.parent)
-        self.python = python
-        self.env["PATH"] = self.env["PATH"].replace(old, str(python.parent), 1)
-        if "PYTHONUSERBASE" in self.env:
-            self.env["PYTHONUSERBASE"] = str(python.parent.parent)
-        self.start_all()
-
     def stop(self) -> None:
         """SIGTERM every service's process group, then SIGKILL what is left of it."""
         for process in self.processes.values():

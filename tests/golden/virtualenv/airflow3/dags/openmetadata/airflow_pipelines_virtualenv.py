@@ -172,7 +172,7 @@ with DAG(
         task_id="run_workflow",
         python_callable=run_workflow,
         requirements=REQUIREMENTS,
-        # Airflow's own packages stay visible: the Backend connection and Variables need them.
+        # MWAA's packages stay visible: the Airflow connector imports Airflow, Variables too.
         system_site_packages=True,
         venv_cache_path=str(VENV_CACHE),
         # literal(): the config is data for the workflow, never a Jinja template.
