@@ -69,6 +69,7 @@ class Major:
     release: str
     ingestion: str
     server: str
+    connection: str  # the Airflow connector's connection type in every approach
 
     @property
     def environment(self) -> str:
@@ -81,8 +82,10 @@ class Major:
 
 MAJORS = {
     # prod's pair: on SQLAlchemy 1.4 like Airflow 2.
-    2: Major(2, AIRFLOW_2_RELEASE, "1.12.14.2", "1.12.14"),
-    3: Major(3, AIRFLOW_3_RELEASE, "1.13.6.3", "1.13.6"),
+    2: Major(2, AIRFLOW_2_RELEASE, "1.12.14.2", "1.12.14", "Backend"),
+    # Task processes have no database access on Airflow 3: the connector goes through MWAA's
+    # InvokeRestApi, here the stand-in in front of the real API server.
+    3: Major(3, AIRFLOW_3_RELEASE, "1.13.6.3", "1.13.6", "RestAPI"),
 }
 APPROACH_DAG_IDS = {"python": "e2e_extract_python", "virtualenv": "e2e_extract_virtualenv"}
 
@@ -181,9 +184,7 @@ def config_repository(root: Path, spec: Major, bucket: Path, openmetadata: OpenM
             hostPort: {openmetadata.host_port}
             enableVersionValidation: {validation}
         """)
-    if spec.major == 3:
-        # Task processes have no database access on Airflow 3: the connector goes through
-        # MWAA's InvokeRestApi, here the stand-in in front of the real API server.
+    if spec.connection == "RestAPI":
         for approach in APPROACH_DAG_IDS:
             write(f"{spec.environment}/workflows/airflow_{approach}.yaml", f"""
                 source:

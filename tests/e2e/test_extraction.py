@@ -41,9 +41,21 @@ EXAMPLES: dict[str, dict[str, Any]] = {
         "task_statuses": {"vacuum": "Successful"},
     },
 }
-# Whether the environment's requirements.txt (openmetadata-ingestion for the python approach)
-# installs under MWAA's constraints for that release.
-PYTHON_APPROACH_INSTALLS = {2: True, 3: False}
+# The package whose pin in MWAA's constraints keeps the environment's requirements.txt
+# (openmetadata-ingestion, for the python approach) from installing; None: it installs.
+PYTHON_APPROACH_CONFLICT: dict[int, str | None] = {
+    2: "chardet",  # 1.12.14.2 pins chardet==4.0.0, Airflow 2.10.3's constraints 5.2.0
+    3: "boto3",  # 1.13.6.3 needs boto3<1.42, Airflow 3.3.1's constraints pin 1.43.56
+}
+# Runs that fail for a known reason outside the tests, with the line their task log shows.
+# openmetadata-ingestion 1.12.x imports cachetools (metadata/ingestion/lineage/masker.py) without
+# requiring it; google-auth stopped pulling it in, and MWAA 2.10.3's image has none: a task
+# virtualenv resolved from the index lacks it (MWAA's constraints pin an older google-auth, which
+# is why the python approach has it). With cachetools added it runs and delivers the pipelines but
+# no run statuses: 1.12.14.2's Backend source builds Airflow 3's DagRun(logical_date=...), which
+# Airflow 2's model refuses ("Could not get pipeline status ... unexpected keyword argument
+# 'logical_date'"), so these assertions fail next, as they should.
+KNOWN_FAILURES = {(2, "virtualenv"): "No module named 'cachetools'"}
 
 
 def run_extraction(airflow: E2EAirflow, openmetadata_api: OpenMetadataApi,
@@ -57,8 +69,14 @@ def run_extraction(airflow: E2EAirflow, openmetadata_api: OpenMetadataApi,
 
 
 def assert_extracted(airflow: E2EAirflow, openmetadata_api: OpenMetadataApi, approach: str,
-                     run: Run, log: str) -> None:
-    """The run succeeded and the stand-in holds every DAG of the environment as it is."""
+                     run: Run, log: str, connection: str | None = None) -> None:
+    """The run succeeded and the stand-in holds every DAG of the environment as it is.
+
+    ``connection``: the workflow's connection type; by default the environment's for the python
+    and virtualenv approaches, a database connection for others (ECS).
+    """
+    if connection is None:
+        connection = airflow.spec.connection if approach in APPROACH_DAG_IDS else "Postgres"
     assert run.state == "success", f"{run}\n--- task log:\n{log[-8000:]}"
     service = f"e2e_airflow_{approach}"
     pipelines = openmetadata_api.pipelines()
@@ -75,8 +93,16 @@ def assert_extracted(airflow: E2EAirflow, openmetadata_api: OpenMetadataApi, app
             == expected["tags"], pipeline
         statuses = openmetadata_api.statuses(fqn)
         assert [s["executionStatus"] for s in statuses] == [expected["status"]], statuses
-        assert {t["name"]: t["executionStatus"] for t in statuses[0]["taskStatus"]} \
-            == expected["task_statuses"], statuses
+        task_statuses = {t["name"]: t["executionStatus"] for t in statuses[0]["taskStatus"]}
+        if connection == "RestAPI":
+            # /dags/<dag>/dagRuns/<run id>/taskInstances is longer than InvokeRestApi's 64
+            # characters of Path: MWAA refuses it, so runs arrive without task statuses.
+            assert task_statuses == {}, statuses
+            assert any(call.path.startswith(f"/dags/{dag_id}/dagRuns/")
+                       and call.path.endswith("/taskInstances") and len(call.path) > 64
+                       and call.status == 400 for call in airflow.mwaa.calls), airflow.mwaa.calls
+        else:
+            assert task_statuses == expected["task_statuses"], statuses
     assert not openmetadata_api.rejected(), openmetadata_api.rejected()
 
 
@@ -92,6 +118,10 @@ def test_virtualenv_approach_builds_its_virtualenv_and_extracts_every_dag(
     venvs = airflow.services.home / "tmp" / "openmetadata-ingestion-venvs"
     assert not venvs.exists() or not any(venvs.iterdir())
     run, log = run_extraction(airflow, openmetadata_api, "virtualenv")
+    known = KNOWN_FAILURES.get((airflow.spec.major, "virtualenv"))
+    if known:
+        assert run.state == "failed" and known in log, f"{run}\n--- task log:\n{log[-8000:]}"
+        return
     assert_extracted(airflow, openmetadata_api, "virtualenv", run, log)
     # The task created and installed its virtualenv itself, from the wheel cache.
     assert any(venvs.iterdir())
@@ -105,10 +135,14 @@ def test_virtualenv_approach_builds_its_virtualenv_and_extracts_every_dag(
 def test_python_approach_installs_into_mwaa_python_and_extracts_or_is_refused_by_pip(
         airflow: E2EAirflow, openmetadata_api: OpenMetadataApi) -> None:
     installed = airflow.requirements
-    assert installed.installed is PYTHON_APPROACH_INSTALLS[airflow.spec.major], installed.output
-    if not installed.installed:
+    conflict = PYTHON_APPROACH_CONFLICT[airflow.spec.major]
+    assert installed.installed is (conflict is None), installed.output
+    if conflict is not None:
         # MWAA's pip refuses the requirements: the python approach cannot run on this release.
-        assert "openmetadata-ingestion" in installed.output, installed.output
+        said = " ".join(installed.output.split())  # the resolver wraps its lines
+        assert "No solution found" in said, installed.output
+        assert f"openmetadata-ingestion=={airflow.spec.ingestion} depends on {conflict}" in said, \
+            installed.output
         return
     assert airflow.requirements_python is not None
     airflow.services.restart_on(airflow.requirements_python)
