@@ -212,14 +212,18 @@ class Outcomes:
 @contextlib.contextmanager
 def run_on_ecs(airflow: E2EAirflow, postgres: Postgres, openmetadata_api: OpenMetadataApi,
                repo: Path, case: Case, s3: S3Client | None = None,
-               copy_bucket: Callable[[], None] | None = None) -> Iterator[Outcomes]:
+               copy_bucket: Callable[[], None] | None = None,
+               secret_ids: tuple[str, ...] = (JWT_SECRET, DB_SECRET),
+               state: str = "success") -> Iterator[Outcomes]:
     """Sync the case's environment, trigger its DAG under the real scheduler with the AWS
-    stand-in behind the operator's connection, and await the run and the container."""
+    stand-in behind the operator's connection (Secrets Manager holding ``secret_ids``), and
+    await the run (in ``state``) and the container."""
     services, spec = airflow.services, airflow.spec
     image_python(spec.ingestion)  # built before the run: the task waits for the container only
     started = time.monotonic()
     holder: list[EcsApi] = []
-    secrets = {JWT_SECRET: TOKEN, DB_SECRET: postgres.password}
+    values = {JWT_SECRET: TOKEN, DB_SECRET: postgres.password}
+    secrets = {name: values[name] for name in secret_ids}
     definitions = {TASK_DEFINITION: TaskDefinition(CONTAINER, LOG_GROUP, STREAM_PREFIX)}
     with ecs_api(REGION, [CLUSTER], definitions, secrets,
                  container_runner(holder, spec.ingestion, s3)) as ecs:
@@ -239,10 +243,12 @@ def run_on_ecs(airflow: E2EAirflow, postgres: Postgres, openmetadata_api: OpenMe
         log = services.task_log(case.dag_id, run.run_id, "run_workflow")
         (task,) = ecs.wait_stopped()
         outcomes = Outcomes(run, log, task, ecs)
-        print(f"ECS ({case.dag_id}) on Airflow {spec.major}: {time.monotonic() - started:.0f} s")
-        assert run.state == "success", f"{run}\n--- task log:\n{log[-6000:]}\n" \
-                                       f"--- container:\n{outcomes.container_output[-6000:]}"
-        assert task.outcome is not None and task.outcome.exit_code == 0, \
+        print(f"ECS ({case.dag_id}) on Airflow {spec.major}: {time.monotonic() - started:.0f} s, "
+              f"container {task.outcome.seconds if task.outcome else 0:.0f} s")
+        assert run.state == state, f"{run}\n--- task log:\n{log[-6000:]}\n" \
+                                   f"--- container:\n{outcomes.container_output[-6000:]}"
+        assert task.outcome is not None
+        assert (task.outcome.exit_code == 0) is (state == "success"), \
             outcomes.container_output[-6000:]
         yield outcomes
 
@@ -337,3 +343,24 @@ def test_ecs_config_over_the_overrides_limit_reaches_the_container_in_an_environ
             assert_container_config(variables["config"], case, openmetadata_api)
             assert_ran_like_ecs(outcomes, openmetadata_api)
             assert_extracted(airflow, openmetadata_api, "ecs_large", outcomes.run, outcomes.log)
+
+
+def test_ecs_container_that_fails_fails_the_run_with_its_last_log_lines(
+        airflow: E2EAirflow, postgres: Postgres, openmetadata_api: OpenMetadataApi,
+        tmp_path: Path) -> None:
+    if airflow.spec.major != 3:
+        pytest.skip("the exit code travels the same way on every Airflow: proven on Airflow 3")
+    case = Case(f"{DAG_ID}_no_secret", f"{SERVICE}_no_secret",
+                f"file://{airflow.services.dags_folder / 'ecs-no-secret'}")
+    # The database password's secret is missing: the container exits non-zero.
+    with run_on_ecs(airflow, postgres, openmetadata_api, tmp_path / "repo", case,
+                    secret_ids=(JWT_SECRET,), state="failed") as outcomes:
+        assert outcomes.task.outcome is not None and outcomes.task.outcome.exit_code != 0
+        assert outcomes.run.task_states == {"run_workflow": "failed"}
+        # The operator fails with the task's last CloudWatch lines: the container's own error
+        # (the connector cannot reach the database without its password).
+        failure = outcomes.log.partition("logs from Cloudwatch:")[2]
+        assert "Failed to run the test connection step: CheckAccess" in failure, \
+            outcomes.log[-6000:]
+        assert not outcomes.ecs.errors(), outcomes.ecs.errors()
+        assert openmetadata_api.pipelines() == {}

@@ -56,6 +56,7 @@ class Outcome:
 
     exit_code: int
     lines: list[str]
+    seconds: float = 0.0
 
 
 @dataclass
@@ -182,7 +183,7 @@ class EcsApi:
             task.outcome = self.runner(params, task)
         except Exception as exc:  # the container could not start: ECS reports it stopped
             task.outcome = Outcome(255, [f"{type(exc).__name__}: {exc}"])
-        task.outcome.lines.append(f"(container ran {time.monotonic() - started:.1f} s)")
+        task.outcome.seconds = time.monotonic() - started
         task.done.set()
 
     def _describe(self, task: Task) -> dict[str, Any]:
@@ -227,7 +228,9 @@ class EcsApi:
             raise AwsError("ResourceNotFoundException", "The specified log stream does not exist.")
         lines = task.outcome.lines if task.done.is_set() and task.outcome else []
         now = int(time.time() * 1000)
-        events = [{"timestamp": now, "message": line, "ingestionTime": now} for line in lines]
+        # The awslogs driver sends no event for an empty line.
+        events = [{"timestamp": now, "message": line, "ingestionTime": now}
+                  for line in lines if line.strip()]
         token = params.get("nextToken")
         start = int(token[2:]) if token else 0
         if not params.get("startFromHead", False) and not token:
