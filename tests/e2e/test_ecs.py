@@ -295,10 +295,11 @@ def assert_ran_like_ecs(outcomes: Outcomes, openmetadata_api: OpenMetadataApi) -
 
 
 def test_ecs_approach_runs_the_rendered_task_whose_container_extracts_every_dag(
-        airflow: E2EAirflow, postgres: Postgres, openmetadata_api: OpenMetadataApi,
-        tmp_path: Path) -> None:
-    case = Case(DAG_ID, SERVICE, f"file://{airflow.services.dags_folder / 'ecs-bucket'}")
-    with run_on_ecs(airflow, postgres, openmetadata_api, tmp_path / "repo", case) as outcomes:
+        airflow: E2EAirflow, postgres: Postgres, openmetadata_api: OpenMetadataApi) -> None:
+    # A folder target is a folder of its repository: the repository sits in the DAGs folder.
+    case = Case(DAG_ID, SERVICE, "file://bucket")
+    repo = airflow.services.dags_folder / "ecs-repo"
+    with run_on_ecs(airflow, postgres, openmetadata_api, repo, case) as outcomes:
         override = assert_run_task_request(outcomes)
         environment = {item["name"]: item["value"] for item in override["environment"]}
         assert set(environment) == {"config", "pipelineType"}
@@ -346,14 +347,13 @@ def test_ecs_config_over_the_overrides_limit_reaches_the_container_in_an_environ
 
 
 def test_ecs_container_that_fails_fails_the_run_with_its_last_log_lines(
-        airflow: E2EAirflow, postgres: Postgres, openmetadata_api: OpenMetadataApi,
-        tmp_path: Path) -> None:
+        airflow: E2EAirflow, postgres: Postgres, openmetadata_api: OpenMetadataApi) -> None:
     if airflow.spec.major != 3:
         pytest.skip("the exit code travels the same way on every Airflow: proven on Airflow 3")
-    case = Case(f"{DAG_ID}_no_secret", f"{SERVICE}_no_secret",
-                f"file://{airflow.services.dags_folder / 'ecs-no-secret'}")
+    case = Case(f"{DAG_ID}_no_secret", f"{SERVICE}_no_secret", "file://bucket")
+    repo = airflow.services.dags_folder / "ecs-no-secret-repo"
     # The database password's secret is missing: the container exits non-zero.
-    with run_on_ecs(airflow, postgres, openmetadata_api, tmp_path / "repo", case,
+    with run_on_ecs(airflow, postgres, openmetadata_api, repo, case,
                     secret_ids=(JWT_SECRET,), state="failed") as outcomes:
         assert outcomes.task.outcome is not None and outcomes.task.outcome.exit_code != 0
         assert outcomes.run.task_states == {"run_workflow": "failed"}

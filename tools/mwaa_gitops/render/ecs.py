@@ -86,6 +86,7 @@ def ecs_arguments(env: Environment, workflow: Workflow) -> tuple[dict[str, Any],
         "AWSLOGS_GROUP": ecs.log_group,
         # Airflow reads <prefix>/<task id>; awslogs writes <prefix>/<container>/<task id>.
         "AWSLOGS_STREAM_PREFIX": f"{ecs.log_stream_prefix}/{ecs.container_name}",
+        "CONTAINER_NAME": ecs.container_name,
     }
     return settings, files
 

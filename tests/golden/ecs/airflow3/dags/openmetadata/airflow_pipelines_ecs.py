@@ -86,6 +86,7 @@ OVERRIDES = {
 }
 AWSLOGS_GROUP = "/ecs/openmetadata-ingestion"
 AWSLOGS_STREAM_PREFIX = "ingestion/openmetadata-ingestion"
+CONTAINER_NAME = "openmetadata-ingestion"
 
 with DAG(
     dag_id=DAG_ID,
@@ -102,6 +103,9 @@ with DAG(
     },
     doc_md=__doc__,
 ):
+    # Named, the provider finds the task's log stream at once instead of waiting (10 s and
+    # more) for DescribeTasks to list the container; MWAA 2.10's amazon provider lacks it.
+    container = {"container_name": literal(CONTAINER_NAME)}
     # literal(): these values are data for the ECS API, never Jinja templates.
     EcsRunTaskOperator(
         task_id="run_workflow",
@@ -113,4 +117,5 @@ with DAG(
         awslogs_group=literal(AWSLOGS_GROUP),
         # The awslogs driver names streams <prefix>/<container>/<task id>.
         awslogs_stream_prefix=literal(AWSLOGS_STREAM_PREFIX),
+        **container,
     )

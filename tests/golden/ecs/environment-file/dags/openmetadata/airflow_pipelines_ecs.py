@@ -62,6 +62,7 @@ OVERRIDES = {
 }
 AWSLOGS_GROUP = "/ecs/openmetadata-ingestion"
 AWSLOGS_STREAM_PREFIX = "ingestion/openmetadata-ingestion"
+CONTAINER_NAME = "openmetadata-ingestion"
 
 with DAG(
     dag_id=DAG_ID,
@@ -78,6 +79,7 @@ with DAG(
     },
     doc_md=__doc__,
 ):
+    container = {}
     # literal(): these values are data for the ECS API, never Jinja templates.
     EcsRunTaskOperator(
         task_id="run_workflow",
@@ -89,4 +91,5 @@ with DAG(
         awslogs_group=literal(AWSLOGS_GROUP),
         # The awslogs driver names streams <prefix>/<container>/<task id>.
         awslogs_stream_prefix=literal(AWSLOGS_STREAM_PREFIX),
+        **container,
     )
