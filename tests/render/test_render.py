@@ -16,6 +16,7 @@ from mwaa_gitops.render import ecs as ecs_render
 from mwaa_gitops.render import render_environment
 from mwaa_gitops.render.configs import dump_config
 from mwaa_gitops.render.dags import venv_requirements
+from mwaa_gitops.render.mwaa import NOTHING_TO_INSTALL
 from mwaa_gitops.render.pipelines import extras, pipeline_type, workflow_class
 from mwaa_gitops.render.templates import settings_of
 from tests.conftest import Writer
@@ -74,11 +75,6 @@ def test_dag_settings_come_from_the_merged_dag_block(examples: dict[str, Environ
 
 
 @pytest.mark.parametrize(("name", "constraints", "packages"), [
-    # No example installs openmetadata-ingestion into MWAA (python approach): it conflicts with
-    # MWAA's constraints on every release. Airflow 2 needs virtualenv for its task virtualenvs.
-    ("prod", "constraints-2.10.3/constraints-3.11.txt", ["virtualenv"]),
-    ("dev", "constraints-3.3.1/constraints-3.12.txt", []),
-    ("local", "constraints-3.3.1/constraints-3.12.txt", []),
     ("dev-python", "constraints-3.3.1/constraints-3.12.txt", ["openmetadata-ingestion==1.13.6.3"]),
     ("prod-python", "constraints-2.10.3/constraints-3.11.txt",
      ["openmetadata-ingestion==1.12.14.2"]),
@@ -86,12 +82,22 @@ def test_dag_settings_come_from_the_merged_dag_block(examples: dict[str, Environ
 def test_requirements_list_what_mwaa_installs_under_the_declared_airflow_constraints(
         examples: dict[str, Environment], name: str, constraints: str,
         packages: list[str]) -> None:
-    base, _, variant = name.partition("-")
-    env = python_variant(examples[base]) if variant else examples[base]
-    lines = render_environment(env)["requirements.txt"].decode().splitlines()
-    assert lines[1] == ('--constraint "https://raw.githubusercontent.com/apache/airflow/'
-                        f'{constraints}"')
-    assert lines[2:] == packages
+    base, _, _ = name.partition("-")
+    lines = render_environment(python_variant(examples[base]))["requirements.txt"].decode()
+    assert lines.splitlines()[1:] == [
+        f'--constraint "https://raw.githubusercontent.com/apache/airflow/{constraints}"',
+        *packages]
+
+
+@pytest.mark.parametrize("name", ["prod", "dev", "local"])
+def test_requirements_with_nothing_to_install_name_no_constraints_url(
+        examples: dict[str, Environment], name: str) -> None:
+    # No example installs openmetadata-ingestion into MWAA (python approach): it conflicts with
+    # MWAA's constraints on every release; Airflow 2's virtualenv is in every MWAA 2.x image.
+    # MWAA then applies its own local constraints copy; a URL would be fetched for nothing.
+    text = render_environment(examples[name])["requirements.txt"].decode()
+    assert text.splitlines()[1:] == [NOTHING_TO_INSTALL]
+    assert "-c " not in text and "--constraint " not in text  # MWAA's own test for a line
 
 
 @pytest.mark.parametrize("release", mwaa_releases.releases())
@@ -109,7 +115,7 @@ def test_constraints_line_names_the_file_mwaa_vendored_for_its_release_and_pytho
 
 def test_airflow_2_11_renders_the_python_3_12_constraints_its_image_runs(
         examples: dict[str, Environment]) -> None:
-    env = examples["prod"]
+    env = python_variant(examples["prod"])  # something to install, so a constraints line
     env = dataclasses.replace(env, mwaa=dataclasses.replace(env.mwaa, airflow_version="2.11.2"))
     assert render_environment(env)["requirements.txt"].decode().splitlines()[1] == (
         '--constraint "https://raw.githubusercontent.com/apache/airflow/constraints-2.11.2/'

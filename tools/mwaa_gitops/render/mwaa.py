@@ -11,7 +11,7 @@ No ``plugins.zip`` and no startup script are needed by any version MWAA runs tod
 that AWS once documented for ``PythonVirtualenvOperator`` replaced Airflow 2.0's call of the
 ``virtualenv`` console script, which Airflow 2.2 and later no longer make (2.x runs
 ``python -m virtualenv``, 3.x the ``venv`` module or ``uv``); 2.x only needs the ``virtualenv``
-package, listed here.
+package, which every MWAA 2.x image has.
 """
 
 from __future__ import annotations
@@ -23,6 +23,8 @@ from mwaa_gitops.render import pipelines
 CONSTRAINTS_URL = ("https://raw.githubusercontent.com/apache/airflow/constraints-{airflow}/"
                    "constraints-{python}.txt")
 HEADER = "# Rendered by mwaa-gitops. Do not edit: change environments/ and re-render."
+# No "-c"/"--constraint" in it: MWAA reads any such text, even in a comment, as a constraints line.
+NOTHING_TO_INSTALL = "# The rendered DAGs need nothing beyond the packages of MWAA's image."
 
 
 def constraints_url(airflow_version: str) -> str:
@@ -38,14 +40,20 @@ def requirements(env: Environment) -> list[str]:
     if in_mwaa:
         extra_names = sorted({e for wf in in_mwaa for e in pipelines.extras(wf)})
         lines.append(pipelines.requirement(env.openmetadata.ingestion_version, extra_names))
+    # Airflow 2 builds task virtualenvs with `python -m virtualenv`, which every MWAA 2.x image
+    # ships; listed only for an image without it.
     if env.mwaa.airflow_major < 3 and any(wf.dag.approach == "virtualenv"
-                                          for wf in env.workflows):
-        lines.append("virtualenv")  # Airflow 2 builds task virtualenvs with `python -m virtualenv`
+                                          for wf in env.workflows) and \
+            "virtualenv" not in mwaa_releases.installed_packages(env.mwaa.airflow_version):
+        lines.append("virtualenv")
     return lines
 
 
 def render_requirements(env: Environment) -> dict[str, bytes]:
-    """``requirements.txt`` at the environment's requirements path."""
-    text = "\n".join([HEADER, f'--constraint "{constraints_url(env.mwaa.airflow_version)}"',
-                      *requirements(env)]) + "\n"
-    return {env.mwaa.requirements_path: text.encode("utf-8")}
+    """``requirements.txt`` at the environment's requirements path. With nothing to install it
+    holds no constraints line either: MWAA would fetch that URL (from outside a private
+    network) for nothing."""
+    packages = requirements(env)
+    lines = [HEADER, f'--constraint "{constraints_url(env.mwaa.airflow_version)}"', *packages] \
+        if packages else [HEADER, NOTHING_TO_INSTALL]
+    return {env.mwaa.requirements_path: ("\n".join(lines) + "\n").encode("utf-8")}
