@@ -21,12 +21,3 @@ RESTAPI_HINT = ("use the RestAPI connection with MWAA authentication, connection
                 "authConfig: {mwaaConfig: {}}}, which mwaa-gitops fills with the environment's "
                 "name and region; the role that runs the workflow needs airflow:InvokeRestApi")
 
-
-def release_tuple(version: str) -> tuple[int, ...]:
-    """``"1.12.14.2"`` → ``(1, 12, 14, 2)``: the leading all-digit parts."""
-    parts: list[int] = []
-    for part in version.split("."):
-        if not part.isdigit():
-            break
-        parts.append(int(part))
-    return tuple(parts)

@@ -16,7 +16,6 @@ minus apache-airflow and every package the image already has at the locked versi
 from __future__ import annotations
 
 import json
-import re
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -35,7 +34,6 @@ SDIST_BUILDS = ("antlr4-python3-runtime", "dsnparse")
 # Packages whose source build downloads from outside the index: wheels only.
 WHEELS_ONLY = ("dbt-core-experimental-parser",)
 GENERATE = "python tools/mwaa_gitops/data/requirements/generate.py"
-_MAJOR_MINOR = re.compile(r"^(\d+)\.(\d+)(?:\.|$)")
 
 
 @dataclass(frozen=True)
@@ -49,10 +47,20 @@ class VenvLock:
     unresolvable: str | None  # the resolver's reason, when nothing resolves
 
 
+def release_tuple(version: str) -> tuple[int, ...]:
+    """``"1.12.14.2"`` → ``(1, 12, 14, 2)``: the leading all-digit parts."""
+    parts: list[int] = []
+    for part in version.split("."):
+        if not part.isdigit():
+            break
+        parts.append(int(part))
+    return tuple(parts)
+
+
 def major_minor(version: str) -> tuple[int, int] | None:
     """``"1.13.6.3"`` → ``(1, 13)``; None when ``version`` does not start with major.minor."""
-    match = _MAJOR_MINOR.match(version)
-    return (int(match[1]), int(match[2])) if match else None
+    parts = release_tuple(version)
+    return (parts[0], parts[1]) if len(parts) >= 2 else None
 
 
 def lock_key(airflow: str, ingestion: str, extras: tuple[str, ...]) -> str:

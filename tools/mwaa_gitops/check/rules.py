@@ -10,13 +10,12 @@ from mwaa_gitops.airflow_connector import (
     MWAA_AUTH_SINCE,
     MWAA_CONFIG_PATH,
     RESTAPI_HINT,
-    release_tuple,
 )
 from mwaa_gitops.check.messages import plaintext_secret, set_at
 from mwaa_gitops.diagnostics import Diagnostic, Location
 from mwaa_gitops.environments import MergedEnvironment
 from mwaa_gitops.provenance import Node, dotted
-from mwaa_gitops.requirements_data import major_minor
+from mwaa_gitops.requirements_data import major_minor, release_tuple
 from mwaa_gitops.secrets import EXAMPLE, find_plaintext
 
 CONNECTION = CONNECTION_PATH
