@@ -311,43 +311,65 @@ def fits(value: Any, node: Schema) -> bool:
 
 
 def dispatch(node: Schema, defs: Schema) -> Schema:
-    """A union of objects with distinct one-value ``type`` fields, checked by that field."""
+    """A union of objects told apart by a field with one distinct value in each (``type``, or
+    another such as ``dbtConfigType``), checked by that field."""
     members = [m for m in node.get("anyOf", []) if m != NULL]
     takes_null = len(members) < len(node.get("anyOf", []))
     if len(members) < 2 or any(set(m) != {"$ref"} for m in members):
         return node
-    tags = [type_tag(defs, m["$ref"]) for m in members]
-    if None in tags or len(set(tags)) != len(tags):
+    field, tags = discriminator(defs, [m["$ref"] for m in members])
+    if field is None:
         return node
     rest = {k: v for k, v in node.items() if k != "anyOf"}
-    untagged = {"type": "object", "not": {"required": ["type"]}}
+    untagged = {"type": "object", "not": {"required": [field]}}
+    # Two members may share a value (AutoClassification of databases and of storage): the
+    # model accepts either of those.
+    by_tag: dict[str, list[Schema]] = {}
+    for tag, member in zip(tags, members, strict=True):
+        by_tag.setdefault(tag, []).append(member)
     return {
         **rest,
-        "$comment": "OpenMetadata accepts whichever of these fits; given `type`, only the one "
-                    "of that type can, so that one alone is checked.",
+        "$comment": f"OpenMetadata accepts whichever of these fits; given `{field}`, only the "
+                    f"one with that `{field}` can, so that one alone is checked.",
         "type": ["object", "null"] if takes_null else "object",
-        "properties": {"type": {"enum": tags}},
+        "properties": {field: {"enum": list(by_tag)}},
         "allOf": [
-            *({"if": {"type": "object", "required": ["type"],
-                      "properties": {"type": {"const": tag}}},
-               "then": member} for tag, member in zip(tags, members, strict=True)),
+            *({"if": {"type": "object", "required": [field],
+                      "properties": {field: {"const": tag}}},
+               "then": group[0] if len(group) == 1 else {"anyOf": group}}
+              for tag, group in by_tag.items()),
             {"if": untagged, "then": {"anyOf": members}},
         ],
     }
 
 
-def type_tag(defs: Schema, ref: str) -> str | None:
-    """The one value an object definition's ``type`` field can take, if so."""
+def discriminator(defs: Schema, refs: list[str]) -> tuple[str | None, list[str]]:
+    """The field (``type`` first) whose one value tells each referenced object apart."""
+    targets = [defs.get(ref.removeprefix(DEFS), {}) if ref.startswith(DEFS) else {}
+               for ref in refs]
+    shared = set.intersection(*(set(t.get("properties", {})) for t in targets))
+    for field in sorted(shared, key=lambda name: (name != "type", name)):
+        tags = [type_tag(defs, ref, field) for ref in refs]
+        # Mostly distinct: a value shared by a few members still narrows the check to those.
+        if None not in tags and len(set(tags)) > len(tags) // 2:
+            return field, [tag for tag in tags if tag is not None]
+    return None, []
+
+
+def type_tag(defs: Schema, ref: str, field: str = "type") -> str | None:
+    """The one value an object definition's ``field`` can take, if so."""
     target = defs.get(ref.removeprefix(DEFS)) if ref.startswith(DEFS) else None
     if not target or target.get("type") != "object":
         return None
-    tag = target.get("properties", {}).get("type")
+    tag = target.get("properties", {}).get(field)
     if tag and "anyOf" in tag:
         tag = next((m for m in tag["anyOf"] if m != NULL), None) if NULL in tag["anyOf"] and \
             len(tag["anyOf"]) == 2 else None
     if tag and "$ref" in tag:
         tag = defs.get(tag["$ref"].removeprefix(DEFS))
     values = (tag or {}).get("enum", [])
+    if "const" in (tag or {}):
+        values = [tag["const"]]
     return values[0] if len(values) == 1 and isinstance(values[0], str) else None
 
 

@@ -8,7 +8,9 @@ everything needing the (slow to import) package happens in one process:
   ``OpenMetadataWorkflowConfig`` validates it and the metadata-rest sink accepts the sink config
   the workflow hands it at start;
 * ``models``: for every model class a workflow can reach, by class name, whether it forbids
-  unknown keys and which of its fields are secrets.
+  unknown keys and which of its fields are secrets;
+* ``examples``: the folder of the example workflows the wheel ships, and the verdict on each
+  (read as ``metadata ingest`` reads a file: YAML, ``${VAR}`` left as written).
 """
 
 from __future__ import annotations
@@ -74,6 +76,16 @@ def flatten(annotation: Any) -> list[Any]:
     return out
 
 
+def examples() -> dict[str, Any]:
+    import metadata
+    import yaml
+
+    folder = Path(metadata.__file__).parent / "examples" / "workflows"
+    return {"folder": str(folder), "verdicts": {
+        path.name: verdict(yaml.safe_load(path.read_text()))
+        for path in sorted(folder.glob("*.yaml"))}}
+
+
 def check() -> dict[str, Any]:
     sys.path.insert(0, str(SCHEMAS))
     import generate
@@ -90,5 +102,6 @@ if __name__ == "__main__":
         "check": check(),
         "verdicts": {name: verdict(config) for name, config in request["configs"].items()},
         "models": models(),
+        "examples": examples(),
     }
     Path(request["answer"]).write_text(json.dumps(answer))

@@ -182,9 +182,10 @@ def _union(error: Any, tree: Node, prefix: Path, path: Path, where: str) -> Iter
                             for v in _allowed(e)})
             node = tree.get(*path, "type")
             location = node.location if node else _at(tree, path)
+            hint = did_you_mean(str(instance["type"]), known) if known else None
             yield Diagnostic(location, f"unknown type {_show(instance['type'])}"
                              + (f"; expected one of {', '.join(known)}" if known else ""),
-                             did_you_mean(str(instance["type"]), known) if known else None,
+                             hint if hint and not hint.startswith("known:") else None,
                              "enum", subject=f"{where}.type")
             return
         branches = matching
