@@ -238,3 +238,14 @@ def refs(node: Any) -> list[str]:
 def load_file_text(text: str) -> Any:
     """A YAML overlay as the loader reads it (tags applied), as plain data."""
     return load_text(dedent(text).lstrip("\n"), "overlay.yaml").plain()
+
+
+def test_every_reference_is_a_file_and_a_pointer_so_no_schema_needs_crawling() -> None:
+    # check/schemas.py registers the files without crawling them: an `$id` or anchor inside a
+    # schema would not be found.
+    for path in schema_files():
+        text = path.read_text()
+        for keyword in ('"$id"', '"$anchor"', '"$dynamicAnchor"', '"$dynamicRef"'):
+            assert keyword not in text, (path.name, keyword)
+        fragments = {ref.partition("#")[2] for ref in refs(json.loads(text))}
+        assert all(not f or f.startswith("/") for f in fragments), path.name
