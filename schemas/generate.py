@@ -458,10 +458,6 @@ def rename_defs(schema: Schema) -> Schema:
     return schema
 
 
-def annotations_of(node: Schema) -> Schema:
-    return {k: v for k, v in node.items() if k in ANNOTATIONS and k != "default"}
-
-
 # --------------------------------------------------------------------------- schema walking
 
 def map_schema(node: Schema, fn: Callable[[Schema], Schema]) -> Schema:

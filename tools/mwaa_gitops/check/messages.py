@@ -46,7 +46,7 @@ def _translate(error: Any, tree: Node, prefix: Path,
             location = (node.key_location or node.location) if node else _at(tree, path)
             hint = _misindented(tree, path, key) or (
                 did_you_mean(key, allowed) if allowed else "this map takes no extra keys")
-            if hint.startswith("known:") and len(allowed) > LISTED:
+            if hint and hint.startswith("known:") and len(allowed) > LISTED:
                 # Too many to list: say whose keys they are (the model's name for the map).
                 owner = f"of {schema['title']}" if schema.get("title") else "this map takes"
                 hint = f"none of the {len(allowed)} keys {owner} is close to it"
