@@ -164,6 +164,14 @@ def _mistakes() -> dict[str, Mistake]:
             found.update(_connection_mistakes(kind, config))
         found.update(_source_config_mistakes(kind, config))
     found.update(_dbt_mistakes(KINDS["dbt"]))
+    # Another kind's sourceConfig type: that kind's fields are checked, and this one's are not
+    # among them.
+    found["metadata: sourceConfig type of another kind"] = Mistake(
+        edited(KINDS["metadata"], (*SOURCE_CONFIG, "type"), "DatabaseUsage"), SOURCE_CONFIG,
+        "includeViews:", "queryLogDuration")
+    found["usage: sourceConfig type of another kind"] = Mistake(
+        edited(KINDS["usage"], (*SOURCE_CONFIG, "type"), "DatabaseMetadata"), SOURCE_CONFIG,
+        "resultLimit:", "DatabaseServiceMetadataPipeline")
     return found
 
 
