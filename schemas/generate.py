@@ -121,6 +121,11 @@ def line_of(version: str) -> str:
     return found[0]
 
 
+def installed_line() -> str:
+    """The minor line of the openmetadata-ingestion this Python has."""
+    return line_of(importlib.metadata.version(PACKAGE))
+
+
 def line_paths(line: str) -> tuple[str, str]:
     """The workflow and server-connection schema paths of one minor line."""
     return f"{OM_DIR}/{line}/{WORKFLOW_FILE}", f"{OM_DIR}/{line}/{SERVER_FILE}"
@@ -657,7 +662,10 @@ def generated_files(root: Path, with_openmetadata: bool) -> dict[str, str]:
         newest, _ = line_paths(lines[-1])
         base = schemas.get(newest) or json.loads((root / newest).read_text(encoding="utf-8"))
         schemas[WORKFLOW] = editor_workflow(base, newest)
-    bases = sorted({*base_schema_paths(root), *schemas})
+    # The fresh line's folder holds what was just generated, whatever is on disk there.
+    fresh = {posixpath.dirname(path) for path in schemas if path.startswith(f"{OM_DIR}/")}
+    bases = sorted({*(p for p in base_schema_paths(root) if posixpath.dirname(p) not in fresh),
+                    *schemas})
     overlays: dict[str, Schema] = {}
     for path in bases:
         base = schemas.get(path)
@@ -707,7 +715,7 @@ def main(argv: list[str] | None = None, root: Path = HERE) -> int:
     with_openmetadata = not args.overlays
     try:
         expected = generated_files(root, with_openmetadata)
-        line = line_of(importlib.metadata.version(PACKAGE)) if with_openmetadata else None
+        line = installed_line() if with_openmetadata else None
     except ModuleNotFoundError as exc:
         print(f"generate.py: {exc.name} is not importable here: run this with a Python that has "
               f"{PACKAGE} installed, or pass --overlays", file=sys.stderr)
