@@ -102,9 +102,11 @@ def verify_env(airflow: E2EAirflow) -> Iterator[VerifyEnv]:
 def test_a_good_sync_verifies_green_and_status_shows_it(verify_env: VerifyEnv) -> None:
     verify_env.workflow("verify_good", f"dagId: {GOOD}\nschedule: null")
     out = verify_env.cli("sync", "--env", verify_env.name, "--no-update-mwaa", "--verify")
+    print(out)  # shown with -rP: the README's example
     assert f"verified '{verify_env.name}'" in out, out
     assert "1 DAG parsed from our files, no import errors" in out, out
     status = verify_env.cli("status", "--env", verify_env.name)
+    print(status)
     assert "MWAA:        e2e-airflow" in status and "AVAILABLE" in status, status
     assert "last verify: passed" in status, status
 
@@ -117,6 +119,7 @@ def test_a_broken_rendered_dag_is_reported_at_its_workflows_file(
     try:
         out = verify_env.cli("sync", "--env", verify_env.name, "--no-update-mwaa", "--verify",
                              "--format", "github", expect=4)
+        print(out)
         line = path.read_text().splitlines().index("  startDate: '2024-02-30'") + 1
         where = f"file=environments/{verify_env.name}/workflows/verify_broken.yaml,line={line}"
         assert f"::error {where}" in out, out
@@ -125,6 +128,7 @@ def test_a_broken_rendered_dag_is_reported_at_its_workflows_file(
     finally:
         path.unlink()
         verify_env.cli("sync", "--env", verify_env.name, "--no-update-mwaa")
+        wait_until_no_import_errors(verify_env)
 
 
 def test_a_foreign_dag_with_one_of_our_dag_ids_is_reported_by_plan_and_verify(
@@ -132,15 +136,17 @@ def test_a_foreign_dag_with_one_of_our_dag_ids_is_reported_by_plan_and_verify(
     services = verify_env.airflow.services
     foreign = services.dags_folder / "foreign" / "taken.py"
     foreign.parent.mkdir()
+    home = "airflow.sdk" if verify_env.airflow.spec.major >= 3 else "airflow"
     foreign.write_text(textwrap.dedent(f"""\
         from datetime import datetime
-        from airflow import DAG
-        DAG(dag_id="{TAKEN}", schedule=None, start_date=datetime(2024, 1, 1))
+        from {home} import DAG
+        dag = DAG(dag_id="{TAKEN}", schedule=None, start_date=datetime(2024, 1, 1))
         """))
     services.wait_parsed([TAKEN])
     path = verify_env.workflow("verify_taken", f"dagId: {TAKEN}\nschedule: null")
     try:
         out = verify_env.cli("plan", "--env", verify_env.name, expect=4)
+        print(out)
         assert f"dag id '{TAKEN}' is already defined by" in out and "foreign/taken.py" in out
         out = verify_env.cli("sync", "--env", verify_env.name, "--no-update-mwaa", "--verify",
                              expect=4)
@@ -152,6 +158,7 @@ def test_a_foreign_dag_with_one_of_our_dag_ids_is_reported_by_plan_and_verify(
         verify_env.cli("sync", "--env", verify_env.name, "--no-update-mwaa")
         wait_for_fileloc(verify_env, TAKEN, "foreign/taken.py", after=synced)
         out = verify_env.cli("verify", "--env", verify_env.name, expect=4)
+        print(out)
         assert "collision" in out and "foreign/taken.py" in out, out
     finally:
         path.unlink()
@@ -163,9 +170,21 @@ def test_smoke_triggers_a_run_and_waits_for_its_final_state(verify_env: VerifyEn
     verify_env.airflow.services.unpause(GOOD)
     out = verify_env.cli("verify", "--env", verify_env.name, "--smoke", GOOD, "--format",
                          "json", expect=0)
+    print(out)
     assert '"state": "success"' in out and '"run_id": "mwaa-gitops-smoke-' in out, out
     smoke = [c for c in verify_env.airflow.mwaa.calls if c.method == "POST"]
     assert any(c.path == f"/dags/{GOOD}/dagRuns" for c in smoke), smoke
+
+
+def wait_until_no_import_errors(verify_env: VerifyEnv, timeout: float = 120.0) -> None:
+    """Until Airflow dropped the import error of the file the sync deleted."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        status, errors = verify_env.airflow.services.request("GET", "/importErrors")
+        if status == 200 and not errors["import_errors"]:
+            return
+        time.sleep(1)
+    raise AssertionError(f"import errors stayed: {errors}")
 
 
 def wait_for_fileloc(verify_env: VerifyEnv, dag_id: str, suffix: str, *, after: float,
