@@ -73,11 +73,12 @@ def text(state: dict[str, Any]) -> str:
         interrupted = "" if deployed["complete"] else " (the last sync was interrupted)"
         lines += [f"  deployed:    commit {str(deployed['commit'] or 'unknown')[:12]}, synced "
                   f"{deployed['updated']} to {state['target']}{interrupted}",
-                  f"  files:       {deployed['files']} ({len(deployed['dag_files'])} DAG files)"]
+                  f"  files:       {deployed['files']} ({_count(len(deployed['dag_files']))})"]
     mwaa = state["mwaa"]
     if mwaa.get("status"):
-        lines.append(f"  MWAA:        {mwaa['name']} ({mwaa['region']}) {mwaa['status']}, "
-                     f"Airflow {mwaa.get('airflow_version') or '?'}")
+        version = f", Airflow {mwaa['airflow_version']}" if mwaa.get("airflow_version") else ""
+        lines.append(f"  MWAA:        {mwaa['name']} ({mwaa['region']}) {mwaa['status']}"
+                     f"{version}")
         update = mwaa.get("last_update")
         if update:
             failed = f": {update['error']}" if update.get("error") else ""
@@ -101,6 +102,10 @@ def text(state: dict[str, Any]) -> str:
         if deployed is not None and last.get("commit") != deployed["commit"]:
             lines.append("               (of an earlier sync: verify again)")
     return "\n".join(lines)
+
+
+def _count(dags: int) -> str:
+    return f"{dags} DAG file{'s' if dags != 1 else ''}"
 
 
 def run(root: Path | None, env: str, fmt: OutputFormat) -> int:
