@@ -1,7 +1,8 @@
 """``mwaa-gitops sync``: put exactly an environment's rendered files into its target.
 
 Exit codes: 0 success, 1 failure (invalid config, lock held, S3 or MWAA error), 2 usage;
-with ``--detailed-exitcode`` a sync that had nothing to do exits 3 instead of 0.
+with ``--detailed-exitcode`` a sync that had nothing to do exits 3 instead of 0; with
+``--verify``, the verification's codes (4-8, see ``commands.verify``).
 """
 
 from __future__ import annotations

@@ -32,7 +32,6 @@ from typing import Any
 
 from mwaa_gitops.diagnostics import Diagnostic, Location
 from mwaa_gitops.model import Environment
-from mwaa_gitops.sync import SyncError
 from mwaa_gitops.sync.manifest import Manifest
 from mwaa_gitops.sync.plan import Desired, Layout
 from mwaa_gitops.sync.progress import Progress
@@ -44,6 +43,7 @@ from mwaa_gitops.sync.rest_api import (
     Dag,
     DagRun,
     ImportFailure,
+    MwaaFailure,
 )
 from mwaa_gitops.sync.targets import RESERVED, Target
 
@@ -346,8 +346,9 @@ def smoke(api: AirflowApi, dag_id: str, verdict: Verdict, *, timeout: float,
     """Trigger a run of ``dag_id`` and wait for its final state (or ``timeout``)."""
     row = next((r for r in verdict.rows if r.expected.dag_id == dag_id), None)
     if row is not None and row.paused:
-        raise SyncError(f"DAG '{dag_id}' is paused: a run of it would wait in the queue",
-                        "unpause it in the Airflow UI (once), then run verify --smoke again")
+        raise MwaaFailure(f"DAG '{dag_id}' is paused: a smoke run of it would wait in the "
+                          "queue", "unpause it in the Airflow UI (once), then run verify "
+                          "--smoke again", exit_code=EXIT_PROBLEMS, code="paused")
     run_id = SMOKE_PREFIX + datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S") + "-" + \
         secrets.token_hex(2)
     started = clock()
