@@ -87,4 +87,4 @@ def test_plan_that_cannot_ask_mwaa_about_dag_ids_warns_and_still_plans(
     code, out, err = cli("plan", "--env", "local", "--repo", str(repo))
     assert code == 0
     assert "to add" in out
-    assert "warning: dag ids not checked against MWAA 'openmetadata-local'" in err
+    assert "dag ids not checked against MWAA 'openmetadata-local': MWAA is unreachable" in err

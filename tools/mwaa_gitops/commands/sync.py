@@ -78,7 +78,9 @@ def run(root: Path | None, env: str, fmt: OutputFormat, *, dry_run: bool = False
                                   history=prepared.repo.root)
         seconds = time.monotonic() - started
         if fmt is OutputFormat.json:
-            print(json.dumps(outcome_json(outcome, env, seconds), indent=2))
+            document = outcome_json(outcome, env, seconds)
+            if verify is None:
+                print(json.dumps(document, indent=2))
         elif fmt is OutputFormat.github:
             publish_markdown(outcome_markdown(outcome, env, seconds))
             annotate_drift(outcome.inspection, env)
@@ -88,7 +90,9 @@ def run(root: Path | None, env: str, fmt: OutputFormat, *, dry_run: bool = False
             progress = for_stream(sys.stderr)
             progress.note(f"verifying '{env}' in MWAA "
                           f"{prepared.environment.mwaa.environment_name}")
-            code = verify_prepared(prepared, env, fmt, verify, progress)
+            # One JSON document: the sync's, with the verification under "verify".
+            code = verify_prepared(prepared, env, fmt, verify, progress,
+                                   around=document if fmt is OutputFormat.json else None)
             if code:
                 return code
         if detailed_exitcode and not outcome.changed:

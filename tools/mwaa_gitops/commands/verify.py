@@ -136,12 +136,15 @@ def check(prepared: Prepared, env: str, options: Options, progress: Progress,
     return verdict
 
 
-def show(verdict: verify.Verdict, fmt: OutputFormat) -> None:
-    """The table (stdout, or the step summary) and the problems as diagnostics/annotations."""
+def show(verdict: verify.Verdict, fmt: OutputFormat,
+         around: dict[str, Any] | None = None) -> None:
+    """The table (stdout, or the step summary) and the problems as diagnostics/annotations;
+    JSON goes under ``around["verify"]`` when given (one document for ``sync --verify``)."""
     found = verify.diagnostics(verdict)
     if fmt is OutputFormat.json:
-        print(json.dumps({**verify.result_json(verdict),
-                          "diagnostics": [_plain(d) for d in found]}, indent=2))
+        document = {**verify.result_json(verdict), "diagnostics": [_plain(d) for d in found]}
+        print(json.dumps({**around, "verify": document} if around is not None else document,
+                         indent=2))
         return
     if fmt is OutputFormat.github:
         publish_markdown(verify.verdict_markdown(verdict))
@@ -169,7 +172,7 @@ def store(prepared: Prepared, document: dict[str, Any], progress: Progress) -> N
 
 
 def verify_prepared(prepared: Prepared, env: str, fmt: OutputFormat, options: Options,
-                    progress: Progress) -> int:
+                    progress: Progress, around: dict[str, Any] | None = None) -> int:
     """Verify an environment already checked and rendered (``verify``, ``sync --verify``)."""
     if not has_mwaa(prepared):
         raise no_mwaa(prepared, env)
@@ -182,7 +185,11 @@ def verify_prepared(prepared: Prepared, env: str, fmt: OutputFormat, options: Op
         if not isinstance(exc.__cause__, MwaaFailure):
             raise
         failure = exc.__cause__
-        report([failure_diagnostic(prepared, failure)], fmt)
+        if around is not None:
+            print(json.dumps({**around, "verify": {"ok": False, "exit_code": failure.exit_code,
+                                                   "error": failure.message}}, indent=2))
+        report([failure_diagnostic(prepared, failure)],
+               OutputFormat.text if around is not None else fmt)
         store(prepared, {"format": verify.RESULT_FORMAT, "version": 1, "environment": env,
                          "mwaa": prepared.environment.mwaa.environment_name,
                          "commit": manifest.commit if manifest else None,
@@ -190,7 +197,7 @@ def verify_prepared(prepared: Prepared, env: str, fmt: OutputFormat, options: Op
                          "exit_code": failure.exit_code, "error": failure.message}, progress)
         return failure.exit_code
     store(prepared, verify.result_json(verdict), progress)
-    show(verdict, fmt)
+    show(verdict, fmt, around)
     return verdict.exit_code
 
 
@@ -217,13 +224,18 @@ def precheck(prepared: Prepared, fmt: OutputFormat, *, required: bool) -> int:
         found = collision_check(prepared, manifest, airflow_api(prepared))
     except MwaaFailure as failure:
         if required:
-            report([failure_diagnostic(prepared, failure)], fmt)
+            report([failure_diagnostic(prepared, failure)], _beside(fmt))
             return failure.exit_code
-        sys.stderr.write(f"warning: dag ids not checked against MWAA "
-                         f"'{prepared.environment.mwaa.environment_name}': {failure.message}"
-                         f"{f' ({failure.hint})' if failure.hint else ''}\n")
+        report([Diagnostic(prepared.where, "dag ids not checked against MWAA "
+                           f"'{prepared.environment.mwaa.environment_name}': {failure.message}",
+                           failure.hint, code=failure.code, severity="warning")], _beside(fmt))
         return EXIT_OK
     if found:
-        report(found, fmt)
+        report(found, _beside(fmt))
         return EXIT_PROBLEMS
     return EXIT_OK
+
+
+def _beside(fmt: OutputFormat) -> OutputFormat:
+    # Next to a command's own JSON document, problems go to stderr as text.
+    return OutputFormat.text if fmt is OutputFormat.json else fmt
