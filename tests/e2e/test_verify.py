@@ -8,6 +8,7 @@ the Airflow DAGs folder, so the same Airflow parses it; the CLI reaches the stan
 
 from __future__ import annotations
 
+import json
 import shutil
 import textwrap
 import time
@@ -168,12 +169,16 @@ def test_a_foreign_dag_with_one_of_our_dag_ids_is_reported_by_plan_and_verify(
 
 def test_smoke_triggers_a_run_and_waits_for_its_final_state(verify_env: VerifyEnv) -> None:
     verify_env.airflow.services.unpause(GOOD)
-    out = verify_env.cli("verify", "--env", verify_env.name, "--smoke", GOOD, "--format",
-                         "json", expect=0)
+    out = verify_env.cli("sync", "--env", verify_env.name, "--no-update-mwaa", "--smoke", GOOD,
+                         "--format", "json", expect=0)
     print(out)
-    assert '"state": "success"' in out and '"run_id": "mwaa-gitops-smoke-' in out, out
-    smoke = [c for c in verify_env.airflow.mwaa.calls if c.method == "POST"]
-    assert any(c.path == f"/dags/{GOOD}/dagRuns" for c in smoke), smoke
+    # One document (the sync's, the verification inside), then the progress lines of stderr.
+    document, _ = json.JSONDecoder().raw_decode(out)
+    assert document["result"] == "nothing-to-do"
+    smoke = document["verify"]["smoke"]
+    assert smoke["state"] == "success" and smoke["run_id"].startswith("mwaa-gitops-smoke-")
+    posts = [c.path for c in verify_env.airflow.mwaa.calls if c.method == "POST"]
+    assert f"/dags/{GOOD}/dagRuns" in posts and "/dags/~/dagRuns/list" in posts, posts
 
 
 def wait_until_no_import_errors(verify_env: VerifyEnv, timeout: float = 120.0) -> None:
