@@ -11,7 +11,7 @@ import pytest
 
 from mwaa_gitops import pipeline
 from mwaa_gitops.diagnostics import Location
-from mwaa_gitops.sync.manifest import Manifest
+from mwaa_gitops.sync.manifest import Entry, Manifest, sha256_hex
 from mwaa_gitops.sync.plan import Layout, desired_files
 from mwaa_gitops.sync.progress import SilentProgress
 from mwaa_gitops.sync.rest_api import EXIT_PROBLEMS, EXIT_TIMEOUT, Dag, ImportFailure
@@ -25,6 +25,7 @@ from mwaa_gitops.sync.verify import (
     expected_dags,
     judge,
     reference_time,
+    synced_only,
     wait,
 )
 from tests.conftest import Writer
@@ -132,6 +133,18 @@ def test_a_collision_is_reported_at_the_workflows_dag_id(repo: Path) -> None:
     (problem,) = diagnostics(verdict)
     assert problem.code == "dag-id-collision" and "team_b/ingest.py" in problem.message
     assert problem.location == want.location
+
+
+def test_only_dag_files_the_last_sync_wrote_are_awaited(repo: Path) -> None:
+    first, second, *rest = local_expected(repo)
+    manifest = Manifest("local", objects={
+        first.key: Entry(sha256_hex(first.source), len(first.source)),
+        second.key: Entry(sha256_hex(b"an older render"), 15)})
+    synced, notes = synced_only([first, second, *rest], manifest, "file://.local-bucket")
+    assert synced == [first, second]
+    assert f"note: file://.local-bucket holds another {second.key}" in notes[0]
+    assert all("is not in file://.local-bucket yet: sync first" in n for n in notes[1:])
+    assert len(notes) == 1 + len(rest)
 
 
 def test_the_upload_counts_from_the_manifest_plus_the_bucket_copy_for_buckets() -> None:

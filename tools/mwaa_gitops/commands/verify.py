@@ -122,11 +122,8 @@ def check(prepared: Prepared, env: str, options: Options, progress: Progress,
     verdict = verify.Verdict(env, mwaa.environment_name, [],
                              verify.reference_time(manifest, copied=isinstance(
                                  prepared.target, S3Target)), manifest.commit)
-    for want in expected:
-        entry = manifest.objects.get(want.key)
-        if entry is None or entry.sha256 != manifests.sha256_hex(want.source):
-            verdict.notes.append(f"note: {prepared.target.url} holds another {want.key} than "
-                                 "this checkout renders; verified is what was synced")
+    expected, notes = verify.synced_only(expected, manifest, prepared.target.url)
+    verdict.notes.extend(notes)
     verify.wait(api, expected, verdict, timeout=options.timeout, progress=progress,
                 ours=owned_paths(prepared, manifest), poll=options.poll)
     if options.smoke is not None and verdict.ok:

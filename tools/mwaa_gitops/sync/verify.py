@@ -172,6 +172,28 @@ def expected_dags(env: Environment, desired: Mapping[str, Desired],
     return found
 
 
+def synced_only(expected: Sequence[Expected], manifest: Manifest,
+                url: str) -> tuple[list[Expected], list[str]]:
+    """The expected DAGs whose file the last sync wrote, and notes on the others.
+
+    A DAG rendered here but never synced cannot be in MWAA: waiting for it would be in vain.
+    """
+    from mwaa_gitops.sync.manifest import sha256_hex
+
+    synced, notes = [], []
+    for want in expected:
+        entry = manifest.objects.get(want.key)
+        if entry is None:
+            notes.append(f"note: {want.key} ({want.dag_id}) is not in {url} yet: sync first "
+                         "to verify it")
+            continue
+        if entry.sha256 != sha256_hex(want.source):
+            notes.append(f"note: {url} holds another {want.key} than this checkout renders; "
+                         "verified is what was synced")
+        synced.append(want)
+    return synced, notes
+
+
 def is_file(fileloc: str, path: str) -> bool:
     """Whether Airflow's ``fileloc`` (absolute on MWAA, or bundle-relative) is ``path``."""
     return fileloc == path or fileloc.endswith("/" + path)
