@@ -4,12 +4,14 @@
 from __future__ import annotations
 
 import socket
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
 
 from mwaa_gitops.cli import app
+from mwaa_gitops.sync.targets import aws_session
 
 runner = CliRunner()
 
@@ -20,7 +22,7 @@ def cli(*args: str) -> tuple[int, str, str]:
 
 
 @pytest.fixture
-def closed_endpoint(monkeypatch: pytest.MonkeyPatch) -> str:
+def closed_endpoint(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
     """An MWAA endpoint where nothing listens: any call to it would fail loudly."""
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -29,7 +31,10 @@ def closed_endpoint(monkeypatch: pytest.MonkeyPatch) -> str:
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "x")
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "x")
     monkeypatch.setenv("AWS_DISABLE_HOST_PREFIX_INJECTION", "true")
-    return url
+    # The process keeps one boto3 session: neither take another test's nor leave this one's.
+    aws_session.cache_clear()
+    yield url
+    aws_session.cache_clear()
 
 
 def test_verify_says_a_folder_target_has_no_mwaa_to_ask(repo: Path) -> None:
