@@ -104,13 +104,6 @@ def test_a_server_error_that_passes_is_retried_into_an_answer(stubbed: Any) -> N
     assert rest.call("GET", "/importErrors") == {"import_errors": [], "total_entries": 0}
 
 
-def test_a_missing_dag_is_none_when_asked_for(stubbed: Any) -> None:
-    rest, stub, _ = stubbed
-    stub.add_client_error("invoke_rest_api", "RestApiClientException", "", 400,
-                          modeled_fields={"RestApiStatusCode": 404, "RestApiResponse": {}})
-    assert rest.call("GET", "/dags/nope", missing_ok=True) is None
-
-
 def test_a_path_over_64_characters_is_refused_before_calling(stubbed: Any) -> None:
     rest, _, _ = stubbed
     raised = failure(lambda: rest.call("GET", "/dags/" + "x" * 59))

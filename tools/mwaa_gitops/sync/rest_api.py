@@ -123,8 +123,8 @@ class RestApi:
         self.sleep = sleep
 
     def call(self, method: str, path: str, *, query: Mapping[str, Any] | None = None,
-             body: Mapping[str, Any] | None = None, missing_ok: bool = False) -> Any:
-        """Airflow's answer (parsed JSON); None for a 404 when ``missing_ok``."""
+             body: Mapping[str, Any] | None = None) -> Any:
+        """Airflow's answer (parsed JSON)."""
         if len(path) > PATH_MAX:
             raise MwaaFailure(f"{method} {path} is {len(path)} characters, over the "
                               f"{PATH_MAX} InvokeRestApi accepts", exit_code=EXIT_PROBLEMS,
@@ -136,7 +136,7 @@ class RestApi:
             request["Body"] = dict(body)
         for attempt in range(1, ATTEMPTS + 1):
             try:
-                return self._once(request, missing_ok)
+                return self._once(request)
             except _Transient as exc:
                 if attempt == ATTEMPTS:
                     raise MwaaFailure(
@@ -146,7 +146,7 @@ class RestApi:
                 self.sleep(2.0 * attempt)
         raise AssertionError("unreachable")
 
-    def _once(self, request: dict[str, Any], missing_ok: bool) -> Any:
+    def _once(self, request: dict[str, Any]) -> Any:
         from botocore.exceptions import (
             BotoCoreError,
             ClientError,
@@ -171,12 +171,12 @@ class RestApi:
             raise MwaaFailure(f"MWAA is unreachable: {exc}", "check mwaa.region, the network "
                               "path to the MWAA API, and AWS_ENDPOINT_URL_MWAA if set") from exc
         except ClientError as exc:
-            return self._client_error(exc, where, missing_ok)
+            return self._client_error(exc, where)
         except BotoCoreError as exc:
             raise MwaaFailure(f"InvokeRestApi on {where} failed: {exc}") from exc
         return answer.get("RestApiResponse")
 
-    def _client_error(self, exc: Any, where: str, missing_ok: bool) -> Any:
+    def _client_error(self, exc: Any, where: str) -> Any:
         response = exc.response
         error = response.get("Error", {})
         code = str(error.get("Code", ""))
@@ -190,8 +190,6 @@ class RestApi:
             raise unavailable(f"{where} does not exist: {message or code}",
                               "check mwaa.environmentName and mwaa.region") from exc
         if code == "RestApiClientException":
-            if status == 404 and missing_ok:
-                return None
             detail = _detail(response.get("RestApiResponse"))
             if status in (401, 403):
                 raise denied(f"Airflow in {where} refused the call ({status}): {detail}",
