@@ -138,7 +138,9 @@ def plan(env: EnvOption, repo: RepoOption = None,
 @app.command(short_help="Check in MWAA that the synced DAGs parsed and work.")
 def verify(env: EnvOption, repo: RepoOption = None,
            fmt: FormatOption = OutputFormat.text,
-           timeout: VerifyTimeoutOption = 10.0,
+           timeout: Annotated[float, typer.Option(
+               "--timeout", min=0.1, metavar="MINUTES", help="Minutes to wait for MWAA to "
+               "parse the synced files (and to finish an update).")] = 10.0,
            smoke: SmokeOption = None,
            smoke_timeout: SmokeTimeoutOption = 30.0) -> None:
     """Wait until MWAA parsed the files of the last sync, then report import errors, missing
