@@ -108,5 +108,5 @@ def test_a_virtualenv_workflow_whose_extras_have_no_lock_fails_saying_how_to_add
     assert "openmetadata-ingestion[snowflake]==1.13.6.3 on MWAA's Airflow 3.3.1" in \
         problem.message
     assert problem.hint is not None
-    assert "['snowflake'] to EXTRA_SETS" in problem.hint
+    assert "add the extras set ('snowflake',) to EXTRA_SETS in " in problem.hint
     assert requirements_data.GENERATE in problem.hint

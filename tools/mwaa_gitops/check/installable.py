@@ -104,7 +104,7 @@ def virtualenv_approach(merged: MergedEnvironment, environment: Environment
             here = _latest(merged, [airflow, ingestion, _approach(merged, workflow)])
             yield Diagnostic(here, missing_lock_message(workflow, str(airflow.value),
                                                         str(ingestion.value), extras),
-                             regenerate_hint(extras), "missing-lock")
+                             regenerate_hint(extras, str(ingestion.value)), "missing-lock")
         elif lock.unresolvable is not None:
             unresolvable.setdefault(lock.unresolvable, []).append(workflow)
     for reason, workflows in unresolvable.items():
@@ -120,11 +120,15 @@ def missing_lock_message(workflow: Workflow, airflow: str, ingestion: str,
             f"{airflow} is vendored")
 
 
-def regenerate_hint(extras: tuple[str, ...]) -> str:
+def regenerate_hint(extras: tuple[str, ...], ingestion: str) -> str:
+    """How to vendor the missing lock: the extras set, and the release when it is not
+    supported."""
+    where = f"in tools/mwaa_gitops/requirements_data.py and run {requirements_data.GENERATE}"
+    if ingestion in requirements_data.SUPPORTED_INGESTION:
+        return f"add the extras set {extras!r} to EXTRA_SETS {where}"
     versions = ", ".join(requirements_data.SUPPORTED_INGESTION)
     return (f"use openmetadata-ingestion {versions}; or add the release to SUPPORTED_INGESTION "
-            f"(extras {list(extras)} to EXTRA_SETS) in tools/mwaa_gitops/requirements_data.py "
-            f"and run {requirements_data.GENERATE}")
+            f"(and the extras set {extras!r} to EXTRA_SETS, if it is not there) {where}")
 
 
 def _refusals(merged: MergedEnvironment, environment: Environment, workflows: list[Workflow],
