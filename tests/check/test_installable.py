@@ -259,3 +259,52 @@ def test_a_virtualenv_workflow_whose_extras_have_no_lock_is_refused_saying_how_t
     assert problem.hint == (
         "add the extras set ('snowflake',) to EXTRA_SETS in tools/mwaa_gitops/"
         f"requirements_data.py and run {requirements_data.GENERATE}")
+
+
+TEST_SUITE = """
+    dag:
+      approach: virtualenv
+    source:
+      type: TestSuite
+      serviceName: warehouse_tests
+      sourceConfig:
+        config:
+          type: TestSuite
+          entityFullyQualifiedName: warehouse.analytics.public.orders
+    processor:
+      type: orm-test-runner
+      config: {}
+    sink:
+      type: metadata-rest
+      config: {}
+    workflowConfig:
+      loggerLevel: INFO
+    """
+
+
+def test_a_test_suite_leaving_its_connection_to_the_server_is_warned_its_driver_is_unknown(
+        repo: Path, write: Writer) -> None:
+    write("environments/base/workflows/orders_tests.yaml", TEST_SUITE)
+    found = [d for d in problems(repo, "dev") if "orders_tests" in d.message]
+    (problem,) = found
+    assert (problem.severity, problem.code) == ("warning", "driver-unknown")
+    assert str(problem.location) == "environments/base/workflows/orders_tests.yaml:4:9"
+    assert "which openmetadata-ingestion extra (database driver) that needs is not known " \
+           "here, so approach virtualenv installs none" in problem.message
+    # Naming the connection names the driver: its extra's lock, no warning.
+    write("environments/dev/workflows/orders_tests.yaml", """
+        source:
+          serviceConnection:
+            config:
+              type: Redshift
+              hostPort: warehouse.example.internal:5439
+              username: openmetadata
+              authType:
+                password: secret:/openmetadata/warehouse-password
+              database: analytics
+        """)
+    assert [d for d in problems(repo, "dev") if "orders_tests" in d.message] == []
+    env = environment_from(environments.build(Repository(repo), "dev"))
+    (workflow,) = [wf for wf in env.workflows if wf.name == "orders_tests"]
+    lock = requirements_data.venv_lock("3.3.1", "1.13.6.3", ("redshift",))
+    assert lock is not None and venv_requirements(env, workflow) == lock.pins
