@@ -56,7 +56,7 @@ def drivers_unknown(merged: MergedEnvironment, environment: Environment) -> Iter
             "openmetadata-ingestion extra (database driver) that needs is not known here, so "
             f"approach {workflow.dag.approach} installs none",
             "name the service's connection in source.serviceConnection (its extra is then "
-            "installed), or use approach ecs (the ingestion image installs every extra)",
+            "installed), or use approach ecs (the ingestion image installs the `all` extra)",
             "driver-unknown", severity="warning")
 
 
