@@ -167,3 +167,144 @@ def test_virtualenv_dags_carry_the_vendored_lock(repo: Path) -> None:
     for workflow in env.workflows:
         if workflow.dag.approach == "virtualenv":
             assert venv_requirements(env, workflow) == lock.pins
+
+
+WAREHOUSE = """
+    dag:
+      schedule: "0 2 * * *"
+      approach: virtualenv
+    source:
+      type: redshift
+      serviceName: warehouse
+      serviceConnection:
+        config:
+          type: Redshift
+          hostPort: warehouse.example.internal:5439
+          username: openmetadata
+          authType:
+            password: secret:/openmetadata/warehouse-password
+          database: analytics
+      sourceConfig:
+        config:
+          type: DatabaseMetadata
+    sink:
+      type: metadata-rest
+      config: {}
+    workflowConfig:
+      loggerLevel: INFO
+    """
+
+
+def test_a_redshift_workflow_installs_its_extras_lock_in_every_example_environment(
+        repo: Path, write: Writer) -> None:
+    write("environments/base/workflows/warehouse.yaml", WAREHOUSE)
+    assert problems(repo) == []
+    for name in ("dev", "prod"):
+        env = environment_from(environments.build(Repository(repo), name))
+        (workflow,) = [wf for wf in env.workflows if wf.name == "warehouse"]
+        lock = requirements_data.venv_lock(env.mwaa.airflow_version,
+                                           env.openmetadata.ingestion_version, ("redshift",))
+        assert lock is not None
+        assert venv_requirements(env, workflow) == lock.pins
+
+
+def test_the_python_approach_names_each_conflict_a_workflows_connector_extra_brings(
+        repo: Path, write: Writer) -> None:
+    write("environments/base/workflows/warehouse.yaml", WAREHOUSE)
+    write("environments/prod/workflows/warehouse.yaml", """
+        dag:
+          approach: python
+        """)
+    (problem,) = problems(repo, "prod")
+    env = environment_from(environments.build(Repository(repo), "prod"))
+    text = next(iter(render_requirements(env).values())).decode()
+    assert "openmetadata-ingestion[redshift]==1.12.14.2" in text.splitlines()
+    conflicts = mwaa_install.direct_conflicts(text, "2.10.3")
+    (brought,) = [c for c in conflicts if c.extras]
+    assert brought.text() == "sqlalchemy-redshift==0.8.12 (for [redshift]; MWAA pins 0.8.14)"
+    assert str(problem.location) == "environments/prod/workflows/warehouse.yaml:2:13"
+    assert brought.text() in problem.message
+    assert problem.message.endswith(f"({len(conflicts)} conflicting packages)")
+
+
+def test_the_python_approach_says_what_offline_cannot_see_when_nothing_conflicts_directly(
+        repo: Path, write: Writer, monkeypatch: pytest.MonkeyPatch) -> None:
+    on_python(write)
+    monkeypatch.setattr(mwaa_install, "direct_conflicts", lambda text, airflow: ())
+    (problem,) = problems(repo, "dev")
+    assert (problem.severity, problem.code) == ("warning", "requirements-unverified")
+    assert str(problem.location) == "environments/dev/workflows/airflow_pipelines_ecs.yaml:2:13"
+    assert problem.message.startswith(
+        "requirements.txt (openmetadata-ingestion==1.13.6.3) for "
+        "'airflow_pipelines_ecs' fits MWAA's constraints on Airflow 3.3.1 as far as is known "
+        "offline")
+    assert "is not vendored" in problem.message
+    assert problem.hint is not None and "validate --resolve" in problem.hint
+
+
+def test_a_virtualenv_workflow_whose_extras_have_no_lock_is_refused_saying_how_to_add_one(
+        repo: Path, write: Writer) -> None:
+    snowflake = WAREHOUSE.replace("type: redshift", "type: snowflake").replace(
+        "type: Redshift", "type: Snowflake").replace(
+        "hostPort: warehouse.example.internal:5439",
+        "account: acme-eu1\n          warehouse: COMPUTE_WH").replace(
+        "authType:\n            password:", "password:")
+    write("environments/base/workflows/warehouse.yaml", snowflake)
+    (problem,) = problems(repo, "dev")
+    assert problem.code == "missing-lock"
+    assert str(problem.location) == "environments/base/workflows/warehouse.yaml:3:13"
+    assert problem.message == (
+        "workflow 'warehouse' runs in a task virtualenv, but no locked requirement set of "
+        "openmetadata-ingestion[snowflake]==1.13.6.3 on MWAA's Airflow 3.3.1 is vendored")
+    assert problem.hint == (
+        "add the extras set ('snowflake',) to EXTRA_SETS in tools/mwaa_gitops/"
+        f"requirements_data.py and run {requirements_data.GENERATE}")
+
+
+TEST_SUITE = """
+    dag:
+      approach: virtualenv
+    source:
+      type: TestSuite
+      serviceName: warehouse_tests
+      sourceConfig:
+        config:
+          type: TestSuite
+          entityFullyQualifiedName: warehouse.analytics.public.orders
+    processor:
+      type: orm-test-runner
+      config: {}
+    sink:
+      type: metadata-rest
+      config: {}
+    workflowConfig:
+      loggerLevel: INFO
+    """
+
+
+def test_a_test_suite_leaving_its_connection_to_the_server_is_warned_its_driver_is_unknown(
+        repo: Path, write: Writer) -> None:
+    write("environments/base/workflows/orders_tests.yaml", TEST_SUITE)
+    found = [d for d in problems(repo, "dev") if "orders_tests" in d.message]
+    (problem,) = found
+    assert (problem.severity, problem.code) == ("warning", "driver-unknown")
+    assert str(problem.location) == "environments/base/workflows/orders_tests.yaml:4:9"
+    assert "which openmetadata-ingestion extra (database driver) that needs is not known " \
+           "here, so approach virtualenv installs none" in problem.message
+    # Naming the connection names the driver: its extra's lock, no warning.
+    write("environments/dev/workflows/orders_tests.yaml", """
+        source:
+          serviceConnection:
+            config:
+              type: Redshift
+              hostPort: warehouse.example.internal:5439
+              username: openmetadata
+              authType:
+                password: secret:/openmetadata/warehouse-password
+              database: analytics
+        """)
+    assert [d for d in problems(repo, "dev") if "orders_tests" in d.message] == []
+    env = environment_from(environments.build(Repository(repo), "dev"))
+    (workflow,) = [wf for wf in env.workflows if wf.name == "orders_tests"]
+    lock = requirements_data.venv_lock("3.3.1", "1.13.6.3", ("redshift",))
+    assert lock is not None and venv_requirements(env, workflow) == lock.pins

@@ -7,6 +7,8 @@
 * virtualenv approach: the task virtualenv installs a vendored lock
   (:mod:`mwaa_gitops.requirements_data`); a combination without one, or one that does not
   resolve, is refused here before rendering.
+* Both install each workflow's connector extras (:mod:`mwaa_gitops.connectors`); a test suite
+  whose connection the server gives at run time gets a warning: its driver cannot be known.
 
 Each problem is reported at whichever of the approach, ``openmetadata.ingestionVersion`` and
 ``mwaa.airflowVersion`` a later layer set: the change that brought it. The hint names only the
@@ -16,8 +18,9 @@ ways out that resolve (measured by the same data) and that no other rule refuses
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
-from mwaa_gitops import mwaa_install, mwaa_releases, requirements_data, resolver
+from mwaa_gitops import connectors, mwaa_install, mwaa_releases, requirements_data, resolver
 from mwaa_gitops.check.messages import set_at
 from mwaa_gitops.diagnostics import Diagnostic, Location
 from mwaa_gitops.environments import MergedEnvironment
@@ -35,7 +38,26 @@ def requirements_install(merged: MergedEnvironment, environment: Environment, *,
                          resolve: bool = False) -> list[Diagnostic]:
     """Every workflow of ``environment`` whose requirements do not install on its release."""
     return [*python_approach(merged, environment, resolve=resolve),
-            *virtualenv_approach(merged, environment)]
+            *virtualenv_approach(merged, environment), *drivers_unknown(merged, environment)]
+
+
+def drivers_unknown(merged: MergedEnvironment, environment: Environment) -> Iterator[Diagnostic]:
+    """A test suite in MWAA's Python or a task virtualenv whose connection the server gives at
+    run time: the driver it needs cannot be known, so none is installed; say so."""
+    for workflow in environment.workflows:
+        if workflow.dag.approach == "ecs" or not connectors.connection_from_server(
+                workflow.config):
+            continue
+        node = merged.workflows[workflow.name].get("source", "type")
+        yield Diagnostic(
+            node.location if node is not None else merged.workflows[workflow.name].location,
+            f"test suite '{workflow.name}' runs its tests through the connection of the tested "
+            "tables' service, which the OpenMetadata server gives at run time: which "
+            "openmetadata-ingestion extra (database driver) that needs is not known here, so "
+            f"approach {workflow.dag.approach} installs none",
+            "name the service's connection in source.serviceConnection (its extra is then "
+            "installed), or use approach ecs (the ingestion image installs the `all` extra)",
+            "driver-unknown", severity="warning")
 
 
 def python_approach(merged: MergedEnvironment, environment: Environment, *,
@@ -67,8 +89,24 @@ def python_approach(merged: MergedEnvironment, environment: Environment, *,
             return
         reason = f"the resolver finds no solution: {result.message}"
     else:
+        yield _unverified(merged, workflows, text, airflow, ingestion)
         return
     yield from _refusals(merged, environment, workflows, "python", reason, airflow, ingestion)
+
+
+def _unverified(merged: MergedEnvironment, workflows: list[Workflow], text: str, airflow: Node,
+                ingestion: Node) -> Diagnostic:
+    """Offline, only the first level of what requirements.txt pulls in is known: say so."""
+    listed = ", ".join(line for line in text.splitlines()
+                       if line and not line.startswith(("#", "-")))
+    here = _latest(merged, [airflow, ingestion, _approach(merged, workflows[0])])
+    names = ", ".join(f"'{wf.name}'" for wf in workflows)
+    return Diagnostic(
+        here, f"requirements.txt ({listed}) for {names} fits MWAA's constraints on Airflow "
+        f"{airflow.value} as far as is known offline: what those packages require directly; "
+        "what their own dependencies require is not vendored, so a conflict there is not seen",
+        "run `mwaa-gitops validate --resolve` (uv, network, cached) to resolve the whole set",
+        "requirements-unverified", severity="warning")
 
 
 def virtualenv_approach(merged: MergedEnvironment, environment: Environment
@@ -81,13 +119,13 @@ def virtualenv_approach(merged: MergedEnvironment, environment: Environment
     for workflow in environment.workflows:
         if workflow.dag.approach != "virtualenv":
             continue
-        extras = tuple(pipelines.extras(workflow))
+        extras = connectors.workflow_extras(workflow.config, str(ingestion.value))
         lock = requirements_data.venv_lock(str(airflow.value), str(ingestion.value), extras)
         if lock is None:
             here = _latest(merged, [airflow, ingestion, _approach(merged, workflow)])
             yield Diagnostic(here, missing_lock_message(workflow, str(airflow.value),
                                                         str(ingestion.value), extras),
-                             regenerate_hint(extras), "missing-lock")
+                             regenerate_hint(extras, str(ingestion.value)), "missing-lock")
         elif lock.unresolvable is not None:
             unresolvable.setdefault(lock.unresolvable, []).append(workflow)
     for reason, workflows in unresolvable.items():
@@ -103,11 +141,15 @@ def missing_lock_message(workflow: Workflow, airflow: str, ingestion: str,
             f"{airflow} is vendored")
 
 
-def regenerate_hint(extras: tuple[str, ...]) -> str:
+def regenerate_hint(extras: tuple[str, ...], ingestion: str) -> str:
+    """How to vendor the missing lock: the extras set, and the release when it is not
+    supported."""
+    where = f"in tools/mwaa_gitops/requirements_data.py and run {requirements_data.GENERATE}"
+    if ingestion in requirements_data.SUPPORTED_INGESTION:
+        return f"add the extras set {extras!r} to EXTRA_SETS {where}"
     versions = ", ".join(requirements_data.SUPPORTED_INGESTION)
     return (f"use openmetadata-ingestion {versions}; or add the release to SUPPORTED_INGESTION "
-            f"(extras {list(extras)} to EXTRA_SETS) in tools/mwaa_gitops/requirements_data.py "
-            f"and run {requirements_data.GENERATE}")
+            f"(and the extras set {extras!r} to EXTRA_SETS, if it is not there) {where}")
 
 
 def _refusals(merged: MergedEnvironment, environment: Environment, workflows: list[Workflow],
@@ -131,7 +173,8 @@ def _refusals(merged: MergedEnvironment, environment: Environment, workflows: li
             f"{_origins(group, here)}), where openmetadata-ingestion {ingestion.value}"
             f"{set_at(ingestion, here)} cannot be installed on MWAA's Airflow "
             f"{airflow.value}{set_at(airflow, here)}: {reason}",
-            _ways_out(approach, ways, str(airflow.value), str(ingestion.value)),
+            _ways_out(approach, ways, str(airflow.value), str(ingestion.value),
+                      [wf.config for wf, _ in group]),
             "dependency-conflict")
 
 
@@ -142,7 +185,8 @@ def working_approaches(merged: MergedEnvironment, environment: Environment,
     airflow, ingestion = (str(n.value) if n else "" for n in _versions(merged))
     if _python_installs(environment, airflow, ingestion, workflow):
         found.append("python")
-    lock = requirements_data.venv_lock(airflow, ingestion, tuple(pipelines.extras(workflow)))
+    lock = requirements_data.venv_lock(airflow, ingestion,
+                                       connectors.workflow_extras(workflow.config, ingestion))
     if lock is not None and lock.unresolvable is None:
         found.append("virtualenv")
     tree = merged.workflows[workflow.name]
@@ -158,27 +202,24 @@ def working_approaches(merged: MergedEnvironment, environment: Environment,
 def _python_installs(environment: Environment, airflow: str, ingestion: str,
                      workflow: Workflow) -> bool:
     """Whether this workflow's requirement alone passes the offline check."""
-    text = (f'--constraint "{_url(airflow)}"\n'
-            f"{pipelines.requirement(ingestion, pipelines.extras(workflow))}\n")
     try:
-        return not mwaa_install.direct_conflicts(text, airflow)
+        return _installs(airflow, ingestion, connectors.workflow_extras(workflow.config,
+                                                                         ingestion))
     except (mwaa_install.UnknownIngestion, mwaa_releases.UnknownRelease):
         return False
 
 
-def _ways_out(approach: str, ways: tuple[str, ...], airflow: str, ingestion: str) -> str:
-    """Approaches that work, then versions that would let this approach install."""
+def _ways_out(approach: str, ways: tuple[str, ...], airflow: str, ingestion: str,
+              configs: list[dict[str, Any]]) -> str:
+    """Approaches that work, then versions that would let this approach install (with the
+    extras the workflows need on each version)."""
     options = [f"use approach {' or '.join(ways)}"] if ways else []
-    if approach == "python":
-        others = [v for v in requirements_data.SUPPORTED_INGESTION if v != ingestion
-                  and _installs(airflow, v)]
-        releases = [r for r in mwaa_releases.releases() if r != airflow
-                    and _installs(r, ingestion)]
-    else:
-        others = [v for v in requirements_data.SUPPORTED_INGESTION if v != ingestion
-                  and _locked(airflow, v)]
-        releases = [r for r in mwaa_releases.releases() if r != airflow
-                    and _locked(r, ingestion)]
+    works = _installs if approach == "python" else _locked
+    others = [v for v in requirements_data.SUPPORTED_INGESTION if v != ingestion
+              and all(works(airflow, v, connectors.workflow_extras(c, v)) for c in configs)]
+    releases = [r for r in mwaa_releases.releases() if r != airflow
+                and all(works(r, ingestion, connectors.workflow_extras(c, ingestion))
+                        for c in configs)]
     if others:
         options.append(f"openmetadata-ingestion {' or '.join(others)}")
     if releases:
@@ -192,13 +233,13 @@ def _ways_out(approach: str, ways: tuple[str, ...], airflow: str, ingestion: str
     return "; ".join(options)
 
 
-def _installs(airflow: str, ingestion: str) -> bool:
-    text = f'--constraint "{_url(airflow)}"\n{requirements_data.PACKAGE}=={ingestion}\n'
+def _installs(airflow: str, ingestion: str, extras: tuple[str, ...]) -> bool:
+    text = f'--constraint "{_url(airflow)}"\n{pipelines.requirement(ingestion, list(extras))}\n'
     return not mwaa_install.direct_conflicts(text, airflow)
 
 
-def _locked(airflow: str, ingestion: str) -> bool:
-    lock = requirements_data.venv_lock(airflow, ingestion, ())
+def _locked(airflow: str, ingestion: str, extras: tuple[str, ...]) -> bool:
+    lock = requirements_data.venv_lock(airflow, ingestion, extras)
     return lock is not None and lock.unresolvable is None
 
 

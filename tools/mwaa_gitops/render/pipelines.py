@@ -1,4 +1,5 @@
-"""What OpenMetadata needs to know to run a workflow: its pipeline type, workflow class, extras.
+"""What OpenMetadata needs to know to run a workflow: its pipeline type and workflow class (the
+extras it needs: :mod:`mwaa_gitops.connectors`).
 
 The tables mirror ``openmetadata-ingestion``: ``sourceConfig.config.type`` → pipeline type
 (``metadata.utils.class_helper``), pipeline type → the workflow class its CLI uses for it
@@ -7,7 +8,6 @@ The tables mirror ``openmetadata-ingestion``: ``sourceConfig.config.type`` → p
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from mwaa_gitops.model import Workflow
@@ -39,12 +39,6 @@ PIPELINE_TYPES = {
     "TestSuite": "TestSuite",
     "DBT": "dbt",
 }
-# Source types whose package extra must never be installed into MWAA: `airflow` is the extra
-# that brings OpenMetadata's own Airflow, not the Airflow connector.
-FORBIDDEN_EXTRAS = frozenset({"airflow"})
-# Connections of the Airflow connector that need a database driver.
-CONNECTION_EXTRAS = {"Postgres": "postgres", "Mysql": "mysql"}
-EXTRA_NAME = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 PACKAGE = "openmetadata-ingestion"
 
 
@@ -57,19 +51,6 @@ def pipeline_type(workflow: Workflow) -> str:
 def workflow_class(workflow: Workflow) -> str:
     """Dotted path of the OpenMetadata workflow class that runs this workflow."""
     return WORKFLOW_CLASSES[pipeline_type(workflow)]
-
-
-def extras(workflow: Workflow) -> list[str]:
-    """``openmetadata-ingestion`` extras this workflow's source needs, sorted."""
-    found: set[str] = set()
-    source_type = _get(workflow.config, "source", "type")
-    if isinstance(source_type, str):
-        found.add(re.sub(r"[-_](usage|lineage)$", "", source_type.lower()).replace("_", "-"))
-    connection = _get(workflow.config, "source", "serviceConnection", "config", "connection",
-                      "type")
-    if isinstance(connection, str) and connection in CONNECTION_EXTRAS:
-        found.add(CONNECTION_EXTRAS[connection])
-    return sorted(e for e in found - FORBIDDEN_EXTRAS if EXTRA_NAME.fullmatch(e))
 
 
 def requirement(version: str, extra_names: list[str]) -> str:
