@@ -1,8 +1,15 @@
-"""The JSON Schemas in ``schemas/``, compiled once per process with their cross-file refs."""
+"""The JSON Schemas in ``schemas/``, compiled once per process with their cross-file refs.
+
+Two engines read the same files. jsonschema-rs (compiled) answers whether a value is valid, in
+microseconds; only a value it rejects (or cannot read) goes to jsonschema, whose errors carry
+what the messages need: paths, the union branches tried, the schema that failed. jsonschema is
+the reference: a value it accepts is valid, whatever the fast engine said.
+"""
 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable, Iterator
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -32,15 +39,94 @@ def _registry() -> Any:
     return Registry().with_resources(resources).crawl()
 
 
+class Validator:
+    """``iter_errors`` of a schema: nothing at once for what the compiled engine accepts, the
+    explaining engine's errors otherwise."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.formats = _formats()
+        self.fast = _compiled(name, self.formats)
+
+    def accepts(self, instance: Any) -> bool:
+        """The compiled engine's yes; its no, or data it cannot read (a str subclass, an int
+        beyond 64 bits), is left to jsonschema."""
+        try:
+            return bool(self.fast.is_valid(instance))
+        except (ValueError, TypeError, OverflowError):
+            return False
+
+    def is_valid(self, instance: Any) -> bool:
+        return self.accepts(instance) or not any(True for _ in self.iter_errors(instance))
+
+    def iter_errors(self, instance: Any) -> Iterator[Any]:
+        if self.accepts(instance):
+            return iter(())
+        errors: Iterator[Any] = explaining(self.name).iter_errors(instance)
+        return errors
+
+
 @cache
-def validator(name: str) -> Any:
-    """A Draft 2020-12 validator for ``schemas/<name>``; relative ``$ref``s resolve beside it."""
+def validator(name: str) -> Validator:
+    """The validator for ``schemas/<name>``; relative ``$ref``s resolve beside it."""
+    return Validator(name)
+
+
+def _schema(name: str) -> dict[str, Any]:
+    path = SCHEMA_DIR / name
+    # The file's own URI as base, so relative refs ("dag.schema.json") resolve beside it.
+    return {**json.loads(path.read_text()), "$id": path.as_uri()}
+
+
+def _formats() -> dict[str, Callable[[str], bool]]:
+    formats: dict[str, Callable[[str], bool]] = dict.fromkeys(FORMATS_NOT_CHECKED, _accept)
+    formats["password"] = is_reference
+    formats["airflow-schedule"] = _is_schedule
+    return formats
+
+
+def _compiled(name: str, formats: dict[str, Callable[[str], bool]]) -> Any:
+    """jsonschema-rs for ``schemas/<name>``: referenced files are read when first needed, and
+    formats mean what they mean to the explaining engine (ours checked, the others not)."""
+    import jsonschema_rs
+
+    return jsonschema_rs.Draft202012Validator(_schema(name), retriever=_retrieve, formats=formats,
+                                              validate_formats=True)
+
+
+# Formats of JSON Schema that the explaining engine does not check (its FormatChecker knows only
+# ours), so the compiled one must not either: a value it rejected would only cost time.
+FORMATS_NOT_CHECKED = (
+    "date", "date-time", "time", "duration", "email", "idn-email", "hostname", "idn-hostname",
+    "ipv4", "ipv6", "uri", "uri-reference", "iri", "iri-reference", "uuid", "uri-template",
+    "json-pointer", "relative-json-pointer", "regex")
+
+
+def _accept(value: str) -> bool:
+    return True
+
+
+def _is_schedule(value: str) -> bool:
+    from mwaa_gitops.check.schedule import schedule_problem
+
+    return schedule_problem(value) is None
+
+
+def _retrieve(uri: str) -> Any:
+    """A schema file that another one refers to (only files beside the schemas)."""
+    base = SCHEMA_DIR.as_uri() + "/"
+    if not uri.startswith(base):
+        raise ValueError(f"schema reference outside {SCHEMA_DIR}: {uri}")
+    return json.loads((SCHEMA_DIR / uri.removeprefix(base)).read_text())
+
+
+@cache
+def explaining(name: str) -> Any:
+    """The jsonschema (Draft 2020-12) validator for ``schemas/<name>``, whose errors say why."""
     from jsonschema import Draft202012Validator, FormatChecker
     from jsonschema.validators import extend
 
-    path = SCHEMA_DIR / name
-    # The file's own URI as base, so relative refs ("dag.schema.json") resolve beside it.
-    schema = {**json.loads(path.read_text()), "$id": path.as_uri()}
+    schema = _schema(name)
     formats = FormatChecker(formats=())
     # A secret field may only hold a reference: jsonschema reports it as a format error.
     formats.checks("password")(lambda value: not isinstance(value, str) or is_reference(value))
