@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-import yaml
-
 from mwaa_gitops.model import Environment, Workflow
+from mwaa_gitops.render import yaml_emitter
 
 OPENMETADATA_FOLDER = "openmetadata"
 
@@ -18,9 +17,7 @@ def config_key(env: Environment, workflow: Workflow) -> str:
 
 def dump_config(config: dict[str, Any]) -> bytes:
     """Deterministic YAML (key order as merged, no aliases, UTF-8, no line folding)."""
-    text = yaml.dump(config, Dumper=_Dumper, sort_keys=False, allow_unicode=True,
-                     default_flow_style=False, width=2**31 - 1)
-    return text.encode("utf-8")
+    return yaml_emitter.dump(config).encode("utf-8")
 
 
 def render_configs(env: Environment) -> dict[str, bytes]:
@@ -29,8 +26,3 @@ def render_configs(env: Environment) -> dict[str, bytes]:
               "environments/ and re-render.\n").encode()
     return {config_key(env, wf): header + dump_config(wf.config) for wf in env.workflows}
 
-
-# libyaml's emitter when present: the pure-Python one dominated render time at scale.
-class _Dumper(getattr(yaml, "CSafeDumper", yaml.SafeDumper)):  # type: ignore[misc]
-    def ignore_aliases(self, data: Any) -> bool:
-        return True
