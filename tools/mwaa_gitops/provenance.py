@@ -81,14 +81,18 @@ class Node:
         return node, tuple(walked)
 
     def walk(self, prefix: Path = ()) -> Iterator[tuple[Path, Node]]:
-        """Every node below (and including) this one with its path."""
-        yield prefix, self
-        if isinstance(self.value, dict):
-            for key, child in self.value.items():
-                yield from child.walk((*prefix, key))
-        elif isinstance(self.value, list):
-            for index, child in enumerate(self.value):
-                yield from child.walk((*prefix, index))
+        """Every node below (and including) this one with its path, parents first, in order."""
+        # A stack, not nested generators: each node is handed out once, at any depth.
+        stack: list[tuple[Path, Node]] = [(prefix, self)]
+        while stack:
+            path, node = stack.pop()
+            yield path, node
+            value = node.value
+            if type(value) is dict:
+                stack.extend([((*path, key), value[key]) for key in reversed(value)])
+            elif type(value) is list:
+                stack.extend([((*path, index), value[index])
+                              for index in range(len(value) - 1, -1, -1)])
 
 
 def from_plain(value: Any, location: Location) -> Node:

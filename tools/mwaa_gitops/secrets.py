@@ -30,6 +30,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterator
+from functools import lru_cache
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -75,8 +76,10 @@ def normalise_key(key: str) -> str:
     return _NON_ALNUM.sub("", folded.translate(_LOOK_ALIKES))
 
 
+@lru_cache(maxsize=8192)
 def is_secret_name(key: str) -> bool:
-    """True for field names that always hold credentials."""
+    """True for field names that always hold credentials (a repository has few distinct field
+    names, and folding one costs more than looking it up)."""
     name = normalise_key(key)
     return name.endswith(SECRET_SUFFIXES) and not name.endswith(NOT_SECRETS)
 
@@ -84,6 +87,8 @@ def is_secret_name(key: str) -> bool:
 def credentials_in(value: str) -> str | None:
     """What credential ``value`` carries in clear ("a URL with a password in it", ...), or
     None. Linear: each whitespace-separated word is looked at a fixed number of times."""
+    if "@" not in value and "=" not in value:
+        return None  # neither user information nor a `name=value` pair: nothing to find
     for word in value.split():
         found = _url_credentials(word) or _assignment(word)
         if found:

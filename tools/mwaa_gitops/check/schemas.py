@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterator
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -106,7 +106,10 @@ def _accept(value: str) -> bool:
     return True
 
 
+@lru_cache(maxsize=4096)
 def _is_schedule(value: str) -> bool:
+    """Parsing a cron expression costs as much as checking a whole workflow, and most DAGs of a
+    repository share a few schedules: each distinct one is parsed once."""
     from mwaa_gitops.check.schedule import schedule_problem
 
     return schedule_problem(value) is None
