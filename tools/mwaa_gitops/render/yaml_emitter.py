@@ -23,7 +23,8 @@ _STR = "tag:yaml.org,2002:str"
 # '?' and ':' only before a space, but those are left to PyYAML), and the space.
 _FIRST = frozenset("#,[]{}&*!|>'\"%@`-?: ")
 _SIMPLE_KEY = 128  # longer keys are written as `? key` by libyaml
-_resolver = Resolver()
+# How PyYAML tags a plain scalar it reads back (str, or int, bool, null, timestamp…).
+_resolve: Any = Resolver().resolve
 
 
 class NotSimple(Exception):
@@ -164,4 +165,4 @@ def _plain(text: str) -> bool:
     return (bool(text) and text.isascii() and text.isprintable() and text[0] not in _FIRST
             and text[-1] not in " :" and ": " not in text and " #" not in text
             and not text.startswith("...")
-            and _resolver.resolve(ScalarNode, text, (True, False)) == _STR)
+            and _resolve(ScalarNode, text, (True, False)) == _STR)
