@@ -16,7 +16,11 @@ class Override:
     """A value that an upper layer replaced (or removed)."""
 
     location: Location
-    value: Any
+    node: Node  # as the lower layers left it; read as data only when shown (explain)
+
+    @property
+    def value(self) -> Any:
+        return self.node.plain()
 
 
 class Node:
@@ -45,13 +49,8 @@ class Node:
         return f"Node({self.plain()!r} @ {self.location})"
 
     def plain(self) -> Any:
-        """The value as plain Python data (dicts, lists, scalars)."""
-        value = self.value
-        if isinstance(value, dict):
-            return {k: v.plain() for k, v in value.items()}
-        if isinstance(value, list):
-            return [v.plain() for v in value]
-        return value
+        """The value as plain Python data (new dicts and lists, shared scalars)."""
+        return _plain(self.value)
 
     def get(self, *path: str | int) -> Node | None:
         """The node at ``path`` below this one, or None."""
@@ -93,6 +92,15 @@ class Node:
             elif type(value) is list:
                 stack.extend([((*path, index), value[index])
                               for index in range(len(value) - 1, -1, -1)])
+
+
+def _plain(value: Any) -> Any:
+    kind = type(value)
+    if kind is dict:
+        return {k: _plain(v.value) for k, v in value.items()}
+    if kind is list:
+        return [_plain(v.value) for v in value]
+    return value
 
 
 def from_plain(value: Any, location: Location) -> Node:
