@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -13,7 +14,9 @@ from hypothesis import strategies as st
 
 from mwaa_gitops.check.schemas import (
     FORMATS_NOT_CHECKED,
+    PYTHON_SPACE,
     SCHEMA_DIR,
+    _for_compiled,
     explaining,
     supported_lines,
     validator,
@@ -51,7 +54,15 @@ TEXT = st.one_of(st.text(max_size=20), st.lists(st.sampled_from(EDGES), max_size
 
 
 def compiled_accepts(pattern: str, value: str) -> bool:
-    return bool(jsonschema_rs.validator_for({"pattern": pattern}).is_valid(value))
+    return bool(jsonschema_rs.validator_for(_for_compiled({"pattern": pattern})).is_valid(value))
+
+
+def test_the_compiled_engine_gets_pythons_spaces() -> None:
+    spaces = "".join(chr(c) for c in range(0x110000) if re.match(r"\s", chr(c)))
+    compiled = jsonschema_rs.validator_for({"pattern": f"^[{PYTHON_SPACE}]+$"})
+    assert compiled.is_valid(spaces)
+    assert not any(compiled.is_valid(chr(c)) for c in range(0x110000)
+                   if chr(c) not in spaces and not 0xD800 <= c <= 0xDFFF)
 
 
 @pytest.mark.parametrize("pattern", PATTERNS)

@@ -94,6 +94,21 @@ class Node:
                               for index in range(len(value) - 1, -1, -1)])
 
 
+    def scalars(self) -> Iterator[Node]:
+        """Every scalar node below (and including) this one, in order: for scans that look at
+        values alone and need no paths."""
+        stack: list[Node] = [self]
+        while stack:
+            node = stack.pop()
+            value = node.value
+            if type(value) is dict:
+                stack.extend(reversed(value.values()))
+            elif type(value) is list:
+                stack.extend(reversed(value))
+            else:
+                yield node
+
+
 def _plain(value: Any) -> Any:
     kind = type(value)
     if kind is dict:

@@ -117,12 +117,24 @@ def plaintext(path: Path, value: object) -> str | None:
 
 
 def find_plaintext(tree: Node) -> Iterator[tuple[Path, Node, str]]:
-    """Every place in ``tree`` holding a secret in clear: (path, node, why)."""
-    for path, node in tree.walk():
-        # A container is judged by its name and shape only; its leaves are walked in turn.
-        why = plaintext(path, node.value)
-        if why is not None:
-            yield path, node, why
+    """Every place in ``tree`` holding a secret in clear: (path, node, why), in tree order."""
+    found: list[tuple[Path, Node, str]] = []
+    _scan(tree, (), found)
+    return iter(found)
+
+
+def _scan(node: Node, path: Path, found: list[tuple[Path, Node, str]]) -> None:
+    # A container is judged by its name and shape only; its leaves are looked at in turn.
+    value = node.value
+    why = plaintext(path, value)
+    if why is not None:
+        found.append((path, node, why))
+    if type(value) is dict:
+        for key, child in value.items():
+            _scan(child, (*path, key), found)
+    elif type(value) is list:
+        for index, child in enumerate(value):
+            _scan(child, (*path, index), found)
 
 
 def is_sensitive(path: Path, value: object) -> bool:

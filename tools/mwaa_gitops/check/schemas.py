@@ -135,7 +135,7 @@ def _compiled(name: str, formats: dict[str, Callable[[str], bool]]) -> Any:
     import jsonschema_rs
 
     # The file's own URI as base, so relative refs ("dag.schema.json") resolve beside it.
-    schema = {**json.loads(_text(name)), "$id": (SCHEMA_DIR / name).as_uri()}
+    schema = {**_for_compiled(json.loads(_text(name))), "$id": (SCHEMA_DIR / name).as_uri()}
     return jsonschema_rs.Draft202012Validator(schema, retriever=_retrieve, formats=formats,
                                               validate_formats=True)
 
@@ -166,7 +166,49 @@ def _retrieve(uri: str) -> Any:
     base = SCHEMA_DIR.as_uri() + "/"
     if not uri.startswith(base):
         raise ValueError(f"schema reference outside {SCHEMA_DIR}: {uri}")
-    return json.loads(_text(uri.removeprefix(base)))
+    return _for_compiled(json.loads(_text(uri.removeprefix(base))))
+
+
+# Python's `\s` (what the explaining engine applies), as the body of a character class. The
+# compiled engine reads patterns as ECMA-262, whose `\s` also holds U+FEFF: `"0\ufeff"` would pass
+# a quoted-number pattern there and fail here.
+PYTHON_SPACE = (r"\t\n\x0b\x0c\r\x1c-\x20\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f"
+                r"\u205f\u3000")
+
+
+def _for_compiled(schema: Any) -> Any:
+    r"""``schema`` with each ``pattern`` as Python reads it where the two dialects part towards
+    accepting more: ``\s`` written out as Python's set of spaces. (Where ECMA-262 is stricter,
+    ``\d``, ``\w``, ``\S`` and ``.``, a value it rejects only takes the explaining path.)"""
+    if isinstance(schema, dict):
+        return {k: _python_space(v) if k == "pattern" and isinstance(v, str)
+                else _for_compiled(v) for k, v in schema.items()}
+    if isinstance(schema, list):
+        return [_for_compiled(v) for v in schema]
+    return schema
+
+
+def _python_space(pattern: str) -> str:
+    if "\\s" not in pattern:
+        return pattern
+    out: list[str] = []
+    in_class = False
+    index = 0
+    while index < len(pattern):
+        char = pattern[index]
+        if char == "\\" and index + 1 < len(pattern):
+            pair = pattern[index:index + 2]
+            out.append((PYTHON_SPACE if in_class else f"[{PYTHON_SPACE}]") if pair == "\\s"
+                       else pair)
+            index += 2
+            continue
+        if in_class:
+            in_class = char != "]"
+        elif char == "[":
+            in_class = True
+        out.append(char)
+        index += 1
+    return "".join(out)
 
 
 @cache

@@ -20,6 +20,7 @@ Anything else is refused (:class:`NotALiteral`). The property tests in
 from __future__ import annotations
 
 import math
+from functools import lru_cache
 from typing import Any
 
 INDENT = "    "
@@ -80,7 +81,9 @@ def _string(value: str, indent: int) -> str:
     return "(\n" + "".join(f"{inner}{_quoted(line)}\n" for line in lines) + INDENT * indent + ")"
 
 
+@lru_cache(maxsize=65536)
 def _quoted(value: str) -> str:
+    """``repr`` with double quotes where it can (the lines of rendered configs recur)."""
     text = str.__repr__(value)
     # Prefer double quotes when neither quote occurs (the escapes repr wrote stay valid).
     if text[0] == "'" and "'" not in value and '"' not in value:
