@@ -32,6 +32,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from bench.throwaway import tool_bin
 from tests.support.s3server import FaultProxy, SeaweedFS, credentials_env, seaweedfs
 
 from mwaa_gitops import pipeline
@@ -42,6 +43,7 @@ RESULTS = Path(__file__).with_name("RESULTS.md")
 PREFIX = "openmetadata"
 TEMPLATE = ROOT / "environments/base/workflows/airflow_pipelines.yaml"
 STEPS = ("first sync", "fresh clone, no change", "fresh clone, one same-length edit")
+AWSCLI = "awscli==1.46.3"  # in a throwaway virtualenv: not a dependency of the project
 
 
 @dataclass
@@ -134,6 +136,7 @@ def main() -> None:
     parser.add_argument("--files", type=int, default=2000, help="rendered files to sync")
     args = parser.parse_args()
     bin_dir = Path(sys.executable).parent
+    aws = tool_bin(AWSCLI) / "aws"
     env = {**os.environ, **credentials_env(), "CI": "true"}
     env.pop("MWAA_GITOPS_COMMIT", None)
     rows: list[Row] = []
@@ -171,7 +174,7 @@ def main() -> None:
                         rendering, _ = timed([str(bin_dir / "mwaa-gitops"), "render", "--env",
                                               "bench", "--repo", str(checkout), "--out",
                                               str(folder)], env)
-                        command = [str(bin_dir / "aws"), "s3", "sync", str(folder),
+                        command = [str(aws), "s3", "sync", str(folder),
                                    f"s3://{bucket}/{PREFIX}", "--endpoint-url", proxy.endpoint,
                                    "--no-progress", "--only-show-errors",
                                    "--exclude", ".mwaa-gitops-render.json"]
@@ -193,7 +196,7 @@ def render_report(rows: list[Row], files: int, total: int) -> str:
         "SeaweedFS": subprocess.run([str(Path(sys.executable).with_name("weed")), "version"],
                                     capture_output=True, text=True, check=False
                                     ).stdout.split()[2:3],
-        "aws-cli": subprocess.run([str(Path(sys.executable).with_name("aws")), "--version"],
+        "aws-cli": subprocess.run([str(tool_bin(AWSCLI) / "aws"), "--version"],
                                   capture_output=True, text=True, check=False
                                   ).stdout.split()[:1],
     }

@@ -25,7 +25,6 @@ import cProfile
 import io
 import os
 import pstats
-import re
 import shutil
 import statistics
 import subprocess
@@ -36,10 +35,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from kinds import DAG, KINDS, OVERLAYS
-
 ROOT = Path(__file__).resolve().parents[2]
+sys.path[:0] = [str(Path(__file__).resolve().parent), str(ROOT)]
+from bench.throwaway import TOOLS, tool_bin  # noqa: E402
+from kinds import DAG, KINDS, OVERLAYS  # noqa: E402
+
 ENV_NAMES = ["dev", "staging", "prod", "local", "qa", "perf", "sandbox", "dr"]
 AIRFLOW = ("airflow_pipelines.yaml", "airflow_pipelines_ecs.yaml")
 CHECK_JSONSCHEMA = "check-jsonschema==0.37.2"
@@ -116,17 +116,6 @@ def measured(args: list[str], cwd: Path, timing: Timing) -> str:
     return output
 
 
-def tool_venv(tools: Path, requirement: str) -> Path:
-    """A throwaway virtualenv holding ``requirement`` (made once, kept under ``tools``)."""
-    name = re.sub(r"[^A-Za-z0-9.]+", "-", requirement)
-    venv = tools / name
-    if not (venv / "bin" / "python").exists():
-        subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
-        subprocess.run([str(venv / "bin" / "python"), "-m", "pip", "install", "--quiet",
-                        "--disable-pip-version-check", requirement], check=True)
-    return venv / "bin"
-
-
 def profile(repo: Path) -> dict[str, float]:
     """Seconds per stage in one in-process validate of every environment (cProfile)."""
     from mwaa_gitops import check, load, model, overlay, pipeline, render
@@ -168,13 +157,13 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--check-jsonschema-max", type=int, default=1000,
                         help="largest size to run check-jsonschema at (about 90 ms a file)")
-    parser.add_argument("--tools", type=Path,
-                        default=Path.home() / ".cache" / "mwaa-gitops" / "bench-tools")
+    parser.add_argument("--tools", type=Path, default=TOOLS,
+                        help="where the throwaway virtualenvs of the compared tools go")
     args = parser.parse_args()
     bin_dir = Path(sys.executable).parent
     cli = str(bin_dir / "mwaa-gitops")
     floor = [sys.executable, str(Path(__file__).with_name("floor.py"))]
-    check_jsonschema = str(tool_venv(args.tools, CHECK_JSONSCHEMA) / "check-jsonschema")
+    check_jsonschema = str(tool_bin(CHECK_JSONSCHEMA, args.tools) / "check-jsonschema")
     schema = sorted((ROOT / "schemas" / "openmetadata").glob("*/workflow.schema.json"),
                     key=lambda p: tuple(int(x) for x in p.parent.name.split(".")))[-1]
     print(f"{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f}; "
