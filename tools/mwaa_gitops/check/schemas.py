@@ -177,14 +177,19 @@ PYTHON_SPACE = (r"\t\n\x0b\x0c\r\x1c-\x20\x85\xa0\u1680\u2000-\u200a\u2028\u2029
 
 
 def _for_compiled(schema: Any) -> Any:
-    r"""``schema`` with each ``pattern`` as Python reads it where the two dialects part towards
-    accepting more: ``\s`` written out as Python's set of spaces. (Where ECMA-262 is stricter,
-    ``\d``, ``\w``, ``\S`` and ``.``, a value it rejects only takes the explaining path.)"""
+    r"""``schema`` (just parsed; changed in place) with each ``pattern`` as Python reads it where
+    the two dialects part towards accepting more: ``\s`` written out as Python's set of spaces.
+    (Where ECMA-262 is stricter, ``\d``, ``\w``, ``\S`` and ``.``, a value it rejects only takes
+    the explaining path.)"""
     if isinstance(schema, dict):
-        return {k: _python_space(v) if k == "pattern" and isinstance(v, str)
-                else _for_compiled(v) for k, v in schema.items()}
-    if isinstance(schema, list):
-        return [_for_compiled(v) for v in schema]
+        for key, value in schema.items():  # in place: the schema was just parsed for this
+            if key == "pattern" and isinstance(value, str):
+                schema[key] = _python_space(value)
+            else:
+                _for_compiled(value)
+    elif isinstance(schema, list):
+        for value in schema:
+            _for_compiled(value)
     return schema
 
 

@@ -81,7 +81,7 @@ def _string(value: str, indent: int) -> str:
     return "(\n" + "".join(f"{inner}{_quoted(line)}\n" for line in lines) + INDENT * indent + ")"
 
 
-@lru_cache(maxsize=65536)
+@lru_cache(maxsize=4096)
 def _quoted(value: str) -> str:
     """``repr`` with double quotes where it can (the lines of rendered configs recur)."""
     text = str.__repr__(value)

@@ -23,6 +23,7 @@ _STR = "tag:yaml.org,2002:str"
 # '?' and ':' only before a space, but those are left to PyYAML), and the space.
 _FIRST = frozenset("#,[]{}&*!|>'\"%@`-?: ")
 _SIMPLE_KEY = 128  # longer keys are written as `? key` by libyaml
+_MEMO_SIZE = 16384
 # How PyYAML tags a plain scalar it reads back (str, or int, bool, null, timestamp…).
 _resolve: Any = Resolver().resolve
 
@@ -108,6 +109,8 @@ def _scalar(value: Any) -> str:
     if kind is str:
         text = _texts.get(value)
         if text is None:
+            if len(_texts) >= _MEMO_SIZE:
+                _texts.clear()  # bounded: names unique to one workflow do not pile up
             text = _texts[value] = value if _plain(value) else _scalar_by_pyyaml(value, kind)
         return text
     if value is None:
