@@ -113,7 +113,7 @@ def environment_from(merged: MergedEnvironment) -> Environment:
     workflows = tuple(
         workflow_from(name, tree)
         for name, tree in merged.workflows.items()
-        if tree.plain().get(DAG_KEY, {}).get("enabled", True)
+        if _enabled(tree)
     )
     return Environment(
         name=merged.name,
@@ -156,6 +156,12 @@ def environment_from(merged: MergedEnvironment) -> Environment:
         ),
         settings=s,
     )
+
+
+def _enabled(tree: Node) -> bool:
+    """``dag.enabled`` (true unless set), read without converting the whole tree."""
+    enabled = tree.get(DAG_KEY, "enabled")
+    return enabled is None or bool(enabled.value)
 
 
 def workflow_from(name: str, tree: Node) -> Workflow:

@@ -57,17 +57,27 @@ def merge_layers(layers: Iterable[Node]) -> Node:
 
 
 def resolve(node: Node) -> Node:
-    """Drop deletion markers and directives: the tree as users get it."""
+    """Drop deletion markers and directives: the tree as users get it. A subtree that holds
+    neither is returned as it is (shared, not copied): most of a merged tree is a lower
+    layer's file, untouched."""
     value = node.value
-    removed: tuple[tuple[str, Location], ...] = ()
-    if isinstance(value, dict):
+    kind = type(value)
+    if kind is dict:
+        resolved = {k: resolve(v) for k, v in value.items() if v.directive != "delete"}
+        if node.directive is None and len(resolved) == len(value) and all(
+                resolved[k] is value[k] for k in resolved):
+            return node
         removed = tuple((k, v.location) for k, v in value.items() if v.directive == "delete")
-        value = {k: resolve(v) for k, v in value.items() if v.directive != "delete"}
-    elif isinstance(value, list):
-        value = [resolve(v) for v in value if v.directive != "delete"]
-    elif node.directive is None:
+        return Node(resolved, node.location, node.key_location, None, node.overridden, removed)
+    if kind is list:
+        items = [resolve(v) for v in value if v.directive != "delete"]
+        if node.directive is None and len(items) == len(value) and all(
+                a is b for a, b in zip(items, value, strict=True)):
+            return node
+        return Node(items, node.location, node.key_location, None, node.overridden)
+    if node.directive is None:
         return node
-    return Node(value, node.location, node.key_location, None, node.overridden, removed)
+    return Node(value, node.location, node.key_location, None, node.overridden)
 
 
 def _merge_maps(base: dict[str, Node], overlay: dict[str, Node]) -> dict[str, Node]:
@@ -107,7 +117,7 @@ def _combined(below: str | None, above: str) -> str | None:
 def _history(replaced: Node) -> tuple[Override, ...]:
     if replaced.directive == "delete":
         return replaced.overridden
-    return (*replaced.overridden, Override(replaced.location, replaced.plain()))
+    return (*replaced.overridden, Override(replaced.location, replaced))
 
 
 def _kind(node: Node) -> str:

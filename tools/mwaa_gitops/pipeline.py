@@ -21,6 +21,14 @@ class Rendered:
     files: dict[str, bytes]  # bucket key → bytes
 
 
+@dataclass(frozen=True)
+class Summary:
+    """What checking an environment found, in numbers."""
+
+    abstract: bool
+    workflows: int  # merged workflows, enabled or not
+
+
 @dataclass
 class Checked:
     """The outcome of checking some environments: merged trees and what is wrong with them."""
@@ -28,6 +36,7 @@ class Checked:
     environments: dict[str, MergedEnvironment] = field(default_factory=dict)
     diagnostics: Diagnostics = field(default_factory=Diagnostics)
     rendered: dict[str, Rendered] = field(default_factory=dict)
+    summaries: dict[str, Summary] = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:
@@ -58,10 +67,15 @@ def deployable(repo: Repository) -> list[str]:
     return names
 
 
-def check(repo: Repository, names: list[str] | None = None, *, resolve: bool = False
-          ) -> Checked:
+def check(repo: Repository, names: list[str] | None = None, *, resolve: bool = False,
+          keep: bool = True) -> Checked:
     """Merge and check ``names`` (default: every layer, abstract ones by rules only);
-    ``resolve`` also runs the resolver over the python approach's requirements."""
+    ``resolve`` also runs the resolver over the python approach's requirements.
+
+    ``keep=False`` lets each environment's merged trees and rendered files go once it is
+    checked (only ``diagnostics`` and ``summaries`` are filled): what ``validate`` needs, in
+    the memory of one environment rather than all of them.
+    """
     result = Checked()
     known = repo.layer_names()
     for name in names or known:
@@ -74,11 +88,15 @@ def check(repo: Repository, names: list[str] | None = None, *, resolve: bool = F
         except ConfigError as exc:
             result.diagnostics.extend(exc.diagnostics)
             continue
-        result.environments[name] = merged
+        result.summaries[name] = Summary(merged.abstract, len(merged.workflows))
+        if keep:
+            result.environments[name] = merged
         problems = check_environment(merged)
         result.diagnostics.extend(problems)
         if not merged.abstract and not any(d.severity == "error" for d in problems):
             _render_into(result, merged, resolve)
+            if not keep:
+                result.rendered.pop(name, None)
     return result
 
 

@@ -16,7 +16,11 @@ class Override:
     """A value that an upper layer replaced (or removed)."""
 
     location: Location
-    value: Any
+    node: Node  # as the lower layers left it; read as data only when shown (explain)
+
+    @property
+    def value(self) -> Any:
+        return self.node.plain()
 
 
 class Node:
@@ -45,13 +49,8 @@ class Node:
         return f"Node({self.plain()!r} @ {self.location})"
 
     def plain(self) -> Any:
-        """The value as plain Python data (dicts, lists, scalars)."""
-        value = self.value
-        if isinstance(value, dict):
-            return {k: v.plain() for k, v in value.items()}
-        if isinstance(value, list):
-            return [v.plain() for v in value]
-        return value
+        """The value as plain Python data (new dicts and lists, shared scalars)."""
+        return _plain(self.value)
 
     def get(self, *path: str | int) -> Node | None:
         """The node at ``path`` below this one, or None."""
@@ -81,14 +80,42 @@ class Node:
         return node, tuple(walked)
 
     def walk(self, prefix: Path = ()) -> Iterator[tuple[Path, Node]]:
-        """Every node below (and including) this one with its path."""
-        yield prefix, self
-        if isinstance(self.value, dict):
-            for key, child in self.value.items():
-                yield from child.walk((*prefix, key))
-        elif isinstance(self.value, list):
-            for index, child in enumerate(self.value):
-                yield from child.walk((*prefix, index))
+        """Every node below (and including) this one with its path, parents first, in order."""
+        # A stack, not nested generators: each node is handed out once, at any depth.
+        stack: list[tuple[Path, Node]] = [(prefix, self)]
+        while stack:
+            path, node = stack.pop()
+            yield path, node
+            value = node.value
+            if type(value) is dict:
+                stack.extend([((*path, key), value[key]) for key in reversed(value)])
+            elif type(value) is list:
+                stack.extend([((*path, index), value[index])
+                              for index in range(len(value) - 1, -1, -1)])
+
+
+    def scalars(self) -> Iterator[Node]:
+        """Every scalar node below (and including) this one, in order: for scans that look at
+        values alone and need no paths."""
+        stack: list[Node] = [self]
+        while stack:
+            node = stack.pop()
+            value = node.value
+            if type(value) is dict:
+                stack.extend(reversed(value.values()))
+            elif type(value) is list:
+                stack.extend(reversed(value))
+            else:
+                yield node
+
+
+def _plain(value: Any) -> Any:
+    kind = type(value)
+    if kind is dict:
+        return {k: _plain(v.value) for k, v in value.items()}
+    if kind is list:
+        return [_plain(v.value) for v in value]
+    return value
 
 
 def from_plain(value: Any, location: Location) -> Node:

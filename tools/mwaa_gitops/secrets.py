@@ -30,6 +30,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterator
+from functools import lru_cache
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -75,8 +76,10 @@ def normalise_key(key: str) -> str:
     return _NON_ALNUM.sub("", folded.translate(_LOOK_ALIKES))
 
 
+@lru_cache(maxsize=8192)
 def is_secret_name(key: str) -> bool:
-    """True for field names that always hold credentials."""
+    """True for field names that always hold credentials (a repository has few distinct field
+    names, and folding one costs more than looking it up)."""
     name = normalise_key(key)
     return name.endswith(SECRET_SUFFIXES) and not name.endswith(NOT_SECRETS)
 
@@ -84,6 +87,8 @@ def is_secret_name(key: str) -> bool:
 def credentials_in(value: str) -> str | None:
     """What credential ``value`` carries in clear ("a URL with a password in it", ...), or
     None. Linear: each whitespace-separated word is looked at a fixed number of times."""
+    if "@" not in value and "=" not in value:
+        return None  # neither user information nor a `name=value` pair: nothing to find
     for word in value.split():
         found = _url_credentials(word) or _assignment(word)
         if found:
@@ -112,12 +117,24 @@ def plaintext(path: Path, value: object) -> str | None:
 
 
 def find_plaintext(tree: Node) -> Iterator[tuple[Path, Node, str]]:
-    """Every place in ``tree`` holding a secret in clear: (path, node, why)."""
-    for path, node in tree.walk():
-        # A container is judged by its name and shape only; its leaves are walked in turn.
-        why = plaintext(path, node.value)
-        if why is not None:
-            yield path, node, why
+    """Every place in ``tree`` holding a secret in clear: (path, node, why), in tree order."""
+    found: list[tuple[Path, Node, str]] = []
+    _scan(tree, (), found)
+    return iter(found)
+
+
+def _scan(node: Node, path: Path, found: list[tuple[Path, Node, str]]) -> None:
+    # A container is judged by its name and shape only; its leaves are looked at in turn.
+    value = node.value
+    why = plaintext(path, value)
+    if why is not None:
+        found.append((path, node, why))
+    if type(value) is dict:
+        for key, child in value.items():
+            _scan(child, (*path, key), found)
+    elif type(value) is list:
+        for index, child in enumerate(value):
+            _scan(child, (*path, index), found)
 
 
 def is_sensitive(path: Path, value: object) -> bool:

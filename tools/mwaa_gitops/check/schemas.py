@@ -3,13 +3,19 @@
 OpenMetadata's workflow schema exists once per supported openmetadata-ingestion minor line
 (``openmetadata/<major.minor>/``); a validator loads only the files its schema refers to, so
 checking one line's workflows never reads another line's.
+
+Two engines read the same files. jsonschema-rs (compiled) answers whether a value is valid, in
+microseconds; only a value it rejects (or cannot read) goes to jsonschema, whose errors carry
+what the messages need: paths, the union branches tried, the schema that failed. jsonschema is
+the reference: a value it accepts is valid, whatever the fast engine said.
 """
 
 from __future__ import annotations
 
 import json
 import re
-from functools import cache
+from collections.abc import Callable, Iterator
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -85,9 +91,136 @@ def _registry(names: tuple[str, ...]) -> Any:
     return Registry().with_resources(resources)
 
 
+class Validator:
+    """``iter_errors`` of a schema: nothing at once for what the compiled engine accepts, the
+    explaining engine's errors otherwise."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.formats = _formats()
+        self.fast = _compiled(name, self.formats)
+
+    def accepts(self, instance: Any) -> bool:
+        """The compiled engine's yes; its no, or data it cannot read (a str subclass, an int
+        beyond 64 bits), is left to jsonschema."""
+        try:
+            return bool(self.fast.is_valid(instance))
+        except (ValueError, TypeError, OverflowError):
+            return False
+
+    def is_valid(self, instance: Any) -> bool:
+        return self.accepts(instance) or not any(True for _ in self.iter_errors(instance))
+
+    def iter_errors(self, instance: Any) -> Iterator[Any]:
+        if self.accepts(instance):
+            return iter(())
+        errors: Iterator[Any] = explaining(self.name).iter_errors(instance)
+        return errors
+
+
 @cache
-def validator(name: str) -> Any:
-    """A Draft 2020-12 validator for ``schemas/<name>``; relative ``$ref``s resolve beside it."""
+def validator(name: str) -> Validator:
+    """The validator for ``schemas/<name>``; relative ``$ref``s resolve beside it."""
+    return Validator(name)
+
+
+def _formats() -> dict[str, Callable[[str], bool]]:
+    formats: dict[str, Callable[[str], bool]] = dict.fromkeys(FORMATS_NOT_CHECKED, _accept)
+    formats["password"] = is_reference
+    formats["airflow-schedule"] = _is_schedule
+    return formats
+
+
+def _compiled(name: str, formats: dict[str, Callable[[str], bool]]) -> Any:
+    """jsonschema-rs for ``schemas/<name>``: referenced files are read when first needed, and
+    formats mean what they mean to the explaining engine (ours checked, the others not)."""
+    import jsonschema_rs
+
+    # The file's own URI as base, so relative refs ("dag.schema.json") resolve beside it.
+    schema = {**_for_compiled(json.loads(_text(name))), "$id": (SCHEMA_DIR / name).as_uri()}
+    return jsonschema_rs.Draft202012Validator(schema, retriever=_retrieve, formats=formats,
+                                              validate_formats=True)
+
+
+# Formats of JSON Schema that the explaining engine does not check (its FormatChecker knows only
+# ours), so the compiled one must not either: a value it rejected would only cost time.
+FORMATS_NOT_CHECKED = (
+    "date", "date-time", "time", "duration", "email", "idn-email", "hostname", "idn-hostname",
+    "ipv4", "ipv6", "uri", "uri-reference", "iri", "iri-reference", "uuid", "uri-template",
+    "json-pointer", "relative-json-pointer", "regex")
+
+
+def _accept(value: str) -> bool:
+    return True
+
+
+@lru_cache(maxsize=4096)
+def _is_schedule(value: str) -> bool:
+    """Parsing a cron expression costs as much as checking a whole workflow, and most DAGs of a
+    repository share a few schedules: each distinct one is parsed once."""
+    from mwaa_gitops.check.schedule import schedule_problem
+
+    return schedule_problem(value) is None
+
+
+def _retrieve(uri: str) -> Any:
+    """A schema file that another one refers to (only files beside the schemas)."""
+    base = SCHEMA_DIR.as_uri() + "/"
+    if not uri.startswith(base):
+        raise ValueError(f"schema reference outside {SCHEMA_DIR}: {uri}")
+    return _for_compiled(json.loads(_text(uri.removeprefix(base))))
+
+
+# Python's `\s` (what the explaining engine applies), as the body of a character class. The
+# compiled engine reads patterns as ECMA-262, whose `\s` also holds U+FEFF: `"0\ufeff"` would pass
+# a quoted-number pattern there and fail here.
+PYTHON_SPACE = (r"\t\n\x0b\x0c\r\x1c-\x20\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f"
+                r"\u205f\u3000")
+
+
+def _for_compiled(schema: Any) -> Any:
+    r"""``schema`` (just parsed; changed in place) with each ``pattern`` as Python reads it where
+    the two dialects part towards accepting more: ``\s`` written out as Python's set of spaces.
+    (Where ECMA-262 is stricter, ``\d``, ``\w``, ``\S`` and ``.``, a value it rejects only takes
+    the explaining path.)"""
+    if isinstance(schema, dict):
+        for key, value in schema.items():  # in place: the schema was just parsed for this
+            if key == "pattern" and isinstance(value, str):
+                schema[key] = _python_space(value)
+            else:
+                _for_compiled(value)
+    elif isinstance(schema, list):
+        for value in schema:
+            _for_compiled(value)
+    return schema
+
+
+def _python_space(pattern: str) -> str:
+    if "\\s" not in pattern:
+        return pattern
+    out: list[str] = []
+    in_class = False
+    index = 0
+    while index < len(pattern):
+        char = pattern[index]
+        if char == "\\" and index + 1 < len(pattern):
+            pair = pattern[index:index + 2]
+            out.append((PYTHON_SPACE if in_class else f"[{PYTHON_SPACE}]") if pair == "\\s"
+                       else pair)
+            index += 2
+            continue
+        if in_class:
+            in_class = char != "]"
+        elif char == "[":
+            in_class = True
+        out.append(char)
+        index += 1
+    return "".join(out)
+
+
+@cache
+def explaining(name: str) -> Any:
+    """The jsonschema (Draft 2020-12) validator for ``schemas/<name>``, whose errors say why."""
     from jsonschema import Draft202012Validator, FormatChecker
     from jsonschema.validators import extend
 

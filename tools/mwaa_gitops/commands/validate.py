@@ -27,12 +27,12 @@ def run(root: Path | None, names: list[str], fmt: OutputFormat, *, resolve: bool
         if not abstract_ok:
             _refuse_abstract(repo, names)
         try:
-            result = pipeline.check(repo, names or None, resolve=resolve)
+            result = pipeline.check(repo, names or None, resolve=resolve, keep=False)
         except ResolverUnavailable as exc:
             raise ConfigError.at(Location(""), str(exc), code="usage") from None
         problems = result.diagnostics.sorted()
-        envs = [e for e in result.environments.values() if not e.abstract]
-        workflows = sum(len(e.workflows) for e in envs)
+        envs = [e for e in result.summaries.values() if not e.abstract]
+        workflows = sum(e.workflows for e in envs)
         if problems:
             summary = (f"{len(problems)} problem{'s' if len(problems) != 1 else ''} in "
                        f"{len({d.location.path for d in problems})} file(s)")

@@ -23,7 +23,7 @@ def render_environment(env: Environment, *, discovery: bool = False) -> Rendered
 
     tree: RenderedTree = {}
     tree.update(render_configs(env))
-    tree.update(render_dags(env))
+    tree.update(render_dags(env))  # an ECS DAG reuses its config's text (configs.dump_config)
     tree.update(render_requirements(env))
     if discovery or env.discovery.enabled:
         tree.update(render_discovery(env))

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-import yaml
-
 from mwaa_gitops.model import Environment, Workflow
+from mwaa_gitops.render import yaml_emitter
 
 OPENMETADATA_FOLDER = "openmetadata"
 
@@ -18,19 +17,24 @@ def config_key(env: Environment, workflow: Workflow) -> str:
 
 def dump_config(config: dict[str, Any]) -> bytes:
     """Deterministic YAML (key order as merged, no aliases, UTF-8, no line folding)."""
-    text = yaml.dump(config, Dumper=_Dumper, sort_keys=False, allow_unicode=True,
-                     default_flow_style=False, width=2**31 - 1)
-    return text.encode("utf-8")
+    text = _dumped.get(id(config))
+    if text is None or text[0] is not config:
+        text = (config, yaml_emitter.dump(config).encode("utf-8"))
+        _dumped[id(config)] = text
+    return text[1]
+
+
+# The text of each config dumped during the current render: an ECS DAG carries its config's
+# text inline, and the config file beside it is the same bytes (configs are not changed once
+# checked; the entry holds the config itself, so an id is never reused while it is kept).
+_dumped: dict[int, tuple[dict[str, Any], bytes]] = {}
 
 
 def render_configs(env: Environment) -> dict[str, bytes]:
-    """One config file per enabled workflow."""
+    """One config file per enabled workflow (their texts are kept for the DAGs until the next
+    environment's configs are rendered)."""
+    _dumped.clear()
     header = (f"# Rendered by mwaa-gitops for environment '{env.name}'. Do not edit: change "
               "environments/ and re-render.\n").encode()
     return {config_key(env, wf): header + dump_config(wf.config) for wf in env.workflows}
 
-
-# libyaml's emitter when present: the pure-Python one dominated render time at scale.
-class _Dumper(getattr(yaml, "CSafeDumper", yaml.SafeDumper)):  # type: ignore[misc]
-    def ignore_aliases(self, data: Any) -> bool:
-        return True

@@ -141,7 +141,7 @@ def _object_arn(env: Environment, workflow: Workflow, key: str) -> str:
 
 
 def _refuse_airflow_references(workflow: Workflow) -> None:
-    for _, node in workflow.tree.walk():
+    for node in workflow.tree.scalars():
         match = REFERENCE.fullmatch(node.value) if isinstance(node.value, str) else None
         if match is not None and match.group("kind") is not None:
             raise ConfigError.at(

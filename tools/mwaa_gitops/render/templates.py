@@ -8,9 +8,12 @@ A template is an ordinary, lint-clean Python module with two kinds of marked pla
   literal of the environment's value (``render.literals``), so data can never become code.
 
 Full-line comments that start with ``# template:`` are notes for template authors and are dropped.
-Each filled-in statement is parsed on its own and must be exactly one assignment whose value reads
-back unchanged; since it replaces a whole top-level statement of a template that parses, the
-rendered file keeps the template's structure and a value can never become code.
+A setting is a whole top-level statement of a template that parses; rendering replaces those lines
+with ``NAME = <literal>``, and a literal is a complete expression by construction
+(:mod:`render.literals`), so the rendered file keeps the template's structure and a value can
+never become code. What that rests on is checked once per template and Airflow major, when the
+template is cut at its settings: each setting is a plain ``NAME = ...`` assignment on lines of its
+own.
 """
 
 from __future__ import annotations
@@ -46,8 +49,8 @@ class Template:
 def render_template(template: Template, airflow_major: int, settings: dict[str, Any],
                     header: list[str]) -> bytes:
     """The template for ``airflow_major`` with ``settings`` filled in, ``header`` on top."""
-    lines = _fill_settings(template, airflow_major >= 3, settings)
-    return ("\n".join([*header, *lines]) + "\n").encode("utf-8")
+    body = _fill_settings(template, airflow_major >= 3, settings)
+    return ("".join(f"{line}\n" for line in header) + body).encode("utf-8")
 
 
 def settings_of(source: str | ast.Module) -> dict[str, Any]:
@@ -102,36 +105,57 @@ def _resolve_switches(lines: list[str], airflow_3: bool) -> list[str]:
     return lines
 
 
+@dataclass(frozen=True)
+class _Cut:
+    """A template's text for one major cut at its top-level settings: ``text[0]``, the
+    statement of ``names[0]`` (``examples[0]`` in the template), ``text[1]``, and so on."""
+
+    text: tuple[str, ...]
+    names: tuple[str, ...]
+    examples: tuple[str, ...]
+
+
 @functools.cache
-def _setting_spans(template: Template, airflow_3: bool) -> dict[str, tuple[int, int]]:
-    """Line span (start index, end index) of each top-level ``NAME = ...`` of a template."""
-    tree = ast.parse("\n".join(_for_major(template, airflow_3)))
-    return {stmt.targets[0].id: (stmt.lineno - 1, _end(stmt)) for stmt in tree.body
-            if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1
-            and isinstance(stmt.targets[0], ast.Name)}
+def _cut(template: Template, airflow_3: bool) -> _Cut:
+    lines = _for_major(template, airflow_3)
+    tree = ast.parse("\n".join(lines))
+    text: list[str] = []
+    names: list[str] = []
+    examples: list[str] = []
+    done = 0
+    for stmt in tree.body:
+        if not (isinstance(stmt, ast.Assign) and len(stmt.targets) == 1
+                and isinstance(stmt.targets[0], ast.Name)):
+            continue
+        first, end = stmt.lineno - 1, _end(stmt)
+        if stmt.end_col_offset != len(lines[end - 1]):
+            raise ValueError(f"{template.name}: setting {stmt.targets[0].id} shares its last "
+                             "line with other code")
+        text.append(_joined(lines[done:first]))
+        names.append(stmt.targets[0].id)
+        examples.append(_joined(lines[first:end]))
+        done = end
+    text.append(_joined(lines[done:]))
+    return _Cut(tuple(text), tuple(names), tuple(examples))
 
 
-def _fill_settings(template: Template, airflow_3: bool, settings: dict[str, Any]) -> list[str]:
-    """Replace the example value of each top-level setting with the literal of its value."""
-    lines = list(_for_major(template, airflow_3))
-    spans = _setting_spans(template, airflow_3)  # parsed once per template, not per workflow
-    missing = sorted(set(settings) - set(spans))
+def _joined(lines: tuple[str, ...]) -> str:
+    return "".join(f"{line}\n" for line in lines)
+
+
+def _fill_settings(template: Template, airflow_3: bool, settings: dict[str, Any]) -> str:
+    """The template's text with the example value of each setting in ``settings`` replaced by
+    the literal of its value (settings left out keep the template's example)."""
+    cut = _cut(template, airflow_3)
+    missing = sorted(set(settings) - set(cut.names))
     if missing:
         raise ValueError(f"template {template.name} has no setting {', '.join(missing)}")
-    # Bottom-up, so that earlier line numbers stay valid while later lines change.
-    for key in sorted(settings, key=lambda k: spans[k][0], reverse=True):
-        start, end = spans[key]
-        statement = f"{key} = {python_literal(settings[key])}"
-        _verify(statement, key, settings[key], template.name)
-        lines = lines[:start] + statement.split("\n") + lines[end:]
-    return lines
-
-
-def _verify(statement: str, key: str, value: Any, name: str) -> None:
-    """``statement`` is one assignment of ``key`` that carries ``value`` back unchanged."""
-    tree = ast.parse(statement)
-    if len(tree.body) != 1 or settings_of(tree) != {key: value}:
-        raise ValueError(f"rendering {name}: setting {key} did not survive")
+    out = [cut.text[0]]
+    for name, example, after in zip(cut.names, cut.examples, cut.text[1:], strict=True):
+        out.append(f"{name} = {python_literal(settings[name])}\n" if name in settings
+                   else example)
+        out.append(after)
+    return "".join(out)
 
 
 def _is_switch_if(node: ast.AST) -> bool:
