@@ -7,9 +7,10 @@ trees carry provenance from the layer files (see :mod:`mwaa_gitops.provenance`).
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 from mwaa_gitops.check import rules
+from mwaa_gitops.check.kind_rules import workflow_problems
 from mwaa_gitops.check.messages import diagnostics
 from mwaa_gitops.check.schemas import DAG, ENVIRONMENT, OPENMETADATA_WORKFLOW, validator
 from mwaa_gitops.diagnostics import (
@@ -95,3 +96,4 @@ def check_openmetadata_workflow(tree: Node) -> Iterator[Diagnostic]:
     """A plain OpenMetadata workflow file (no ``dag`` block), as ``lint`` reads it."""
     yield from diagnostics(validator(OPENMETADATA_WORKFLOW).iter_errors(tree.plain()), tree)
     yield from rules.plaintext_secrets(tree)
+    yield from workflow_problems(PurePosixPath(tree.location.path).stem, tree)

@@ -11,6 +11,7 @@ from mwaa_gitops.airflow_connector import (
     MWAA_CONFIG_PATH,
     RESTAPI_HINT,
 )
+from mwaa_gitops.check.kind_rules import kind_rules
 from mwaa_gitops.check.messages import plaintext_secret, set_at
 from mwaa_gitops.diagnostics import Diagnostic, Location
 from mwaa_gitops.environments import MergedEnvironment
@@ -187,7 +188,7 @@ RULES: tuple[Callable[[MergedEnvironment], Iterator[Diagnostic]], ...] = (
     ecs_needs_real_connection, ecs_needs_settings, backend_needs_airflow_2,
     mwaa_auth_needs_ingestion, discovery_needs_airflow_2, unique_dag_ids, unique_service_names,
     ingestion_matches_server, secrets_are_references, workflow_names,
-    environment_name, secret_references_need_a_provider,
+    environment_name, secret_references_need_a_provider, kind_rules,
 )
 
 
