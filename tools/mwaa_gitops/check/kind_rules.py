@@ -120,9 +120,10 @@ def _approach_runs_kind(env: MergedEnvironment, name: str,
                          f"which no approach can run from a workflow file: {kind.why_not}",
                          "run it from the OpenMetadata server instead", "kind-not-runnable")
         return
-    # Reported where the later layer set the approach or the kind: the change that brought them.
-    here = approach if approach is not None and node is not None and \
-        env.layer_of(approach.location) > env.layer_of(node.location) else node
+    # Reported where the later layer set the approach or the kind (on a tie the approach, which
+    # the hint changes): the change that brought them together.
+    here = approach if approach is not None and (node is None or env.layer_of(
+        approach.location) >= env.layer_of(node.location)) else node
     location = where(tree, here)
     others = " or ".join(kind.approaches)
     if used == "ecs":
