@@ -64,3 +64,10 @@ def test_server_side_kinds_run_on_no_approach_and_say_why(name: str) -> None:
 def test_every_config_type_names_a_kind_of_the_table() -> None:
     assert set(kinds.CONFIG_TYPES.values()) <= set(kinds.KINDS)
     assert {k.name for k in kinds.KINDS.values()} == set(kinds.KINDS)
+
+
+def test_ecs_pipeline_types_are_exactly_those_the_image_entry_point_maps() -> None:
+    from tests.support.ingestion_entrypoint import WORKFLOWS
+
+    ours = {k.pipeline_type: k.workflow_class for k in kinds.KINDS.values() if k.pipeline_type}
+    assert ours == WORKFLOWS
