@@ -18,9 +18,9 @@ from typing import Any
 
 import pytest
 
+from mwaa_gitops.kinds import CONFIG_TYPES, KINDS
 from mwaa_gitops.model import Environment
 from mwaa_gitops.render import render_environment
-from mwaa_gitops.kinds import CONFIG_TYPES, KINDS
 from tests.render.conftest import environment
 from tests.support.ingestion_image import image_python
 from tests.support.venvs import openmetadata_python as shared_openmetadata_python
