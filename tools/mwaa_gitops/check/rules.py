@@ -15,6 +15,7 @@ from mwaa_gitops.check.kind_rules import kind_rules
 from mwaa_gitops.check.messages import plaintext_secret, set_at
 from mwaa_gitops.diagnostics import Diagnostic, Location
 from mwaa_gitops.environments import MergedEnvironment
+from mwaa_gitops.kinds import kind_of
 from mwaa_gitops.provenance import Node, dotted
 from mwaa_gitops.requirements_data import major_minor, release_tuple
 from mwaa_gitops.secrets import EXAMPLE, find_plaintext
@@ -113,9 +114,11 @@ def unique_dag_ids(env: MergedEnvironment) -> Iterator[Diagnostic]:
 
 
 def unique_service_names(env: MergedEnvironment) -> Iterator[Diagnostic]:
-    """Two workflows writing one OpenMetadata service would overwrite each other's metadata."""
+    """Two workflows of one kind writing one OpenMetadata service would overwrite each other's
+    metadata; workflows of different kinds share their service (usage, profiler and dbt add to
+    the tables a metadata workflow wrote)."""
     yield from _unique(env, lambda name, tree: tree.get("source", "serviceName"),
-                       "service name", None)
+                       "service name", None, lambda tree: kind_of(tree.plain()).name)
 
 
 def ingestion_matches_server(env: MergedEnvironment) -> Iterator[Diagnostic]:
@@ -193,7 +196,8 @@ RULES: tuple[Callable[[MergedEnvironment], Iterator[Diagnostic]], ...] = (
 
 
 def _unique(env: MergedEnvironment, pick: Callable[[str, Node], Node | None], what: str,
-            default: Callable[[str], str] | None) -> Iterator[Diagnostic]:
+            default: Callable[[str], str] | None,
+            scope: Callable[[Node], str] | None = None) -> Iterator[Diagnostic]:
     seen: dict[object, tuple[str, Location]] = {}
     for name, tree in env.workflows.items():
         node = pick(name, tree)
@@ -204,8 +208,9 @@ def _unique(env: MergedEnvironment, pick: Callable[[str, Node], Node | None], wh
             continue
         value = node.value if node is not None else default(name) if default else None
         location = node.location if node is not None else Location(tree.location.path)
-        if value in seen:
-            other, where = seen[value]
+        key = (scope(tree), value) if scope is not None else value
+        if key in seen:
+            other, where = seen[key]
             # Shown where the upper layer set it: that is the file the change was made in.
             here, there = ((where, location) if env.layer_of(where) > env.layer_of(location)
                            else (location, where))
@@ -214,7 +219,7 @@ def _unique(env: MergedEnvironment, pick: Callable[[str, Node], Node | None], wh
                              f"give each workflow its own {what}",
                              "duplicate-" + what.replace(" ", "-"))
         else:
-            seen[value] = (name, location)
+            seen[key] = (name, location)
 
 
 def _enabled(env: MergedEnvironment) -> Iterator[tuple[str, Node]]:
