@@ -23,12 +23,14 @@ lock: $(BIN)/uv
 	$(BIN)/uv pip compile --quiet --upgrade --universal --python-version 3.10 --generate-hashes \
 	  --extra dev --custom-compile-command 'make lock' -o $(LOCK) pyproject.toml
 
-# Re-resolve the openmetadata-ingestion test venv (tests/support/openmetadata.in, for the Python
-# 3.11 it runs on) and rewrite its lock; the tests install exactly that set.
+# Re-resolve the openmetadata-ingestion test venvs (tests/support/openmetadata*.in: the pinned
+# release, and each other supported line; for the Python 3.11 they run on) and rewrite their
+# locks; the tests install exactly those sets.
 test-locks: $(BIN)/uv
-	$(BIN)/uv pip compile --quiet --upgrade --python-version 3.11 --generate-hashes \
-	  --custom-compile-command 'make test-locks' -o tests/support/openmetadata.lock \
-	  tests/support/openmetadata.in
+	for input in tests/support/openmetadata*.in; do \
+	  $(BIN)/uv pip compile --quiet --upgrade --python-version 3.11 --generate-hashes \
+	    --custom-compile-command 'make test-locks' -o $${input%.in}.lock $$input || exit 1; \
+	done
 
 # The main job on the embedded default: validate everything, then sync the `local`
 # environment, whose bucket is a folder (.local-bucket/) — no AWS account needed.

@@ -1,22 +1,27 @@
 #!/usr/bin/env python3
 """Derive the JSON Schemas in this folder from openmetadata-ingestion's own pydantic models.
 
-    python schemas/generate.py             write every generated file
+    python schemas/generate.py             write the schemas of the installed release's line,
+                                           and every file derived from the committed ones
     python schemas/generate.py --check     exit 1 if a committed file differs from what it writes
-    python schemas/generate.py --overlays  only the overlay variants, derived from the committed
-                                           base schemas (needs no openmetadata-ingestion)
+    python schemas/generate.py --overlays  only the derived files (editor schema, overlay
+                                           variants), from the committed base schemas (needs no
+                                           openmetadata-ingestion)
 
-Run the first two with a Python that has openmetadata-ingestion installed (the version the example
-environments pin); README.md ("Schemas") says how to get one. What is derived, and how:
+Run the first two once per supported minor line, each with a Python that has that line's
+openmetadata-ingestion installed; README.md ("Schemas") says how to get them. What is derived,
+and how:
 
-* ``openmetadata/workflow.schema.json``: ``OpenMetadataWorkflowConfig.model_json_schema()`` with the
-  unions this product never uses narrowed to the one member it does use (``narrowings()``), the
-  source and sink types pinned to the Airflow connector's and metadata-rest, and ``sink`` with its
-  ``config`` required and checked as the metadata-rest sink reads it at start.
-* ``openmetadata/server-connection.schema.json``: ``OpenMetadataConnection`` alone; the workflow
-  schema refers to it for ``workflowConfig.openMetadataServerConfig``.
-* ``workflow.schema.json``: a workflow file as an editor sees it, the above plus our ``dag:`` block;
-  the file may leave ``workflowConfig.openMetadataServerConfig`` to its environment.
+* ``openmetadata/<major.minor>/workflow.schema.json``: the whole
+  ``OpenMetadataWorkflowConfig.model_json_schema()``: every connector, every ``sourceConfig``,
+  ``processor``/``stage``/``sink``/``bulkSink``; a ``metadata-rest`` sink's ``config`` is
+  required and checked as that sink reads it at start.
+* ``openmetadata/<major.minor>/server-connection.schema.json``: ``OpenMetadataConnection`` alone;
+  the workflow schema refers to it for ``workflowConfig.openMetadataServerConfig``, and
+  ``environment.schema.json`` for an environment's ``openmetadata.server``.
+* ``workflow.schema.json``: a workflow file as an editor sees it, the newest line's workflow plus
+  our ``dag:`` block; the file may leave ``workflowConfig.openMetadataServerConfig`` to its
+  environment.
 * ``<name>.overlay.schema.json`` for every ``<name>.schema.json`` here, generated or hand-written:
   the same constraints without ``required`` (an overlay sets only what differs), and ``null``
   allowed wherever a value may stand, since that is what a ``!delete`` tag leaves in a file.
@@ -26,7 +31,9 @@ leaves an optional key out rather than writing null, and the union would turn ev
 "not valid under any of the given schemas"), titles pydantic made up from field names and defaults
 that do not fit their field are dropped, and a union of objects told apart by a one-value ``type``
 field dispatches on that field, so a mistake in a Postgres connection is reported against the
-Postgres connection alone.
+Postgres connection alone and a misspelt ``type`` against the list of valid ones. A service
+connection (a union of per-service wrappers, each a union of connectors) dispatches on its
+``config.type`` the same way.
 Unknown keys are rejected exactly where the model forbids extras (pydantic writes
 ``additionalProperties: false`` for those); every secret field keeps pydantic's
 ``"format": "password"``.
@@ -53,21 +60,33 @@ HERE = Path(__file__).resolve().parent
 DRAFT = "https://json-schema.org/draft/2020-12/schema"
 SUFFIX = ".schema.json"
 OVERLAY_SUFFIX = ".overlay.schema.json"
-OM_WORKFLOW = "openmetadata/workflow.schema.json"
-OM_SERVER = "openmetadata/server-connection.schema.json"
+OM_DIR = "openmetadata"
+WORKFLOW_FILE = "workflow.schema.json"
+SERVER_FILE = "server-connection.schema.json"
 WORKFLOW = "workflow.schema.json"
+# A line's folder below openmetadata/: its major.minor.
+LINE = re.compile(r"\d+\.\d+")
 DAG = "dag.schema.json"
 DEFS = "#/$defs/"
 # Filled into every workflow from its environment's `openmetadata.server`.
 SERVER_KEY = "openMetadataServerConfig"
 PACKAGE = "openmetadata-ingestion"
-# The connector this product runs, as `source.type` and `sink.type` name it.
-SOURCE_TYPE = "airflow"
+# The sink whose config the workflow hands to a model of its own (MetadataRestSinkConfig).
 SINK_TYPE = "metadata-rest"
 # How a generated schema's $comment names the release it came from.
 ORIGIN = re.compile(rf"from ({PACKAGE} [^\s:]+)")
 
 Schema = dict[str, Any]
+NULL: Schema = {"type": "null"}
+# The strings pydantic's lax mode reads as an integer, a number and a boolean (measured on
+# pydantic 2.11 and 2.14); JSON Schema patterns have no case-insensitive flag.
+LAX_STRINGS = {
+    "integer": r"^\s*[+-]?\d+(_\d+)*(\.0*)?\s*$",
+    "number": r"^\s*[+-]?(\d+(_\d+)*(\.\d*)?|\.\d+)([eE][+-]?\d+)?\s*$",
+    "boolean": "^(" + "|".join("".join(f"[{c.upper()}{c}]" if c.isalpha() else c for c in word)
+                                for word in ("true", "false", "yes", "no", "on", "off", "t", "f",
+                                             "y", "n", "1", "0")) + ")$",
+}
 
 # Keywords whose value is a map of subschemas, a list of subschemas, or one subschema.
 SCHEMA_MAPS = ("$defs", "properties", "patternProperties", "dependentSchemas")
@@ -94,50 +113,42 @@ class GenerateError(Exception):
 
 # --------------------------------------------------------------------------- OpenMetadata part
 
-def narrowings() -> list[tuple[type, str, type]]:
-    """(model, field, kept member): unions of OpenMetadata's model this product uses one member of.
+def line_of(version: str) -> str:
+    """``"1.13.6.3"`` → ``"1.13"``: the folder of a release's schemas below openmetadata/."""
+    found = LINE.match(version)
+    if not found:
+        raise GenerateError(f"{PACKAGE} {version} has no major.minor")
+    return found[0]
 
-    ``root`` as the field names a RootModel's own union.
-    """
-    from metadata.generated.schema.entity.services.connections.pipeline.airflowConnection import (
-        AirflowConnection,
+
+def line_paths(line: str) -> tuple[str, str]:
+    """The workflow and server-connection schema paths of one minor line."""
+    return f"{OM_DIR}/{line}/{WORKFLOW_FILE}", f"{OM_DIR}/{line}/{SERVER_FILE}"
+
+
+def openmetadata_schemas() -> dict[str, Schema]:
+    """The installed release's OpenMetadata schemas, keyed by their path below schemas/."""
+    from metadata.generated.schema.entity.services.connections.metadata.openMetadataConnection import (  # noqa: E501
+        OpenMetadataConnection,
     )
     from metadata.generated.schema.entity.services.connections.serviceConnection import (
         ServiceConnection,
     )
-    from metadata.generated.schema.entity.services.pipelineService import PipelineConnection
-    from metadata.generated.schema.metadataIngestion.pipelineServiceMetadataPipeline import (
-        PipelineServiceMetadataPipeline,
-    )
-    from metadata.generated.schema.metadataIngestion.workflow import SourceConfig
-
-    return [
-        (ServiceConnection, "root", PipelineConnection),
-        (PipelineConnection, "config", AirflowConnection),
-        (SourceConfig, "config", PipelineServiceMetadataPipeline),
-    ]
-
-
-def openmetadata_schemas() -> dict[str, Schema]:
-    """The OpenMetadata schemas, keyed by their path below schemas/."""
-    from metadata.generated.schema.entity.services.connections.metadata.openMetadataConnection import (  # noqa: E501
-        OpenMetadataConnection,
-    )
     from metadata.generated.schema.metadataIngestion.workflow import (
         OpenMetadataWorkflowConfig,
         Sink,
-        Source,
     )
     from metadata.ingestion.sink.metadata_rest import MetadataRestSinkConfig
 
     version = importlib.metadata.version(PACKAGE)
+    workflow_path, server_path = line_paths(line_of(version))
     comment = (f"Generated by schemas/generate.py from {PACKAGE} {version}: edit the script, "
                "not this file.")
 
     server = finish(OpenMetadataConnection.model_json_schema(), OpenMetadataConnection)
     server = {
         "$schema": DRAFT, "$comment": comment, **server,
-        "title": "OpenMetadata server connection",
+        "title": f"OpenMetadata server connection ({PACKAGE} {line_of(version)})",
         "description": "How ingestion reaches the OpenMetadata server (OpenMetadataConnection): "
                        "a workflow's workflowConfig.openMetadataServerConfig.",
     }
@@ -145,34 +156,32 @@ def openmetadata_schemas() -> dict[str, Schema]:
     raw = OpenMetadataWorkflowConfig.model_json_schema()
     defs = raw["$defs"]
     name_of = def_names(defs, OpenMetadataWorkflowConfig)
-    for owner, field, keep in narrowings():
-        narrow(defs[name_of[owner]], field, DEFS + name_of[keep])
-    pin(defs[name_of[Source]], "type", SOURCE_TYPE)
-    pin(defs[name_of[Sink]], "type", SINK_TYPE)
-    # The metadata workflow reads sink.type unconditionally and hands sink.config to the
-    # metadata-rest sink, which validates it as a map: leaving either out fails at start.
-    raw["required"] = [*raw["required"], "sink"]
-    sink = defs[name_of[Sink]]
-    sink["required"] = [*sink.get("required", []), "config"]
+    # A metadata-rest sink validates the config the workflow hands it as a map at start:
+    # leaving it out fails there.
     sink_config = MetadataRestSinkConfig.model_json_schema()
     if "$defs" in sink_config or MetadataRestSinkConfig.__name__ in defs:
         raise GenerateError("MetadataRestSinkConfig no longer fits in as one definition")
     defs[MetadataRestSinkConfig.__name__] = sink_config
-    sink_props = sink["properties"]
-    sink_props["config"] = {**annotations_of(sink_props["config"]),
-                            "$ref": DEFS + MetadataRestSinkConfig.__name__}
+    sink = defs[name_of[Sink]]
+    if sink.get("properties", {}).get("type", {}).get("type") != "string":
+        raise GenerateError("Sink.type is no longer a free-form string")
+    sink["allOf"] = [*sink.get("allOf", []), {
+        "if": {"required": ["type"], "properties": {"type": {"const": SINK_TYPE}}},
+        "then": {"required": ["config"],
+                 "properties": {"config": {"$ref": DEFS + MetadataRestSinkConfig.__name__}}},
+    }]
+    wrappers = name_of[ServiceConnection]
     # The server connection lives in its own file, shared with environment.yaml's schema.
     server_ref = DEFS + name_of[OpenMetadataConnection]
-    raw = map_schema(raw, lambda node: {**node, "$ref": posixpath.basename(OM_SERVER)}
-                     if node.get("$ref") == server_ref else node)
-    workflow = finish(raw, OpenMetadataWorkflowConfig)
+    workflow = finish(raw, OpenMetadataWorkflowConfig, wrapper_unions=(wrappers,),
+                      moved={server_ref: posixpath.basename(server_path)})
     workflow = {
         "$schema": DRAFT, "$comment": comment, **workflow,
-        "title": "OpenMetadata ingestion workflow (Airflow pipeline connector)",
-        "description": "What `metadata ingest` reads (OpenMetadataWorkflowConfig), narrowed to "
-                       "the Airflow connector's pipeline metadata into the metadata-rest sink.",
+        "title": f"OpenMetadata ingestion workflow ({PACKAGE} {line_of(version)})",
+        "description": "What `metadata ingest` reads (OpenMetadataWorkflowConfig): every "
+                       "connector and workflow kind of this release.",
     }
-    return {OM_WORKFLOW: workflow, OM_SERVER: server}
+    return {workflow_path: workflow, server_path: server}
 
 
 def model_classes(root: type) -> list[type]:
@@ -215,29 +224,22 @@ def def_names(defs: Schema, root: type) -> dict[type, str]:
     return found
 
 
-def narrow(owner: Schema, field: str, keep: str) -> None:
-    """Keep only the ``keep`` member (and ``null``) of the union at ``owner``'s ``field``."""
-    node = owner if field == "root" else owner["properties"][field]
-    members = node.get("anyOf", [])
-    kept = [m for m in members if m.get("$ref") == keep or m == {"type": "null"}]
-    if not any(m.get("$ref") == keep for m in kept):
-        raise GenerateError(f"{keep} is no longer a member of the union at {field!r}")
-    node["anyOf"] = kept
+def finish(schema: Schema, root: type, wrapper_unions: tuple[str, ...] = (),
+           moved: dict[str, str] | None = None) -> Schema:
+    """Tidy pydantic's output, dispatch tagged unions, drop unused and rename definitions.
 
-
-def pin(owner: Schema, field: str, value: str) -> None:
-    """Allow one value for a free-form string field."""
-    prop = owner["properties"][field]
-    if prop.get("type") != "string":
-        raise GenerateError(f"{field!r} is no longer a free-form string")
-    owner["properties"][field] = {**annotations_of(prop), "enum": [value]}
-
-
-def finish(schema: Schema, root: type) -> Schema:
-    """Tidy pydantic's output, dispatch tagged unions, drop unused and rename definitions."""
+    ``wrapper_unions`` name definitions that are unions of wrappers around a tagged ``config``
+    union (a service connection): those dispatch on ``config.type``. ``moved`` maps references
+    to definitions that live in another file to that file.
+    """
     schema = map_schema(schema, tidy)
     defs = schema.get("$defs", {})
+    for name in wrapper_unions:
+        defs[name] = dispatch_wrapped(defs[name], defs)
     schema = map_schema(schema, lambda node: dispatch(node, defs))
+    if moved:
+        schema = map_schema(schema, lambda node: {**node, "$ref": moved[node["$ref"]]}
+                            if node.get("$ref") in moved else node)
     schema = prune(schema)
     schema = rename_defs(schema)
     if schema.get("title") == root.__name__:
@@ -248,10 +250,16 @@ def finish(schema: Schema, root: type) -> Schema:
 def tidy(node: Schema) -> Schema:
     """One schema node without pydantic's noise (applied innermost first)."""
     if "anyOf" in node:
-        members = [m for m in node["anyOf"] if m != {"type": "null"}]
+        members = [m for m in node["anyOf"] if m != NULL]
+        takes_null = len(members) < len(node["anyOf"])
         rest = {k: v for k, v in node.items() if k != "anyOf"}
-        # The model reads an explicit null as "not set"; leaving the key out says the same.
-        node = {**members[0], **rest} if len(members) == 1 else {**rest, "anyOf": members}
+        if len(members) == 1:
+            # `X | None` as X that also takes null, not as a union: a union would turn every
+            # mistake into "not valid under any of the given schemas".
+            node = {**members[0], **rest}
+            node = nullable(node) if takes_null else node
+        else:
+            node = {**rest, "anyOf": [*members, *([NULL] if takes_null else [])]}
     if "default" in node and (node["default"] is None or not fits(node["default"], node)):
         node = {k: v for k, v in node.items() if k != "default"}
     if isinstance(node.get("required"), list):
@@ -261,7 +269,31 @@ def tidy(node: Schema) -> Schema:
         node = {**node, "properties": {
             name: {k: v for k, v in sub.items() if not (k == "title" and v in made_up(name))}
             for name, sub in props.items()}}
-    return node
+    return lax(node)
+
+
+def nullable(node: Schema) -> Schema:
+    """``node`` that also accepts null (the model reads it as "not set")."""
+    if node.get("anyOf") and NULL in node["anyOf"]:
+        return node
+    if "$ref" in node or composed(node):
+        inner = {k: v for k, v in node.items() if k not in ANNOTATIONS}
+        return {**{k: v for k, v in node.items() if k in ANNOTATIONS}, "anyOf": [inner, NULL]}
+    return deletable(node)
+
+
+def lax(node: Schema) -> Schema:
+    """``node`` that also takes the strings pydantic's lax mode parses as its number or boolean
+    (a YAML author's quoted ``'1'``), marked with ``x-lax`` so messages name the real type."""
+    kinds = node.get("type")
+    kinds = [kinds] if isinstance(kinds, str) else kinds
+    if not isinstance(kinds, list) or "string" in kinds or "x-lax" in node:
+        return node
+    lax_kind = next((k for k in ("integer", "number", "boolean") if k in kinds), None)
+    if lax_kind is None or "enum" in node or "const" in node:
+        return node
+    return {**node, "type": [*kinds, "string"], "pattern": LAX_STRINGS[lax_kind],
+            "x-lax": lax_kind}
 
 
 def made_up(field: str) -> set[str]:
@@ -280,8 +312,9 @@ def fits(value: Any, node: Schema) -> bool:
 
 def dispatch(node: Schema, defs: Schema) -> Schema:
     """A union of objects with distinct one-value ``type`` fields, checked by that field."""
-    members = node.get("anyOf")
-    if not members or len(members) < 2 or any(set(m) != {"$ref"} for m in members):
+    members = [m for m in node.get("anyOf", []) if m != NULL]
+    takes_null = len(members) < len(node.get("anyOf", []))
+    if len(members) < 2 or any(set(m) != {"$ref"} for m in members):
         return node
     tags = [type_tag(defs, m["$ref"]) for m in members]
     if None in tags or len(set(tags)) != len(tags):
@@ -292,7 +325,7 @@ def dispatch(node: Schema, defs: Schema) -> Schema:
         **rest,
         "$comment": "OpenMetadata accepts whichever of these fits; given `type`, only the one "
                     "of that type can, so that one alone is checked.",
-        "type": "object",
+        "type": ["object", "null"] if takes_null else "object",
         "properties": {"type": {"enum": tags}},
         "allOf": [
             *({"if": {"type": "object", "required": ["type"],
@@ -309,10 +342,49 @@ def type_tag(defs: Schema, ref: str) -> str | None:
     if not target or target.get("type") != "object":
         return None
     tag = target.get("properties", {}).get("type")
+    if tag and "anyOf" in tag:
+        tag = next((m for m in tag["anyOf"] if m != NULL), None) if NULL in tag["anyOf"] and \
+            len(tag["anyOf"]) == 2 else None
     if tag and "$ref" in tag:
         tag = defs.get(tag["$ref"].removeprefix(DEFS))
     values = (tag or {}).get("enum", [])
     return values[0] if len(values) == 1 and isinstance(values[0], str) else None
+
+
+def dispatch_wrapped(node: Schema, defs: Schema) -> Schema:
+    """A union of ``{config: <tagged union>}`` wrappers (one per kind of service), checked as
+    the wrapper whose ``config`` union has a member of the given ``config.type``."""
+    members = node.get("anyOf")
+    if not members or any(set(m) != {"$ref"} for m in members):
+        raise GenerateError("a service connection is no longer a union of wrapper models")
+    tags_of: dict[str, list[str]] = {}
+    for member in members:
+        wrapper = defs[member["$ref"].removeprefix(DEFS)]
+        config = wrapper.get("properties", {}).get("config", {})
+        inner = [m for m in config.get("anyOf", [config]) if m != NULL]
+        tags = [type_tag(defs, m.get("$ref", "")) for m in inner]
+        if set(wrapper.get("properties", {})) != {"config"} or None in tags:
+            raise GenerateError(f"{member['$ref']} is no longer a wrapper of tagged connections")
+        tags_of[member["$ref"]] = [t for t in tags if t is not None]
+    every = sorted({tag for tags in tags_of.values() for tag in tags})
+    if len(every) != sum(map(len, tags_of.values())):
+        raise GenerateError("a connector type belongs to two kinds of service")
+    rest = {k: v for k, v in node.items() if k != "anyOf"}
+    branches = [{
+        "if": {"required": ["config"], "properties": {"config": {
+            "type": "object", "required": ["type"], "properties": {"type": {"enum": tags}}}}},
+        "then": {"$ref": ref},
+    } for ref, tags in tags_of.items()]
+    untagged = {"properties": {"config": {"type": "object", "not": {"required": ["type"]}}}}
+    return {
+        **rest,
+        "$comment": "OpenMetadata accepts whichever kind of service fits; given `config.type`, "
+                    "only the one with a connector of that type can, so that one alone is "
+                    "checked.",
+        "type": "object",
+        "properties": {"config": {"type": "object", "properties": {"type": {"enum": every}}}},
+        "allOf": [*branches, {"if": untagged, "then": {"anyOf": members}}],
+    }
 
 
 def prune(schema: Schema) -> Schema:
@@ -333,14 +405,22 @@ def prune(schema: Schema) -> Schema:
 
 
 def rename_defs(schema: Schema) -> Schema:
-    """Definitions named after their class; module and class only where two classes share one."""
+    """Definitions named after their class; where classes share a name, after as much of the
+    module path as tells them apart (``basicAuth.BasicAuth``, ``dashboard.qlik.x.Y``)."""
     names = list(schema.get("$defs", {}))
     short = {name: name.rpartition("__")[2] for name in names}
     taken = Counter(short.values())
     new = {}
     for name in names:
+        if taken[short[name]] == 1:
+            new[name] = short[name]
+            continue
+        rivals = [other.split("__") for other in names if short[other] == short[name]]
         parts = name.split("__")
-        new[name] = short[name] if taken[short[name]] == 1 else ".".join(parts[-2:])
+        for length in range(2, len(parts) + 1):
+            if sum(r[-length:] == parts[-length:] for r in rivals) == 1:
+                break
+        new[name] = ".".join(parts[-length:])
     if len(set(new.values())) != len(new):
         raise GenerateError(f"definition names collide: {sorted(new.values())}")
 
@@ -392,8 +472,8 @@ def refs(node: Schema) -> Iterator[str]:
 
 # --------------------------------------------------------------------------- editor and overlays
 
-def editor_workflow(om_workflow: Schema) -> Schema:
-    """A workflow file: OpenMetadata's keys (from openmetadata/) plus our ``dag:`` block.
+def editor_workflow(om_workflow: Schema, om_path: str) -> Schema:
+    """A workflow file: OpenMetadata's keys (from ``om_path``) plus our ``dag:`` block.
 
     The file may leave out ``workflowConfig.openMetadataServerConfig``: its environment's
     ``openmetadata.server`` fills that in (the merged workflow is checked with it).
@@ -401,7 +481,7 @@ def editor_workflow(om_workflow: Schema) -> Schema:
     om_props = om_workflow["properties"]
     config_ref = om_props["workflowConfig"]["$ref"]
     config = om_workflow["$defs"][config_ref.removeprefix(DEFS)]
-    pointer = f"{OM_WORKFLOW}#/$defs/{config_ref.removeprefix(DEFS)}/properties"
+    pointer = f"{om_path}#/$defs/{config_ref.removeprefix(DEFS)}/properties"
     workflow_config = {
         "description": "OpenMetadata's workflowConfig; openMetadataServerConfig comes from the "
                        "environment's openmetadata.server unless the file sets it.",
@@ -417,16 +497,25 @@ def editor_workflow(om_workflow: Schema) -> Schema:
         "$comment": om_workflow["$comment"],
         "title": "mwaa-gitops workflow",
         "description": "environments/<name>/workflows/<workflow>.yaml: an OpenMetadata ingestion "
-                       "workflow plus the `dag:` block that says how MWAA runs it.",
+                       "workflow plus the `dag:` block that says how MWAA runs it (the newest "
+                       "supported openmetadata-ingestion line's model; `validate` checks each "
+                       "environment's workflows against its own line's).",
         "type": "object",
         "additionalProperties": False,
         "properties": {
-            **{name: {"$ref": f"{OM_WORKFLOW}#/properties/{name}"} for name in om_props},
+            **{name: {"$ref": f"{om_path}#/properties/{name}"} for name in om_props},
             "workflowConfig": workflow_config,
             "dag": {"$ref": DAG},
         },
         "required": om_workflow.get("required", []),
     }
+
+
+def lines_under(root: Path) -> list[str]:
+    """The minor lines with a workflow schema under ``root``/openmetadata, oldest first."""
+    found = [p.parent.name for p in (root / OM_DIR).glob(f"*/{WORKFLOW_FILE}")
+             if LINE.fullmatch(p.parent.name)]
+    return sorted(found, key=lambda line: tuple(map(int, line.split("."))))
 
 
 def overlay(schema: Schema, path: str, bases: set[str]) -> Schema:
@@ -477,6 +566,8 @@ def overlay(schema: Schema, path: str, bases: set[str]) -> Schema:
 
 def deletable(node: Schema) -> Schema:
     """``node`` that also accepts ``null``."""
+    if NULL in node.get("anyOf", []):
+        return node
     if "type" not in node and "enum" not in node and "const" not in node and not composed(node):
         return node  # accepts anything already
     if composed(node) and not ("type" in node and skips_null(node)):
@@ -527,9 +618,11 @@ def checksum_line(path: str, text: str) -> str:
 
 
 def base_schema_paths(root: Path) -> list[str]:
-    """Every hand-written or generated base schema under ``root`` (not overlays)."""
+    """Every hand-written or generated base schema under ``root`` (not overlays, nor what
+    generate.py wrote directly in openmetadata/ before each line had its folder)."""
     return sorted(p.relative_to(root).as_posix() for p in root.rglob(f"*{SUFFIX}")
-                  if not p.name.endswith(OVERLAY_SUFFIX))
+                  if not p.name.endswith(OVERLAY_SUFFIX)
+                  and p.parent != root / OM_DIR)
 
 
 def generated_files(root: Path, with_openmetadata: bool) -> dict[str, str]:
@@ -540,7 +633,12 @@ def generated_files(root: Path, with_openmetadata: bool) -> dict[str, str]:
             # openmetadata-ingestion warns about its own models on import: nothing to act on.
             warnings.simplefilter("ignore")
             schemas.update(openmetadata_schemas())
-        schemas[WORKFLOW] = editor_workflow(schemas[OM_WORKFLOW])
+    lines = sorted({*lines_under(root), *(p.split("/")[1] for p in schemas)},
+                   key=lambda line: tuple(map(int, line.split("."))))
+    if lines:
+        newest, _ = line_paths(lines[-1])
+        base = schemas.get(newest) or json.loads((root / newest).read_text(encoding="utf-8"))
+        schemas[WORKFLOW] = editor_workflow(base, newest)
     bases = sorted({*base_schema_paths(root), *schemas})
     overlays: dict[str, Schema] = {}
     for path in bases:
@@ -555,12 +653,14 @@ def generated_files(root: Path, with_openmetadata: bool) -> dict[str, str]:
     return files
 
 
-def stale_files(root: Path, expected: dict[str, str], with_openmetadata: bool) -> list[str]:
-    """Files on disk that look generated (overlays, checksums, openmetadata/) but are not."""
-    patterns = [f"*{OVERLAY_SUFFIX}", f"*{OVERLAY_SUFFIX}.sha256"]
-    if with_openmetadata:
-        patterns += ["openmetadata/*", f"{WORKFLOW}.sha256"]
-    found = {p.relative_to(root).as_posix() for pattern in patterns for p in root.rglob(pattern)
+def stale_files(root: Path, expected: dict[str, str], line: str | None) -> list[str]:
+    """Files on disk that look generated but are not: overlays, checksums, and with ``line``
+    (the installed release's) that line's folder and files directly in openmetadata/ (from
+    before each line had its folder)."""
+    patterns = [f"**/*{OVERLAY_SUFFIX}", f"**/*{OVERLAY_SUFFIX}.sha256", f"{WORKFLOW}.sha256"]
+    if line:
+        patterns += [f"{OM_DIR}/*", f"{OM_DIR}/{line}/*"]
+    found = {p.relative_to(root).as_posix() for pattern in patterns for p in root.glob(pattern)
              if p.is_file()}
     return sorted(found - set(expected))
 
@@ -589,6 +689,7 @@ def main(argv: list[str] | None = None, root: Path = HERE) -> int:
     with_openmetadata = not args.overlays
     try:
         expected = generated_files(root, with_openmetadata)
+        line = line_of(importlib.metadata.version(PACKAGE)) if with_openmetadata else None
     except ModuleNotFoundError as exc:
         print(f"generate.py: {exc.name} is not importable here: run this with a Python that has "
               f"{PACKAGE} installed, or pass --overlays", file=sys.stderr)
@@ -596,7 +697,7 @@ def main(argv: list[str] | None = None, root: Path = HERE) -> int:
     except GenerateError as exc:
         print(f"generate.py: {exc}", file=sys.stderr)
         return 2
-    stale = stale_files(root, expected, with_openmetadata)
+    stale = stale_files(root, expected, line)
     if args.check:
         problems = [f"{path}: missing" for path in expected if not (root / path).is_file()]
         problems += [f"{path}: out of date" for path, text in expected.items()

@@ -246,11 +246,13 @@ def test_secret_values_are_never_echoed_in_messages(repo: Path, write: Writer) -
 
 def test_several_missing_keys_at_one_place_are_all_reported(repo: Path, write: Writer) -> None:
     write("environments/base/workflows/extra.yaml", """
+        source:
+          serviceName: extra
         dag:
           dagId: extra
         """)
     missing = sorted(d.message for d in problems(repo, "dev") if d.code == "required")
-    assert missing == ["missing required key 'sink'", "missing required key 'source'"]
+    assert missing == ["missing required key 'sourceConfig'", "missing required key 'type'"]
 
 
 def test_what_cannot_render_is_a_validation_error(repo: Path) -> None:

@@ -108,6 +108,18 @@ VALID: dict[str, Config] = {
         ("sink", "config"), {"bulk_sink_batch_size": 50}),
     "minimal server connection": edited(
         workflow(BACKEND), SERVER, {"hostPort": "http://localhost:8585/api"}),
+    # Once narrowed away when only the Airflow connector was checked; the model allows them.
+    "a database service as the source's connection": edited(
+        POSTGRES_WORKFLOW, ("source", "serviceConnection", "config"), POSTGRES),
+    "a dashboard sourceConfig": edited(
+        POSTGRES_WORKFLOW, ("source", "sourceConfig", "config"), {"type": "DashboardMetadata"}),
+    "another source type": edited(POSTGRES_WORKFLOW, ("source", "type"), "postgres"),
+    "another sink": edited(POSTGRES_WORKFLOW, ("sink",), {"type": "file", "config": {}}),
+    "no sink": without(POSTGRES_WORKFLOW, ("sink",)),
+    "an explicit null for an optional key": edited(
+        POSTGRES_WORKFLOW, ("workflowConfig", "loggerLevel"), None),
+    "a quoted number where the model takes an integer": edited(
+        POSTGRES_WORKFLOW, ("source", "serviceConnection", "config", "numberOfStatus"), "10"),
 }
 
 # Real mistakes: the model and the schema both reject them. The path is where the schema
@@ -168,14 +180,3 @@ MISTAKES: dict[str, tuple[Config, tuple[str, ...]]] = {
         without(POSTGRES_WORKFLOW, ("source", "sourceConfig")), ("source",)),
 }
 
-# What the model allows but this product narrows away on purpose: the schema rejects them.
-NARROWED: dict[str, Config] = {
-    "a database service as the source's connection": edited(
-        POSTGRES_WORKFLOW, ("source", "serviceConnection", "config"), POSTGRES),
-    "a dashboard sourceConfig": edited(
-        POSTGRES_WORKFLOW, ("source", "sourceConfig", "config"), {"type": "DashboardMetadata"}),
-    "another source type": edited(POSTGRES_WORKFLOW, ("source", "type"), "postgres"),
-    "another sink": edited(POSTGRES_WORKFLOW, ("sink",), {"type": "file", "config": {}}),
-    "an explicit null for an optional key": edited(
-        POSTGRES_WORKFLOW, ("workflowConfig", "loggerLevel"), None),
-}

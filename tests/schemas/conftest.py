@@ -19,13 +19,14 @@ from mwaa_gitops.environments import build
 from mwaa_gitops.model import workflow_from
 from mwaa_gitops.provenance import Node
 from mwaa_gitops.repository import Repository
-from tests.schemas.cases import MISTAKES, NARROWED, VALID
-from tests.support.venvs import openmetadata_python
+from tests.schemas.cases import MISTAKES, VALID
+from tests.support.venvs import OPENMETADATA_LOCKS, openmetadata_python
 
 ROOT = Path(__file__).resolve().parents[2]
 SCHEMAS = ROOT / "schemas"
 PROBE = Path(__file__).with_name("openmetadata_probe.py")
-# The release the example environments pin; the committed schemas are generated from it.
+# The openmetadata-ingestion lines with schemas, each with a test venv.
+LINES = tuple(sorted(OPENMETADATA_LOCKS, key=lambda line: tuple(map(int, line.split(".")))))
 
 
 @cache
@@ -73,17 +74,23 @@ def examples() -> dict[str, Node]:
 
 @pytest.fixture(scope="session")
 def openmetadata(examples: dict[str, Node],
-                 tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
-    """What openmetadata-ingestion itself says (see openmetadata_probe.py), asked once."""
-    python = openmetadata_python()
+                 tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[str, Any]]:
+    """What each supported openmetadata-ingestion line itself says (see openmetadata_probe.py),
+    asked once per line, by line ("1.13")."""
     configs = {
         **{f"valid: {name}": config for name, config in VALID.items()},
         **{f"mistake: {name}": config for name, (config, _) in MISTAKES.items()},
-        **{f"narrowed: {name}": config for name, config in NARROWED.items()},
         # Exactly the dict that is rendered for `metadata ingest` to read.
         **{f"example: {name}": workflow_from(name.split("/")[1], tree).config
            for name, tree in examples.items()},
     }
+    return {line: ask_openmetadata(line, configs, tmp_path_factory) for line in LINES}
+
+
+def ask_openmetadata(line: str, configs: dict[str, Any],
+                     tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    """The probe's answer for ``configs`` from the venv of openmetadata-ingestion ``line``."""
+    python = openmetadata_python(line)
     answer = tmp_path_factory.mktemp("openmetadata") / "answer.json"
     run = subprocess.run([str(python), str(PROBE)], capture_output=True, text=True, timeout=900,
                          check=False,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import shutil
 import subprocess
 import sys
@@ -18,6 +19,7 @@ from jsonschema.exceptions import best_match
 from mwaa_gitops.load import load_file, load_text
 from mwaa_gitops.provenance import Node
 from mwaa_gitops.repository import Repository
+from mwaa_gitops.requirements_data import SUPPORTED_INGESTION
 from tests.schemas.cases import POSTGRES_WORKFLOW, SERVER, edited, without
 from tests.schemas.conftest import (
     ROOT,
@@ -64,13 +66,42 @@ def test_every_reference_resolves_from_the_file_that_makes_it() -> None:
     assert resolved > 100
 
 
-def test_generated_schemas_name_the_pinned_openmetadata_release() -> None:
+def test_each_supported_line_has_schemas_generated_from_its_supported_release() -> None:
+    lines = {version: ".".join(version.split(".")[:2]) for version in SUPPORTED_INGESTION}
+    assert sorted(p.name for p in (SCHEMAS / "openmetadata").iterdir()) == sorted(lines.values())
+    for version, line in lines.items():
+        for name in ("workflow", "server-connection"):
+            for variant in (".schema.json", ".overlay.schema.json"):
+                path = SCHEMAS / "openmetadata" / line / f"{name}{variant}"
+                comment = json.loads(path.read_text())["$comment"]
+                assert f"openmetadata-ingestion {version}" in comment, path
+
+
+def test_editor_schema_is_the_pinned_release_line_plus_the_dag_block() -> None:
     base = load_file(ROOT / "environments/base/environment.yaml").plain()
     assert base["openmetadata"]["ingestionVersion"] == OPENMETADATA_VERSION
-    for name in ("openmetadata/workflow", "openmetadata/server-connection", "workflow"):
-        for variant in (".schema.json", ".overlay.schema.json"):
-            comment = json.loads((SCHEMAS / f"{name}{variant}").read_text())["$comment"]
-            assert f"openmetadata-ingestion {OPENMETADATA_VERSION}" in comment, name
+    newest = max(SUPPORTED_INGESTION, key=lambda v: tuple(map(int, v.split("."))))
+    assert newest == OPENMETADATA_VERSION
+    for variant in (".schema.json", ".overlay.schema.json"):
+        comment = json.loads((SCHEMAS / f"workflow{variant}").read_text())["$comment"]
+        assert f"openmetadata-ingestion {OPENMETADATA_VERSION}" in comment
+
+
+def test_environment_schema_checks_the_server_with_the_ingestion_lines_model() -> None:
+    env = json.loads((SCHEMAS / "environment.schema.json").read_text())
+    branches = env["properties"]["openmetadata"]["allOf"]
+    by_line = {}
+    for branch in branches:
+        pattern = branch["if"].get("properties", {}).get("ingestionVersion", {}).get("pattern")
+        target = branch["then"]["properties"]["server"]["$ref"]
+        by_line[pattern] = target
+    lines = sorted(p.name for p in (SCHEMAS / "openmetadata").iterdir())
+    assert {"^" + re.escape(line + ".") for line in lines} <= set(by_line)
+    for line in lines:
+        assert by_line["^" + re.escape(line + ".")].startswith(f"openmetadata/{line}/")
+    wrong = {"openmetadata": {"ingestionVersion": "1.12.14.2", "server": {"authProvider": "jwt"}}}
+    found = errors("environment.schema.json", wrong)
+    assert ("openmetadata", "server", "authProvider") in [tuple(e.absolute_path) for e in found]
 
 
 def test_example_workflows_pass_the_editor_schema(examples: dict[str, Node]) -> None:
@@ -139,10 +170,12 @@ def test_overlay_accepts_a_deleted_key() -> None:
 
 
 @pytest.mark.parametrize(("overlay", "where"), [
-    ({"source": {"serviceConnection": {"config": {"numberOfStatuses": 5}}}},
+    # An overlay that leaves the connector's type to its base cannot be told from a custom
+    # connector, which takes any key: these name the type.
+    ({"source": {"serviceConnection": {"config": {"type": "Airflow", "numberOfStatuses": 5}}}},
      ("source", "serviceConnection", "config")),
     ({"workflowConfig": {"loggerLevel": "WARNING"}}, ("workflowConfig", "loggerLevel")),
-    ({"source": {"serviceConnection": {"config": {"connection": {
+    ({"source": {"serviceConnection": {"config": {"type": "Airflow", "connection": {
         "type": "Postgres", "password": "secret:/openmetadata/mwaa-db"}}}}},
      ("source", "serviceConnection", "config", "connection")),
     ({"dag": {"retries": "three"}}, ("dag", "retries")),
@@ -187,7 +220,7 @@ def test_check_notices_a_hand_edited_generated_file(tmp_path: Path) -> None:
     generate = load_generator()
     root = tmp_path / "schemas"
     shutil.copytree(SCHEMAS, root)
-    path = root / "openmetadata/server-connection.schema.json"
+    path = root / "openmetadata/1.13/server-connection.schema.json"
     path.write_text(path.read_text().replace('"openmetadata"', '"openmetadatA"', 1))
     assert generate.main(["--overlays", "--check"], root=root) == 1
 

@@ -5,8 +5,12 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import pytest
+
+from mwaa_gitops.requirements_data import SUPPORTED_INGESTION
 from tests.support.venvs import (
     OPENMETADATA_LOCK,
+    OPENMETADATA_LOCKS,
     OPENMETADATA_VERSION,
     locked_version,
     venv_root,
@@ -23,12 +27,22 @@ def test_venv_is_rebuilt_when_its_lock_or_constraints_content_changes(tmp_path: 
     assert venv_root("x", ["b"], "python3.12", [lock]) != venv_root("x", ["b"], "python3", [lock])
 
 
-def test_openmetadata_lock_pins_what_its_input_asks_for() -> None:
-    wanted = OPENMETADATA_LOCK.with_suffix(".in").read_text()
-    assert f"openmetadata-ingestion=={OPENMETADATA_VERSION}\n" in wanted
+@pytest.mark.parametrize("line", sorted(OPENMETADATA_LOCKS))
+def test_openmetadata_lock_pins_what_its_input_asks_for(line: str) -> None:
+    lock = OPENMETADATA_LOCKS[line]
+    wanted = lock.with_suffix(".in").read_text()
+    version = re.search(r"^openmetadata-ingestion==(\S+)$", wanted, re.MULTILINE)
+    assert version and version[1].startswith(f"{line}.")
+    assert locked_version(lock, "openmetadata-ingestion") == version[1]
     pydantic = re.search(r"^pydantic==(\S+)$", wanted, re.MULTILINE)
-    assert pydantic and locked_version(OPENMETADATA_LOCK, "pydantic") == pydantic[1]
-    dbt = tuple(int(p) for p in locked_version(OPENMETADATA_LOCK, "dbt-core").split(".")[:2])
+    assert pydantic and locked_version(lock, "pydantic") == pydantic[1]
+    dbt = tuple(int(p) for p in locked_version(lock, "dbt-core").split(".")[:2])
     assert dbt < (1, 12)
     # Every pin carries hashes: the venv is installed with --require-hashes.
-    assert "--hash=sha256:" in OPENMETADATA_LOCK.read_text()
+    assert "--hash=sha256:" in lock.read_text()
+
+
+def test_the_pinned_release_has_a_lock_and_each_supported_line_one() -> None:
+    assert locked_version(OPENMETADATA_LOCK, "openmetadata-ingestion") == OPENMETADATA_VERSION
+    assert sorted(OPENMETADATA_LOCKS) == sorted(
+        ".".join(version.split(".")[:2]) for version in SUPPORTED_INGESTION)

@@ -96,13 +96,17 @@ def locked_version(lock: Path, package: str) -> str:
     raise LookupError(f"{lock.name} pins no {package}")
 
 
-# `make test-locks` regenerates the lock from openmetadata.in (the reasons for each pin are there).
+# `make test-locks` regenerates the locks from their .in files (the reasons for each pin are there):
+# openmetadata.lock for the release the example environments pin, one more per other supported line.
 OPENMETADATA_LOCK = HERE / "openmetadata.lock"
 OPENMETADATA_VERSION = locked_version(OPENMETADATA_LOCK, "openmetadata-ingestion")
-OPENMETADATA_PYTHON = "3.11"  # the Python the lock is compiled for
+OPENMETADATA_LOCKS = {"1.12": HERE / "openmetadata-1.12.lock", "1.13": OPENMETADATA_LOCK}
+OPENMETADATA_PYTHON = "3.11"  # the Python the locks are compiled for
 
 
-def openmetadata_python() -> Path:
-    """The python of the shared openmetadata-ingestion venv, installed from its lock."""
-    return ensure_venv("openmetadata", [], find_python(OPENMETADATA_PYTHON),
-                       lock=OPENMETADATA_LOCK)
+def openmetadata_python(line: str | None = None) -> Path:
+    """The python of the shared openmetadata-ingestion venv of ``line`` (``"1.12"``; default:
+    the pinned release's), installed from its lock."""
+    lock = OPENMETADATA_LOCKS[line] if line else OPENMETADATA_LOCK
+    name = "openmetadata" if lock == OPENMETADATA_LOCK else f"openmetadata-{line}"
+    return ensure_venv(name, [], find_python(OPENMETADATA_PYTHON), lock=lock)

@@ -183,11 +183,15 @@ def explain(workflow: Annotated[str, typer.Argument(metavar="WORKFLOW", help="Wo
 
 @app.command(short_help="Check plain OpenMetadata workflow files outside this layout.")
 def lint(files: Annotated[list[Path], typer.Argument(help="OpenMetadata workflow YAML files.")],
-         fmt: FormatOption = OutputFormat.text) -> None:
+         fmt: FormatOption = OutputFormat.text,
+         ingestion: Annotated[str | None, typer.Option(
+             "--ingestion-version", metavar="VERSION", help="The openmetadata-ingestion release "
+             "(or major.minor) whose model checks the files (default: the newest supported "
+             "line).")] = None) -> None:
     """Check plain OpenMetadata workflow files that live outside this layout."""
     from mwaa_gitops.commands import lint as command
 
-    raise typer.Exit(command.run(files, fmt))
+    raise typer.Exit(command.run(files, fmt, ingestion))
 
 
 @app.command(short_help="Scaffold a config repository (environments, hooks, CI).")

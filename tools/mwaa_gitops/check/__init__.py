@@ -12,7 +12,14 @@ from pathlib import Path, PurePosixPath
 from mwaa_gitops.check import rules
 from mwaa_gitops.check.kind_rules import workflow_problems
 from mwaa_gitops.check.messages import diagnostics
-from mwaa_gitops.check.schemas import DAG, ENVIRONMENT, OPENMETADATA_WORKFLOW, validator
+from mwaa_gitops.check.schemas import (
+    DAG,
+    ENVIRONMENT,
+    line_of,
+    supported_lines,
+    validator,
+    workflow_schema,
+)
 from mwaa_gitops.diagnostics import (
     ConfigError,
     Diagnostic,
@@ -24,6 +31,7 @@ from mwaa_gitops.diagnostics import (
 from mwaa_gitops.environments import MergedEnvironment
 from mwaa_gitops.load import load_file
 from mwaa_gitops.provenance import Node
+from mwaa_gitops.requirements_data import major_minor
 
 # Settings of environment.yaml that fill a RestAPI connection's mwaaConfig, by the message a
 # workflow would get for each when it is missing.
@@ -42,10 +50,12 @@ def check_environment(env: MergedEnvironment) -> list[Diagnostic]:
         # What a missing MWAA setting leaves unfilled in the workflows is that one problem.
         unfilled = {FILLED_FROM[d.message] for d in found
                     if d.subject == "mwaa" and d.message in FILLED_FROM}
+        line, unsupported = _workflow_line(env)
+        found.extend(unsupported)
         for name, tree in env.workflows.items():
             orphan = _overlays_nothing(env, name, tree)
             found.extend([orphan] if orphan else (
-                d for d in check_workflow(tree)
+                d for d in check_workflow(tree, line, openmetadata=not unsupported)
                 if not (d.code == "required" and d.message in unfilled)))
     for rule in rules.RULES:
         found.extend(rule(env))
@@ -68,14 +78,35 @@ def _overlays_nothing(env: MergedEnvironment, name: str, tree: Node) -> Diagnost
                       "orphan-overlay")
 
 
-def check_workflow(tree: Node) -> Iterator[Diagnostic]:
-    """Schema problems of one merged workflow: its ``dag`` block and the OpenMetadata part."""
+def _workflow_line(env: MergedEnvironment) -> tuple[str | None, list[Diagnostic]]:
+    """The openmetadata-ingestion line whose schema checks the workflows (None: the newest,
+    when no version is set, which the environment schema reports), or why there is none."""
+    version = env.settings.get("openmetadata", "ingestionVersion")
+    if version is None or not isinstance(version.value, str) or \
+            major_minor(version.value) is None:
+        return None, []
+    line = line_of(version.value)
+    if line is not None:
+        return line, []
+    lines = supported_lines()
+    return None, [Diagnostic(
+        version.location, f"openmetadata-ingestion {version.value} is of no supported line: "
+        f"workflows are checked against the model of {', '.join(lines)}",
+        f"use a {' or '.join(lines)} release (e.g. {lines[-1]}.x); or generate the schemas "
+        "of its line with schemas/generate.py", "unsupported-line")]
+
+
+def check_workflow(tree: Node, line: str | None = None, *,
+                   openmetadata: bool = True) -> Iterator[Diagnostic]:
+    """Schema problems of one merged workflow: its ``dag`` block and the OpenMetadata part,
+    checked against the model of openmetadata-ingestion ``line`` (default: the newest)."""
     data = tree.plain()
     dag = data.pop("dag", None)
     if dag is not None:
         yield from diagnostics(validator(DAG).iter_errors(dag), tree, ("dag",))
-    yield from diagnostics(validator(OPENMETADATA_WORKFLOW).iter_errors(data), tree,
-                           top_keys=("dag",))
+    if openmetadata:
+        yield from diagnostics(validator(workflow_schema(line)).iter_errors(data), tree,
+                               top_keys=("dag",))
 
 
 def check_files(paths: Iterable[Path], checker: Callable[[Node], Iterable[Diagnostic]]
@@ -92,8 +123,9 @@ def check_files(paths: Iterable[Path], checker: Callable[[Node], Iterable[Diagno
     return found.sorted()
 
 
-def check_openmetadata_workflow(tree: Node) -> Iterator[Diagnostic]:
-    """A plain OpenMetadata workflow file (no ``dag`` block), as ``lint`` reads it."""
-    yield from diagnostics(validator(OPENMETADATA_WORKFLOW).iter_errors(tree.plain()), tree)
+def check_openmetadata_workflow(tree: Node, line: str | None = None) -> Iterator[Diagnostic]:
+    """A plain OpenMetadata workflow file (no ``dag`` block), as ``lint`` reads it, against the
+    model of openmetadata-ingestion ``line`` (default: the newest)."""
+    yield from diagnostics(validator(workflow_schema(line)).iter_errors(tree.plain()), tree)
     yield from rules.plaintext_secrets(tree)
     yield from workflow_problems(PurePosixPath(tree.location.path).stem, tree)

@@ -12,6 +12,8 @@ from mwaa_gitops.secrets import EXAMPLE, is_sensitive
 
 # How each form of secret reference begins: a value that starts so was meant as one.
 REFERENCE_STARTS = ("secret:", "${var:", "${env:", "${")
+# Allowed values listed in an enum's message up to this many; beyond, only a near miss.
+LISTED = 12
 
 
 def diagnostics(errors: Iterable[Any], tree: Node, prefix: Path = (),
@@ -77,13 +79,17 @@ def _translate(error: Any, tree: Node, prefix: Path,
     elif kind in ("enum", "const"):
         choices = error.validator_value if kind == "enum" else [error.validator_value]
         hint = _closest(value, choices)
+        if len(choices) > LISTED:
+            # Too many to read in one line: a near miss, else the whole list, as the hint.
+            yield Diagnostic(location, f"{shown} is not one of the {len(choices)} values "
+                             f"allowed here", hint, "enum", subject=where)
+            return
         # The message lists the choices already; only a near miss is worth a hint.
         hint = hint if hint and not hint.startswith("known:") else None
         yield Diagnostic(location, f"{shown} is not one of "
                          f"{', '.join(str(c) for c in choices)}", hint, "enum", subject=where)
     elif kind == "type" and value is None:
-        expected = error.validator_value
-        expected = " or ".join(expected) if isinstance(expected, list) else expected
+        expected = _expected(error.validator_value, schema, value)
         node = tree.get(*path)
         yield Diagnostic(node.key_location or location if node else location,
                          f"expected {expected}, but the key has no value",
@@ -91,13 +97,27 @@ def _translate(error: Any, tree: Node, prefix: Path,
                          "write a value after the ':', or remove the key", "type",
                          subject=where)
     elif kind == "type":
-        expected = error.validator_value
-        expected = " or ".join(expected) if isinstance(expected, list) else expected
+        expected = _expected(error.validator_value, schema, value)
         yield Diagnostic(location, f"expected {expected}, got {_type_name(value)} {shown}",
                          None, "type", subject=where)
+    elif kind == "pattern" and schema.get("x-lax"):
+        # A string where the model takes a number or boolean, and it does not parse as one.
+        yield Diagnostic(location, f"expected {schema['x-lax']}, got string {shown}", None,
+                         "type", subject=where)
     else:
         message = error.message if not secret else f"invalid value that may hold a secret ({kind})"
         yield Diagnostic(location, message, None, kind or "schema", subject=where)
+
+
+def _expected(types: Any, schema: dict[str, Any], value: Any) -> str:
+    """The JSON types a value should have, as the user meant it: without null when a value is
+    given, and without string where only a quoted number or boolean is taken."""
+    names = [types] if isinstance(types, str) else list(types)
+    if value is not None and len(names) > 1:
+        names = [n for n in names if n != "null"]
+    if schema.get("x-lax") and len(names) > 1:
+        names = [n for n in names if n != "string"]
+    return " or ".join(names)
 
 
 def _closest(value: Any, choices: list[Any]) -> str | None:
@@ -149,9 +169,7 @@ def _misindented(tree: Node, path: Path, key: str) -> str | None:
 
 def _union(error: Any, tree: Node, prefix: Path, path: Path, where: str) -> Iterator[Diagnostic]:
     """Report the branch the value meant to be (by its ``type``), not every alternative."""
-    branches: dict[int, list[Any]] = {}
-    for sub in error.context:
-        branches.setdefault(sub.relative_schema_path[0], []).append(sub)
+    branches = _by_branch(error.context)
     instance = error.instance
     if instance is not None:  # `X | None` unions: the null branch is never what was meant
         branches = {i: errs for i, errs in branches.items()
@@ -171,7 +189,10 @@ def _union(error: Any, tree: Node, prefix: Path, path: Path, where: str) -> Iter
                              "enum", subject=f"{where}.type")
             return
         branches = matching
-    best = min(branches.values(), key=len)
+    # A plaintext secret is no sign of the wrong branch: the branch that fails only on
+    # secrets (or on fewest other things) is the one meant.
+    best = min(branches.values(), key=lambda errs: (len([e for e in errs if not _secret(e)]),
+                                                   len(errs)))
     if len(branches) > 1 and not isinstance(instance, dict):
         location = _at(tree, path)
         yield Diagnostic(location, "does not match any allowed form", None, "type",
@@ -179,6 +200,21 @@ def _union(error: Any, tree: Node, prefix: Path, path: Path, where: str) -> Iter
         return
     for sub in best:
         yield from _translate(sub, tree, prefix)
+
+
+def _secret(error: Any) -> bool:
+    """A plaintext-secret error, or one made only of those deeper down."""
+    if error.validator == "format" and error.validator_value == "password":
+        return True
+    return error.validator in ("anyOf", "oneOf") and bool(error.context) and any(
+        all(_secret(e) for e in errs) for errs in _by_branch(error.context).values())
+
+
+def _by_branch(context: Iterable[Any]) -> dict[int, list[Any]]:
+    branches: dict[int, list[Any]] = {}
+    for sub in context:
+        branches.setdefault(sub.relative_schema_path[0], []).append(sub)
+    return branches
 
 
 def _rejects_type(errors: list[Any]) -> bool:

@@ -1,33 +1,84 @@
-"""The JSON Schemas in ``schemas/``, compiled once per process with their cross-file refs."""
+"""The JSON Schemas in ``schemas/``, compiled once per process with their cross-file refs.
+
+OpenMetadata's workflow schema exists once per supported openmetadata-ingestion minor line
+(``openmetadata/<major.minor>/``); a validator loads only the files its schema refers to, so
+checking one line's workflows never reads another line's.
+"""
 
 from __future__ import annotations
 
 import json
+import re
 from functools import cache
 from pathlib import Path
 from typing import Any
 
 from mwaa_gitops.patterns import schema_pattern
+from mwaa_gitops.requirements_data import major_minor
 from mwaa_gitops.secrets import is_reference
 
 SCHEMA_DIR = Path(__file__).resolve().parent.parent / "data" / "schemas"
 ENVIRONMENT = "environment.schema.json"
 DAG = "dag.schema.json"
-OPENMETADATA_WORKFLOW = "openmetadata/workflow.schema.json"
+OPENMETADATA = "openmetadata"
+WORKFLOW_FILE = "workflow.schema.json"
+# A reference to another file: the part of a `$ref` before its `#`.
+FILE_REF = re.compile(r'"\$ref":\s*"([^"#]+)')
 
 
 @cache
-def _registry() -> Any:
-    """Every schema file, loaded and crawled once (a lazily retrieving registry would not
+def supported_lines() -> tuple[str, ...]:
+    """The openmetadata-ingestion minor lines with a workflow schema, oldest first."""
+    found = [path.parent.name for path in (SCHEMA_DIR / OPENMETADATA).glob(f"*/{WORKFLOW_FILE}")]
+    return tuple(sorted((line for line in found if major_minor(line)),
+                        key=lambda line: major_minor(line) or (0, 0)))
+
+
+def line_of(version: str) -> str | None:
+    """The supported line (``"1.13"``) an openmetadata-ingestion release (``"1.13.6.3"``) or
+    line belongs to; None when it has no schemas."""
+    parts = major_minor(version)
+    line = f"{parts[0]}.{parts[1]}" if parts else None
+    return line if line in supported_lines() else None
+
+
+def workflow_schema(line: str | None = None) -> str:
+    """The name of the OpenMetadata workflow schema of ``line`` (default: the newest)."""
+    return f"{OPENMETADATA}/{line or supported_lines()[-1]}/{WORKFLOW_FILE}"
+
+
+@cache
+def _text(name: str) -> str:
+    return (SCHEMA_DIR / name).read_text(encoding="utf-8")
+
+
+@cache
+def _reachable(name: str) -> tuple[str, ...]:
+    """``name`` and every schema file its references reach, by path below schemas/."""
+    seen: dict[str, None] = {}
+    todo = [name]
+    while todo:
+        current = todo.pop()
+        if current in seen:
+            continue
+        seen[current] = None
+        folder = Path(current).parent
+        todo.extend((folder / ref).as_posix() for ref in FILE_REF.findall(_text(current))
+                    if "://" not in ref)
+    return tuple(sorted(seen))
+
+
+@cache
+def _registry(names: tuple[str, ...]) -> Any:
+    """The given schema files, loaded and crawled once (a lazily retrieving registry would not
     keep what it fetched, and re-crawling the OpenMetadata schemas dominated check time)."""
     from referencing import Registry, Resource
     from referencing.jsonschema import DRAFT202012
 
     resources = [
-        (path.as_uri(), Resource.from_contents(json.loads(path.read_text()),
-                                                default_specification=DRAFT202012))
-        for path in sorted(SCHEMA_DIR.rglob("*.schema.json"))
-        if not path.name.endswith(".overlay.schema.json")  # for editors only
+        ((SCHEMA_DIR / name).as_uri(), Resource.from_contents(
+            json.loads(_text(name)), default_specification=DRAFT202012))
+        for name in names
     ]
     return Registry().with_resources(resources).crawl()
 
@@ -38,16 +89,17 @@ def validator(name: str) -> Any:
     from jsonschema import Draft202012Validator, FormatChecker
     from jsonschema.validators import extend
 
-    path = SCHEMA_DIR / name
+    uri = (SCHEMA_DIR / name).as_uri()
+    registry = _registry(_reachable(name))
     # The file's own URI as base, so relative refs ("dag.schema.json") resolve beside it.
-    schema = {**json.loads(path.read_text()), "$id": path.as_uri()}
+    schema = {**registry[uri].contents, "$id": uri}
     formats = FormatChecker(formats=())
     # A secret field may only hold a reference: jsonschema reports it as a format error.
     formats.checks("password")(lambda value: not isinstance(value, str) or is_reference(value))
     formats.checks("airflow-schedule", raises=ValueError)(_schedule)
     cls = extend(Draft202012Validator, {"$ref": _remember_valid(
         Draft202012Validator.VALIDATORS["$ref"]), "pattern": _whole_pattern})
-    return cls(schema, registry=_registry(), format_checker=formats)
+    return cls(schema, registry=registry, format_checker=formats)
 
 
 def _schedule(value: object) -> bool:
