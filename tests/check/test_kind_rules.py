@@ -204,7 +204,7 @@ def test_auto_classification_on_ecs_is_refused_where_the_approach_was_set(
         "source:", "dag:\n  dagId: classify\n  approach: ecs\nsource:", 1))
     (problem,) = [d for d in environment_problems(repo, "dev") if d.code == "kind-approach"]
     assert str(problem.location) == "environments/base/workflows/classify.yaml:3:13"
-    assert "autoClassification workflow (metadata classify)" in problem.message
+    assert "is of kind autoClassification (metadata classify)" in problem.message
     assert "pipelineType values metadata, lineage, usage, dbt, profiler, TestSuite, " \
            "elasticSearchReindex" in problem.message
     assert problem.hint == "use approach python or virtualenv"

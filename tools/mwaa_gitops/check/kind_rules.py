@@ -23,7 +23,7 @@ messages. Facts from openmetadata-ingestion 1.12.14.2 and 1.13.6.3 (wheels on Py
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import PurePosixPath
 
 from mwaa_gitops import kinds
@@ -65,12 +65,19 @@ def where(tree: Node, node: Node | None) -> Location:
     return node.location if node is not None else Location(tree.location.path)
 
 
-def workflow_problems(name: str, tree: Node) -> Iterator[Diagnostic]:
-    """What a workflow of its kind needs, environment or not (``lint`` runs these too)."""
+def _in_file_order(location: Location) -> int:
+    return 0  # one file: the line order decides
+
+
+def workflow_problems(name: str, tree: Node,
+                      layer_of: Callable[[Location], int] = _in_file_order
+                      ) -> Iterator[Diagnostic]:
+    """What a workflow of its kind needs, environment or not (``lint`` runs these too);
+    ``layer_of`` orders the layers of an environment, to report where the later one set it."""
     kind, node = kind_node(tree)
     yield from _source_matches_kind(name, tree)
     if "usage-staging" in kind.needs:
-        yield from _usage_staging(name, tree, node)
+        yield from _usage_staging(name, tree, node, layer_of)
     if "processor" in kind.needs:
         yield from _processor(name, tree, kind, node)
     if "dbt-bucket" in kind.needs:
@@ -88,7 +95,7 @@ def kind_rules(env: MergedEnvironment) -> Iterator[Diagnostic]:
         enabled = tree.get("dag", "enabled")
         if enabled is not None and enabled.value is False:
             continue
-        yield from workflow_problems(name, tree)
+        yield from workflow_problems(name, tree, env.layer_of)
         yield from _approach_runs_kind(env, name, tree)
         kind, _ = kind_node(tree)
         folder = tree.get("stage", "config", "filename")
@@ -116,7 +123,7 @@ def _approach_runs_kind(env: MergedEnvironment, name: str,
     if kind.runs_on(used):
         return
     if not kind.approaches:
-        yield Diagnostic(where(tree, node), f"workflow '{name}' is a {kind.name} workflow, "
+        yield Diagnostic(where(tree, node), f"workflow '{name}' is of kind {kind.name}, "
                          f"which no approach can run from a workflow file: {kind.why_not}",
                          "run it from the OpenMetadata server instead", "kind-not-runnable")
         return
@@ -133,7 +140,7 @@ def _approach_runs_kind(env: MergedEnvironment, name: str,
     else:
         reason = "openmetadata-ingestion has no workflow class for it"
     by = set_at(approach, location) if approach is not None else " (by default)"
-    yield Diagnostic(location, f"workflow '{name}' is a {kind.name} workflow ({kind.cli}), "
+    yield Diagnostic(location, f"workflow '{name}' is of kind {kind.name} ({kind.cli}), "
                      f"which approach {used}{by} cannot run: {reason}",
                      f"use approach {others}", "kind-approach")
 
@@ -170,7 +177,8 @@ def _config_type_of(kind_name: str) -> str:
     return next(t for t, k in kinds.CONFIG_TYPES.items() if k == kind_name)
 
 
-def _usage_staging(name: str, tree: Node, node: Node | None) -> Iterator[Diagnostic]:
+def _usage_staging(name: str, tree: Node, node: Node | None,
+                   layer_of: Callable[[Location], int]) -> Iterator[Diagnostic]:
     missing = [key for key in USAGE_STEPS if tree.get(key) is None]
     if missing:
         blocks = ", ".join(f"{key}: {{type: {USAGE_STEPS[key]}}}" for key in missing)
@@ -192,13 +200,14 @@ def _usage_staging(name: str, tree: Node, node: Node | None) -> Iterator[Diagnos
     if stage is None or bulk is None:
         return
     if stage.value != bulk.value:
-        later = bulk if (bulk.location.path, bulk.location.line) >= \
-            (stage.location.path, stage.location.line) else stage
+        later = bulk if (layer_of(bulk.location), bulk.location.line) >= \
+            (layer_of(stage.location), stage.location.line) else stage
         yield Diagnostic(later.location, f"the stage writes its usage files to "
-                         f"{stage.value!r} (set at {stage.location}) but the bulk sink reads "
-                         f"{bulk.value!r} (set at {bulk.location}): it would find nothing",
-                         "give stage.config.filename and bulkSink.config.filename the same "
-                         "folder", "usage-staging", subject="bulkSink.config.filename")
+                         f"{stage.value!r}{set_at(stage, later.location)} but the bulk sink "
+                         f"reads {bulk.value!r}{set_at(bulk, later.location)}: it would find "
+                         "nothing", "give stage.config.filename and bulkSink.config.filename "
+                         "the same folder", "usage-staging",
+                         subject=f"{'bulkSink' if later is bulk else 'stage'}.config.filename")
     for found in (stage, bulk) if stage.value != bulk.value else (stage,):
         problem = _staging_problem(found.value)
         if problem:
@@ -230,7 +239,7 @@ def _processor(name: str, tree: Node, kind: kinds.Kind,
     if tree.get("processor") is not None:
         return
     expected = PROCESSORS.get(kind.name, "orm-profiler")
-    yield Diagnostic(where(tree, node), f"workflow '{name}' is a {kind.name} workflow, whose "
+    yield Diagnostic(where(tree, node), f"workflow '{name}' is of kind {kind.name}, whose "
                      f"processor reads the 'processor' block, and it has none: the run would "
                      "fail before reading anything", f"add processor: {{type: {expected}, "
                      "config: {}}}", "processor-missing")
@@ -263,8 +272,8 @@ def _classification_models(name: str, tree: Node,
     yield Diagnostic(
         where(tree, enabled if enabled is not None else node),
         f"workflow '{name}' classifies PII, for which openmetadata-ingestion loads {model} and, "
-        "when it is not installed, downloads it from GitHub at run time: a private-network "
-        "MWAA (or ECS task) cannot reach it, and the run fails",
+        "when it is not installed, downloads it from GitHub at run time, which a "
+        "private-network MWAA cannot reach: the run fails",
         "provide the model where the workflow runs: its wheel (from spaCy's releases, for the "
         "spaCy the lock installs) in plugins.zip, listed in requirements.txt as "
         "/usr/local/airflow/plugins/<model wheel>, which a task virtualenv sees through the "
