@@ -275,9 +275,10 @@ def _classification_models(name: str, tree: Node,
         "when it is not installed, downloads it from GitHub at run time, which a "
         "private-network MWAA cannot reach: the run fails",
         "provide the model where the workflow runs: its wheel (from spaCy's releases, for the "
-        "spaCy the lock installs) in plugins.zip, listed in requirements.txt as "
-        "/usr/local/airflow/plugins/<model wheel>, which a task virtualenv sees through the "
-        "system site packages; or from a package index the workers can reach",
+        "spaCy the lock installs) and the wheels it needs in plugins.zip, installed by "
+        "requirements.txt with --no-index --find-links /usr/local/airflow/plugins (a task "
+        "virtualenv sees it through the system site packages), or from a package index the "
+        "workers can reach; or set enableAutoClassification: false",
         "classification-models", severity="warning")
 
 
