@@ -108,9 +108,7 @@ def test_every_example_is_rendered_for_every_approach_its_kind_can_run(
         for wf in rendered[name][0].workflows:
             seen.setdefault(wf.name, set()).add(wf.dag.approach)
     examples = [wf for wf in rendered[base][0].workflows if wf.dag.approach == "virtualenv"]
-    assert {kind_of(wf.config).name for wf in examples} >= {"metadata", "usage", "profiler",
-                                                              "dbt"} - ({"profiler"} if
-                                                                        base == "dev" else set())
+    assert {kind_of(wf.config).name for wf in examples} >= {"metadata", "usage", "dbt"}
     for wf in examples:
         assert seen[wf.name] == set(kind_of(wf.config).approaches), wf.name
 
