@@ -21,6 +21,7 @@ from mwaa_gitops import mwaa_install, mwaa_releases, requirements_data, resolver
 from mwaa_gitops.check.messages import set_at
 from mwaa_gitops.diagnostics import Diagnostic, Location
 from mwaa_gitops.environments import MergedEnvironment
+from mwaa_gitops.kinds import kind_of
 from mwaa_gitops.model import Environment, Workflow
 from mwaa_gitops.provenance import Node
 from mwaa_gitops.render import pipelines
@@ -147,7 +148,8 @@ def working_approaches(merged: MergedEnvironment, environment: Environment,
         found.append("virtualenv")
     tree = merged.workflows[workflow.name]
     kind = tree.get(*CONNECTION_TYPE)
-    refers = any(reference_kind(node.value) in ("var", "env") for _, node in tree.walk())
+    refers = any(reference_kind(node.value) in ("var", "env") for _, node in tree.walk()) \
+        or not kind_of(workflow.config).runs_on("ecs")  # then ECS is no way out either
     if environment.ecs is not None and not (kind is not None and kind.value == "Backend") \
             and not refers:
         found.append("ecs")
