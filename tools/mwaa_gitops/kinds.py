@@ -131,10 +131,13 @@ def kind_from_source_type(source_type: object) -> Kind | None:
 def kind_of(config: Mapping[str, Any]) -> Kind:
     """The kind of a workflow config: by ``sourceConfig.config.type``, else by the source
     type's suffix, else a metadata workflow (what ``metadata ingest`` would run)."""
-    by_type = kind_from_config_type(_get(config, *SOURCE_CONFIG_TYPE))
-    if by_type is not None:
-        return by_type
-    return kind_from_source_type(_get(config, *SOURCE_TYPE)) or KINDS["metadata"]
+    return kind_from(_get(config, *SOURCE_CONFIG_TYPE), _get(config, *SOURCE_TYPE))
+
+
+def kind_from(config_type: object, source_type: object) -> Kind:
+    """:func:`kind_of` from the two values it reads."""
+    return (kind_from_config_type(config_type) or kind_from_source_type(source_type)
+            or KINDS["metadata"])
 
 
 def _get(data: Any, *path: str) -> Any:

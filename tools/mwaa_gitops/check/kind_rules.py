@@ -53,12 +53,12 @@ ENGLISH_MODEL = "en_core_web_md"
 
 def kind_node(tree: Node) -> tuple[kinds.Kind, Node | None]:
     """The workflow's kind and the node it was read from (sourceConfig type or source type)."""
-    data = tree.plain()
-    kind = kinds.kind_of(data)
-    node = tree.get(*kinds.SOURCE_CONFIG_TYPE)
-    if kinds.kind_from_config_type(node.value if node else None) is None:
-        node = tree.get(*kinds.SOURCE_TYPE)
-    return kind, node
+    config_type = tree.get(*kinds.SOURCE_CONFIG_TYPE)
+    source_type = tree.get(*kinds.SOURCE_TYPE)
+    kind = kinds.kind_from(config_type.value if config_type else None,
+                           source_type.value if source_type else None)
+    by_type = kinds.kind_from_config_type(config_type.value if config_type else None)
+    return kind, config_type if by_type is not None else source_type
 
 
 def where(tree: Node, node: Node | None) -> Location:

@@ -11,11 +11,10 @@ from mwaa_gitops.airflow_connector import (
     MWAA_CONFIG_PATH,
     RESTAPI_HINT,
 )
-from mwaa_gitops.check.kind_rules import kind_rules
+from mwaa_gitops.check.kind_rules import kind_node, kind_rules
 from mwaa_gitops.check.messages import plaintext_secret, set_at
 from mwaa_gitops.diagnostics import Diagnostic, Location
 from mwaa_gitops.environments import MergedEnvironment
-from mwaa_gitops.kinds import kind_of
 from mwaa_gitops.provenance import Node, dotted
 from mwaa_gitops.requirements_data import major_minor, release_tuple
 from mwaa_gitops.secrets import EXAMPLE, find_plaintext
@@ -118,7 +117,7 @@ def unique_service_names(env: MergedEnvironment) -> Iterator[Diagnostic]:
     metadata; workflows of different kinds share their service (usage, profiler and dbt add to
     the tables a metadata workflow wrote)."""
     yield from _unique(env, lambda name, tree: tree.get("source", "serviceName"),
-                       "service name", None, lambda tree: kind_of(tree.plain()).name)
+                       "service name", None, lambda tree: kind_node(tree)[0].name)
 
 
 def ingestion_matches_server(env: MergedEnvironment) -> Iterator[Diagnostic]:
