@@ -10,6 +10,7 @@ from types import ModuleType
 import pytest
 
 from mwaa_gitops import mwaa_install, mwaa_releases, requirements_data
+from mwaa_gitops.render import pipelines
 from mwaa_gitops.render.mwaa import constraints_url
 
 GENERATOR = Path(requirements_data.DATA_DIR) / "generate.py"
@@ -115,3 +116,55 @@ def test_an_ingestion_release_without_vendored_requirements_is_unknown() -> None
     with pytest.raises(mwaa_install.UnknownIngestion):
         mwaa_install.direct_conflicts(requirements_txt("3.3.1", "openmetadata-ingestion==1.0.0"),
                                       "3.3.1")
+
+
+def named_by(message: str) -> str:
+    """uv's explanation with package names normalized as the offline check writes them."""
+    return re.sub(r"[-_.]+", "-", message.lower())
+
+
+@pytest.mark.parametrize(("airflow", "ingestion", "extras"), COMBINATIONS)
+def test_the_offline_check_agrees_with_uvs_vendored_verdict_on_each_extras_set(
+        airflow: str, ingestion: str, extras: tuple[str, ...]) -> None:
+    """What uv said (``generate.py``, vendored) about ``openmetadata-ingestion[extras]==V``
+    under the constraint files MWAA applies, against the offline check's conflicts."""
+    verdict = requirements_data.python_verdict(airflow, ingestion, extras)
+    assert verdict is not None
+    resolves, message = verdict
+    text = requirements_txt(airflow, pipelines.requirement(ingestion, list(extras)))
+    conflicts = mwaa_install.direct_conflicts(text, airflow)
+    assert resolves == (not conflicts)
+    if conflicts:  # uv names one conflict chain; the offline check found its package
+        assert any(c.package in named_by(message) for c in conflicts), message
+
+
+@pytest.mark.parametrize(("airflow", "ingestion", "extras"),
+                         [c for c in COMBINATIONS if c[2]])
+def test_the_conflicts_an_extra_adds_are_the_ones_uv_finds_in_what_it_adds(
+        airflow: str, ingestion: str, extras: tuple[str, ...]) -> None:
+    """uv's vendored verdict on just the requirements the extras add to the base package,
+    against the conflicts the offline check puts down to those extras."""
+    verdict = requirements_data.extras_only_verdict(airflow, ingestion, extras)
+    assert verdict is not None
+    resolves, message = verdict
+    text = requirements_txt(airflow, pipelines.requirement(ingestion, list(extras)))
+    added = [c for c in mwaa_install.direct_conflicts(text, airflow) if c.extras]
+    assert all(c.extras == extras for c in added)
+    assert resolves == (not added), (added, message)
+    if added:
+        assert any(c.package in named_by(message) for c in added), message
+
+
+def test_redshift_brings_its_dialects_pin_conflict_on_airflow_2_only() -> None:
+    found = {}
+    for airflow in ("2.10.3", "3.3.1"):
+        for ingestion in requirements_data.SUPPORTED_INGESTION:
+            text = requirements_txt(airflow, f"openmetadata-ingestion[redshift]=={ingestion}")
+            found[airflow, ingestion] = [c.text() for c in mwaa_install.direct_conflicts(
+                text, airflow) if c.extras]
+    assert found == {
+        ("2.10.3", "1.12.14.2"): ["sqlalchemy-redshift==0.8.12 (for [redshift]; MWAA pins "
+                                  "0.8.14)"],
+        ("2.10.3", "1.13.6.3"): ["sqlalchemy-redshift~=1.0.0 (for [redshift]; MWAA pins "
+                                 "0.8.14)"],
+        ("3.3.1", "1.12.14.2"): [], ("3.3.1", "1.13.6.3"): []}

@@ -10,11 +10,13 @@ no interpreter of that version. Nothing here runs MWAA's image itself: the image
 given as constraints, not installed.
 Resolutions go through the gate's own cache (a repeated run costs nothing, as for ``validate
 --resolve``); dry runs always run, kept fast by uv's cache. Task-virtualenv locks are installed for
-the extras set the examples use on every release, and with the Postgres driver on the newest.
+the plain package on every release, with every locked extras set on the newest, and with the
+connector extras the examples use on the releases the examples declare.
 """
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 import sys
@@ -28,6 +30,7 @@ from mwaa_gitops.repository import Repository
 
 pytestmark = pytest.mark.network
 RELEASES = mwaa_releases.releases()
+ROOT = Path(__file__).resolve().parents[1]
 EXCLUDE_NEWER = "2026-12-01T00:00:00Z"  # the index state the vendored locks were made at
 
 
@@ -112,10 +115,14 @@ def test_the_python_approach_install_fails_as_the_gate_says(airflow: str, tmp_pa
     assert "No solution found" in done.stderr
 
 
+# The MWAA releases the example environments declare: their connectors' locks install there.
+EXAMPLE_RELEASES = sorted(set(re.findall(r'airflowVersion: "([0-9.]+)"', "".join(
+    p.read_text() for p in (ROOT / "environments").glob("*/environment.yaml")))))
 LOCKS = [(airflow, ingestion, extras) for airflow in RELEASES
          for ingestion in requirements_data.SUPPORTED_INGESTION
          for extras in requirements_data.EXTRA_SETS
-         if (not extras or airflow == RELEASES[-1])
+         if (not extras or airflow == RELEASES[-1]
+             or (airflow in EXAMPLE_RELEASES and extras != ("postgres",)))
          and (lock := requirements_data.venv_lock(airflow, ingestion, extras)) is not None
          and lock.unresolvable is None]
 

@@ -9,8 +9,9 @@ from pathlib import Path
 import pytest
 
 from mwaa_gitops import environments, mwaa_install, mwaa_releases, pipeline, requirements_data
+from mwaa_gitops.check.installable import requirements_install
 from mwaa_gitops.diagnostics import ConfigError, Diagnostic
-from mwaa_gitops.model import environment_from
+from mwaa_gitops.model import Environment, environment_from
 from mwaa_gitops.render import render_environment
 from mwaa_gitops.render.dags import venv_requirements
 from mwaa_gitops.render.mwaa import render_requirements
@@ -167,3 +168,68 @@ def test_virtualenv_dags_carry_the_vendored_lock(repo: Path) -> None:
     for workflow in env.workflows:
         if workflow.dag.approach == "virtualenv":
             assert venv_requirements(env, workflow) == lock.pins
+
+
+def redshift_on(env: Environment, name: str) -> Environment:
+    """``env`` with workflow ``name`` reading a Redshift warehouse instead of Airflow (the
+    connector's schema is not this gate's business: the typed environment is changed)."""
+    source = {"type": "redshift", "serviceName": "warehouse",
+              "serviceConnection": {"config": {"type": "Redshift", "hostPort": "h:5439",
+                                               "username": "om", "database": "dev"}},
+              "sourceConfig": {"config": {"type": "DatabaseMetadata"}}}
+    workflows = [dataclasses.replace(wf, config={**wf.config, "source": source})
+                 if wf.name == name else wf for wf in env.workflows]
+    return dataclasses.replace(env, workflows=tuple(workflows))
+
+
+def test_the_python_approach_names_each_conflict_a_workflows_connector_extra_brings(
+        repo: Path, write: Writer) -> None:
+    write("environments/prod/workflows/airflow_pipelines_ecs.yaml", """
+        dag:
+          approach: python
+        """)
+    merged = environments.build(Repository(repo), "prod")
+    env = redshift_on(environment_from(merged), "airflow_pipelines_ecs")
+    (problem,) = requirements_install(merged, env)
+    text = next(iter(render_requirements(env).values())).decode()
+    assert "openmetadata-ingestion[redshift]==1.12.14.2" in text.splitlines()
+    conflicts = mwaa_install.direct_conflicts(text, "2.10.3")
+    (brought,) = [c for c in conflicts if c.extras]
+    assert brought.text() == "sqlalchemy-redshift==0.8.12 (for [redshift]; MWAA pins 0.8.14)"
+    assert brought.text() in problem.message
+    assert problem.message.endswith(f"({len(conflicts)} conflicting packages)")
+
+
+def test_the_python_approach_says_what_offline_cannot_see_when_nothing_conflicts_directly(
+        repo: Path, write: Writer, monkeypatch: pytest.MonkeyPatch) -> None:
+    on_python(write)
+    monkeypatch.setattr(mwaa_install, "direct_conflicts", lambda text, airflow: ())
+    (problem,) = problems(repo, "dev")
+    assert (problem.severity, problem.code) == ("warning", "requirements-unverified")
+    assert str(problem.location) == "environments/dev/workflows/airflow_pipelines_ecs.yaml:2:13"
+    assert problem.message.startswith(
+        "requirements.txt (openmetadata-ingestion==1.13.6.3) for "
+        "'airflow_pipelines_ecs' fits MWAA's constraints on Airflow 3.3.1 as far as is known "
+        "offline")
+    assert "is not vendored" in problem.message
+    assert problem.hint is not None and "validate --resolve" in problem.hint
+
+
+def test_a_virtualenv_workflow_whose_extras_have_no_lock_is_refused_saying_how_to_add_one(
+        repo: Path) -> None:
+    merged = environments.build(Repository(repo), "dev")
+    env = redshift_on(environment_from(merged), "airflow_pipelines_virtualenv")
+    assert requirements_install(merged, env) == []  # redshift is locked on 3.3.1
+    workflows = tuple(dataclasses.replace(wf, config={**wf.config, "source": {
+        **wf.config["source"], "type": "snowflake"}}) if wf.name == "airflow_pipelines_virtualenv"
+        else wf for wf in env.workflows)
+    (problem,) = requirements_install(merged, dataclasses.replace(env, workflows=workflows))
+    assert problem.code == "missing-lock"
+    assert str(problem.location) == "environments/base/workflows/airflow_pipelines_virtualenv" \
+                                    ".yaml:8:13"
+    assert problem.message == (
+        "workflow 'airflow_pipelines_virtualenv' runs in a task virtualenv, but no locked "
+        "requirement set of openmetadata-ingestion[snowflake]==1.13.6.3 on MWAA's Airflow 3.3.1 "
+        "is vendored")
+    assert problem.hint is not None and "(extras ['snowflake'] to EXTRA_SETS)" in problem.hint
+    assert requirements_data.GENERATE in problem.hint

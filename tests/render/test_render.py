@@ -10,6 +10,7 @@ import pytest
 import yaml
 
 from mwaa_gitops import mwaa_releases
+from mwaa_gitops.connectors import workflow_extras
 from mwaa_gitops.diagnostics import ConfigError
 from mwaa_gitops.model import Environment, Workflow
 from mwaa_gitops.render import ecs as ecs_render
@@ -17,7 +18,7 @@ from mwaa_gitops.render import render_environment
 from mwaa_gitops.render.configs import dump_config
 from mwaa_gitops.render.dags import venv_requirements
 from mwaa_gitops.render.mwaa import NOTHING_TO_INSTALL
-from mwaa_gitops.render.pipelines import extras, pipeline_type, workflow_class
+from mwaa_gitops.render.pipelines import pipeline_type, workflow_class
 from mwaa_gitops.render.templates import settings_of
 from tests.conftest import Writer
 from tests.render.conftest import EXAMPLES, environment, python_variant
@@ -126,7 +127,7 @@ def test_requirements_take_connection_extras_but_never_the_airflow_extra(
     env = examples["prod"]
     ecs_config = workflow(env, "ecs").config  # the Airflow connector with a Postgres connection
     python_wf = dataclasses.replace(workflow(python_variant(env), "python"), config=ecs_config)
-    assert extras(python_wf) == ["postgres"]
+    assert workflow_extras(python_wf.config, "1.12.14.2") == ("postgres",)
     lines = render_environment(with_workflow(env, python_wf))["requirements.txt"].decode()
     assert "openmetadata-ingestion[postgres]==1.12.14.2" in lines.splitlines()
     assert "[airflow" not in lines

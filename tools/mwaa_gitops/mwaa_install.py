@@ -7,9 +7,11 @@ constraints URL the renderer writes is Apache Airflow's file for the release and
 which the image's ``airflow_constraints.txt`` is a copy, so the vendored copy stands for it.
 
 The direct check compares every requirement of the set (openmetadata-ingestion expanded into its
-vendored Requires-Dist, with markers evaluated for the release's Python on linux x86_64) with the
-pins of those constraint files, using ``packaging``: fast, offline, and each conflict it finds is
-one the resolver would also hit. Transitive conflicts need the resolver (:mod:`.resolver`).
+vendored Requires-Dist, with markers evaluated for the release's Python on linux x86_64 and for
+each requested extra, a conflict an extra brings named with it) with the pins of those constraint
+files, using ``packaging``: fast, offline, and each conflict it finds is one the resolver would
+also hit. What those packages require in turn (the connector drivers' own dependencies) is not
+vendored, so transitive conflicts need the resolver (:mod:`.resolver`, ``validate --resolve``).
 """
 
 from __future__ import annotations
@@ -45,9 +47,11 @@ class DirectConflict:
     wanted_by: str  # ``openmetadata-ingestion==1.13.6.3`` or the requirements.txt line
     pinned: str
     pinned_in: str  # constraints file name
+    extras: tuple[str, ...] = ()  # the extras that bring it, when the base package does not
 
     def text(self) -> str:
-        return f"{self.package}{self.wanted} (MWAA pins {self.pinned})"
+        brought = f"for [{','.join(self.extras)}]; " if self.extras else ""
+        return f"{self.package}{self.wanted} ({brought}MWAA pins {self.pinned})"
 
 
 class UnknownIngestion(LookupError):
@@ -90,21 +94,27 @@ def direct_conflicts(requirements_txt: str, airflow: str) -> tuple[DirectConflic
     Cached: environments sharing a release and a requirement set are checked once."""
     constraints = applied_constraints(requirements_txt, airflow)
     found: list[DirectConflict] = []
-    for requirement, by in _expanded(requirements_txt, airflow):
+    for requirement, by, extras in _expanded(requirements_txt, airflow):
         name = canonicalize_name(requirement.name)
         for constraint in constraints:
             pinned = constraint.pins.get(name)
             if pinned is not None and not requirement.specifier.contains(pinned,
                                                                           prereleases=True):
                 found.append(DirectConflict(name, str(requirement.specifier), by, pinned,
-                                            constraint.name))
-    unique = {(c.package, c.wanted, c.pinned): c for c in found}
+                                            constraint.name, extras))
+    unique: dict[tuple[str, str, str], DirectConflict] = {}
+    for conflict in found:  # the base package's requirement first, then the extras'
+        unique.setdefault((conflict.package, conflict.wanted, conflict.pinned), conflict)
     return tuple(sorted(unique.values(), key=lambda c: c.package))
 
 
-def _expanded(requirements_txt: str, airflow: str) -> list[tuple[Requirement, str]]:
+def _expanded(requirements_txt: str, airflow: str
+              ) -> list[tuple[Requirement, str, tuple[str, ...]]]:
+    """Every requirement, by whom, and the extras that bring it (none: the line itself or the
+    base package), base requirements first."""
     environment = marker_environment(airflow)
-    found: list[tuple[Requirement, str]] = []
+    found: list[tuple[Requirement, str, tuple[str, ...]]] = []
+    brought: list[tuple[Requirement, str, tuple[str, ...]]] = []
     for line in requirements_txt.splitlines():
         text = line.split("#", 1)[0].strip()
         if not text or text.startswith("-"):
@@ -113,7 +123,7 @@ def _expanded(requirements_txt: str, airflow: str) -> list[tuple[Requirement, st
             requirement = Requirement(text)
         except InvalidRequirement:
             continue  # the renderer writes no such line; pip would report it
-        found.append((requirement, text))
+        found.append((requirement, text, ()))
         if canonicalize_name(requirement.name) != requirements_data.PACKAGE:
             continue
         version = _pinned(requirement)
@@ -121,13 +131,35 @@ def _expanded(requirements_txt: str, airflow: str) -> list[tuple[Requirement, st
         if dist is None:
             raise UnknownIngestion(version or text)
         extras = sorted(requirement.extras)
+        by = f"{requirements_data.PACKAGE}=={version}"
         for dependency in _parsed(dist):
-            wanted = dependency.marker is None or any(
-                dependency.marker.evaluate({**environment, "extra": extra})
-                for extra in ["", *extras])
-            if wanted:
-                found.append((dependency, f"{requirements_data.PACKAGE}=={version}"))
-    return found
+            if dependency.marker is None or dependency.marker.evaluate(environment):
+                found.append((dependency, by, ()))
+                continue
+            wanting = tuple(extra for extra in extras
+                            if dependency.marker.evaluate({**environment, "extra": extra}))
+            if wanting:
+                brought.append((dependency, by, wanting))
+    return [*found, *brought]
+
+
+def extra_requirements(ingestion: str, extras: tuple[str, ...], airflow: str) -> tuple[str, ...]:
+    """The requirements ``openmetadata-ingestion[extras]==ingestion`` adds to the base package
+    on the release's Python (one the base has as well is not added), without their markers, in
+    Requires-Dist order."""
+    dist = requirements_data.requires_dist(ingestion)
+    if dist is None:
+        raise UnknownIngestion(ingestion)
+    environment = marker_environment(airflow)
+    base, added = set(), []
+    for dependency in _parsed(dist):
+        plain = Requirement(str(dependency))
+        plain.marker = None
+        if dependency.marker is None or dependency.marker.evaluate(environment):
+            base.add(str(plain))
+        elif any(dependency.marker.evaluate({**environment, "extra": e}) for e in extras):
+            added.append(str(plain))
+    return tuple(dict.fromkeys(a for a in added if a not in base))
 
 
 @cache

@@ -16,8 +16,9 @@ ways out that resolve (measured by the same data) and that no other rule refuses
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
-from mwaa_gitops import mwaa_install, mwaa_releases, requirements_data, resolver
+from mwaa_gitops import connectors, mwaa_install, mwaa_releases, requirements_data, resolver
 from mwaa_gitops.check.messages import set_at
 from mwaa_gitops.diagnostics import Diagnostic, Location
 from mwaa_gitops.environments import MergedEnvironment
@@ -68,8 +69,24 @@ def python_approach(merged: MergedEnvironment, environment: Environment, *,
             return
         reason = f"the resolver finds no solution: {result.message}"
     else:
+        yield _unverified(merged, workflows, text, airflow, ingestion)
         return
     yield from _refusals(merged, environment, workflows, "python", reason, airflow, ingestion)
+
+
+def _unverified(merged: MergedEnvironment, workflows: list[Workflow], text: str, airflow: Node,
+                ingestion: Node) -> Diagnostic:
+    """Offline, only the first level of what requirements.txt pulls in is known: say so."""
+    listed = ", ".join(line for line in text.splitlines()
+                       if line and not line.startswith(("#", "-")))
+    here = _latest(merged, [airflow, ingestion, _approach(merged, workflows[0])])
+    names = ", ".join(f"'{wf.name}'" for wf in workflows)
+    return Diagnostic(
+        here, f"requirements.txt ({listed}) for {names} fits MWAA's constraints on Airflow "
+        f"{airflow.value} as far as is known offline: what those packages require directly; "
+        "what their own dependencies require is not vendored, so a conflict there is not seen",
+        "run `mwaa-gitops validate --resolve` (uv, network, cached) to resolve the whole set",
+        "requirements-unverified", severity="warning")
 
 
 def virtualenv_approach(merged: MergedEnvironment, environment: Environment
@@ -82,7 +99,7 @@ def virtualenv_approach(merged: MergedEnvironment, environment: Environment
     for workflow in environment.workflows:
         if workflow.dag.approach != "virtualenv":
             continue
-        extras = tuple(pipelines.extras(workflow))
+        extras = connectors.workflow_extras(workflow.config, str(ingestion.value))
         lock = requirements_data.venv_lock(str(airflow.value), str(ingestion.value), extras)
         if lock is None:
             here = _latest(merged, [airflow, ingestion, _approach(merged, workflow)])
@@ -132,7 +149,8 @@ def _refusals(merged: MergedEnvironment, environment: Environment, workflows: li
             f"{_origins(group, here)}), where openmetadata-ingestion {ingestion.value}"
             f"{set_at(ingestion, here)} cannot be installed on MWAA's Airflow "
             f"{airflow.value}{set_at(airflow, here)}: {reason}",
-            _ways_out(approach, ways, str(airflow.value), str(ingestion.value)),
+            _ways_out(approach, ways, str(airflow.value), str(ingestion.value),
+                      [wf.config for wf, _ in group]),
             "dependency-conflict")
 
 
@@ -143,7 +161,8 @@ def working_approaches(merged: MergedEnvironment, environment: Environment,
     airflow, ingestion = (str(n.value) if n else "" for n in _versions(merged))
     if _python_installs(environment, airflow, ingestion, workflow):
         found.append("python")
-    lock = requirements_data.venv_lock(airflow, ingestion, tuple(pipelines.extras(workflow)))
+    lock = requirements_data.venv_lock(airflow, ingestion,
+                                       connectors.workflow_extras(workflow.config, ingestion))
     if lock is not None and lock.unresolvable is None:
         found.append("virtualenv")
     tree = merged.workflows[workflow.name]
@@ -159,27 +178,24 @@ def working_approaches(merged: MergedEnvironment, environment: Environment,
 def _python_installs(environment: Environment, airflow: str, ingestion: str,
                      workflow: Workflow) -> bool:
     """Whether this workflow's requirement alone passes the offline check."""
-    text = (f'--constraint "{_url(airflow)}"\n'
-            f"{pipelines.requirement(ingestion, pipelines.extras(workflow))}\n")
     try:
-        return not mwaa_install.direct_conflicts(text, airflow)
+        return _installs(airflow, ingestion, connectors.workflow_extras(workflow.config,
+                                                                         ingestion))
     except (mwaa_install.UnknownIngestion, mwaa_releases.UnknownRelease):
         return False
 
 
-def _ways_out(approach: str, ways: tuple[str, ...], airflow: str, ingestion: str) -> str:
-    """Approaches that work, then versions that would let this approach install."""
+def _ways_out(approach: str, ways: tuple[str, ...], airflow: str, ingestion: str,
+              configs: list[dict[str, Any]]) -> str:
+    """Approaches that work, then versions that would let this approach install (with the
+    extras the workflows need on each version)."""
     options = [f"use approach {' or '.join(ways)}"] if ways else []
-    if approach == "python":
-        others = [v for v in requirements_data.SUPPORTED_INGESTION if v != ingestion
-                  and _installs(airflow, v)]
-        releases = [r for r in mwaa_releases.releases() if r != airflow
-                    and _installs(r, ingestion)]
-    else:
-        others = [v for v in requirements_data.SUPPORTED_INGESTION if v != ingestion
-                  and _locked(airflow, v)]
-        releases = [r for r in mwaa_releases.releases() if r != airflow
-                    and _locked(r, ingestion)]
+    works = _installs if approach == "python" else _locked
+    others = [v for v in requirements_data.SUPPORTED_INGESTION if v != ingestion
+              and all(works(airflow, v, connectors.workflow_extras(c, v)) for c in configs)]
+    releases = [r for r in mwaa_releases.releases() if r != airflow
+                and all(works(r, ingestion, connectors.workflow_extras(c, ingestion))
+                        for c in configs)]
     if others:
         options.append(f"openmetadata-ingestion {' or '.join(others)}")
     if releases:
@@ -193,13 +209,13 @@ def _ways_out(approach: str, ways: tuple[str, ...], airflow: str, ingestion: str
     return "; ".join(options)
 
 
-def _installs(airflow: str, ingestion: str) -> bool:
-    text = f'--constraint "{_url(airflow)}"\n{requirements_data.PACKAGE}=={ingestion}\n'
+def _installs(airflow: str, ingestion: str, extras: tuple[str, ...]) -> bool:
+    text = f'--constraint "{_url(airflow)}"\n{pipelines.requirement(ingestion, list(extras))}\n'
     return not mwaa_install.direct_conflicts(text, airflow)
 
 
-def _locked(airflow: str, ingestion: str) -> bool:
-    lock = requirements_data.venv_lock(airflow, ingestion, ())
+def _locked(airflow: str, ingestion: str, extras: tuple[str, ...]) -> bool:
+    lock = requirements_data.venv_lock(airflow, ingestion, extras)
     return lock is not None and lock.unresolvable is None
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from mwaa_gitops import requirements_data
+from mwaa_gitops import connectors, requirements_data
 from mwaa_gitops.diagnostics import ConfigError
 from mwaa_gitops.model import Environment, Workflow
 from mwaa_gitops.render import ecs, pipelines
@@ -82,8 +82,8 @@ def venv_requirements(env: Environment, workflow: Workflow) -> tuple[str, ...]:
     from the index alone (see :mod:`mwaa_gitops.requirements_data`)."""
     from mwaa_gitops.check.installable import missing_lock_message, regenerate_hint
 
-    extras = tuple(pipelines.extras(workflow))
     airflow, ingestion = env.mwaa.airflow_version, env.openmetadata.ingestion_version
+    extras = connectors.workflow_extras(workflow.config, ingestion)
     lock = requirements_data.venv_lock(airflow, ingestion, extras)
     if lock is None or lock.unresolvable is not None:
         node = workflow.tree.get("dag", "approach")

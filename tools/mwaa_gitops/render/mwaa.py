@@ -16,7 +16,7 @@ package, which every MWAA 2.x image has.
 
 from __future__ import annotations
 
-from mwaa_gitops import mwaa_releases
+from mwaa_gitops import connectors, mwaa_releases
 from mwaa_gitops.model import Environment
 from mwaa_gitops.render import pipelines
 
@@ -38,8 +38,10 @@ def requirements(env: Environment) -> list[str]:
     lines: list[str] = []
     in_mwaa = [wf for wf in env.workflows if wf.dag.approach == "python"]
     if in_mwaa:
-        extra_names = sorted({e for wf in in_mwaa for e in pipelines.extras(wf)})
-        lines.append(pipelines.requirement(env.openmetadata.ingestion_version, extra_names))
+        version = env.openmetadata.ingestion_version
+        extra_names = sorted({e for wf in in_mwaa
+                              for e in connectors.workflow_extras(wf.config, version)})
+        lines.append(pipelines.requirement(version, extra_names))
     # Airflow 2 builds task virtualenvs with `python -m virtualenv`, which every MWAA 2.x image
     # ships; listed only for an image without it.
     if env.mwaa.airflow_major < 3 and any(wf.dag.approach == "virtualenv"

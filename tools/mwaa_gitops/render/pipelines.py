@@ -1,23 +1,17 @@
-"""What OpenMetadata needs to know to run a workflow: its pipeline type, workflow class, extras.
+"""What OpenMetadata needs to know to run a workflow: its pipeline type and workflow class (the
+extras it needs: :mod:`mwaa_gitops.connectors`).
 
 The kind of a workflow, and with it the class and the ECS ``pipelineType`` that run it, comes
-from the one table in :mod:`mwaa_gitops.kinds`; this module adds the package extras.
+from the one table in :mod:`mwaa_gitops.kinds`.
 """
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from mwaa_gitops import kinds
 from mwaa_gitops.model import Workflow
 
-# Source types whose package extra must never be installed into MWAA: `airflow` is the extra
-# that brings OpenMetadata's own Airflow, not the Airflow connector.
-FORBIDDEN_EXTRAS = frozenset({"airflow"})
-# Connections of the Airflow connector that need a database driver.
-CONNECTION_EXTRAS = {"Postgres": "postgres", "Mysql": "mysql"}
-EXTRA_NAME = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 PACKAGE = "openmetadata-ingestion"
 
 
@@ -42,19 +36,6 @@ def workflow_class(workflow: Workflow) -> str:
     if value is None:
         raise ValueError(f"no workflow class runs a {kind(workflow).name} workflow")
     return value
-
-
-def extras(workflow: Workflow) -> list[str]:
-    """``openmetadata-ingestion`` extras this workflow's source needs, sorted."""
-    found: set[str] = set(kind(workflow).extras)
-    source_type = _get(workflow.config, "source", "type")
-    if isinstance(source_type, str):
-        found.add(re.sub(r"[-_](usage|lineage)$", "", source_type.lower()).replace("_", "-"))
-    connection = _get(workflow.config, "source", "serviceConnection", "config", "connection",
-                      "type")
-    if isinstance(connection, str) and connection in CONNECTION_EXTRAS:
-        found.add(CONNECTION_EXTRAS[connection])
-    return sorted(e for e in found - FORBIDDEN_EXTRAS if EXTRA_NAME.fullmatch(e))
 
 
 def requirement(version: str, extra_names: list[str]) -> str:

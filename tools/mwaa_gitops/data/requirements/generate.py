@@ -1,17 +1,25 @@
 #!/usr/bin/env python3
-"""Vendor what openmetadata-ingestion needs on MWAA: its Requires-Dist and task-virtualenv locks.
+"""Vendor what openmetadata-ingestion needs on MWAA: its Requires-Dist, extras, connectors and
+task-virtualenv locks, and uv's verdict on each python-approach requirement set.
 
     python tools/mwaa_gitops/data/requirements/generate.py            write the data (network)
+    python tools/mwaa_gitops/data/requirements/generate.py --missing  only what index.json lacks,
+                                                                      keeping every vendored lock
+                                                                      and verdict (network)
     python tools/mwaa_gitops/data/requirements/generate.py --check    checksums only (offline)
-    python tools/mwaa_gitops/data/requirements/generate.py --measure  print which MWAA release x
-                                                                      openmetadata-ingestion pairs
-                                                                      install with the python
-                                                                      approach (network)
+    python tools/mwaa_gitops/data/requirements/generate.py --measure  print, from the vendored
+                                                                      data, which MWAA release x
+                                                                      openmetadata-ingestion x
+                                                                      extras sets install with the
+                                                                      python approach (offline)
 
 What is written (lists in :mod:`mwaa_gitops.requirements_data`):
 
 * ``openmetadata-ingestion/<version>.requires.txt``: the Requires-Dist of each supported release,
   read from the METADATA of its wheel on PyPI (the wheel's sha256 checked against the index's).
+* ``openmetadata-ingestion/<version>.connectors.json``: from the same wheel, its Provides-Extra
+  and the connector modules it ships (``metadata/ingestion/source/<service>/<name>/`` with a
+  ``service_spec.py``: what a ``source.type`` imports), read by :mod:`mwaa_gitops.connectors`.
 * ``venvs/<airflow>/openmetadata-ingestion-<version>[extras].txt``: for every MWAA release x
   supported version x extras set, the locked task-virtualenv set: ``uv pip compile`` of
   ``openmetadata-ingestion[extras]==V``, ``apache-airflow==<release>`` and the packages V imports
@@ -20,6 +28,11 @@ What is written (lists in :mod:`mwaa_gitops.requirements_data`):
   with the index as it was at ``EXCLUDE_NEWER``; then without apache-airflow and without every
   package the image has at the locked version. A combination that does not resolve is recorded
   with the resolver's reason instead.
+* in ``index.json``, ``python``: for every MWAA release x supported version x extras set, whether
+  ``openmetadata-ingestion[extras]==V`` resolves under the constraint files MWAA applies to the
+  rendered requirements.txt (uv, same index state), with uv's explanation when it does not; and
+  ``extrasOnly``: the same for just the requirements the extras add to the base package. That is
+  what the offline check is compared with, without a network, by the tests.
 * ``index.json``: every file's sha256 and source, the resolver and the index state.
 """
 
@@ -39,13 +52,14 @@ from typing import Any
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parents[2]))  # the package itself, also from a checkout not installed
 from mwaa_gitops import mwaa_releases, resolver  # noqa: E402
-from mwaa_gitops.mwaa_install import applied_constraints  # noqa: E402
+from mwaa_gitops.mwaa_install import applied_constraints, extra_requirements  # noqa: E402
 from mwaa_gitops.requirements_data import (  # noqa: E402
     EXTRA_SETS,
     PACKAGE,
     SDIST_BUILDS,
     SUPPORTED_INGESTION,
     WHEELS_ONLY,
+    connectors_file,
     lock_file,
     lock_key,
     requires_file,
@@ -59,6 +73,7 @@ EXCLUDE_NEWER = "2026-12-01T00:00:00Z"
 MAX_ROUNDS = 8
 FIRST_CONFLICT = re.compile(r"depends on ([A-Za-z0-9._-]+)")
 NO_WHEELS = re.compile(r"Because ([A-Za-z0-9._-]+)==\S+ has no usable wheels")
+CONNECTOR = re.compile(r"^metadata/ingestion/source/([a-z_]+)/([a-z0-9_]+)/service_spec\.py$")
 
 
 def lock_options(wheels_only: tuple[str, ...]) -> tuple[str, ...]:
@@ -82,26 +97,81 @@ def sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def requires_dist(version: str) -> tuple[bytes, dict[str, str]]:
-    """The Requires-Dist file of ``version`` and where it came from."""
+def wheel(version: str) -> tuple[zipfile.ZipFile, dict[str, str]]:
+    """The wheel of ``version`` from PyPI (its sha256 checked) and where it came from."""
     request = urllib.request.Request(SIMPLE, headers={
         "Accept": "application/vnd.pypi.simple.v1+json"})
     with urllib.request.urlopen(request, timeout=60) as response:
         files = json.load(response)["files"]
-    wheel = f"{PACKAGE.replace('-', '_')}-{version}-py3-none-any.whl"
-    (entry,) = [f for f in files if f["filename"] == wheel]
+    name = f"{PACKAGE.replace('-', '_')}-{version}-py3-none-any.whl"
+    (entry,) = [f for f in files if f["filename"] == name]
     with urllib.request.urlopen(entry["url"], timeout=300) as response:
         data = response.read()
     if sha256(data) != entry["hashes"]["sha256"]:
-        raise SystemExit(f"{wheel}: sha256 differs from the index's")
-    archive = zipfile.ZipFile(io.BytesIO(data))
+        raise SystemExit(f"{name}: sha256 differs from the index's")
+    return zipfile.ZipFile(io.BytesIO(data)), {"source": entry["url"],
+                                               "wheelSha256": sha256(data)}
+
+
+def metadata_fields(archive: zipfile.ZipFile, field: str) -> list[str]:
+    """Every value of one METADATA field of the wheel, in order."""
     (metadata,) = [n for n in archive.namelist() if n.endswith(".dist-info/METADATA")]
-    lines = [line.split(":", 1)[1].strip()
-             for line in archive.read(metadata).decode("utf-8").splitlines()
-             if line.startswith("Requires-Dist:")]
-    text = "\n".join([f"# Requires-Dist of {wheel} (PyPI). Generated by generate.py.",
-                      *lines]) + "\n"
-    return text.encode("utf-8"), {"source": entry["url"], "wheelSha256": sha256(data)}
+    return [line.split(":", 1)[1].strip()
+            for line in archive.read(metadata).decode("utf-8").splitlines()
+            if line.startswith(f"{field}:")]
+
+
+def requires_dist(archive: zipfile.ZipFile, version: str) -> bytes:
+    """The Requires-Dist file of ``version``."""
+    wheel_name = f"{PACKAGE.replace('-', '_')}-{version}-py3-none-any.whl"
+    text = "\n".join([f"# Requires-Dist of {wheel_name} (PyPI). Generated by generate.py.",
+                      *metadata_fields(archive, "Requires-Dist")]) + "\n"
+    return text.encode("utf-8")
+
+
+def connectors(archive: zipfile.ZipFile) -> bytes:
+    """The wheel's extras and connector modules (service type -> module names), as JSON."""
+    sources: dict[str, list[str]] = {}
+    for name in archive.namelist():
+        if (found := CONNECTOR.match(name)) is not None:
+            sources.setdefault(found[1], []).append(found[2])
+    data = {"$comment": "Provides-Extra and connector modules of the wheel. Generated by "
+                        "generate.py: edit the script, not this file.",
+            "extras": sorted(metadata_fields(archive, "Provides-Extra")),
+            "sources": {service: sorted(names) for service, names in sorted(sources.items())}}
+    return (json.dumps(data, indent=1) + "\n").encode("utf-8")
+
+
+def python_verdict(airflow: str, version: str, extras: tuple[str, ...]) -> dict[str, Any]:
+    """Does ``openmetadata-ingestion[extras]==V`` install under the constraint files MWAA
+    applies to the rendered requirements.txt? uv's answer, with its reason when not."""
+    from mwaa_gitops.render.mwaa import constraints_url
+
+    line = f"{PACKAGE}{_suffix(extras)}=={version}"
+    text = f'--constraint "{constraints_url(airflow)}"\n{line}\n'
+    constraints = [c.text for c in applied_constraints(text, airflow)]
+    result = resolver.resolve(f"{line}\n", constraints, mwaa_releases.release(airflow).python,
+                              options=("--exclude-newer", EXCLUDE_NEWER))
+    return {"resolves": True} if result.ok else {"resolves": False, "uv": result.message}
+
+
+def extras_verdict(airflow: str, version: str, extras: tuple[str, ...]) -> dict[str, Any]:
+    """Do the requirements the extras add to the base package resolve on their own under the
+    constraint files MWAA applies? uv's answer: whether the extras alone bring a conflict."""
+    from mwaa_gitops.render.mwaa import constraints_url
+
+    added = extra_requirements(version, extras, airflow)
+    text = f'--constraint "{constraints_url(airflow)}"\n{PACKAGE}{_suffix(extras)}=={version}\n'
+    constraints = [c.text for c in applied_constraints(text, airflow)]
+    result = resolver.resolve("".join(f"{line}\n" for line in added), constraints,
+                              mwaa_releases.release(airflow).python,
+                              options=("--exclude-newer", EXCLUDE_NEWER))
+    return {"requires": list(added), "resolves": True} if result.ok else {
+        "requires": list(added), "resolves": False, "uv": result.message}
+
+
+def _suffix(extras: tuple[str, ...]) -> str:
+    return f"[{','.join(extras)}]" if extras else ""
 
 
 def venv_lock(airflow: str, version: str, extras: tuple[str, ...]
@@ -141,32 +211,50 @@ def venv_lock(airflow: str, version: str, extras: tuple[str, ...]
     return ("\n".join([*header, *kept]) + "\n").encode("utf-8"), None
 
 
-def generate() -> dict[str, bytes]:
-    """Every data file, by path relative to this folder (``index.json`` last)."""
+def generate(keep: dict[str, Any] | None = None) -> dict[str, bytes]:
+    """Every data file, by path relative to this folder (``index.json`` last). With ``keep``
+    (the current index), a lock or verdict it has is kept as it is: the index state is fixed, so
+    resolving it again would give the same bytes."""
+    kept = keep or {"venvs": {}, "python": {}}
     files: dict[str, bytes] = {}
     index: dict[str, Any] = {
         "$comment": "Generated by generate.py: edit the script, not this file.",
         "resolver": {"tool": resolver.uv_version(), "index": resolver.INDEX_URL,
                      "excludeNewer": EXCLUDE_NEWER, "platform": resolver.PLATFORM},
-        "ingestion": {}, "venvs": {}}
+        "ingestion": {}, "connectors": {}, "venvs": {}, "python": {}, "extrasOnly": {}}
     for version in SUPPORTED_INGESTION:
-        data, source = requires_dist(version)
+        archive, source = wheel(version)
+        data = requires_dist(archive, version)
         files[requires_file(version)] = data
         index["ingestion"][version] = {"file": requires_file(version), "sha256": sha256(data),
                                        **source}
+        data = connectors(archive)
+        files[connectors_file(version)] = data
+        index["connectors"][version] = {"file": connectors_file(version),
+                                        "sha256": sha256(data), **source}
     for airflow in mwaa_releases.releases():
         for version in SUPPORTED_INGESTION:
             for extras in EXTRA_SETS:
-                lock, reason = venv_lock(airflow, version, extras)
                 key = lock_key(airflow, version, extras)
+                old = kept["venvs"].get(key)
+                if old is None:
+                    lock, reason = venv_lock(airflow, version, extras)
+                else:
+                    lock, reason = ((HERE / old["file"]).read_bytes(), None) if "file" in old \
+                        else (None, old["unresolvable"])
                 if lock is None:
                     index["venvs"][key] = {"unresolvable": reason}
                     print(f"{key}: unresolvable: {reason}", file=sys.stderr)
-                    continue
-                files[lock_file(airflow, version, extras)] = lock
-                index["venvs"][key] = {"file": lock_file(airflow, version, extras),
-                                       "sha256": sha256(lock)}
-                print(f"{key}: {lock.count(b'==')} pins", file=sys.stderr)
+                else:
+                    files[lock_file(airflow, version, extras)] = lock
+                    index["venvs"][key] = {"file": lock_file(airflow, version, extras),
+                                           "sha256": sha256(lock)}
+                    print(f"{key}: {lock.count(b'==')} pins", file=sys.stderr)
+                index["python"][key] = kept.get("python", {}).get(key) or \
+                    python_verdict(airflow, version, extras)
+                if extras:
+                    index["extrasOnly"][key] = kept.get("extrasOnly", {}).get(key) or \
+                        extras_verdict(airflow, version, extras)
     files[INDEX] = (json.dumps(index, indent=2, sort_keys=False) + "\n").encode("utf-8")
     return files
 
@@ -174,9 +262,10 @@ def generate() -> dict[str, bytes]:
 def check() -> list[str]:
     """Files whose bytes differ from their recorded sha256, or that are not recorded."""
     index = json.loads((HERE / INDEX).read_text(encoding="utf-8"))
-    recorded = {e["file"]: e["sha256"] for part in ("ingestion", "venvs")
+    recorded = {e["file"]: e["sha256"] for part in ("ingestion", "connectors", "venvs")
                 for e in index[part].values() if "file" in e}
-    present = {str(p.relative_to(HERE)) for p in HERE.rglob("*.txt")}
+    present = {str(p.relative_to(HERE)) for p in (*HERE.rglob("*.txt"),
+                                                  *HERE.rglob("*.connectors.json"))}
     problems = [f"{name}: not in {INDEX}" for name in sorted(present - set(recorded))]
     for name, digest in sorted(recorded.items()):
         path = HERE / name
@@ -186,28 +275,37 @@ def check() -> list[str]:
 
 
 def measure() -> str:
-    """Markdown table: does ``openmetadata-ingestion==V`` resolve under each release's
-    constraints as MWAA applies them (the python approach)? Each cell: uv's verdict (with the
-    first conflict it names) and the direct conflicts the offline check finds."""
+    """Markdown table, from the vendored data: does ``openmetadata-ingestion[extras]==V`` resolve
+    under each release's constraints as MWAA applies them (the python approach)? Each cell: uv's
+    verdict (with the first conflict it names) per extras set, and the direct conflicts the
+    offline check finds that the extras set adds to the plain package's."""
     from mwaa_gitops.mwaa_install import direct_conflicts
     from mwaa_gitops.render.mwaa import constraints_url
 
+    index = json.loads((HERE / INDEX).read_text(encoding="utf-8"))
     rows = ["| MWAA Airflow (Python) | " + " | ".join(f"`{PACKAGE}` {v}"
                                                    for v in SUPPORTED_INGESTION) + " |",
             "| --- |" + " --- |" * len(SUPPORTED_INGESTION)]
     for airflow in mwaa_releases.releases():
         cells = []
         for version in SUPPORTED_INGESTION:
-            text = f'--constraint "{constraints_url(airflow)}"\n{PACKAGE}=={version}\n'
-            constraints = [c.text for c in applied_constraints(text, airflow)]
-            result = resolver.resolve(f"{PACKAGE}=={version}\n", constraints,
-                                      mwaa_releases.release(airflow).python,
-                                      options=("--exclude-newer", EXCLUDE_NEWER))
-            direct = [c.package for c in direct_conflicts(text, airflow)]
-            first = FIRST_CONFLICT.search(result.message)
-            verdict = "resolves" if result.ok else \
-                f"no (uv: {first[1] if first else result.message[:60]})"
-            cells.append(f"{verdict}; {len(direct)} direct: {', '.join(direct) or '-'}")
+            parts = []
+            plain: set[str] = set()
+            for extras in EXTRA_SETS:
+                text = (f'--constraint "{constraints_url(airflow)}"\n'
+                        f"{PACKAGE}{_suffix(extras)}=={version}\n")
+                direct = {c.package for c in direct_conflicts(text, airflow)}
+                verdict = index["python"][lock_key(airflow, version, extras)]
+                first = FIRST_CONFLICT.search(verdict.get("uv", ""))
+                said = "resolves" if verdict["resolves"] else \
+                    f"no (uv: {first[1] if first else verdict['uv'][:60]})"
+                if not extras:
+                    plain = direct
+                    parts.append(f"{said}; {len(direct)} direct: {', '.join(sorted(direct))}")
+                else:
+                    added = ", ".join(sorted(direct - plain)) or "none"
+                    parts.append(f"`[{','.join(extras)}]` {said}; adds {added}")
+            cells.append("<br>".join(parts))
         python = mwaa_releases.python_version(airflow)
         rows.append(f"| {airflow} ({python}) | " + " | ".join(cells) + " |")
     return "\n".join(rows)
@@ -217,6 +315,8 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--check", action="store_true", help="verify checksums only")
     parser.add_argument("--measure", action="store_true", help="print the python-approach table")
+    parser.add_argument("--missing", action="store_true",
+                        help="resolve only what index.json lacks, keeping the rest")
     args = parser.parse_args()
     if args.check:
         problems = check()
@@ -225,8 +325,9 @@ def main() -> int:
     if args.measure:
         print(measure())
         return 0
-    files = generate()
-    for old in HERE.rglob("*.txt"):
+    keep = json.loads((HERE / INDEX).read_text(encoding="utf-8")) if args.missing else None
+    files = generate(keep)
+    for old in (*HERE.rglob("*.txt"), *HERE.rglob("*.connectors.json")):
         old.unlink()
     for name, data in files.items():
         (HERE / name).parent.mkdir(parents=True, exist_ok=True)
