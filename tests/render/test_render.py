@@ -75,9 +75,11 @@ def test_dag_settings_come_from_the_merged_dag_block(examples: dict[str, Environ
 
 
 @pytest.mark.parametrize(("name", "constraints", "packages"), [
-    ("dev-python", "constraints-3.3.1/constraints-3.12.txt", ["openmetadata-ingestion==1.13.6.3"]),
+    # The examples' connector extras (Metabase and the Airflow connector on RestAPI have none).
+    ("dev-python", "constraints-3.3.1/constraints-3.12.txt",
+     ["openmetadata-ingestion[dbt,redshift]==1.13.6.3"]),
     ("prod-python", "constraints-2.10.3/constraints-3.11.txt",
-     ["openmetadata-ingestion==1.12.14.2"]),
+     ["openmetadata-ingestion[dbt,redshift]==1.12.14.2"]),
 ])
 def test_requirements_list_what_mwaa_installs_under_the_declared_airflow_constraints(
         examples: dict[str, Environment], name: str, constraints: str,
