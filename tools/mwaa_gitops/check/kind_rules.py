@@ -164,7 +164,7 @@ def _source_matches_kind(name: str, tree: Node) -> Iterator[Diagnostic]:
                          f"'{_config_type_of(by_suffix.name)}', or the source type without "
                          f"its '-{by_suffix.name}' suffix", "kind-mismatch", subject="source.type")
     elif by_suffix is None and by_type.name in ("usage", "lineage") and \
-            isinstance(source_type.value, str) and source_type.value != "query-log-usage":
+            isinstance(source_type.value, str):
         yield Diagnostic(source_type.location, f"sourceConfig.config.type "
                          f"'{config_type.value}' (set at {config_type.location}) needs a "
                          f"{by_type.name} source, but source type '{source_type.value}' is a "
