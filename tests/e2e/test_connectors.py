@@ -33,6 +33,8 @@ DATABASE = "warehouse_e2e"
 SERVICE = "e2e_warehouse"
 DAG_ID = "e2e_warehouse_metadata"
 WAREHOUSE_SQL = """
+DROP SCHEMA IF EXISTS sales CASCADE;
+DROP SCHEMA IF EXISTS scratch CASCADE;
 CREATE SCHEMA sales;
 CREATE TABLE sales.orders (
     order_id integer PRIMARY KEY,
@@ -47,9 +49,10 @@ CREATE TABLE scratch.ignored (id integer);
 """
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def warehouse(postgres: Postgres) -> str:
-    """A database of the tier's PostgreSQL with two schemas (one filtered out)."""
+    """A database of the tier's PostgreSQL with two schemas (one filtered out), created once
+    (the SQL starts afresh, whichever Airflow major comes first)."""
     postgres.create_database(DATABASE)
     postgres.psql(DATABASE, WAREHOUSE_SQL)
     return DATABASE
