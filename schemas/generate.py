@@ -121,6 +121,11 @@ def line_of(version: str) -> str:
     return found[0]
 
 
+def installed_line() -> str:
+    """The minor line of the openmetadata-ingestion this Python has."""
+    return line_of(importlib.metadata.version(PACKAGE))
+
+
 def line_paths(line: str) -> tuple[str, str]:
     """The workflow and server-connection schema paths of one minor line."""
     return f"{OM_DIR}/{line}/{WORKFLOW_FILE}", f"{OM_DIR}/{line}/{SERVER_FILE}"
@@ -311,43 +316,78 @@ def fits(value: Any, node: Schema) -> bool:
 
 
 def dispatch(node: Schema, defs: Schema) -> Schema:
-    """A union of objects with distinct one-value ``type`` fields, checked by that field."""
+    """A union of objects told apart by a field with one distinct value in each (``type``, or
+    another such as ``dbtConfigType``), checked by that field."""
     members = [m for m in node.get("anyOf", []) if m != NULL]
     takes_null = len(members) < len(node.get("anyOf", []))
     if len(members) < 2 or any(set(m) != {"$ref"} for m in members):
         return node
-    tags = [type_tag(defs, m["$ref"]) for m in members]
-    if None in tags or len(set(tags)) != len(tags):
+    field, tags = discriminator(defs, [m["$ref"] for m in members])
+    if field is None:
         return node
     rest = {k: v for k, v in node.items() if k != "anyOf"}
-    untagged = {"type": "object", "not": {"required": ["type"]}}
+    untagged = {"type": "object", "not": {"required": [field]}}
+    # Two members may share a value (AutoClassification of databases and of storage): the
+    # model accepts either of those.
+    by_tag: dict[str, list[Schema]] = {}
+    for tag, member in zip(tags, members, strict=True):
+        by_tag.setdefault(tag, []).append(member)
+    cases = [([tag], group[0] if len(group) == 1 else {"anyOf": group})
+             for tag, group in by_tag.items()]
     return {
         **rest,
-        "$comment": "OpenMetadata accepts whichever of these fits; given `type`, only the one "
-                    "of that type can, so that one alone is checked.",
+        "$comment": f"OpenMetadata accepts whichever of these fits; given `{field}`, only the "
+                    f"one with that `{field}` can, so that one alone is checked.",
         "type": ["object", "null"] if takes_null else "object",
-        "properties": {"type": {"enum": tags}},
-        "allOf": [
-            *({"if": {"type": "object", "required": ["type"],
-                      "properties": {"type": {"const": tag}}},
-               "then": member} for tag, member in zip(tags, members, strict=True)),
-            {"if": untagged, "then": {"anyOf": members}},
-        ],
+        "properties": {field: {"enum": list(by_tag)}},
+        "allOf": [{
+            "if": {"type": "object", "required": [field],
+                   "properties": {field: {"enum": list(by_tag)}}},
+            "then": switch(lambda values: {"properties": {field: {"enum": values}}}, cases),
+            "else": {"if": untagged, "then": {"anyOf": members}},
+        }],
     }
 
 
-def type_tag(defs: Schema, ref: str) -> str | None:
-    """The one value an object definition's ``type`` field can take, if so."""
+def switch(condition: Callable[[list[str]], Schema],
+           cases: list[tuple[list[str], Schema]]) -> Schema:
+    """The schema of the case whose values hold the instance's, found by halving the cases:
+    a validator evaluates about log2(cases) conditions instead of one per case (57 database
+    connectors). ``condition(values)`` holds when the instance's value is among ``values``."""
+    if len(cases) == 1:
+        return cases[0][1]
+    half = len(cases) // 2
+    return {"if": condition([value for values, _ in cases[:half] for value in values]),
+            "then": switch(condition, cases[:half]), "else": switch(condition, cases[half:])}
+
+
+def discriminator(defs: Schema, refs: list[str]) -> tuple[str | None, list[str]]:
+    """The field (``type`` first) whose one value tells each referenced object apart."""
+    targets = [defs.get(ref.removeprefix(DEFS), {}) if ref.startswith(DEFS) else {}
+               for ref in refs]
+    shared = set.intersection(*(set(t.get("properties", {})) for t in targets))
+    for field in sorted(shared, key=lambda name: (name != "type", name)):
+        tags = [type_tag(defs, ref, field) for ref in refs]
+        # Mostly distinct: a value shared by a few members still narrows the check to those.
+        if None not in tags and len(set(tags)) > len(tags) // 2:
+            return field, [tag for tag in tags if tag is not None]
+    return None, []
+
+
+def type_tag(defs: Schema, ref: str, field: str = "type") -> str | None:
+    """The one value an object definition's ``field`` can take, if so."""
     target = defs.get(ref.removeprefix(DEFS)) if ref.startswith(DEFS) else None
     if not target or target.get("type") != "object":
         return None
-    tag = target.get("properties", {}).get("type")
+    tag = target.get("properties", {}).get(field)
     if tag and "anyOf" in tag:
         tag = next((m for m in tag["anyOf"] if m != NULL), None) if NULL in tag["anyOf"] and \
             len(tag["anyOf"]) == 2 else None
     if tag and "$ref" in tag:
         tag = defs.get(tag["$ref"].removeprefix(DEFS))
     values = (tag or {}).get("enum", [])
+    if "const" in (tag or {}):
+        values = [tag["const"]]
     return values[0] if len(values) == 1 and isinstance(values[0], str) else None
 
 
@@ -370,11 +410,6 @@ def dispatch_wrapped(node: Schema, defs: Schema) -> Schema:
     if len(every) != sum(map(len, tags_of.values())):
         raise GenerateError("a connector type belongs to two kinds of service")
     rest = {k: v for k, v in node.items() if k != "anyOf"}
-    branches = [{
-        "if": {"required": ["config"], "properties": {"config": {
-            "type": "object", "required": ["type"], "properties": {"type": {"enum": tags}}}}},
-        "then": {"$ref": ref},
-    } for ref, tags in tags_of.items()]
     untagged = {"properties": {"config": {"type": "object", "not": {"required": ["type"]}}}}
     return {
         **rest,
@@ -383,7 +418,14 @@ def dispatch_wrapped(node: Schema, defs: Schema) -> Schema:
                     "checked.",
         "type": "object",
         "properties": {"config": {"type": "object", "properties": {"type": {"enum": every}}}},
-        "allOf": [*branches, {"if": untagged, "then": {"anyOf": members}}],
+        "allOf": [{
+            "if": {"required": ["config"], "properties": {"config": {
+                "type": "object", "required": ["type"], "properties": {"type": {"enum": every}}}}},
+            "then": switch(lambda values: {"properties": {"config": {"properties": {
+                "type": {"enum": values}}}}}, [(tags, {"$ref": ref})
+                                               for ref, tags in tags_of.items()]),
+            "else": {"if": untagged, "then": {"anyOf": members}},
+        }],
     }
 
 
@@ -434,10 +476,6 @@ def rename_defs(schema: Schema) -> Schema:
     if "$defs" in schema:
         schema["$defs"] = {new[name]: sub for name, sub in schema["$defs"].items()}
     return schema
-
-
-def annotations_of(node: Schema) -> Schema:
-    return {k: v for k, v in node.items() if k in ANNOTATIONS and k != "default"}
 
 
 # --------------------------------------------------------------------------- schema walking
@@ -595,8 +633,9 @@ def skips_null(node: Schema) -> bool:
     """Whether ``node``'s subschemas let null through: only conditionals null does not meet."""
     def conditional(sub: Schema) -> bool:
         condition = sub.get("if", {})
-        return (set(sub) <= {"if", "then"} and isinstance(condition.get("type"), str)
-                and condition["type"] != "null")
+        return (set(sub) <= {"if", "then", "else"} and isinstance(condition.get("type"), str)
+                and condition["type"] != "null"
+                and ("else" not in sub or conditional(sub["else"])))
 
     if any(key in node for key in ("$ref", "anyOf", "oneOf", "not", "else")):
         return False
@@ -639,7 +678,10 @@ def generated_files(root: Path, with_openmetadata: bool) -> dict[str, str]:
         newest, _ = line_paths(lines[-1])
         base = schemas.get(newest) or json.loads((root / newest).read_text(encoding="utf-8"))
         schemas[WORKFLOW] = editor_workflow(base, newest)
-    bases = sorted({*base_schema_paths(root), *schemas})
+    # The fresh line's folder holds what was just generated, whatever is on disk there.
+    fresh = {posixpath.dirname(path) for path in schemas if path.startswith(f"{OM_DIR}/")}
+    bases = sorted({*(p for p in base_schema_paths(root) if posixpath.dirname(p) not in fresh),
+                    *schemas})
     overlays: dict[str, Schema] = {}
     for path in bases:
         base = schemas.get(path)
@@ -689,7 +731,7 @@ def main(argv: list[str] | None = None, root: Path = HERE) -> int:
     with_openmetadata = not args.overlays
     try:
         expected = generated_files(root, with_openmetadata)
-        line = line_of(importlib.metadata.version(PACKAGE)) if with_openmetadata else None
+        line = installed_line() if with_openmetadata else None
     except ModuleNotFoundError as exc:
         print(f"generate.py: {exc.name} is not importable here: run this with a Python that has "
               f"{PACKAGE} installed, or pass --overlays", file=sys.stderr)

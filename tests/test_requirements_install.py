@@ -127,7 +127,8 @@ LOCKS = [(airflow, ingestion, extras) for airflow in RELEASES
          and lock.unresolvable is None]
 
 
-@pytest.mark.parametrize(("airflow", "ingestion", "extras"), LOCKS)
+@pytest.mark.parametrize(("airflow", "ingestion", "extras"), LOCKS,
+                         ids=["-".join([a, i, ",".join(e) or "plain"]) for a, i, e in LOCKS])
 def test_every_locked_task_virtualenv_installs_over_the_image_with_airflow_intact(
         airflow: str, ingestion: str, extras: tuple[str, ...], tmp_path: Path) -> None:
     """The lock, with the image's packages as they are, is a complete and consistent set: an

@@ -382,3 +382,68 @@ def test_discovery_dag_on_airflow_3_is_an_error(repo: Path) -> None:
     (problem,) = problems(repo, "dev")
     assert problem.code == "discovery-airflow3"
     assert str(problem.location) == "environments/dev/environment.yaml:14:12"
+
+
+SNOWFLAKE = """
+    source:
+      type: snowflake
+      serviceName: snowflake_warehouse
+      serviceConnection:
+        config:
+          type: Snowflake
+          username: ingestion
+          account: xy12345.eu-west-1
+          warehouse: COMPUTE_WH
+          password: secret:/openmetadata/snowflake
+          useAccessHistory: true
+      sourceConfig:
+        config:
+          type: DatabaseMetadata
+          schemaFilterPattern:
+            includes: ["^PUBLIC$"]
+    sink:
+      type: metadata-rest
+      config: {}
+    dag:
+      dagId: snowflake_metadata
+    """
+
+
+def use_ingestion(repo: Path, version: str) -> None:
+    """Pin the example environments to openmetadata-ingestion ``version`` and its server."""
+    path = repo / "environments/base/environment.yaml"
+    server = ".".join(version.split(".")[:3])
+    path.write_text(path.read_text().replace('ingestionVersion: "1.13.6.3"',
+                                             f'ingestionVersion: "{version}"')
+                    .replace('serverVersion: "1.13.6"', f'serverVersion: "{server}"'))
+
+
+def test_a_snowflake_metadata_workflow_passes_the_schema(repo: Path, write: Writer) -> None:
+    write("environments/dev/workflows/snowflake.yaml", SNOWFLAKE)
+    assert [d.text() for d in problems(repo, "dev") if d.location.path.endswith(
+        "snowflake.yaml")] == []
+
+
+def test_workflows_are_checked_against_the_model_of_the_environments_ingestion_line(
+        repo: Path, write: Writer) -> None:
+    # useAccessHistory came with 1.13's Snowflake connection; 1.12's rejects it.
+    write("environments/dev/workflows/snowflake.yaml", SNOWFLAKE)
+    use_ingestion(repo, "1.12.14.2")
+    found = [d for d in problems(repo, "dev") if d.location.path.endswith("snowflake.yaml")]
+    assert [(str(d.location), d.message) for d in found] == [
+        ("environments/dev/workflows/snowflake.yaml:11:7",
+         "unknown key 'useAccessHistory'")]
+    # Too many keys to list: the hint names the connector whose keys they are.
+    assert found[0].hint and found[0].hint.endswith(" keys of SnowflakeConnection is close to it")
+
+
+def test_an_ingestion_release_of_no_supported_line_is_reported_at_the_version(
+        repo: Path) -> None:
+    use_ingestion(repo, "1.11.9")
+    found = [d for d in problems(repo, "dev") if d.code == "unsupported-line"]
+    assert [str(d.location) for d in found] == ["environments/base/environment.yaml:12:21"]
+    assert "1.12, 1.13" in found[0].message
+    # The workflows are not judged by another line's model meanwhile (the domain rules still
+    # apply: 1.11 cannot authenticate to MWAA).
+    assert {d.code for d in problems(repo, "dev") if "workflows/" in d.location.path} == {
+        "mwaa-auth-version"}

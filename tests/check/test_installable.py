@@ -16,9 +16,8 @@ from mwaa_gitops import (
     pipeline,
     requirements_data,
 )
-from mwaa_gitops.check.installable import requirements_install
 from mwaa_gitops.diagnostics import ConfigError, Diagnostic
-from mwaa_gitops.model import Environment, environment_from
+from mwaa_gitops.model import environment_from
 from mwaa_gitops.render import render_environment
 from mwaa_gitops.render.dags import venv_requirements
 from mwaa_gitops.render.mwaa import render_requirements
@@ -181,32 +180,60 @@ def test_virtualenv_dags_carry_the_vendored_lock(repo: Path) -> None:
             assert venv_requirements(env, workflow) == lock.pins
 
 
-def redshift_on(env: Environment, name: str) -> Environment:
-    """``env`` with workflow ``name`` reading a Redshift warehouse instead of Airflow (the
-    connector's schema is not this gate's business: the typed environment is changed)."""
-    source = {"type": "redshift", "serviceName": "warehouse",
-              "serviceConnection": {"config": {"type": "Redshift", "hostPort": "h:5439",
-                                               "username": "om", "database": "dev"}},
-              "sourceConfig": {"config": {"type": "DatabaseMetadata"}}}
-    workflows = [dataclasses.replace(wf, config={**wf.config, "source": source})
-                 if wf.name == name else wf for wf in env.workflows]
-    return dataclasses.replace(env, workflows=tuple(workflows))
+WAREHOUSE = """
+    dag:
+      schedule: "0 2 * * *"
+      approach: virtualenv
+    source:
+      type: redshift
+      serviceName: warehouse
+      serviceConnection:
+        config:
+          type: Redshift
+          hostPort: warehouse.example.internal:5439
+          username: openmetadata
+          authType:
+            password: secret:/openmetadata/warehouse-password
+          database: analytics
+      sourceConfig:
+        config:
+          type: DatabaseMetadata
+    sink:
+      type: metadata-rest
+      config: {}
+    workflowConfig:
+      loggerLevel: INFO
+    """
+
+
+def test_a_redshift_workflow_installs_its_extras_lock_in_every_example_environment(
+        repo: Path, write: Writer) -> None:
+    write("environments/base/workflows/warehouse.yaml", WAREHOUSE)
+    assert problems(repo) == []
+    for name in ("dev", "prod"):
+        env = environment_from(environments.build(Repository(repo), name))
+        (workflow,) = [wf for wf in env.workflows if wf.name == "warehouse"]
+        lock = requirements_data.venv_lock(env.mwaa.airflow_version,
+                                           env.openmetadata.ingestion_version, ("redshift",))
+        assert lock is not None
+        assert venv_requirements(env, workflow) == lock.pins
 
 
 def test_the_python_approach_names_each_conflict_a_workflows_connector_extra_brings(
         repo: Path, write: Writer) -> None:
-    write("environments/prod/workflows/airflow_pipelines_ecs.yaml", """
+    write("environments/base/workflows/warehouse.yaml", WAREHOUSE)
+    write("environments/prod/workflows/warehouse.yaml", """
         dag:
           approach: python
         """)
-    merged = environments.build(Repository(repo), "prod")
-    env = redshift_on(environment_from(merged), "airflow_pipelines_ecs")
-    (problem,) = requirements_install(merged, env)
+    (problem,) = problems(repo, "prod")
+    env = environment_from(environments.build(Repository(repo), "prod"))
     text = next(iter(render_requirements(env).values())).decode()
     assert "openmetadata-ingestion[redshift]==1.12.14.2" in text.splitlines()
     conflicts = mwaa_install.direct_conflicts(text, "2.10.3")
     (brought,) = [c for c in conflicts if c.extras]
     assert brought.text() == "sqlalchemy-redshift==0.8.12 (for [redshift]; MWAA pins 0.8.14)"
+    assert str(problem.location) == "environments/prod/workflows/warehouse.yaml:2:13"
     assert brought.text() in problem.message
     assert problem.message.endswith(f"({len(conflicts)} conflicting packages)")
 
@@ -227,20 +254,68 @@ def test_the_python_approach_says_what_offline_cannot_see_when_nothing_conflicts
 
 
 def test_a_virtualenv_workflow_whose_extras_have_no_lock_is_refused_saying_how_to_add_one(
-        repo: Path) -> None:
-    merged = environments.build(Repository(repo), "dev")
-    env = redshift_on(environment_from(merged), "airflow_pipelines_virtualenv")
-    assert requirements_install(merged, env) == []  # redshift is locked on 3.3.1
-    workflows = tuple(dataclasses.replace(wf, config={**wf.config, "source": {
-        **wf.config["source"], "type": "snowflake"}}) if wf.name == "airflow_pipelines_virtualenv"
-        else wf for wf in env.workflows)
-    (problem,) = requirements_install(merged, dataclasses.replace(env, workflows=workflows))
+        repo: Path, write: Writer) -> None:
+    snowflake = WAREHOUSE.replace("type: redshift", "type: snowflake").replace(
+        "type: Redshift", "type: Snowflake").replace(
+        "hostPort: warehouse.example.internal:5439",
+        "account: acme-eu1\n          warehouse: COMPUTE_WH").replace(
+        "authType:\n            password:", "password:")
+    write("environments/base/workflows/warehouse.yaml", snowflake)
+    (problem,) = problems(repo, "dev")
     assert problem.code == "missing-lock"
-    assert str(problem.location) == "environments/base/workflows/airflow_pipelines_virtualenv" \
-                                    ".yaml:8:13"
+    assert str(problem.location) == "environments/base/workflows/warehouse.yaml:3:13"
     assert problem.message == (
-        "workflow 'airflow_pipelines_virtualenv' runs in a task virtualenv, but no locked "
-        "requirement set of openmetadata-ingestion[snowflake]==1.13.6.3 on MWAA's Airflow 3.3.1 "
-        "is vendored")
-    assert problem.hint is not None and "(extras ['snowflake'] to EXTRA_SETS)" in problem.hint
-    assert requirements_data.GENERATE in problem.hint
+        "workflow 'warehouse' runs in a task virtualenv, but no locked requirement set of "
+        "openmetadata-ingestion[snowflake]==1.13.6.3 on MWAA's Airflow 3.3.1 is vendored")
+    assert problem.hint == (
+        "add the extras set ('snowflake',) to EXTRA_SETS in tools/mwaa_gitops/"
+        f"requirements_data.py and run {requirements_data.GENERATE}")
+
+
+TEST_SUITE = """
+    dag:
+      approach: virtualenv
+    source:
+      type: TestSuite
+      serviceName: warehouse_tests
+      sourceConfig:
+        config:
+          type: TestSuite
+          entityFullyQualifiedName: warehouse.analytics.public.orders
+    processor:
+      type: orm-test-runner
+      config: {}
+    sink:
+      type: metadata-rest
+      config: {}
+    workflowConfig:
+      loggerLevel: INFO
+    """
+
+
+def test_a_test_suite_leaving_its_connection_to_the_server_is_warned_its_driver_is_unknown(
+        repo: Path, write: Writer) -> None:
+    write("environments/base/workflows/orders_tests.yaml", TEST_SUITE)
+    found = [d for d in problems(repo, "dev") if "orders_tests" in d.message]
+    (problem,) = found
+    assert (problem.severity, problem.code) == ("warning", "driver-unknown")
+    assert str(problem.location) == "environments/base/workflows/orders_tests.yaml:4:9"
+    assert "which openmetadata-ingestion extra (database driver) that needs is not known " \
+           "here, so approach virtualenv installs none" in problem.message
+    # Naming the connection names the driver: its extra's lock, no warning.
+    write("environments/dev/workflows/orders_tests.yaml", """
+        source:
+          serviceConnection:
+            config:
+              type: Redshift
+              hostPort: warehouse.example.internal:5439
+              username: openmetadata
+              authType:
+                password: secret:/openmetadata/warehouse-password
+              database: analytics
+        """)
+    assert [d for d in problems(repo, "dev") if "orders_tests" in d.message] == []
+    env = environment_from(environments.build(Repository(repo), "dev"))
+    (workflow,) = [wf for wf in env.workflows if wf.name == "orders_tests"]
+    lock = requirements_data.venv_lock("3.3.1", "1.13.6.3", ("redshift",))
+    assert lock is not None and venv_requirements(env, workflow) == lock.pins

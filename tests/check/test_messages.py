@@ -129,3 +129,76 @@ def test_a_missing_environment_name_is_one_problem_not_one_per_workflow_it_fills
         "environments/dev/environment.yaml:2:1: mwaa: missing required key 'environmentName'",
         "environments/dev/environment.yaml:3:3: mwaa: unknown key 'enviromentName' (did you "
         "mean 'environmentName'?)"]
+
+
+def test_a_misspelt_connector_type_gets_the_nearest_of_every_connector_not_the_list(
+        repo: Path, write: Writer) -> None:
+    write(DEV, """
+        source:
+          serviceConnection:
+            config:
+              type: Airflw
+        """)
+    [problem] = texts(repo, "dev")
+    assert problem.startswith(f"{DEV}:4:13: source.serviceConnection.config.type: 'Airflw' is "
+                              "not one of the ")
+    assert problem.endswith(" values allowed here (did you mean 'Airflow'?)")
+
+
+def test_a_plaintext_secret_is_reported_as_one_inside_the_form_of_a_union_it_fits(
+        repo: Path, write: Writer) -> None:
+    # authType is basic (password), IAM or Azure authentication: the password fits the first,
+    # so the message is about the secret, not about keys the other forms lack.
+    write("environments/dev/workflows/orders.yaml", """
+        source:
+          type: postgres
+          serviceName: orders_db
+          serviceConnection:
+            config:
+              type: Postgres
+              hostPort: orders-db.example.internal:5432
+              username: ingestion
+              database: orders
+              authType:
+                password: hunter2
+          sourceConfig:
+            config:
+              type: DatabaseMetadata
+        sink:
+          type: metadata-rest
+          config: {}
+        """)
+    assert [t for t in texts(repo, "dev") if "orders.yaml" in t] == [
+        "environments/dev/workflows/orders.yaml:11:19: source.serviceConnection.config.authType"
+        ".password: plaintext secret; a secret field must hold a reference, resolved at run "
+        "time (write secret:/openmetadata/<name> or ${var:NAME})"]
+
+
+def test_a_key_left_empty_where_the_model_takes_null_is_accepted(
+        repo: Path, write: Writer) -> None:
+    write(DEV, """
+        source:
+          serviceConnection:
+            config:
+              pipelineFilterPattern:
+        """)
+    assert texts(repo, "dev") == []
+
+
+def test_a_quoted_number_is_accepted_and_a_word_is_not(repo: Path, write: Writer) -> None:
+    write(DEV, """
+        source:
+          serviceConnection:
+            config:
+              numberOfStatus: "10"
+        """)
+    assert texts(repo, "dev") == []
+    write(DEV, """
+        source:
+          serviceConnection:
+            config:
+              numberOfStatus: "ten"
+        """)
+    assert texts(repo, "dev") == [
+        f"{DEV}:4:23: source.serviceConnection.config.numberOfStatus: expected integer, got "
+        "string 'ten'"]

@@ -147,6 +147,26 @@ def test_lint_checks_a_plain_openmetadata_workflow(tmp_path: Path) -> None:
     assert run("lint", str(good))[0] == 0
 
 
+def test_lint_checks_against_the_model_of_the_ingestion_version_given(tmp_path: Path) -> None:
+    pubsub = tmp_path / "pubsub.yaml"
+    # Google Pub/Sub came with openmetadata-ingestion 1.13: 1.12's model has no such connector.
+    pubsub.write_text(
+        "source:\n  type: pubsub\n  serviceName: events\n  serviceConnection:\n    config:\n"
+        "      type: PubSub\n      projectId: analytics-events\n"
+        "  sourceConfig:\n    config:\n      type: MessagingMetadata\n"
+        "workflowConfig:\n  openMetadataServerConfig:\n    hostPort: http://om:8585/api\n")
+    assert run("lint", str(pubsub))[0] == 0
+    assert run("lint", "--ingestion-version", "1.13.6.3", str(pubsub))[0] == 0
+    code, _, err = run("lint", "--ingestion-version", "1.12", str(pubsub))
+    assert code == 1
+    assert "pubsub.yaml:6:13: source.serviceConnection.config.type: 'PubSub' is not one of the " \
+        in err
+    code, _, err = run("lint", "--ingestion-version", "1.11.4", str(pubsub))
+    assert code == 2
+    assert "--ingestion-version: openmetadata-ingestion '1.11.4' is of no supported line (use " \
+        "one of 1.12, 1.13)" in err
+
+
 def test_render_writes_configs_as_laid_out_in_the_bucket(repo: Path, tmp_path: Path) -> None:
     out = tmp_path / "out"
     code, _, _ = run("render", "--repo", str(repo), "--env", "prod", "--out", str(out))

@@ -202,11 +202,13 @@ def config_repository(root: Path, spec: Major, bucket: str, openmetadata: OpenMe
     return root
 
 
-def mwaa_gitops(repo: Path, *args: str, expect: int = 0) -> str:
-    """Run the real CLI in ``repo``; its output (fails the test on another exit code)."""
+def mwaa_gitops(repo: Path, *args: str, expect: int = 0,
+                env: dict[str, str] | None = None) -> str:
+    """Run the real CLI in ``repo`` (``env`` added to the environment); its output (fails the
+    test on another exit code)."""
     done = subprocess.run([str(MWAA_GITOPS), *args, "--repo", str(repo)], cwd=repo,
                           capture_output=True, text=True, timeout=300, check=False,
-                          env={**os.environ, "MWAA_GITOPS_COMMIT": "e2e"})
+                          env={**os.environ, "MWAA_GITOPS_COMMIT": "e2e", **(env or {})})
     if done.returncode != expect:
         raise AssertionError(f"mwaa-gitops {' '.join(args)} exited {done.returncode}:\n"
                              f"{done.stdout}\n{done.stderr}")

@@ -147,3 +147,12 @@ def test_plan_and_sync_steps_converge(history: History, run: Run) -> None:
     assert after.returncode == 0, after.stderr
     assert re.search(r"^0 to add, 0 to change, 0 to delete, [1-9]\d* unchanged$", after.summary,
                      re.MULTILINE)
+
+
+def test_verify_step_reaches_the_verification_and_fails_where_there_is_no_mwaa(
+        history: History, run: Run) -> None:
+    # The step's command line is accepted (no usage error); a folder target has no MWAA.
+    step = run_step(run, history.repo, script("sync.yml", "sync", "Verify"), {"ENV_NAME": "local"})
+    assert step.returncode == 1, step.stderr
+    assert step.stdout.startswith("::error file=environments/local/environment.yaml,")
+    assert "nothing to verify" in step.stdout

@@ -142,6 +142,10 @@ def test_sync_runs_one_job_per_environment_in_its_github_environment(
     runs = [step.get("run", "") for step in sync["steps"]]
     assert 'mwaa-gitops plan --env "$ENV_NAME" --format github' in runs
     assert 'mwaa-gitops sync --env "$ENV_NAME" --format github' in runs
+    # The job fails unless MWAA parsed what the sync wrote.
+    verify = runs.index('mwaa-gitops verify --env "$ENV_NAME" --format github --timeout 45')
+    assert verify > runs.index('mwaa-gitops sync --env "$ENV_NAME" --format github')
+    assert sync["timeout-minutes"] > 45
 
 
 def test_sync_reconciles_every_environment_daily_with_full_history(

@@ -32,6 +32,7 @@ WORKFLOWS = {
     "warehouse": source("redshift", "DatabaseMetadata", REDSHIFT),
     "warehouse_usage": source("redshift-usage", "DatabaseUsage", REDSHIFT),
     "warehouse_profiler": source("redshift", "Profiler", REDSHIFT),
+    "warehouse_classifier": source("redshift", "AutoClassification", REDSHIFT),
     "dbt": source("dbt", "DBT"),
     "dashboards": source("metabase", "DashboardMetadata", {"type": "Metabase",
                                                            "hostPort": "http://mb:3000"}),
@@ -59,6 +60,8 @@ def requirements(env: Environment) -> list[str]:
     (("dbt",), "openmetadata-ingestion[dbt]==1.13.6.3"),
     (("dashboards",), "openmetadata-ingestion==1.13.6.3"),
     (("warehouse", "dbt", "dashboards"), "openmetadata-ingestion[dbt,redshift]==1.13.6.3"),
+    (("warehouse", "warehouse_classifier"),
+     "openmetadata-ingestion[pii-processor,redshift]==1.13.6.3"),
 ])
 def test_requirements_txt_names_the_union_of_the_python_workflows_extras(
         examples: dict[str, Environment], names: tuple[str, ...], line: str) -> None:
@@ -67,7 +70,7 @@ def test_requirements_txt_names_the_union_of_the_python_workflows_extras(
 
 @pytest.mark.parametrize(("name", "extras"), [
     ("warehouse", ("redshift",)), ("warehouse_usage", ("redshift",)), ("dbt", ("dbt",)),
-    ("dashboards", ()),
+    ("dashboards", ()), ("warehouse_classifier", ("pii-processor", "redshift")),
 ])
 @pytest.mark.parametrize("example", ["dev", "prod"])
 def test_a_task_virtualenv_installs_the_lock_of_its_workflows_extras(
@@ -108,5 +111,5 @@ def test_a_virtualenv_workflow_whose_extras_have_no_lock_fails_saying_how_to_add
     assert "openmetadata-ingestion[snowflake]==1.13.6.3 on MWAA's Airflow 3.3.1" in \
         problem.message
     assert problem.hint is not None
-    assert "['snowflake'] to EXTRA_SETS" in problem.hint
+    assert "add the extras set ('snowflake',) to EXTRA_SETS in " in problem.hint
     assert requirements_data.GENERATE in problem.hint

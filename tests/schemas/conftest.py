@@ -19,6 +19,7 @@ from mwaa_gitops.environments import build
 from mwaa_gitops.model import workflow_from
 from mwaa_gitops.provenance import Node
 from mwaa_gitops.repository import Repository
+from tests.schemas import kinds
 from tests.schemas.cases import MISTAKES, VALID
 from tests.support.venvs import OPENMETADATA_LOCKS, openmetadata_python
 
@@ -83,6 +84,9 @@ def openmetadata(examples: dict[str, Node],
         # Exactly the dict that is rendered for `metadata ingest` to read.
         **{f"example: {name}": workflow_from(name.split("/")[1], tree).config
            for name, tree in examples.items()},
+        **{f"kind: {name}": config for name, config in kinds.KINDS.items()},
+        **{f"kind mistake: {name}": mistake.config
+           for name, mistake in kinds.MISTAKES.items()},
     }
     return {line: ask_openmetadata(line, configs, tmp_path_factory) for line in LINES}
 

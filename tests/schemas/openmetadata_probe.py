@@ -8,7 +8,9 @@ everything needing the (slow to import) package happens in one process:
   ``OpenMetadataWorkflowConfig`` validates it and the metadata-rest sink accepts the sink config
   the workflow hands it at start;
 * ``models``: for every model class a workflow can reach, by class name, whether it forbids
-  unknown keys and which of its fields are secrets.
+  unknown keys, which of its fields are secrets and which are required;
+* ``examples``: the folder of the example workflows the wheel ships, and the verdict on each
+  (read as ``metadata ingest`` reads a file: YAML, ``${VAR}`` left as written).
 """
 
 from __future__ import annotations
@@ -43,7 +45,7 @@ def verdict(config: dict[str, Any]) -> str | None:
 def models() -> dict[str, dict[str, Any]]:
     from metadata.generated.schema.metadataIngestion.workflow import OpenMetadataWorkflowConfig
     from metadata.ingestion.sink.metadata_rest import MetadataRestSinkConfig
-    from pydantic import BaseModel, SecretStr
+    from pydantic import BaseModel, RootModel, SecretStr
 
     sys.path.insert(0, str(SCHEMAS))
     import generate
@@ -56,8 +58,12 @@ def models() -> dict[str, dict[str, Any]]:
         secrets = sorted(name for name, field in cls.model_fields.items()
                          if any(isinstance(t, type) and issubclass(t, SecretStr)
                                 for t in flatten(field.annotation)))
+        required = sorted(field.alias or name for name, field in cls.model_fields.items()
+                          if field.is_required())
         facts: dict[str, Any] = {"extra": cls.model_config.get("extra", "ignore"),
                                  "secrets": secrets}
+        if not issubclass(cls, RootModel):  # a root model's one field is no key
+            facts["required"] = required
         # Same-named classes that differ cannot be told apart by a schema title.
         if found.get(cls.__name__, facts) != facts:
             facts = {"ambiguous": True}
@@ -72,6 +78,16 @@ def flatten(annotation: Any) -> list[Any]:
     for arg in typing.get_args(annotation):
         out.extend(flatten(arg))
     return out
+
+
+def examples() -> dict[str, Any]:
+    import metadata
+    import yaml
+
+    folder = Path(metadata.__file__).parent / "examples" / "workflows"
+    return {"folder": str(folder), "verdicts": {
+        path.name: verdict(yaml.safe_load(path.read_text()))
+        for path in sorted(folder.glob("*.yaml"))}}
 
 
 def check() -> dict[str, Any]:
@@ -90,5 +106,6 @@ if __name__ == "__main__":
         "check": check(),
         "verdicts": {name: verdict(config) for name, config in request["configs"].items()},
         "models": models(),
+        "examples": examples(),
     }
     Path(request["answer"]).write_text(json.dumps(answer))

@@ -238,3 +238,55 @@ def refs(node: Any) -> list[str]:
 def load_file_text(text: str) -> Any:
     """A YAML overlay as the loader reads it (tags applied), as plain data."""
     return load_text(dedent(text).lstrip("\n"), "overlay.yaml").plain()
+
+
+def test_every_reference_is_a_file_and_a_pointer_so_no_schema_needs_crawling() -> None:
+    # check/schemas.py registers the files without crawling them: an `$id` or anchor inside a
+    # schema would not be found.
+    for path in schema_files():
+        text = path.read_text()
+        for keyword in ('"$id"', '"$anchor"', '"$dynamicAnchor"', '"$dynamicRef"'):
+            assert keyword not in text, (path.name, keyword)
+        fragments = {ref.partition("#")[2] for ref in refs(json.loads(text))}
+        assert all(not f or f.startswith("/") for f in fragments), path.name
+
+
+def committed(line: str) -> dict[str, Any]:
+    """The committed base schemas of ``line``, as openmetadata_schemas() returns them."""
+    return {f"openmetadata/{line}/{name}": json.loads(
+        (SCHEMAS / "openmetadata" / line / name).read_text())
+        for name in ("workflow.schema.json", "server-connection.schema.json")}
+
+
+def test_generating_one_line_leaves_the_other_lines_files_alone(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    generate = load_generator()
+    root = tmp_path / "schemas"
+    shutil.copytree(SCHEMAS, root)
+    monkeypatch.setattr(generate, "openmetadata_schemas", lambda: committed("1.12"))
+    monkeypatch.setattr(generate, "installed_line", lambda: "1.12")
+    (root / "openmetadata/1.12/left-over.schema.json").write_text("{}")
+    assert generate.main(["--check"], root=root) == 1
+    assert generate.main([], root=root) == 0
+    assert not (root / "openmetadata/1.12/left-over.schema.json").exists()
+    assert generate.main(["--check"], root=root) == 0
+    unchanged = [p.relative_to(root) for p in root.rglob("*.json")
+                 if p.read_bytes() != (SCHEMAS / p.relative_to(root)).read_bytes()]
+    assert unchanged == []
+
+
+def test_the_editor_schema_follows_the_newest_line(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    generate = load_generator()
+    root = tmp_path / "schemas"
+    shutil.copytree(SCHEMAS, root)
+    newer = {path.replace("/1.13/", "/1.14/"): schema
+             for path, schema in committed("1.13").items()}
+    monkeypatch.setattr(generate, "openmetadata_schemas", lambda: newer)
+    monkeypatch.setattr(generate, "installed_line", lambda: "1.14")
+    assert generate.main([], root=root) == 0
+    editor = json.loads((root / "workflow.schema.json").read_text())
+    assert editor["properties"]["source"]["$ref"] == (
+        "openmetadata/1.14/workflow.schema.json#/properties/source")
+    assert (root / "openmetadata/1.14/workflow.overlay.schema.json").is_file()
+    assert (root / "openmetadata/1.13/workflow.schema.json").is_file()

@@ -93,6 +93,20 @@ def test_secret_fields_are_exactly_the_models_secrets(
     assert sum(bool(facts.get("secrets")) for facts in models.values()) >= 50
 
 
+@pytest.mark.parametrize("line", LINES)
+def test_required_keys_are_exactly_the_models_required_fields(
+        openmetadata: dict[str, dict[str, Any]], line: str) -> None:
+    models = openmetadata[line]["models"]
+    compared = 0
+    for model, schema in object_schemas(line):
+        facts = models.get(model, {})
+        if "required" not in facts:
+            continue
+        compared += 1
+        assert sorted(schema.get("required", [])) == facts["required"], model
+    assert compared >= 300
+
+
 def object_schemas(line: str) -> Iterator[tuple[str, dict[str, Any]]]:
     """(model name, schema) for the roots and object definitions of the generated files."""
     for path, root_model in root_models(line).items():

@@ -14,6 +14,9 @@ its 5xx as ``RestApiServerException``, both HTTP 400 as in the model. The model'
 ``Path`` 1-64 characters and a known ``Method`` (else ``ValidationException``), an unknown
 environment is ``ResourceNotFoundException``, an unsigned request ``AccessDeniedException``, a
 response over 6 MB ``ValidationException``. Every call is recorded.
+
+``GET /environments/{Name}`` answers ``GetEnvironment`` with the environment's ``Status``
+(``statuses``, AVAILABLE unless a test sets another) and a successful ``LastUpdate``.
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ from __future__ import annotations
 import contextlib
 import json
 import threading
+import time
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -62,6 +66,8 @@ class MwaaApi:
 
     def __init__(self, environments: Mapping[str, AirflowApi]) -> None:
         self.environments = dict(environments)
+        self.statuses: dict[str, str] = {}  # GetEnvironment's Status, AVAILABLE when not set
+        self.started = time.time()
         self.calls: list[Call] = []
         self._lock = threading.Lock()
         self._server = ThreadingHTTPServer((HOST, 0), _handler(self))
@@ -120,6 +126,20 @@ class MwaaApi:
         return 200, {}, payload
 
 
+    def describe(self, name: str, signed: bool) -> tuple[int, dict[str, str], Any]:
+        """Answer one GetEnvironment request."""
+        if not signed:
+            return 403, {"x-amzn-ErrorType": "AccessDeniedException"}, {
+                "Message": "Missing Authentication Token"}
+        if name not in self.environments:
+            return 404, {"x-amzn-ErrorType": "ResourceNotFoundException"}, {
+                "message": f"Environment {name} not found"}
+        return 200, {}, {"Environment": {
+            "Name": name, "Status": self.statuses.get(name, "AVAILABLE"),
+            "LastUpdate": {"Status": "SUCCESS", "CreatedAt": self.started,
+                           "Source": "mwaa-gitops-tests"}}}
+
+
 def _forward(api: AirflowApi, method: str, path: str, query: Any,
              body: Any) -> tuple[int, Any]:
     """Call Airflow's REST API: status and parsed JSON (text when it is not JSON)."""
@@ -147,6 +167,14 @@ def _handler(api: MwaaApi) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         def log_message(self, format: str, *args: Any) -> None:  # quiet test output
             pass
+
+        def do_GET(self) -> None:
+            prefix = "/environments/"
+            if not self.path.startswith(prefix):
+                return self._send(404, {"x-amzn-ErrorType": "UnknownOperationException"}, {})
+            name = urllib.parse.unquote(self.path[len(prefix):].split("?")[0])
+            signed = "/airflow/aws4_request" in self.headers.get("Authorization", "")
+            return self._send(*api.describe(name, signed))
 
         def do_POST(self) -> None:
             length = int(self.headers.get("Content-Length") or 0)

@@ -108,15 +108,62 @@ AdoptOption = Annotated[bool, typer.Option(
     "--adopt", help="Take over rendered keys that hold objects this repository does not own.")]
 
 
+VerifyTimeoutOption = Annotated[float, typer.Option(
+    "--verify-timeout", min=0.1, metavar="MINUTES",
+    help="Minutes to wait for MWAA to parse the synced files.")]
+SmokeOption = Annotated[str | None, typer.Option(
+    "--smoke", metavar="DAG_ID", help="Also trigger a run of this rendered DAG and wait for "
+    "its final state.")]
+SmokeTimeoutOption = Annotated[float, typer.Option(
+    "--smoke-timeout", min=0.1, metavar="MINUTES", help="Minutes to wait for the smoke run.")]
+
+
 @app.command(short_help="Compare an environment's rendered files with its target.")
 def plan(env: EnvOption, repo: RepoOption = None,
          fmt: FormatOption = OutputFormat.text,
          adopt: AdoptOption = False,
-         detailed_exitcode: DetailedExitOption = False) -> None:
-    """Compare an environment's rendered files with its target by content hash."""
+         detailed_exitcode: DetailedExitOption = False,
+         check_dags: Annotated[bool, typer.Option(
+             "--check-dags/--no-check-dags", help="Ask MWAA (InvokeRestApi) whether another "
+             "file already defines one of the rendered dag ids.")] = True) -> None:
+    """Compare an environment's rendered files with its target by content hash.
+
+    Exits 4 when MWAA already has one of the rendered dag ids from another file.
+    """
     from mwaa_gitops.commands import plan as command
 
-    raise typer.Exit(command.run(repo, env, fmt, adopt, detailed_exitcode))
+    raise typer.Exit(command.run(repo, env, fmt, adopt, detailed_exitcode, check_dags))
+
+
+@app.command(short_help="Check in MWAA that the synced DAGs parsed and work.")
+def verify(env: EnvOption, repo: RepoOption = None,
+           fmt: FormatOption = OutputFormat.text,
+           timeout: Annotated[float, typer.Option(
+               "--timeout", min=0.1, metavar="MINUTES", help="Minutes to wait for MWAA to "
+               "parse the synced files (and to finish an update).")] = 10.0,
+           smoke: SmokeOption = None,
+           smoke_timeout: SmokeTimeoutOption = 30.0) -> None:
+    """Wait until MWAA parsed the files of the last sync, then report import errors, missing
+    DAGs and dag ids that other files also define (through InvokeRestApi).
+
+    Exit codes: 0 verified, 4 problems found, 5 timed out, 6 MWAA unreachable, 7 permission
+    denied, 8 environment updating or unavailable.
+    """
+    from mwaa_gitops.commands import verify as command
+
+    options = command.Options(timeout=timeout * 60, smoke=smoke,
+                              smoke_timeout=smoke_timeout * 60)
+    raise typer.Exit(command.run(repo, env, fmt, options))
+
+
+@app.command(short_help="Show what is deployed, the MWAA state and the last verify.")
+def status(env: EnvOption, repo: RepoOption = None,
+           fmt: FormatOption = OutputFormat.text) -> None:
+    """Show the deployed commit, time and files, the MWAA environment's state and last update,
+    and the last verify result."""
+    from mwaa_gitops.commands import status as command
+
+    raise typer.Exit(command.run(repo, env, fmt))
 
 
 @app.command(short_help="Upload the rendered files, delete owned leftovers, update MWAA.")
@@ -142,16 +189,28 @@ def sync(*, env: EnvOption, repo: RepoOption = None,
          detailed_exitcode: DetailedExitOption = False,
          allow_older: Annotated[bool, typer.Option(
              "--allow-older", help="Sync even when the target was last synced from a commit "
-             "this one does not contain (a deliberate rollback).")] = False) -> None:
+             "this one does not contain (a deliberate rollback).")] = False,
+         verify: Annotated[bool, typer.Option(
+             "--verify", help="Check dag ids against MWAA before uploading, then wait until "
+             "MWAA parsed the files and report as 'verify' does.")] = False,
+         verify_timeout: VerifyTimeoutOption = 10.0,
+         smoke: SmokeOption = None,
+         smoke_timeout: SmokeTimeoutOption = 30.0) -> None:
     """Upload exactly the rendered files, delete owned leftovers, update MWAA if needed."""
     from mwaa_gitops.commands import sync as command
 
+    checks = None
+    if verify or smoke:
+        from mwaa_gitops.commands.verify import Options
+
+        checks = Options(timeout=verify_timeout * 60, smoke=smoke,
+                         smoke_timeout=smoke_timeout * 60)
     raise typer.Exit(command.run(repo, env, fmt, dry_run=dry_run, adopt=adopt, jobs=jobs,
                                  update_mwaa=update_mwaa, wait=wait,
                                  wait_timeout_minutes=wait_timeout, commit=commit,
                                  stale_lock_minutes=stale_lock,
                                  detailed_exitcode=detailed_exitcode,
-                                 allow_older=allow_older))
+                                 allow_older=allow_older, verify=checks))
 
 
 @app.command(short_help="Break the sync lock of a run that died.")

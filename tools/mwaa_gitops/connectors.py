@@ -85,6 +85,14 @@ def connector_extras(config: Mapping[str, Any], ingestion: str) -> tuple[str, ..
                         and (provided is None or e in provided)))
 
 
+def connection_from_server(config: Mapping[str, Any]) -> bool:
+    """A test suite that leaves its connection to the server: which driver it needs is not
+    known here."""
+    source_type = _get(config, "source", "type")
+    return isinstance(source_type, str) and source_type.lower() == TEST_SUITE and not \
+        isinstance(_get(config, "source", "serviceConnection", "config", "type"), str)
+
+
 def kind_extras(config: Mapping[str, Any]) -> tuple[str, ...]:
     """Extras the workflow's kind needs whatever its connector (the kinds table)."""
     return kind_of(config).extras

@@ -29,8 +29,9 @@ PACKAGE = "openmetadata-ingestion"
 SUPPORTED_INGESTION = ("1.12.14.2", "1.13.6.3")
 # Extras sets locked (and resolved for the python approach) for every release: none (the
 # connectors that need only the base package, such as Metabase), the driver of a Postgres
-# connection, and the other connectors of the examples.
-EXTRA_SETS: tuple[tuple[str, ...], ...] = ((), ("postgres",), ("redshift",), ("dbt",))
+# connection, the other connectors of the examples, and auto-classification on Redshift.
+EXTRA_SETS: tuple[tuple[str, ...], ...] = (
+    (), ("postgres",), ("redshift",), ("dbt",), ("pii-processor", "redshift"))
 # Imported by openmetadata-ingestion but not declared in its Requires-Dist, per major.minor.
 UNDECLARED = {"1.12": ("cachetools",)}
 # Source-only releases that build with setuptools from the index alone (measured).

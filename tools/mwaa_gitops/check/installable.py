@@ -7,6 +7,8 @@
 * virtualenv approach: the task virtualenv installs a vendored lock
   (:mod:`mwaa_gitops.requirements_data`); a combination without one, or one that does not
   resolve, is refused here before rendering.
+* Both install each workflow's connector extras (:mod:`mwaa_gitops.connectors`); a test suite
+  whose connection the server gives at run time gets a warning: its driver cannot be known.
 
 Each problem is reported at whichever of the approach, ``openmetadata.ingestionVersion`` and
 ``mwaa.airflowVersion`` a later layer set: the change that brought it. The hint names only the
@@ -37,7 +39,26 @@ def requirements_install(merged: MergedEnvironment, environment: Environment, *,
                          resolve: bool = False) -> list[Diagnostic]:
     """Every workflow of ``environment`` whose requirements do not install on its release."""
     return [*python_approach(merged, environment, resolve=resolve),
-            *virtualenv_approach(merged, environment)]
+            *virtualenv_approach(merged, environment), *drivers_unknown(merged, environment)]
+
+
+def drivers_unknown(merged: MergedEnvironment, environment: Environment) -> Iterator[Diagnostic]:
+    """A test suite in MWAA's Python or a task virtualenv whose connection the server gives at
+    run time: the driver it needs cannot be known, so none is installed; say so."""
+    for workflow in environment.workflows:
+        if workflow.dag.approach == "ecs" or not connectors.connection_from_server(
+                workflow.config):
+            continue
+        node = merged.workflows[workflow.name].get("source", "type")
+        yield Diagnostic(
+            node.location if node is not None else merged.workflows[workflow.name].location,
+            f"test suite '{workflow.name}' runs its tests through the connection of the tested "
+            "tables' service, which the OpenMetadata server gives at run time: which "
+            "openmetadata-ingestion extra (database driver) that needs is not known here, so "
+            f"approach {workflow.dag.approach} installs none",
+            "name the service's connection in source.serviceConnection (its extra is then "
+            "installed), or use approach ecs (the ingestion image installs the `all` extra)",
+            "driver-unknown", severity="warning")
 
 
 def python_approach(merged: MergedEnvironment, environment: Environment, *,
@@ -105,7 +126,7 @@ def virtualenv_approach(merged: MergedEnvironment, environment: Environment
             here = _latest(merged, [airflow, ingestion, _approach(merged, workflow)])
             yield Diagnostic(here, missing_lock_message(workflow, str(airflow.value),
                                                         str(ingestion.value), extras),
-                             regenerate_hint(extras), "missing-lock")
+                             regenerate_hint(extras, str(ingestion.value)), "missing-lock")
         elif lock.unresolvable is not None:
             unresolvable.setdefault(lock.unresolvable, []).append(workflow)
     for reason, workflows in unresolvable.items():
@@ -121,11 +142,15 @@ def missing_lock_message(workflow: Workflow, airflow: str, ingestion: str,
             f"{airflow} is vendored")
 
 
-def regenerate_hint(extras: tuple[str, ...]) -> str:
+def regenerate_hint(extras: tuple[str, ...], ingestion: str) -> str:
+    """How to vendor the missing lock: the extras set, and the release when it is not
+    supported."""
+    where = f"in tools/mwaa_gitops/requirements_data.py and run {requirements_data.GENERATE}"
+    if ingestion in requirements_data.SUPPORTED_INGESTION:
+        return f"add the extras set {extras!r} to EXTRA_SETS {where}"
     versions = ", ".join(requirements_data.SUPPORTED_INGESTION)
     return (f"use openmetadata-ingestion {versions}; or add the release to SUPPORTED_INGESTION "
-            f"(extras {list(extras)} to EXTRA_SETS) in tools/mwaa_gitops/requirements_data.py "
-            f"and run {requirements_data.GENERATE}")
+            f"(and the extras set {extras!r} to EXTRA_SETS, if it is not there) {where}")
 
 
 def _refusals(merged: MergedEnvironment, environment: Environment, workflows: list[Workflow],

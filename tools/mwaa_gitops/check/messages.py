@@ -46,6 +46,10 @@ def _translate(error: Any, tree: Node, prefix: Path,
             location = (node.key_location or node.location) if node else _at(tree, path)
             hint = _misindented(tree, path, key) or (
                 did_you_mean(key, allowed) if allowed else "this map takes no extra keys")
+            if hint and hint.startswith("known:") and len(allowed) > LISTED:
+                # Too many to list: say whose keys they are (the model's name for the map).
+                owner = f"of {schema['title']}" if schema.get("title") else "this map takes"
+                hint = f"none of the {len(allowed)} keys {owner} is close to it"
             yield Diagnostic(location, f"unknown key '{key}'", hint, "unknown-key",
                              subject=where)
         return
@@ -183,9 +187,10 @@ def _union(error: Any, tree: Node, prefix: Path, path: Path, where: str) -> Iter
                             for v in _allowed(e)})
             node = tree.get(*path, "type")
             location = node.location if node else _at(tree, path)
+            hint = did_you_mean(str(instance["type"]), known) if known else None
             yield Diagnostic(location, f"unknown type {_show(instance['type'])}"
                              + (f"; expected one of {', '.join(known)}" if known else ""),
-                             did_you_mean(str(instance["type"]), known) if known else None,
+                             hint if hint and not hint.startswith("known:") else None,
                              "enum", subject=f"{where}.type")
             return
         branches = matching

@@ -70,8 +70,10 @@ def _reachable(name: str) -> tuple[str, ...]:
 
 @cache
 def _registry(names: tuple[str, ...]) -> Any:
-    """The given schema files, loaded and crawled once (a lazily retrieving registry would not
-    keep what it fetched, and re-crawling the OpenMetadata schemas dominated check time)."""
+    """The given schema files, loaded once and registered under their file URIs (a lazily
+    retrieving registry would not keep what it fetched). Not crawled: every reference is a
+    file URI plus a JSON pointer, found without it, and crawling a line's workflow schema
+    cost more than loading it (measured: 20-30 ms against 11 ms)."""
     from referencing import Registry, Resource
     from referencing.jsonschema import DRAFT202012
 
@@ -80,7 +82,7 @@ def _registry(names: tuple[str, ...]) -> Any:
             json.loads(_text(name)), default_specification=DRAFT202012))
         for name in names
     ]
-    return Registry().with_resources(resources).crawl()
+    return Registry().with_resources(resources)
 
 
 @cache

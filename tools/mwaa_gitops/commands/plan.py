@@ -103,16 +103,22 @@ def annotate_drift(inspection: Inspection, env: str) -> None:
 
 
 def run(root: Path | None, env: str, fmt: OutputFormat, adopt: bool = False,
-        detailed_exitcode: bool = False) -> int:
-    """Print the plan for ``env``; with ``detailed_exitcode``, 3 means nothing to do."""
+        detailed_exitcode: bool = False, check_dags: bool = True) -> int:
+    """Print the plan for ``env``; with ``detailed_exitcode``, 3 means nothing to do; 4 when
+    MWAA already has one of the rendered dag ids from another file (``check_dags``)."""
 
     def action() -> int:
+        from mwaa_gitops.commands.verify import precheck
+
         prepared = prepare(root, env)
         with prepared.errors():
             inspection = inspect(prepared.target, prepared.desired, environment=env,
                                  layout=prepared.layout, adopt=adopt,
                                  track_mwaa=prepared.manages_mwaa)
         show(inspection, env, fmt)
+        collided = precheck(prepared, fmt, required=False) if check_dags else EXIT_OK
+        if collided:
+            return collided
         if detailed_exitcode and inspection.plan.nothing_to_do:
             return EXIT_NOTHING_TO_DO
         return EXIT_OK

@@ -1,7 +1,8 @@
 """``mwaa-gitops sync``: put exactly an environment's rendered files into its target.
 
 Exit codes: 0 success, 1 failure (invalid config, lock held, S3 or MWAA error), 2 usage;
-with ``--detailed-exitcode`` a sync that had nothing to do exits 3 instead of 0.
+with ``--detailed-exitcode`` a sync that had nothing to do exits 3 instead of 0; with
+``--verify``, the verification's codes (4-8, see ``commands.verify``).
 """
 
 from __future__ import annotations
@@ -21,6 +22,8 @@ from mwaa_gitops.commands.plan import (
     publish_markdown,
     show,
 )
+from mwaa_gitops.commands.verify import Options as VerifyOptions
+from mwaa_gitops.commands.verify import has_mwaa, no_mwaa, precheck, verify_prepared
 from mwaa_gitops.report import OutputFormat
 from mwaa_gitops.sync import deploy
 from mwaa_gitops.sync.mwaa import MwaaEnvironment
@@ -33,11 +36,21 @@ def run(root: Path | None, env: str, fmt: OutputFormat, *, dry_run: bool = False
         adopt: bool = False, jobs: int = DEFAULT_JOBS, update_mwaa: bool = True,
         wait: bool = False, wait_timeout_minutes: float = 60.0, commit: str | None = None,
         stale_lock_minutes: float = 15.0, detailed_exitcode: bool = False,
-        allow_older: bool = False) -> int:
-    """Validate, render and sync ``env``; nothing is written when validation fails."""
+        allow_older: bool = False, verify: VerifyOptions | None = None) -> int:
+    """Validate, render and sync ``env``; nothing is written when validation fails.
+
+    With ``verify``, dag ids are checked against MWAA before anything is uploaded, and the
+    sync ends with a verification (whose exit code it then returns).
+    """
 
     def action() -> int:
         prepared = prepare(root, env, jobs)
+        if verify is not None:
+            if not has_mwaa(prepared):
+                raise no_mwaa(prepared, env)
+            collided = precheck(prepared, fmt, required=True)
+            if collided:
+                return collided
         if dry_run:
             with prepared.errors():
                 inspection = deploy.inspect(prepared.target, prepared.desired, environment=env,
@@ -65,12 +78,23 @@ def run(root: Path | None, env: str, fmt: OutputFormat, *, dry_run: bool = False
                                   history=prepared.repo.root)
         seconds = time.monotonic() - started
         if fmt is OutputFormat.json:
-            print(json.dumps(outcome_json(outcome, env, seconds), indent=2))
+            document = outcome_json(outcome, env, seconds)
+            if verify is None:
+                print(json.dumps(document, indent=2))
         elif fmt is OutputFormat.github:
             publish_markdown(outcome_markdown(outcome, env, seconds))
             annotate_drift(outcome.inspection, env)
         else:
             print(outcome_text(outcome, env, seconds))
+        if verify is not None:
+            progress = for_stream(sys.stderr)
+            progress.note(f"verifying '{env}' in MWAA "
+                          f"{prepared.environment.mwaa.environment_name}")
+            # One JSON document: the sync's, with the verification under "verify".
+            code = verify_prepared(prepared, env, fmt, verify, progress,
+                                   around=document if fmt is OutputFormat.json else None)
+            if code:
+                return code
         if detailed_exitcode and not outcome.changed:
             return EXIT_NOTHING_TO_DO
         return EXIT_OK

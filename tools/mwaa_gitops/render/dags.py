@@ -91,7 +91,8 @@ def venv_requirements(env: Environment, workflow: Workflow) -> tuple[str, ...]:
         message = missing_lock_message(workflow, airflow, ingestion, extras) if lock is None \
             else f"workflow '{workflow.name}': its task virtualenv does not resolve: " \
             f"{lock.unresolvable}"
-        raise ConfigError.at(where, message, regenerate_hint(extras), code="missing-lock")
+        raise ConfigError.at(where, message, regenerate_hint(extras, ingestion),
+                             code="missing-lock")
     return lock.pins
 
 

@@ -275,40 +275,50 @@ def check() -> list[str]:
 
 
 def measure() -> str:
-    """Markdown table, from the vendored data: does ``openmetadata-ingestion[extras]==V`` resolve
-    under each release's constraints as MWAA applies them (the python approach)? Each cell: uv's
-    verdict (with the first conflict it names) per extras set, and the direct conflicts the
-    offline check finds that the extras set adds to the plain package's."""
+    """Two markdown tables, from the vendored data. First: does ``openmetadata-ingestion==V``
+    resolve under each release's constraints as MWAA applies them (the python approach)? Each
+    cell: uv's verdict (with the first conflict it names) and the direct conflicts the offline
+    check finds. Second: what each extras set adds to that, by the offline check (``direct``)
+    and by uv on just the requirements the extras add (``uv only``: a conflict one level down,
+    which the offline check cannot see)."""
     from mwaa_gitops.mwaa_install import direct_conflicts
     from mwaa_gitops.render.mwaa import constraints_url
 
     index = json.loads((HERE / INDEX).read_text(encoding="utf-8"))
+    extra_sets = [extras for extras in EXTRA_SETS if extras]
     rows = ["| MWAA Airflow (Python) | " + " | ".join(f"`{PACKAGE}` {v}"
                                                    for v in SUPPORTED_INGESTION) + " |",
             "| --- |" + " --- |" * len(SUPPORTED_INGESTION)]
+    added = ["| MWAA Airflow | " + " | ".join(
+        f"{v}: " + " / ".join(f"`{','.join(e)}`" for e in extra_sets)
+        for v in SUPPORTED_INGESTION) + " |", "| --- |" + " --- |" * len(SUPPORTED_INGESTION)]
     for airflow in mwaa_releases.releases():
-        cells = []
+        cells, extra_cells = [], []
         for version in SUPPORTED_INGESTION:
-            parts = []
-            plain: set[str] = set()
+            found = {}
             for extras in EXTRA_SETS:
                 text = (f'--constraint "{constraints_url(airflow)}"\n'
                         f"{PACKAGE}{_suffix(extras)}=={version}\n")
-                direct = {c.package for c in direct_conflicts(text, airflow)}
-                verdict = index["python"][lock_key(airflow, version, extras)]
-                first = FIRST_CONFLICT.search(verdict.get("uv", ""))
-                said = "resolves" if verdict["resolves"] else \
-                    f"no (uv: {first[1] if first else verdict['uv'][:60]})"
-                if not extras:
-                    plain = direct
-                    parts.append(f"{said}; {len(direct)} direct: {', '.join(sorted(direct))}")
-                else:
-                    added = ", ".join(sorted(direct - plain)) or "none"
-                    parts.append(f"`[{','.join(extras)}]` {said}; adds {added}")
-            cells.append("<br>".join(parts))
+                found[extras] = direct_conflicts(text, airflow)
+            verdict = index["python"][lock_key(airflow, version, ())]
+            first = FIRST_CONFLICT.search(verdict.get("uv", ""))
+            said = "resolves" if verdict["resolves"] else \
+                f"no (uv: {first[1] if first else verdict['uv'][:60]})"
+            plain = [c.package for c in found[()]]
+            cells.append(f"{said}; {len(plain)} direct: {', '.join(plain) or '-'}")
+            parts = []
+            for extras in extra_sets:
+                direct = [c.package for c in found[extras] if c.extras]
+                only = index["extrasOnly"][lock_key(airflow, version, extras)]
+                named = FIRST_CONFLICT.search(only.get("uv", ""))
+                parts.append(f"{', '.join(direct)} (direct)" if direct else "fits"
+                             if only["resolves"] else
+                             f"uv only: {named[1] if named else only['uv'][:40]}")
+            extra_cells.append(" / ".join(parts))
         python = mwaa_releases.python_version(airflow)
         rows.append(f"| {airflow} ({python}) | " + " | ".join(cells) + " |")
-    return "\n".join(rows)
+        added.append(f"| {airflow} | " + " | ".join(extra_cells) + " |")
+    return "\n".join([*rows, "", *added])
 
 
 def main() -> int:

@@ -1,0 +1,345 @@
+"""An environment's Airflow REST API through MWAA's ``InvokeRestApi`` (boto3, imported lazily).
+
+MWAA forwards ``Path`` (1-64 characters), ``Method``, ``QueryParameters`` and ``Body`` to the
+environment's Airflow API (``/api/v1`` on Airflow 2, ``/api/v2`` on Airflow 3) and answers
+``RestApiStatusCode``/``RestApiResponse``; Airflow's 4xx come back as ``RestApiClientException``
+and its 5xx as ``RestApiServerException`` (botocore's ``mwaa`` service model). Each call waits at
+most 10 s, and an answer is at most 6 MB, so collections are read in pages of 100.
+
+Paths stay short whatever the dag id: collections are read with query parameters, runs are
+awaited through ``POST /dags/~/dagRuns/list`` (ids in the body); only triggering a run has the
+dag id in its Path, so ``--smoke`` is refused, with the reason, for ids over 50 characters.
+
+An endpoint other than AWS's (a stand-in for tests) comes from ``AWS_ENDPOINT_URL_MWAA``, which
+botocore reads itself; ``AWS_DISABLE_HOST_PREFIX_INJECTION=true`` keeps ``env.`` off its host.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from mwaa_gitops.sync import SyncError
+
+if TYPE_CHECKING:
+    from mypy_boto3_mwaa import MWAAClient
+
+PATH_MAX = 64  # RestApiPath's length limit in the service model
+CALL_TIMEOUT = 10.0  # seconds per InvokeRestApi call
+PAGE = 100  # Airflow's default maximum page size
+ATTEMPTS = 3  # per call, for a failure that may pass (throttling, 5xx, a dropped connection)
+ENDPOINT_VARIABLES = ("AWS_ENDPOINT_URL_MWAA", "AWS_ENDPOINT_URL")
+SMOKE_PREFIX = "mwaa-gitops-smoke-"
+
+# Exit codes, one per way a verification can end (0 is verified; 1 and 2 are the CLI's own).
+EXIT_PROBLEMS = 4  # MWAA answered, and our DAGs have import errors, are missing or collide
+EXIT_TIMEOUT = 5  # MWAA had not parsed the files (or the smoke run not ended) in time
+EXIT_UNREACHABLE = 6  # MWAA or its Airflow API did not answer
+EXIT_DENIED = 7  # the caller may not call InvokeRestApi / GetEnvironment
+EXIT_UNAVAILABLE = 8  # the environment is updating, failed, or does not exist
+
+
+class MwaaFailure(SyncError):
+    """A verification that cannot go on; ``exit_code`` says how it ended."""
+
+    def __init__(self, message: str, hint: str | None = None, *,
+                 exit_code: int = EXIT_UNREACHABLE, code: str = "mwaa-unreachable") -> None:
+        super().__init__(message, hint)
+        self.exit_code = exit_code
+        self.code = code
+
+
+def denied(message: str, hint: str | None = None) -> MwaaFailure:
+    return MwaaFailure(message, hint, exit_code=EXIT_DENIED, code="mwaa-denied")
+
+
+def unavailable(message: str, hint: str | None = None) -> MwaaFailure:
+    return MwaaFailure(message, hint, exit_code=EXIT_UNAVAILABLE, code="mwaa-unavailable")
+
+
+def endpoint_configured() -> str | None:
+    """The MWAA endpoint set in the environment (botocore uses it), or None for AWS's own."""
+    return next((os.environ[name] for name in ENDPOINT_VARIABLES if os.environ.get(name)), None)
+
+
+def mwaa_client(region: str) -> MWAAClient:
+    """An ``mwaa`` client whose calls give up after 10 s and retry what may pass."""
+    from botocore.config import Config
+
+    from mwaa_gitops.sync.targets import aws_session
+
+    return aws_session().client("mwaa", region_name=region, config=Config(
+        connect_timeout=CALL_TIMEOUT, read_timeout=CALL_TIMEOUT,
+        retries={"mode": "standard", "max_attempts": ATTEMPTS}))
+
+
+def parse_time(value: Any) -> datetime | None:
+    """An Airflow timestamp (``...+00:00`` on Airflow 2, ``...Z`` on Airflow 3), or None."""
+    if not isinstance(value, str) or not value:
+        return None
+    try:
+        return datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+
+
+@dataclass(frozen=True)
+class Dag:
+    """A DAG as Airflow's API lists it (the fields both majors have)."""
+
+    dag_id: str
+    fileloc: str
+    is_paused: bool | None
+    last_parsed: datetime | None
+
+
+@dataclass(frozen=True)
+class ImportFailure:
+    """A file Airflow could not import, with the traceback it recorded."""
+
+    filename: str
+    timestamp: datetime | None
+    stack_trace: str
+
+
+@dataclass(frozen=True)
+class DagRun:
+    dag_id: str
+    run_id: str
+    state: str
+
+
+class RestApi:
+    """``InvokeRestApi`` for one environment: Path checked, errors turned into messages."""
+
+    def __init__(self, client: MWAAClient, name: str, *,
+                 sleep: Callable[[float], None] = time.sleep) -> None:
+        self.client = client
+        self.name = name
+        self.sleep = sleep
+
+    def call(self, method: str, path: str, *, query: Mapping[str, Any] | None = None,
+             body: Mapping[str, Any] | None = None) -> Any:
+        """Airflow's answer (parsed JSON)."""
+        if len(path) > PATH_MAX:
+            raise MwaaFailure(f"{method} {path} is {len(path)} characters, over the "
+                              f"{PATH_MAX} InvokeRestApi accepts", exit_code=EXIT_PROBLEMS,
+                              code="path-too-long")
+        request: dict[str, Any] = {"Name": self.name, "Path": path, "Method": method}
+        if query:
+            request["QueryParameters"] = dict(query)
+        if body is not None:
+            request["Body"] = dict(body)
+        for attempt in range(1, ATTEMPTS + 1):
+            try:
+                return self._once(request)
+            except _Transient as exc:
+                if attempt == ATTEMPTS:
+                    raise MwaaFailure(
+                        f"{exc.message} ({method} {path}, {ATTEMPTS} attempts)",
+                        "Airflow's API server in MWAA is failing or restarting; run verify "
+                        "again in a few minutes") from exc
+                self.sleep(2.0 * attempt)
+        raise AssertionError("unreachable")
+
+    def _once(self, request: dict[str, Any]) -> Any:
+        from botocore.exceptions import (
+            BotoCoreError,
+            ClientError,
+            ConnectTimeoutError,
+            EndpointConnectionError,
+            NoCredentialsError,
+            ReadTimeoutError,
+        )
+
+        where = f"MWAA environment '{self.name}'"
+        try:
+            answer = self.client.invoke_rest_api(**request)
+        except NoCredentialsError as exc:
+            raise denied(f"no AWS credentials to call InvokeRestApi on {where}",
+                         "set AWS_PROFILE or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY") from exc
+        except (ConnectTimeoutError, ReadTimeoutError) as exc:
+            raise MwaaFailure(f"{where} did not answer InvokeRestApi within "
+                              f"{CALL_TIMEOUT:.0f} s ({request['Method']} {request['Path']})",
+                              "MWAA or its Airflow API server is overloaded or restarting; "
+                              "run verify again later") from exc
+        except EndpointConnectionError as exc:
+            raise MwaaFailure(f"MWAA is unreachable: {exc}", "check mwaa.region, the network "
+                              "path to the MWAA API, and AWS_ENDPOINT_URL_MWAA if set") from exc
+        except ClientError as exc:
+            return self._client_error(exc, where)
+        except BotoCoreError as exc:
+            raise MwaaFailure(f"InvokeRestApi on {where} failed: {exc}") from exc
+        return answer.get("RestApiResponse")
+
+    def _client_error(self, exc: Any, where: str) -> Any:
+        response = exc.response
+        error = response.get("Error", {})
+        code = str(error.get("Code", ""))
+        message = str(error.get("Message") or "").strip()
+        status = response.get("RestApiStatusCode")
+        if code == "AccessDeniedException":
+            raise denied(f"InvokeRestApi on {where} was denied: {message or code}",
+                         "the identity running mwaa-gitops needs the IAM permission "
+                         f"airflow:InvokeRestApi on environment '{self.name}'") from exc
+        if code == "ResourceNotFoundException":
+            raise unavailable(f"{where} does not exist: {message or code}",
+                              "check mwaa.environmentName and mwaa.region") from exc
+        if code == "RestApiClientException":
+            detail = _detail(response.get("RestApiResponse"))
+            if status in (401, 403):
+                raise denied(f"Airflow in {where} refused the call ({status}): {detail}",
+                             "InvokeRestApi acts with the Airflow role the caller's IAM "
+                             "permission names; that role must be allowed to read DAGs, import "
+                             "errors and runs (and to trigger runs for --smoke)") from exc
+            raise MwaaFailure(f"Airflow in {where} answered {status}: {detail}",
+                              exit_code=EXIT_PROBLEMS, code="airflow-refused") from exc
+        if code == "RestApiServerException":
+            raise _Transient(f"Airflow in {where} answered {status}: "
+                             f"{_detail(response.get('RestApiResponse'))}") from exc
+        raise MwaaFailure(f"InvokeRestApi on {where} failed: {code} {message}".rstrip()) from exc
+
+
+class _Transient(Exception):
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+def _detail(answer: Any) -> str:
+    if isinstance(answer, Mapping):
+        return str(answer.get("detail") or answer.get("title") or answer)[:300]
+    return str(answer)[:300]
+
+
+class AirflowApi:
+    """The few Airflow API calls verify makes, in the shape of the environment's major."""
+
+    def __init__(self, rest: RestApi, airflow_major: int) -> None:
+        self.rest = rest
+        self.major = airflow_major
+
+    def _pages(self, path: str, field: str) -> Iterator[dict[str, Any]]:
+        offset = 0
+        while True:
+            answer = self.rest.call("GET", path, query={"limit": PAGE, "offset": offset})
+            items = answer.get(field, []) if isinstance(answer, Mapping) else []
+            yield from (item for item in items if isinstance(item, dict))
+            total = answer.get("total_entries") if isinstance(answer, Mapping) else None
+            offset += len(items)
+            if not items or len(items) < PAGE or (isinstance(total, int) and offset >= total):
+                return
+
+    def dags(self) -> list[Dag]:
+        """Every DAG the environment knows (active ones: Airflow's default)."""
+        return [Dag(str(d.get("dag_id")), str(d.get("fileloc") or ""), d.get("is_paused"),
+                    parse_time(d.get("last_parsed_time")))
+                for d in self._pages("/dags", "dags")]
+
+    def import_errors(self) -> list[ImportFailure]:
+        """Every file Airflow currently fails to import."""
+        return [ImportFailure(str(e.get("filename") or ""), parse_time(e.get("timestamp")),
+                              str(e.get("stack_trace") or ""))
+                for e in self._pages("/importErrors", "import_errors")]
+
+    def trigger(self, dag_id: str, run_id: str) -> DagRun:
+        """Start a manual run of ``dag_id`` named ``run_id``."""
+        path = f"/dags/{dag_id}/dagRuns"
+        if len(path) > PATH_MAX:
+            raise MwaaFailure(f"cannot trigger '{dag_id}' through InvokeRestApi: POST {path} is "
+                              f"{len(path)} characters, over its {PATH_MAX}",
+                              f"--smoke works for dag ids of up to {smoke_id_limit()} "
+                              "characters; trigger this one in the Airflow UI",
+                              exit_code=EXIT_PROBLEMS, code="path-too-long")
+        body: dict[str, Any] = {"dag_run_id": run_id, "conf": {}}
+        if self.major >= 3:
+            body["logical_date"] = None  # required on Airflow 3; null: a run not tied to a date
+        answer = self.rest.call("POST", path, body=body)
+        return _run(answer, dag_id, run_id)
+
+    def run(self, dag_id: str, run_id: str) -> DagRun | None:
+        """The run's current state (None when Airflow does not know it)."""
+        answer = self.rest.call("POST", "/dags/~/dagRuns/list", body={
+            "dag_ids": [dag_id], "page_limit": PAGE,
+            "order_by": "-run_after" if self.major >= 3 else "-execution_date"})
+        runs = answer.get("dag_runs", []) if isinstance(answer, Mapping) else []
+        found = next((r for r in runs if isinstance(r, dict) and r.get("dag_run_id") == run_id),
+                     None)
+        return _run(found, dag_id, run_id) if found is not None else None
+
+
+def smoke_id_limit() -> int:
+    """The longest dag id whose ``POST /dags/{id}/dagRuns`` fits in a Path."""
+    return PATH_MAX - len("/dags//dagRuns")
+
+
+def _run(answer: Any, dag_id: str, run_id: str) -> DagRun:
+    state = answer.get("state") if isinstance(answer, Mapping) else None
+    return DagRun(dag_id, run_id, str(state or "queued"))
+
+
+GONE = frozenset({"CREATE_FAILED", "UNAVAILABLE", "DELETED"})
+
+
+def describe_environment(client: MWAAClient, name: str) -> dict[str, Any] | None:
+    """``GetEnvironment``'s answer; None when the caller may not read it (verify goes on)."""
+    from botocore.exceptions import (
+        BotoCoreError,
+        ClientError,
+        EndpointConnectionError,
+        NoCredentialsError,
+    )
+
+    try:
+        return dict(client.get_environment(Name=name)["Environment"])
+    except NoCredentialsError as exc:
+        raise denied(f"no AWS credentials to read MWAA environment '{name}'",
+                     "set AWS_PROFILE or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY") from exc
+    except EndpointConnectionError as exc:
+        raise MwaaFailure(f"MWAA is unreachable: {exc}", "check mwaa.region and the network "
+                          "path to the MWAA API") from exc
+    except ClientError as exc:
+        code = exc.response.get("Error", {}).get("Code")
+        if code == "AccessDeniedException":
+            return None
+        if code == "ResourceNotFoundException":
+            raise unavailable(f"MWAA environment '{name}' does not exist",
+                              "check mwaa.environmentName and mwaa.region") from exc
+        raise MwaaFailure(f"could not read MWAA environment '{name}': {code}") from exc
+    except BotoCoreError as exc:
+        raise MwaaFailure(f"could not read MWAA environment '{name}': {exc}") from exc
+
+
+def wait_available(client: MWAAClient, name: str, note: Callable[[str], None], *,
+                   timeout: float, poll: float = 30.0,
+                   sleep: Callable[[float], None] = time.sleep,
+                   clock: Callable[[], float] = time.monotonic) -> dict[str, Any] | None:
+    """Wait while the environment is being updated (its API may restart); raise when it is
+    gone or still busy at ``timeout``. None: GetEnvironment is not allowed (a note says so)."""
+    from mwaa_gitops.sync.mwaa import BUSY
+
+    started = clock()
+    while True:
+        environment = describe_environment(client, name)
+        if environment is None:
+            note(f"warning: cannot read MWAA environment '{name}' (no airflow:GetEnvironment "
+                 "permission); verifying without knowing whether it is being updated")
+            return None
+        status = str(environment.get("Status", "UNKNOWN"))
+        elapsed = clock() - started
+        if status in GONE:
+            raise unavailable(f"MWAA environment '{name}' is {status}",
+                              "fix the environment in the MWAA console, then verify again")
+        if status not in BUSY:
+            return environment
+        note(f"MWAA {name}: {status}, waiting until it is AVAILABLE "
+             f"({int(elapsed)}s of {int(timeout)}s)")
+        if elapsed >= timeout:
+            raise unavailable(f"MWAA environment '{name}' is still {status}",
+                              "its Airflow restarts during an update; verify again once it is "
+                              "AVAILABLE (e.g. sync --wait --verify)")
+        sleep(poll)
