@@ -90,7 +90,7 @@ def test_usage_staging_in_tmp_itself_would_empty_tmp() -> None:
 def test_usage_source_with_a_metadata_config_type_loads_the_wrong_source() -> None:
     (problem,) = problems(USAGE.replace("type: DatabaseUsage", "type: DatabaseMetadata"))
     assert problem.code == "kind-mismatch"
-    assert str(problem.location) == f"{NAME}:2:9"
+    assert str(problem.location) == f"{NAME}:6:13"
     assert "use sourceConfig.config.type 'DatabaseUsage'" in (problem.hint or "")
 
 
@@ -144,7 +144,7 @@ def test_dbt_artifacts_from_a_named_bucket_pass() -> None:
 def test_dbt_artifacts_from_s3_without_a_bucket_would_list_every_bucket() -> None:
     (problem,) = problems(DBT_S3.replace("          dbtBucketName: example-dbt-artifacts\n", ""))
     assert problem.code == "dbt-bucket"
-    assert str(problem.location) == f"{NAME}:8:24"
+    assert str(problem.location) == f"{NAME}:11:9"
     assert "s3:ListAllMyBuckets" in problem.message
 
 

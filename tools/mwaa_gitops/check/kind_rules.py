@@ -75,7 +75,10 @@ def workflow_problems(name: str, tree: Node,
     """What a workflow of its kind needs, environment or not (``lint`` runs these too);
     ``layer_of`` orders the layers of an environment, to report where the later one set it."""
     kind, node = kind_node(tree)
-    yield from _source_matches_kind(name, tree)
+    mismatch = list(_source_matches_kind(name, tree))
+    yield from mismatch
+    if mismatch:
+        return  # which kind was meant is in doubt: its needs would only add noise
     if "usage-staging" in kind.needs:
         yield from _usage_staging(name, tree, node, layer_of)
     if "processor" in kind.needs:
@@ -156,21 +159,21 @@ def _source_matches_kind(name: str, tree: Node) -> Iterator[Diagnostic]:
     by_suffix = kinds.kind_from_source_type(source_type.value)
     if by_type is None or by_type.name not in ("usage", "lineage", "metadata"):
         return
+    # Reported at the sourceConfig type (the kind), naming the source type it disagrees with.
+    here, subject = config_type.location, "source.sourceConfig.config.type"
     if by_suffix is not None and by_suffix is not by_type:
-        yield Diagnostic(source_type.location, f"source type '{source_type.value}' is a "
-                         f"{by_suffix.name} source, but sourceConfig.config.type is "
-                         f"'{config_type.value}' (set at {config_type.location})",
-                         f"use sourceConfig.config.type "
+        yield Diagnostic(here, f"'{config_type.value}' is not a {by_suffix.name} config, but "
+                         f"source type '{source_type.value}'{set_at(source_type, here)} is a "
+                         f"{by_suffix.name} source", f"use sourceConfig.config.type "
                          f"'{_config_type_of(by_suffix.name)}', or the source type without "
-                         f"its '-{by_suffix.name}' suffix", "kind-mismatch", subject="source.type")
+                         f"its '-{by_suffix.name}' suffix", "kind-mismatch", subject=subject)
     elif by_suffix is None and by_type.name in ("usage", "lineage") and \
             isinstance(source_type.value, str):
-        yield Diagnostic(source_type.location, f"sourceConfig.config.type "
-                         f"'{config_type.value}' (set at {config_type.location}) needs a "
-                         f"{by_type.name} source, but source type '{source_type.value}' is a "
+        yield Diagnostic(here, f"'{config_type.value}' needs a {by_type.name} source, but "
+                         f"source type '{source_type.value}'{set_at(source_type, here)} is a "
                          "metadata source", f"use source type "
                          f"'{source_type.value}-{by_type.name}'", "kind-mismatch",
-                         subject="source.type")
+                         subject=subject)
 
 
 def _config_type_of(kind_name: str) -> str:
@@ -250,15 +253,19 @@ def _dbt_bucket(name: str, tree: Node) -> Iterator[Diagnostic]:
     kind = tree.get(*DBT_SOURCE, "dbtConfigType")
     if source is None or kind is None or kind.value != "s3":
         return
+    prefix = tree.get(*DBT_SOURCE, "dbtPrefixConfig")
     bucket = tree.get(*DBT_SOURCE, "dbtPrefixConfig", "dbtBucketName")
     if bucket is None or not bucket.value:
-        yield Diagnostic(kind.location, f"workflow '{name}' reads its dbt artifacts from S3 "
+        # At the prefix settings when there are some (the bucket belongs there).
+        at = (prefix.key_location or prefix.location) if prefix is not None else kind.location
+        yield Diagnostic(at, f"workflow '{name}' reads its dbt artifacts from S3 "
                          "without naming the bucket: openmetadata-ingestion would then list "
                          "every bucket the role can see (s3:ListAllMyBuckets) and search each "
                          "for manifest.json", "set dbtConfigSource.dbtPrefixConfig."
                          "dbtBucketName (and dbtObjectPrefix), and grant the role s3:ListBucket "
                          "and s3:GetObject on that bucket only", "dbt-bucket",
-                         subject="source.sourceConfig.config.dbtConfigSource")
+                         subject="source.sourceConfig.config.dbtConfigSource" +
+                         (".dbtPrefixConfig" if prefix is not None else ""))
 
 
 def _classification_models(name: str, tree: Node,
