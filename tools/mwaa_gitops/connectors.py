@@ -27,7 +27,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from mwaa_gitops import requirements_data
-from mwaa_gitops.kinds import kind_of
+from mwaa_gitops.kinds import kind_of, value_at
 
 # Connector modules whose packages come with an extra of another name (openmetadata-ingestion's
 # setup.py `plugins`, 1.12 and 1.13).
@@ -66,8 +66,8 @@ def workflow_extras(config: Mapping[str, Any], ingestion: str) -> tuple[str, ...
 def connector_extras(config: Mapping[str, Any], ingestion: str) -> tuple[str, ...]:
     """The extra of the workflow's connector (and of the database the Airflow connector reads),
     when the release declares one."""
-    source_type = _get(config, "source", "type")
-    connection = _get(config, "source", "serviceConnection", "config")
+    source_type = value_at(config, "source", "type")
+    connection = value_at(config, "source", "serviceConnection", "config")
     connection = connection if isinstance(connection, Mapping) else {}
     if not isinstance(source_type, str):
         return ()
@@ -77,7 +77,7 @@ def connector_extras(config: Mapping[str, Any], ingestion: str) -> tuple[str, ..
         module = kind.lower() if isinstance(kind, str) else ""
     found = {extra} if (extra := _extra(module, connection)) is not None else set()
     if module == "airflow":
-        database = _get(connection, "connection", "type")
+        database = value_at(connection, "connection", "type")
         if isinstance(database, str) and database in CONNECTION_EXTRAS:
             found.add(CONNECTION_EXTRAS[database])
     provided = declared(ingestion)
@@ -88,9 +88,9 @@ def connector_extras(config: Mapping[str, Any], ingestion: str) -> tuple[str, ..
 def connection_from_server(config: Mapping[str, Any]) -> bool:
     """A test suite that leaves its connection to the server: which driver it needs is not
     known here."""
-    source_type = _get(config, "source", "type")
+    source_type = value_at(config, "source", "type")
     return isinstance(source_type, str) and source_type.lower() == TEST_SUITE and not \
-        isinstance(_get(config, "source", "serviceConnection", "config", "type"), str)
+        isinstance(value_at(config, "source", "serviceConnection", "config", "type"), str)
 
 
 def kind_extras(config: Mapping[str, Any]) -> tuple[str, ...]:
@@ -119,10 +119,3 @@ def _extra(module: str, connection: Mapping[str, Any]) -> str | None:
         return "pgspider"
     return ALIASES.get(module, module.replace("_", "-")) if module else None
 
-
-def _get(data: Any, *path: str) -> Any:
-    for key in path:
-        if not isinstance(data, Mapping):
-            return None
-        data = data.get(key)
-    return data

@@ -131,7 +131,7 @@ def kind_from_source_type(source_type: object) -> Kind | None:
 def kind_of(config: Mapping[str, Any]) -> Kind:
     """The kind of a workflow config: by ``sourceConfig.config.type``, else by the source
     type's suffix, else a metadata workflow (what ``metadata ingest`` would run)."""
-    return kind_from(_get(config, *SOURCE_CONFIG_TYPE), _get(config, *SOURCE_TYPE))
+    return kind_from(value_at(config, *SOURCE_CONFIG_TYPE), value_at(config, *SOURCE_TYPE))
 
 
 def kind_from(config_type: object, source_type: object) -> Kind:
@@ -140,7 +140,8 @@ def kind_from(config_type: object, source_type: object) -> Kind:
             or KINDS["metadata"])
 
 
-def _get(data: Any, *path: str) -> Any:
+def value_at(data: Any, *path: str) -> Any:
+    """The value at ``path`` inside nested maps, None where a step is missing or not a map."""
     for key in path:
         if not isinstance(data, Mapping):
             return None

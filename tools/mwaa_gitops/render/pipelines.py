@@ -7,8 +7,6 @@ from the one table in :mod:`mwaa_gitops.kinds`.
 
 from __future__ import annotations
 
-from typing import Any
-
 from mwaa_gitops import kinds
 from mwaa_gitops.model import Workflow
 
@@ -42,11 +40,3 @@ def requirement(version: str, extra_names: list[str]) -> str:
     """The pinned requirement line, e.g. ``openmetadata-ingestion[postgres]==1.13.6.3``."""
     suffix = f"[{','.join(extra_names)}]" if extra_names else ""
     return f"{PACKAGE}{suffix}=={version}"
-
-
-def _get(data: Any, *path: str) -> Any:
-    for key in path:
-        if not isinstance(data, dict):
-            return None
-        data = data.get(key)
-    return data
