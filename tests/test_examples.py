@@ -34,3 +34,20 @@ def test_rendering_is_byte_identical_across_runs(name: str) -> None:
     first = render_environment(pipeline.checked_environment(Repository(ROOT), name))
     second = render_environment(pipeline.checked_environment(Repository(ROOT), name))
     assert first == second
+
+
+def test_base_holds_a_warehouse_with_usage_and_profiler_dbt_from_s3_and_dashboards() -> None:
+    from mwaa_gitops import environments
+    from mwaa_gitops.kinds import kind_of
+
+    base = environments.build(REPO, "base")
+    found = {(kind_of(tree.plain()).name, tree.plain()["source"]["type"])
+             for tree in base.workflows.values()}
+    assert {("metadata", "redshift"), ("usage", "redshift-usage"), ("profiler", "redshift"),
+            ("dbt", "dbt"), ("metadata", "metabase")} <= found
+    dbt = base.workflows["dbt_analytics"].plain()["source"]["sourceConfig"]["config"]
+    assert dbt["dbtConfigSource"]["dbtConfigType"] == "s3"
+    # Each has an overlay in every deployable environment that changes something real.
+    for name in ("redshift_metadata", "dbt_analytics", "metabase_dashboards"):
+        for env in ("dev", "prod"):
+            assert (REPO.root / "environments" / env / "workflows" / f"{name}.yaml").is_file()

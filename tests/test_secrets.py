@@ -14,7 +14,12 @@ from typer.testing import CliRunner
 
 from mwaa_gitops.cli import app
 from mwaa_gitops.load import load_text
-from mwaa_gitops.secrets import find_plaintext, normalise_key
+from mwaa_gitops.secrets import (
+    embedded_reference,
+    find_plaintext,
+    normalise_key,
+    reference_kind,
+)
 
 runner = CliRunner()
 SECRET = "S3cr3tPw"
@@ -47,6 +52,8 @@ PLAINTEXT = [
     ("secret: with characters no secret name has", "password: 'secret:S3cr3tPw!#'"),
     ("reference with text after it", 'password: "${env:DB_PASSWORD} S3cr3tPw"'),
     ("reference with a trailing newline", 'password: "${env:S3cr3tPw}\\n"'),
+    ("${NAME} with text after it", 'password: "${DB_PASSWORD}S3cr3tPw"'),
+    ("${NAME} with a name no variable has", 'password: "${S3cr3tPw!}"'),
     ("PGPASSWORD in an ECS command", 'command: [sh, -c, "PGPASSWORD=S3cr3tPw psql -h db"]'),
     ("--password= option in a command", 'command: [tool, "--password=S3cr3tPw"]'),
     ("API key field in connection options", "connectionOptions: {apiKey: S3cr3tPw}"),
@@ -58,6 +65,8 @@ REFERENCES = [
     ("OpenMetadata secret reference", "password: secret:/openmetadata/db/password"),
     ("Airflow Variable", "password: ${var:db_password}"),
     ("environment variable", "password: ${env:DB_PASSWORD}"),
+    ("OpenMetadata's own ${NAME} reference", "password: ${DB_PASSWORD}"),
+    ("OpenMetadata's ${NAME} as a token", "securityConfig: {jwtToken: '${OM_JWT_TOKEN}'}"),
     ("URL with a user only", "connection: postgresql://admin@db.example.com/x"),
     ("URL with a reference as its password", "url: postgresql://u:${env:PW}@db/x"),
     ("plain https URL with a port", "hostPort: https://db.example.com:443/api"),
@@ -181,3 +190,20 @@ def test_connection_from_url_never_prints_the_password(repo: Path, url: str) -> 
     assert "Traceback" not in result.output
     for leaked in (SECRET, "pa/ss", "'pa'"):
         assert leaked not in result.stdout + result.stderr
+
+
+@pytest.mark.parametrize(("value", "kind"), [
+    ("secret:/openmetadata/db", "secret"), ("${var:db_password}", "var"),
+    ("${env:DB_PASSWORD}", "env"), ("${DB_PASSWORD}", "env"), ("$DB_PASSWORD", None),
+    ("${DB_PASSWORD} ", None), ("${DB-PASSWORD}", None),
+])
+def test_openmetadata_reference_means_an_environment_variable(value: str,
+                                                              kind: str | None) -> None:
+    assert reference_kind(value) == kind
+
+
+def test_a_reference_inside_a_longer_text_is_found_for_its_own_message() -> None:
+    assert embedded_reference("warehouse_${ENV}") == "${ENV}"
+    assert embedded_reference("postgresql://u:${env:PW}@db/x") == "${env:PW}"
+    assert embedded_reference("${ENV}") is None
+    assert embedded_reference("costs $5 {each}") is None

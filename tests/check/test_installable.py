@@ -8,7 +8,14 @@ from pathlib import Path
 
 import pytest
 
-from mwaa_gitops import environments, mwaa_install, mwaa_releases, pipeline, requirements_data
+from mwaa_gitops import (
+    connectors,
+    environments,
+    mwaa_install,
+    mwaa_releases,
+    pipeline,
+    requirements_data,
+)
 from mwaa_gitops.diagnostics import ConfigError, Diagnostic
 from mwaa_gitops.model import environment_from
 from mwaa_gitops.render import render_environment
@@ -127,10 +134,13 @@ def test_a_task_virtualenv_that_does_not_resolve_is_refused_with_the_resolvers_r
                     .replace('  serverVersion: "1.12.14"\n', ""))
     found = problems(repo, "prod")
     assert {d.code for d in found} == {"dependency-conflict"}
-    (problem,) = found  # both virtualenv workflows, at the Airflow version prod set
-    assert str(problem.location) == "environments/prod/environment.yaml:8:19"
-    assert problem.message.startswith(
-        "workflows 'airflow_pipelines', 'airflow_pipelines_virtualenv' run in a task virtualenv")
+    # Every virtualenv workflow, at the Airflow version prod set; one problem per lock and
+    # where the approach was set.
+    assert {str(d.location) for d in found} == {"environments/prod/environment.yaml:8:19"}
+    (problem,) = [d for d in found if d.message.startswith(
+        "workflows 'airflow_pipelines', 'airflow_pipelines_virtualenv' run in a task virtualenv")]
+    # The warehouse's workflows have no Backend connection: ECS is a way out for them.
+    assert all("use approach ecs" in (d.hint or "") for d in found if d is not problem)
     assert "apache-airflow==2.10.3 depends on sqlalchemy" in problem.message
     assert problem.hint is not None
     assert "openmetadata-ingestion 1.12.14.2" in problem.hint
@@ -162,10 +172,11 @@ def test_render_without_a_lock_fails_at_the_workflows_approach(repo: Path) -> No
 
 def test_virtualenv_dags_carry_the_vendored_lock(repo: Path) -> None:
     env = environment_from(environments.build(Repository(repo), "dev"))
-    lock = requirements_data.venv_lock("3.3.1", "1.13.6.3", ())
-    assert lock is not None and lock.pins
     for workflow in env.workflows:
         if workflow.dag.approach == "virtualenv":
+            extras = connectors.workflow_extras(workflow.config, "1.13.6.3")
+            lock = requirements_data.venv_lock("3.3.1", "1.13.6.3", extras)
+            assert lock is not None and lock.pins, extras
             assert venv_requirements(env, workflow) == lock.pins
 
 

@@ -67,8 +67,9 @@ def test_an_empty_variable_reference_is_malformed_not_a_plaintext_secret(
         """)
     assert texts(repo, "dev") == [
         f"{DEV}:4:17: workflowConfig.openMetadataServerConfig.securityConfig.jwtToken: "
-        "malformed secret reference (write secret:/path, ${var:NAME} or ${env:NAME}, NAME "
-        "starting with a letter or '_', nothing after the '}')"]
+        "malformed secret reference (write secret:/path, ${var:NAME}, ${env:NAME} or "
+        "OpenMetadata's ${NAME} (an environment variable), NAME starting with a letter or '_', "
+        "nothing after the '}')"]
 
 
 def test_a_required_key_removed_by_delete_is_reported_at_the_delete(

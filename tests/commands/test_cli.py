@@ -32,7 +32,7 @@ def break_logger_level(write: Writer) -> None:
 def test_validate_exits_0_when_everything_is_valid(repo: Path) -> None:
     code, out, _ = run("validate", "--repo", str(repo))
     assert code == 0
-    assert out.strip() == "ok: 3 environments, 9 workflows valid"
+    assert out.strip() == "ok: 3 environments, 24 workflows valid"
 
 
 def test_validate_exits_1_with_file_line_col_and_no_traceback(repo: Path, write: Writer) -> None:

@@ -84,6 +84,10 @@ MAJORS = {
 }
 APPROACH_DAG_IDS = {"python": "e2e_extract_python", "virtualenv": "e2e_extract_virtualenv"}
 SYNCED = ("virtualenv",)  # the approaches validate accepts, and the fixture syncs
+# The extras of the connector workflow test_connectors.py renders, and the task environment
+# variable holding its database password.
+CONNECTOR_EXTRAS = ("postgres",)
+WAREHOUSE_PASSWORD_VARIABLE = "E2E_WAREHOUSE_PASSWORD"
 
 
 @dataclass
@@ -247,15 +251,21 @@ def airflow(request: pytest.FixtureRequest, postgres: Postgres, openmetadata_api
     with mwaa_api({}) as mwaa:
         repo = config_repository(workdir, spec, bucket, openmetadata_api, mwaa.endpoint_url)
         mwaa_gitops(repo, "validate", "--env", spec.environment)  # config errors fail first
-        # What the rendered task virtualenv installs: the vendored lock of this combination.
-        lock = requirements_data.venv_lock(spec.release, spec.ingestion, ())
-        assert lock is not None and lock.unresolvable is None, lock
-        wheels = wheelhouse(python, list(lock.pins))
+        # What the rendered task virtualenvs install: the vendored locks of this combination,
+        # for the Airflow connector and for the Postgres connector (test_connectors.py).
+        houses = []
+        for extras in ((), CONNECTOR_EXTRAS):
+            lock = requirements_data.venv_lock(spec.release, spec.ingestion, extras)
+            assert lock is not None and lock.unresolvable is None, (extras, lock)
+            houses.append(str(wheelhouse(python, list(lock.pins))))
         extra = {
             "PYTHONUSERBASE": str(python.parent.parent),
-            "PIP_FIND_LINKS": str(wheels),
+            # pip reads several find-links from one variable, separated by spaces.
+            "PIP_FIND_LINKS": " ".join(houses),
             "PIP_NO_INDEX": "1",
             "OPENMETADATA_JWT": TOKEN,
+            # The Postgres connector's password, as OpenMetadata's own ${NAME} reference reads it.
+            WAREHOUSE_PASSWORD_VARIABLE: postgres.password,
             "AWS_ACCESS_KEY_ID": "e2e-access-key",
             "AWS_SECRET_ACCESS_KEY": "e2e-secret-key",
             "AWS_DEFAULT_REGION": REGION,

@@ -80,7 +80,7 @@ def test_validate_hook_checks_only_environments_whose_chain_has_a_touched_layer(
     write("environments/prod/workflows/airflow_pipelines_ecs.yaml", "dag:\n  retries: many\n")
     touched_dev = repo / "environments" / "dev" / "environment.yaml"
     code, out, _ = invoke("hook", "validate", "--repo", repo, touched_dev)
-    assert (code, out) == (0, "ok: 1 environment, 3 workflows valid\n")
+    assert (code, out) == (0, "ok: 1 environment, 8 workflows valid\n")
 
     touched_base = repo / "environments" / "base" / "environment.yaml"
     code, _, err = invoke("hook", "validate", "--repo", repo, touched_base)
@@ -212,7 +212,7 @@ def test_hook_all_prints_each_problem_once_under_one_summary(repo: Path, write: 
 
 def test_hook_all_passes_for_the_example_repository() -> None:
     assert invoke("hook", "all", "--repo", ROOT) == (
-        0, "ok: 3 environments valid, rendered (21 files), no plaintext secrets\n", "")
+        0, "ok: 3 environments valid, rendered (47 files), no plaintext secrets\n", "")
 
 
 def test_hook_entry_points_skip_the_typer_app_and_answer_as_it_does(run: Run) -> None:

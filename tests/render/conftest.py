@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from mwaa_gitops import environments, model
+from mwaa_gitops.kinds import kind_of
 from mwaa_gitops.model import Environment
 from mwaa_gitops.repository import Repository
 from tests.support.airflow import airflow2_python, airflow3_python
@@ -29,6 +30,15 @@ def python_variant(env: Environment) -> Environment:
     refuses it), so that the python template is still rendered and imported by real Airflow."""
     workflows = tuple(dataclasses.replace(wf, dag=dataclasses.replace(wf.dag, approach="python"))
                       if wf.dag.approach == "virtualenv" else wf for wf in env.workflows)
+    return dataclasses.replace(env, workflows=workflows)
+
+
+def ecs_variant(env: Environment) -> Environment:
+    """``env`` with every virtualenv workflow whose kind the ingestion image can run on the ECS
+    approach, so that each example is rendered (and imported) for every approach that runs it."""
+    workflows = tuple(dataclasses.replace(wf, dag=dataclasses.replace(wf.dag, approach="ecs"))
+                      if wf.dag.approach == "virtualenv" and kind_of(wf.config).runs_on("ecs")
+                      else wf for wf in env.workflows)
     return dataclasses.replace(env, workflows=workflows)
 
 

@@ -4,7 +4,8 @@ Reads ``{"dag": path, "cases": [{"config": path, "workflow_class": str}], "class
 "output": path}`` on stdin. For each case, the ``run_workflow`` function is taken from the
 rendered DAG file as it is (its own source, no Airflow needed) and called; what it raised is
 recorded. Also records OpenMetadata's own source-config → pipeline-type table and whether each
-workflow class is defined where the renderer says.
+workflow class is defined where the renderer says, and the class each ``metadata`` command
+creates.
 """
 
 from __future__ import annotations
@@ -54,8 +55,21 @@ def main() -> None:
         tree = ast.parse(Path(str(spec.origin)).read_text(encoding="utf-8")) if spec else None
         imports[dotted] = tree is not None and any(
             isinstance(node, ast.ClassDef) and node.name == name for node in tree.body)
+    # The class each `metadata` command creates (metadata/cli/<command>.py: `X.create(`).
+    cli = {}
+    for command in ("ingest", "usage", "profile", "dataquality", "classify"):
+        spec = importlib.util.find_spec(f"metadata.cli.{command}")
+        tree = ast.parse(Path(str(spec.origin)).read_text(encoding="utf-8")) if spec else None
+        cli[command] = sorted({
+            node.func.value.id for node in ast.walk(tree) if tree is not None
+            and isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+            and node.func.attr == "create" and isinstance(node.func.value, ast.Name)
+            and node.func.value.id.endswith("Workflow")})
+    from importlib.metadata import version
+
     Path(request["output"]).write_text(json.dumps(
-        {"outcomes": outcomes, "pipeline_types": table, "classes": imports}), encoding="utf-8")
+        {"outcomes": outcomes, "pipeline_types": table, "classes": imports, "cli": cli,
+         "version": version("openmetadata-ingestion")}), encoding="utf-8")
 
 
 if __name__ == "__main__":

@@ -17,11 +17,12 @@ import pytest
 import yaml
 
 from mwaa_gitops import mwaa_releases
+from mwaa_gitops.kinds import kind_of
 from mwaa_gitops.model import Environment
 from mwaa_gitops.render import render_environment
 from mwaa_gitops.render.dags import venv_requirements
 from mwaa_gitops.render.templates import settings_of
-from tests.render.conftest import EXAMPLES, environment, python_variant
+from tests.render.conftest import EXAMPLES, ecs_variant, environment, python_variant
 from tests.support.airflow import (
     AIRFLOW_2_RELEASE,
     AIRFLOW_3_RELEASE,
@@ -31,7 +32,8 @@ from tests.support.airflow import (
 from tests.support.venvs import find_python
 
 pytestmark = pytest.mark.airflow
-VARIANTS = [*EXAMPLES, "dev-python", "prod-python", "dev-hostile", "prod-hostile"]
+VARIANTS = [*EXAMPLES, "dev-python", "prod-python", "dev-ecs", "prod-ecs", "dev-hostile",
+            "prod-hostile"]
 
 # Config text that Jinja would change if it ever reached a template engine.
 HOSTILE = "{{ ds }} {% if true %}x{% endif %} {# c #} '\"\"\" \\ ünï 🚀\nsecond line"
@@ -60,6 +62,8 @@ def rendered(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[Enviro
     envs = {name: environment(name) for name in EXAMPLES}
     envs["dev-python"] = python_variant(envs["dev"])
     envs["prod-python"] = python_variant(envs["prod"])
+    envs["dev-ecs"] = ecs_variant(envs["dev"])
+    envs["prod-ecs"] = ecs_variant(envs["prod"])
     envs["dev-hostile"] = hostile(envs["dev"])
     envs["prod-hostile"] = hostile(envs["prod"])
     root = tmp_path_factory.mktemp("rendered")
@@ -94,6 +98,19 @@ def test_examples_and_their_python_variants_cover_every_approach_on_each_airflow
         (major, approach) for major in (2, 3) for approach in ("ecs", "virtualenv")}
     assert approaches([rendered[name][0] for name in VARIANTS]) == {
         (major, approach) for major in (2, 3) for approach in ("python", "ecs", "virtualenv")}
+
+
+@pytest.mark.parametrize("base", ["dev", "prod"])
+def test_every_example_is_rendered_for_every_approach_its_kind_can_run(
+        rendered: dict[str, tuple[Environment, Path]], base: str) -> None:
+    seen: dict[str, set[str]] = {}
+    for name in (base, f"{base}-python", f"{base}-ecs"):
+        for wf in rendered[name][0].workflows:
+            seen.setdefault(wf.name, set()).add(wf.dag.approach)
+    examples = [wf for wf in rendered[base][0].workflows if wf.dag.approach == "virtualenv"]
+    assert {kind_of(wf.config).name for wf in examples} >= {"metadata", "usage", "dbt"}
+    for wf in examples:
+        assert seen[wf.name] == set(kind_of(wf.config).approaches), wf.name
 
 
 @pytest.mark.parametrize("name", VARIANTS)

@@ -18,7 +18,7 @@ import pytest
 from mwaa_gitops.model import Environment
 from mwaa_gitops.render import render_environment
 from mwaa_gitops.render.discovery import render_discovery
-from tests.render.conftest import environment, python_variant
+from tests.render.conftest import ecs_variant, environment, python_variant
 
 GOLDEN = Path(__file__).resolve().parents[1] / "golden"
 UPDATE = os.environ.get("MWAA_GITOPS_UPDATE_GOLDEN") == "1"
@@ -29,13 +29,15 @@ def only(approach: str) -> Callable[[Environment], dict[str, bytes]]:
     def render(env: Environment) -> dict[str, bytes]:
         if approach == "python":
             env = python_variant(env)
+        elif approach == "ecs":
+            env = ecs_variant(env)
         kept = tuple(wf for wf in env.workflows if wf.dag.approach == approach)
         return render_environment(dataclasses.replace(env, workflows=kept))
     return render
 
 
 def large_ecs(env: Environment) -> dict[str, bytes]:
-    wf = next(wf for wf in env.workflows if wf.dag.approach == "ecs")
+    wf = next(wf for wf in env.workflows if wf.name == "airflow_pipelines_ecs")
     config = json.loads(json.dumps(wf.config))
     config["source"]["sourceConfig"]["config"]["pipelineFilterPattern"] = {
         "includes": [f"team_{i:04d}_.*_pipeline" for i in range(400)]}

@@ -18,10 +18,11 @@ from typing import Any
 
 import pytest
 
+from mwaa_gitops.kinds import CONFIG_TYPES, KINDS
 from mwaa_gitops.model import Environment
 from mwaa_gitops.render import render_environment
-from mwaa_gitops.render.pipelines import PIPELINE_TYPES, WORKFLOW_CLASSES
 from tests.render.conftest import environment
+from tests.support.ingestion_image import image_python
 from tests.support.venvs import openmetadata_python as shared_openmetadata_python
 
 pytestmark = pytest.mark.openmetadata
@@ -31,10 +32,20 @@ TOKEN_VARIABLE = "MWAA_GITOPS_TEST_OPENMETADATA_JWT"
 WORKFLOW = "airflow_pipelines"
 
 
-@pytest.fixture(scope="session")
-def openmetadata_python() -> Path:
-    """``bin/python`` of the openmetadata-ingestion venv the schema tests use too."""
-    return shared_openmetadata_python()
+METADATA_WORKFLOW = KINDS["metadata"].workflow_class
+# The `metadata` command of each kind → its module in metadata/cli/.
+CLI_MODULES = {"metadata ingest": "ingest", "metadata usage": "usage",
+               "metadata profile": "profile", "metadata test": "dataquality",
+               "metadata classify": "classify"}
+
+
+@pytest.fixture(scope="module", params=["1.13", "1.12"])
+def openmetadata_python(request: pytest.FixtureRequest) -> Path:
+    """``bin/python`` of an openmetadata-ingestion of each supported line: the venv the schema
+    tests use (1.13) and the ingestion image's (1.12)."""
+    if request.param == "1.13":
+        return shared_openmetadata_python()
+    return image_python("1.12.14.2")
 
 
 @pytest.fixture(scope="module")
@@ -67,6 +78,10 @@ def outcome(openmetadata_python: Path, tmp_path_factory: pytest.TempPathFactory,
     trees = {
         "valid": pointed_at(environment("local"), port, f"${{env:{TOKEN_VARIABLE}}}"),
         "missing-variable": pointed_at(environment("local"), port, "${env:MWAA_GITOPS_UNSET}"),
+        # OpenMetadata's own form: the same environment variable, the same run-time meaning.
+        "openmetadata-reference": pointed_at(environment("local"), port, f"${{{TOKEN_VARIABLE}}}"),
+        "missing-openmetadata-reference": pointed_at(environment("local"), port,
+                                                     "${MWAA_GITOPS_UNSET}"),
     }
     broken = trees["valid"].workflows[0]
     config = json.loads(json.dumps(broken.config))
@@ -79,9 +94,9 @@ def outcome(openmetadata_python: Path, tmp_path_factory: pytest.TempPathFactory,
             (root / name / key).parent.mkdir(parents=True, exist_ok=True)
             (root / name / key).write_bytes(data)
         cases.append({"config": str(root / name / f"dags/openmetadata/{WORKFLOW}.yaml"),
-                      "workflow_class": WORKFLOW_CLASSES["metadata"]})
+                      "workflow_class": METADATA_WORKFLOW})
     request = {"dag": str(root / "valid" / f"dags/openmetadata/{WORKFLOW}.py"), "cases": cases,
-               "classes": sorted(set(WORKFLOW_CLASSES.values())),
+               "classes": sorted({k.workflow_class for k in KINDS.values() if k.workflow_class}),
                "output": str(root / "outcome.json")}
     env = {key: value for key, value in os.environ.items() if not key.startswith("AWS_")}
     env.update({TOKEN_VARIABLE: "header.payload.signature",
@@ -121,11 +136,28 @@ def test_environment_references_are_resolved_inside_the_task(outcome: dict[str, 
     assert "MWAA_GITOPS_UNSET" in result["message"]
 
 
-def test_pipeline_types_match_openmetadata(outcome: dict[str, Any]) -> None:
+def test_openmetadata_reference_is_the_environment_variable_of_the_task(
+        outcome: dict[str, Any]) -> None:
+    message = case(outcome, "openmetadata-reference")["message"]
+    assert f"http://127.0.0.1:{outcome['port']}/api/v1/system/version" in message, message
+    result = case(outcome, "missing-openmetadata-reference")
+    assert result["raised"] == "KeyError"
+    assert "MWAA_GITOPS_UNSET" in result["message"]
+
+
+def test_kinds_match_openmetadatas_own_pipeline_types(outcome: dict[str, Any]) -> None:
     theirs = outcome["pipeline_types"]
-    assert {k: v for k, v in PIPELINE_TYPES.items() if k in theirs} == theirs
-    assert set(theirs) - set(PIPELINE_TYPES) == set()
+    assert {t: KINDS[CONFIG_TYPES[t]].name for t in theirs if t in CONFIG_TYPES} == theirs
+    assert set(theirs) - set(CONFIG_TYPES) == set()
 
 
 def test_every_workflow_class_exists_in_openmetadata(outcome: dict[str, Any]) -> None:
     assert outcome["classes"] and all(outcome["classes"].values())
+
+
+def test_each_kind_runs_the_class_its_metadata_command_creates(outcome: dict[str, Any]) -> None:
+    for kind in KINDS.values():
+        if kind.cli in CLI_MODULES:
+            assert kind.workflow_class is not None
+            assert outcome["cli"][CLI_MODULES[kind.cli]] == [
+                kind.workflow_class.rpartition(".")[2]], (outcome["version"], kind)

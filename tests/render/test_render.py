@@ -56,12 +56,11 @@ def test_rendering_twice_gives_byte_identical_trees(name: str) -> None:
 
 def test_each_workflow_gets_its_dag_beside_its_config(examples: dict[str, Environment]) -> None:
     tree = render_environment(examples["dev"])
-    assert sorted(tree) == [
-        f"{PREFIX}/airflow_pipelines.py", f"{PREFIX}/airflow_pipelines.yaml",
-        f"{PREFIX}/airflow_pipelines_ecs.py", f"{PREFIX}/airflow_pipelines_ecs.yaml",
-        f"{PREFIX}/airflow_pipelines_virtualenv.py", f"{PREFIX}/airflow_pipelines_virtualenv.yaml",
-        "requirements.txt",
-    ]
+    # dev deploys every example but the profiler (disabled there).
+    names = ["airflow_pipelines", "airflow_pipelines_ecs", "airflow_pipelines_virtualenv",
+             "dbt_analytics", "metabase_dashboards", "redshift_metadata", "redshift_usage"]
+    assert sorted(tree) == [f"{PREFIX}/{name}.{ext}" for name in names for ext in ("py", "yaml")
+                            ] + ["requirements.txt"]
 
 
 def test_dag_settings_come_from_the_merged_dag_block(examples: dict[str, Environment]) -> None:
@@ -99,9 +98,11 @@ def test_dag_paused_is_passed_as_is_paused_upon_creation_only_when_set(
 
 
 @pytest.mark.parametrize(("name", "constraints", "packages"), [
-    ("dev-python", "constraints-3.3.1/constraints-3.12.txt", ["openmetadata-ingestion==1.13.6.3"]),
+    # The examples' connector extras (Metabase and the Airflow connector on RestAPI have none).
+    ("dev-python", "constraints-3.3.1/constraints-3.12.txt",
+     ["openmetadata-ingestion[dbt,redshift]==1.13.6.3"]),
     ("prod-python", "constraints-2.10.3/constraints-3.11.txt",
-     ["openmetadata-ingestion==1.12.14.2"]),
+     ["openmetadata-ingestion[dbt,redshift]==1.12.14.2"]),
 ])
 def test_requirements_list_what_mwaa_installs_under_the_declared_airflow_constraints(
         examples: dict[str, Environment], name: str, constraints: str,

@@ -85,7 +85,9 @@ def linted(written: dict[str, Path]) -> dict[str, dict[str, list[dict[str, Any]]
         assert run.returncode == 1, run.stderr
         by_file: dict[str, list[dict[str, Any]]] = {}
         for diagnostic in json.loads(run.stdout)["diagnostics"]:
-            by_file.setdefault(diagnostic["path"], []).append(diagnostic)
+            # Warnings (auto-classification's model download) are advice, not the mistake.
+            if diagnostic["severity"] == "error":
+                by_file.setdefault(diagnostic["path"], []).append(diagnostic)
         found[line] = by_file
     return found
 

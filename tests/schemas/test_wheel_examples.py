@@ -35,7 +35,7 @@ def test_every_example_workflow_of_the_wheel_is_accepted_apart_from_its_secrets(
     assert run.returncode in (0, 1), run.stderr
     found = json.loads(run.stdout)["diagnostics"]
     other = [f"{Path(d['path']).name}:{d['line']}: {d['subject']}: {d['message']}"
-             for d in found if d["code"] not in SECRET_CODES]
+             for d in found if d["code"] not in SECRET_CODES and d["severity"] == "error"]
     assert other == []
     # Complaints about secrets come from the secret fields the model marks, in many files.
     assert len({d["path"] for d in found}) > len(files) // 2

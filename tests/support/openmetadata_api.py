@@ -60,6 +60,11 @@ class OpenMetadataApi:
         pipelines: dict[str, dict[str, Any]] = self._record()["pipelines"]
         return pipelines
 
+    def entities(self, collection: str) -> dict[str, dict[str, Any]]:
+        """FQN → entity (as the stand-in built it) of a collection, e.g. ``/tables``."""
+        entities: dict[str, dict[str, Any]] = self._record()["entities"].get(collection, {})
+        return entities
+
     def statuses(self, fqn: str) -> list[dict[str, Any]]:
         """The ``PipelineStatus`` records received for a pipeline, in arrival order."""
         statuses: list[dict[str, Any]] = self._record()["statuses"].get(fqn, [])

@@ -30,6 +30,7 @@ from metadata.generated.schema.entity.data.pipeline import Pipeline, PipelineSta
 from metadata.generated.schema.entity.services.connections.testConnectionDefinition import (
     TestConnectionDefinition,
 )
+from metadata.generated.schema.type.bulkOperationResult import BulkOperationResult
 from metadata.generated.schema.type.entityReference import EntityReference
 from metadata.generated.schema.type.entityReferenceList import EntityReferenceList
 from metadata.generated.schema.type.entityUsage import EntityUsage
@@ -42,11 +43,24 @@ from pydantic import BaseModel, ValidationError
 API = "/api/v1"
 # Fields of a create request that name the entity's parent, in the order the server nests FQNs.
 PARENTS = ("service", "classification", "glossary", "database", "databaseSchema", "parent")
-# The server's seed data for the Airflow connector's test connection (OpenMetadata's
-# openmetadata-service/.../json/data/testConnections/pipeline/airflow.json, commit 13782c0f3a2e).
+# Fields an entity takes from its parent entity when its create request does not name them.
+INHERITED = ("service", "serviceType", "database")
+# The server's seed data for the connectors' test connections (OpenMetadata's
+# openmetadata-service/.../json/data/testConnections/: pipeline/airflow.json at commit
+# 13782c0f3a2e, database/postgres.json at commit 18ef684a9791): step names and whether each is
+# mandatory, which decide whether a workflow may go on.
 TEST_CONNECTIONS = {
     "Airflow": [{"name": "CheckAccess", "mandatory": True,
                  "description": "Check if the database is reachable to fetch the DAG details."}],
+    "Postgres": [
+        {"name": "CheckAccess", "mandatory": True, "description": "Reach the database."},
+        {"name": "GetDatabases", "mandatory": True, "description": "List the databases."},
+        {"name": "GetSchemas", "mandatory": True, "description": "List the schemas."},
+        {"name": "GetTables", "mandatory": True, "description": "List a schema's tables."},
+        {"name": "GetViews", "mandatory": False, "description": "List a schema's views."},
+        {"name": "GetTags", "mandatory": False, "description": "Read the policy tags."},
+        {"name": "GetQueries", "mandatory": False, "description": "Read pg_stat_statements."},
+    ],
 }
 
 
@@ -134,6 +148,11 @@ class Store:
         return entities.get(key) or next(
             (e for e in entities.values() if e["id"] == key), None)
 
+    def find_any(self, fqn: str) -> dict[str, Any] | None:
+        """An entity of any collection by FQN."""
+        return next((self.entities[c.path][fqn] for c in self.collections
+                     if fqn in self.entities[c.path]), None)
+
     def reference(self, value: str) -> dict[str, Any]:
         """The reference to an already created entity named by FQN (any collection)."""
         for collection in self.collections:
@@ -160,8 +179,16 @@ class Store:
                 parent = parent or (entity[key] if key in PARENTS else None)
             elif EntityReferenceList in kinds and value and isinstance(value[0], str):
                 entity[key] = [self.reference(item) for item in value]
-        names = [parent["fullyQualifiedName"]] if parent else []
-        fqn = fqn_utils._build(*names, data["name"], quote=True)
+        if parent is not None:
+            # The server fills what a child shares with its parent (a schema's service, a
+            # table's database and service) from the parent entity.
+            stored_parent = self.find_any(parent["fullyQualifiedName"])
+            for key in INHERITED:
+                if key in fields and key not in entity and stored_parent and key in stored_parent:
+                    entity[key] = stored_parent[key]
+        # The parent's FQN as it is, then the (quoted where needed) name.
+        name = fqn_utils._build(data["name"], quote=True)
+        fqn = f"{parent['fullyQualifiedName']}.{name}" if parent else name
         previous = self.entities[collection.path].get(fqn)
         entity.update({
             "id": previous["id"] if previous else str(uuid.uuid4()),
@@ -266,7 +293,7 @@ class Handler(BaseHTTPRequestHandler):
                 self.reply(200, {})
             elif method == "GET" and path == "/stand-in/record":
                 self.reply(200, {"requests": STORE.received, "statuses": STORE.statuses,
-                                 "pipelines": STORE.pipelines})
+                                 "pipelines": STORE.pipelines, "entities": STORE.entities})
             else:
                 self.reply(404, {"message": f"no {method} {path}"})
 
@@ -285,7 +312,7 @@ def route(method: str, path: str, query: dict[str, list[str]], body: Any) -> Any
         version = ".".join(get_client_version().split(".")[:3])
         return OpenMetadataServerVersion(version=version, revision="stand-in",
                                          timestamp=now_ms()).model_dump(mode="json")
-    if method == "GET" and path == "/search/query":
+    if method == "GET" and path in ("/search/query", "/search/fieldQuery"):
         # No search index here: every search finds nothing, as on a fresh server.
         return {"hits": {"total": {"value": 0, "relation": "eq"}, "hits": []}}
     if path.startswith("/usage/"):
@@ -300,6 +327,8 @@ def route(method: str, path: str, query: dict[str, list[str]], body: Any) -> Any
         if collection.create is None:
             raise Refused(405, f"{collection.path} takes no create request")
         return STORE.create(collection, body)
+    if method == "PUT" and rest == "bulk":
+        return bulk(collection, body)
     if method == "GET" and not rest:
         return listing(collection, query)
     if method == "GET" and rest.startswith("name/"):
@@ -322,6 +351,27 @@ def route(method: str, path: str, query: dict[str, list[str]], body: Any) -> Any
     if method == "DELETE":
         del STORE.entities[collection.path][entity["fullyQualifiedName"]]
     return entity
+
+
+def bulk(collection: Collection, body: Any) -> dict[str, Any]:
+    """``PUT /{collection}/bulk``: a list of create requests, each created in turn (a refused
+    one is reported in the ``BulkOperationResult``, as the server does, and the rest go on)."""
+    if collection.create is None:
+        raise Refused(405, f"{collection.path} takes no create request")
+    if not isinstance(body, list):
+        raise Refused(400, "a bulk body is a list of create requests")
+    passed, failed = [], []
+    for item in body:
+        try:
+            entity = STORE.create(collection, item)
+            passed.append({"request": entity["fullyQualifiedName"], "status": 200})
+        except Refused as exc:
+            failed.append({"request": item, "message": str(exc), "status": exc.status})
+    status = "success" if not failed else "partialSuccess" if passed else "failure"
+    return BulkOperationResult.model_validate({
+        "status": status, "numberOfRowsProcessed": len(body), "numberOfRowsPassed": len(passed),
+        "numberOfRowsFailed": len(failed), "successRequest": passed, "failedRequest": failed,
+    }).model_dump(mode="json", exclude_none=True)
 
 
 def listing(collection: Collection, query: dict[str, list[str]]) -> dict[str, Any]:

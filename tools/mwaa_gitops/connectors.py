@@ -27,6 +27,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from mwaa_gitops import requirements_data
+from mwaa_gitops.kinds import kind_of
 
 # Connector modules whose packages come with an extra of another name (openmetadata-ingestion's
 # setup.py `plugins`, 1.12 and 1.13).
@@ -51,7 +52,6 @@ DATALAKE_CREDENTIALS = (("gcpConfig", "datalake-gcs"), ("clientId", "datalake-az
 # MWAA's Airflow, or its metadata database through a driver (CONNECTION_EXTRAS).
 FORBIDDEN = frozenset({"airflow"})
 CONNECTION_EXTRAS = {"Postgres": "postgres", "Mysql": "mysql"}
-KIND_EXTRAS = {"AutoClassification": ("pii-processor",)}
 TEST_SUITE = "testsuite"
 # What may reach requirements.txt and a DAG's requirement list: a pip extra name, nothing else.
 EXTRA_NAME = re.compile(r"^[a-z0-9][a-z0-9-]*$")
@@ -94,9 +94,8 @@ def connection_from_server(config: Mapping[str, Any]) -> bool:
 
 
 def kind_extras(config: Mapping[str, Any]) -> tuple[str, ...]:
-    """Extras the workflow's kind needs whatever its connector (``sourceConfig.config.type``)."""
-    kind = _get(config, "source", "sourceConfig", "config", "type")
-    return KIND_EXTRAS.get(kind, ()) if isinstance(kind, str) else ()
+    """Extras the workflow's kind needs whatever its connector (the kinds table)."""
+    return kind_of(config).extras
 
 
 def declared(ingestion: str) -> frozenset[str] | None:

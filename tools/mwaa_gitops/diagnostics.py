@@ -37,7 +37,8 @@ class Diagnostic:
                 else "error: "
         else:
             where = f"{self.location}: "
-        return where + self.summary()
+        # Uncoloured output (a pipe, CI) still tells a warning from an error.
+        return where + ("warning: " if self.severity == "warning" else "") + self.summary()
 
     def summary(self) -> str:
         """The message with its subject and hint, without the location."""

@@ -9,6 +9,9 @@ A secret may only take the form of a reference:
   serve it from AWS Secrets Manager); only for approaches that run inside MWAA.
 - ``${env:NAME}``: an environment variable of the process that runs the workflow (for ECS,
   injected from Secrets Manager by the task definition's ``secrets``).
+- ``${NAME}``: OpenMetadata's own form (its ``metadata`` CLI runs ``os.path.expandvars`` over the
+  file, ``metadata/config/common.py``), read as ``${env:NAME}`` with the same run-time meaning,
+  so it is a reference, never a secret in clear.
 
 What counts as a secret in clear (the detection model):
 
@@ -38,8 +41,12 @@ if TYPE_CHECKING:
 
 REFERENCE = re.compile(
     r"(?:secret:(?P<secret>[A-Za-z0-9/_+=.@\-]{1,512})|"
-    r"\$\{(?P<kind>var|env):(?P<name>[A-Za-z_][A-Za-z0-9_.\-/]*)\})")
+    r"\$\{(?P<kind>var|env):(?P<name>[A-Za-z_][A-Za-z0-9_.\-/]*)\}|"
+    r"\$\{(?P<bare>[A-Za-z_][A-Za-z0-9_]*)\})")
 EXAMPLE = "secret:/openmetadata/<name> or ${var:NAME}"
+# OpenMetadata's own reference inside a longer text (its CLI's os.path.expandvars would expand
+# it there; the runners resolve whole values only).
+EMBEDDED = re.compile(r"\$\{(?:(?:var|env):[A-Za-z_][A-Za-z0-9_.\-/]*|[A-Za-z_][A-Za-z0-9_]*)\}")
 
 # Normalised credential names, matched at the end of a normalised key (`dbPassword`,
 # `db_password`, `PGPASSWORD` and `ssl-passphrase` all count).
@@ -67,6 +74,26 @@ _URL_SCHEMES_WITH_TOKENS = ("http", "https", "git", "ws", "wss")
 def is_reference(value: object) -> bool:
     """True when ``value`` is exactly a reference (nothing before or after it)."""
     return isinstance(value, str) and REFERENCE.fullmatch(value) is not None
+
+
+def reference_kind(value: object) -> str | None:
+    """``secret``, ``var`` or ``env`` for a reference (OpenMetadata's ``${NAME}`` is ``env``:
+    the environment of the process that runs the workflow), None for anything else."""
+    match = REFERENCE.fullmatch(value) if isinstance(value, str) else None
+    if match is None:
+        return None
+    if match.group("secret") is not None:
+        return "secret"
+    return match.group("kind") or "env"
+
+
+def embedded_reference(value: object) -> str | None:
+    """The first ``${…}`` reference inside a longer text (None when there is none, or when the
+    reference is the whole value)."""
+    if not isinstance(value, str) or "${" not in value or is_reference(value):
+        return None
+    match = EMBEDDED.search(value)
+    return match.group(0) if match else None
 
 
 def normalise_key(key: str) -> str:

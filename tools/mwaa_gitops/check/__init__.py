@@ -7,9 +7,10 @@ trees carry provenance from the layer files (see :mod:`mwaa_gitops.provenance`).
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 from mwaa_gitops.check import rules
+from mwaa_gitops.check.kind_rules import workflow_problems
 from mwaa_gitops.check.messages import diagnostics
 from mwaa_gitops.check.schemas import (
     DAG,
@@ -127,3 +128,4 @@ def check_openmetadata_workflow(tree: Node, line: str | None = None) -> Iterator
     model of openmetadata-ingestion ``line`` (default: the newest)."""
     yield from diagnostics(validator(workflow_schema(line)).iter_errors(tree.plain()), tree)
     yield from rules.plaintext_secrets(tree)
+    yield from workflow_problems(PurePosixPath(tree.location.path).stem, tree)

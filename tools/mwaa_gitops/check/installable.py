@@ -24,11 +24,12 @@ from mwaa_gitops import connectors, mwaa_install, mwaa_releases, requirements_da
 from mwaa_gitops.check.messages import set_at
 from mwaa_gitops.diagnostics import Diagnostic, Location
 from mwaa_gitops.environments import MergedEnvironment
+from mwaa_gitops.kinds import kind_of
 from mwaa_gitops.model import Environment, Workflow
 from mwaa_gitops.provenance import Node
 from mwaa_gitops.render import pipelines
 from mwaa_gitops.render.mwaa import render_requirements
-from mwaa_gitops.secrets import REFERENCE
+from mwaa_gitops.secrets import reference_kind
 
 CONNECTION_TYPE = ("source", "serviceConnection", "config", "connection", "type")
 SHOWN = 12  # conflicts named in one message; the rest are counted
@@ -191,8 +192,8 @@ def working_approaches(merged: MergedEnvironment, environment: Environment,
         found.append("virtualenv")
     tree = merged.workflows[workflow.name]
     kind = tree.get(*CONNECTION_TYPE)
-    refers = any(isinstance(node.value, str) and (m := REFERENCE.match(node.value)) is not None
-                 and m.group("kind") is not None for _, node in tree.walk())
+    refers = any(reference_kind(node.value) in ("var", "env") for _, node in tree.walk()) \
+        or not kind_of(workflow.config).runs_on("ecs")  # then ECS is no way out either
     if environment.ecs is not None and not (kind is not None and kind.value == "Backend") \
             and not refers:
         found.append("ecs")

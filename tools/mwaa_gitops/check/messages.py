@@ -143,7 +143,8 @@ def plaintext_secret(tree: Node, path: Path) -> Diagnostic:
     if isinstance(value, str) and value.startswith(REFERENCE_STARTS):
         # Meant as a reference; the value is not echoed, it may hold the secret after all.
         return Diagnostic(_at(tree, path), "malformed secret reference", "write secret:/path, "
-                          "${var:NAME} or ${env:NAME}, NAME starting with a letter or '_', "
+                          "${var:NAME}, ${env:NAME} or OpenMetadata's ${NAME} (an environment "
+                          "variable), NAME starting with a letter or '_', "
                           "nothing after the '}'", "malformed-reference", subject=dotted(path))
     return Diagnostic(_at(tree, path), "plaintext secret; a secret field must hold a reference, "
                       "resolved at run time", f"write {EXAMPLE}", "plaintext-secret",

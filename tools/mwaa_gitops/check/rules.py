@@ -11,6 +11,7 @@ from mwaa_gitops.airflow_connector import (
     MWAA_CONFIG_PATH,
     RESTAPI_HINT,
 )
+from mwaa_gitops.check.kind_rules import kind_node, kind_rules
 from mwaa_gitops.check.messages import plaintext_secret, set_at
 from mwaa_gitops.diagnostics import Diagnostic, Location
 from mwaa_gitops.environments import MergedEnvironment
@@ -112,9 +113,11 @@ def unique_dag_ids(env: MergedEnvironment) -> Iterator[Diagnostic]:
 
 
 def unique_service_names(env: MergedEnvironment) -> Iterator[Diagnostic]:
-    """Two workflows writing one OpenMetadata service would overwrite each other's metadata."""
+    """Two workflows of one kind writing one OpenMetadata service would overwrite each other's
+    metadata; workflows of different kinds share their service (usage, profiler and dbt add to
+    the tables a metadata workflow wrote)."""
     yield from _unique(env, lambda name, tree: tree.get("source", "serviceName"),
-                       "service name", None)
+                       "service name", None, lambda tree: kind_node(tree)[0].name)
 
 
 def ingestion_matches_server(env: MergedEnvironment) -> Iterator[Diagnostic]:
@@ -187,12 +190,13 @@ RULES: tuple[Callable[[MergedEnvironment], Iterator[Diagnostic]], ...] = (
     ecs_needs_real_connection, ecs_needs_settings, backend_needs_airflow_2,
     mwaa_auth_needs_ingestion, discovery_needs_airflow_2, unique_dag_ids, unique_service_names,
     ingestion_matches_server, secrets_are_references, workflow_names,
-    environment_name, secret_references_need_a_provider,
+    environment_name, secret_references_need_a_provider, kind_rules,
 )
 
 
 def _unique(env: MergedEnvironment, pick: Callable[[str, Node], Node | None], what: str,
-            default: Callable[[str], str] | None) -> Iterator[Diagnostic]:
+            default: Callable[[str], str] | None,
+            scope: Callable[[Node], str] | None = None) -> Iterator[Diagnostic]:
     seen: dict[object, tuple[str, Location]] = {}
     for name, tree in env.workflows.items():
         node = pick(name, tree)
@@ -203,8 +207,9 @@ def _unique(env: MergedEnvironment, pick: Callable[[str, Node], Node | None], wh
             continue
         value = node.value if node is not None else default(name) if default else None
         location = node.location if node is not None else Location(tree.location.path)
-        if value in seen:
-            other, where = seen[value]
+        key = (scope(tree), value) if scope is not None else value
+        if key in seen:
+            other, where = seen[key]
             # Shown where the upper layer set it: that is the file the change was made in.
             here, there = ((where, location) if env.layer_of(where) > env.layer_of(location)
                            else (location, where))
@@ -213,7 +218,7 @@ def _unique(env: MergedEnvironment, pick: Callable[[str, Node], Node | None], wh
                              f"give each workflow its own {what}",
                              "duplicate-" + what.replace(" ", "-"))
         else:
-            seen[value] = (name, location)
+            seen[key] = (name, location)
 
 
 def _enabled(env: MergedEnvironment) -> Iterator[tuple[str, Node]]:

@@ -12,8 +12,8 @@ characters, so the size is settled here, at render time, where it is known exact
   reads stay the same, and nothing fails at run time for being too long.
 
 Only ``secret:`` references may stand in an ECS workflow: the container cannot read Airflow
-Variables, and resolving ``${var:…}``/``${env:…}`` in the worker would put the plaintext into the
-``RunTask`` request (and CloudTrail).
+Variables, the image's entry point expands no ``${NAME}``, and resolving ``${var:…}``/``${env:…}``
+/``${NAME}`` in the worker would put the plaintext into the ``RunTask`` request (and CloudTrail).
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ from mwaa_gitops.diagnostics import ConfigError
 from mwaa_gitops.model import EcsSettings, Environment, Workflow
 from mwaa_gitops.render import pipelines
 from mwaa_gitops.render.configs import OPENMETADATA_FOLDER, dump_config
-from mwaa_gitops.secrets import REFERENCE
+from mwaa_gitops.secrets import reference_kind
 
 OVERRIDES_LIMIT = 8192  # characters ECS accepts for a RunTask's overrides
 CONFIG_VARIABLE = "config"
@@ -142,10 +142,12 @@ def _object_arn(env: Environment, workflow: Workflow, key: str) -> str:
 
 def _refuse_airflow_references(workflow: Workflow) -> None:
     for node in workflow.tree.scalars():
-        match = REFERENCE.fullmatch(node.value) if isinstance(node.value, str) else None
-        if match is not None and match.group("kind") is not None:
+        kind = reference_kind(node.value)
+        if kind in ("var", "env"):
+            # The image's entry point loads `config` with yaml.safe_load and expands nothing.
             raise ConfigError.at(
-                node.location, f"'{node.value}' cannot be resolved in an ECS task: the container "
-                "cannot read Airflow Variables or the worker's environment, and resolving it in "
-                "the worker would send the plaintext to the ECS API",
+                node.location, f"'{node.value}' cannot be resolved in an ECS task: the ingestion "
+                "image's entry point expands no variables, the container cannot read Airflow "
+                "Variables or the worker's environment, and resolving it in the worker would "
+                "send the plaintext to the ECS API",
                 "use an OpenMetadata secret reference (secret:<name>)", code="ecs-reference")

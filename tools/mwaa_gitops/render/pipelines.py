@@ -1,56 +1,41 @@
 """What OpenMetadata needs to know to run a workflow: its pipeline type and workflow class (the
 extras it needs: :mod:`mwaa_gitops.connectors`).
 
-The tables mirror ``openmetadata-ingestion``: ``sourceConfig.config.type`` → pipeline type
-(``metadata.utils.class_helper``), pipeline type → the workflow class its CLI uses for it
-(``metadata.cli``). A test checks them against the installed package.
+The kind of a workflow, and with it the class and the ECS ``pipelineType`` that run it, comes
+from the one table in :mod:`mwaa_gitops.kinds`.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from mwaa_gitops import kinds
 from mwaa_gitops.model import Workflow
 
-METADATA_WORKFLOW = "metadata.workflow.metadata.MetadataWorkflow"
-WORKFLOW_CLASSES = {
-    "metadata": METADATA_WORKFLOW,
-    "lineage": METADATA_WORKFLOW,
-    "dbt": METADATA_WORKFLOW,
-    "usage": "metadata.workflow.usage.UsageWorkflow",
-    "profiler": "metadata.workflow.profiler.ProfilerWorkflow",
-    "autoClassification": "metadata.workflow.classification.AutoClassificationWorkflow",
-    "TestSuite": "metadata.workflow.data_quality.TestSuiteWorkflow",
-}
-PIPELINE_TYPES = {
-    "ApiMetadata": "metadata",
-    "DashboardMetadata": "metadata",
-    "DatabaseMetadata": "metadata",
-    "McpMetadata": "metadata",
-    "MessagingMetadata": "metadata",
-    "MlModelMetadata": "metadata",
-    "PipelineMetadata": "metadata",
-    "SearchMetadata": "metadata",
-    "StorageMetadata": "metadata",
-    "DatabaseUsage": "usage",
-    "DatabaseLineage": "lineage",
-    "Profiler": "profiler",
-    "AutoClassification": "autoClassification",
-    "TestSuite": "TestSuite",
-    "DBT": "dbt",
-}
 PACKAGE = "openmetadata-ingestion"
 
 
+def kind(workflow: Workflow) -> kinds.Kind:
+    """The workflow's kind (see :mod:`mwaa_gitops.kinds`)."""
+    return kinds.kind_of(workflow.config)
+
+
 def pipeline_type(workflow: Workflow) -> str:
-    """The pipeline type OpenMetadata runs this workflow as (``metadata`` when unknown)."""
-    kind = _get(workflow.config, "source", "sourceConfig", "config", "type")
-    return PIPELINE_TYPES.get(kind, "metadata") if isinstance(kind, str) else "metadata"
+    """The ``pipelineType`` the ECS image runs this workflow as; the checks refuse ECS for a
+    kind the image cannot run before anything renders."""
+    value = kind(workflow).pipeline_type
+    if value is None:
+        raise ValueError(f"the ingestion image cannot run a {kind(workflow).name} workflow")
+    return value
 
 
 def workflow_class(workflow: Workflow) -> str:
-    """Dotted path of the OpenMetadata workflow class that runs this workflow."""
-    return WORKFLOW_CLASSES[pipeline_type(workflow)]
+    """Dotted path of the OpenMetadata workflow class that runs this workflow (from the kinds
+    table, never from the config)."""
+    value = kind(workflow).workflow_class
+    if value is None:
+        raise ValueError(f"no workflow class runs a {kind(workflow).name} workflow")
+    return value
 
 
 def requirement(version: str, extra_names: list[str]) -> str:

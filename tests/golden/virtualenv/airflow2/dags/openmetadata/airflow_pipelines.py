@@ -7,8 +7,9 @@
 
 ``openmetadata-ingestion`` is installed into the task's virtualenv (cached between runs on the
 worker), so it need not share the environment's requirements. The workflow config is the YAML file
-beside this one, passed to the task as an argument; ``${var:NAME}`` and ``${env:NAME}`` references
-in it are resolved inside the task, ``secret:`` references by OpenMetadata's secrets manager.
+beside this one, passed to the task as an argument; ``${var:NAME}``, ``${env:NAME}`` and
+OpenMetadata's own ``${NAME}`` references in it are resolved inside the task, ``secret:`` references
+by OpenMetadata's secrets manager.
 """
 
 from __future__ import annotations
@@ -150,7 +151,9 @@ def run_workflow(config_yaml: str, workflow_class: str) -> None:
 
     import yaml
 
-    reference = re.compile(r"\$\{(var|env):([A-Za-z_][A-Za-z0-9_.\-/]*)\}")
+    # ${var:NAME}, ${env:NAME}, and OpenMetadata's own ${NAME}, which means ${env:NAME}.
+    reference = re.compile(
+        r"\$\{(?:(var|env):([A-Za-z_][A-Za-z0-9_.\-/]*)|([A-Za-z_][A-Za-z0-9_]*))\}")
 
     def resolve(value):
         if isinstance(value, dict):
@@ -160,7 +163,9 @@ def run_workflow(config_yaml: str, workflow_class: str) -> None:
         match = reference.fullmatch(value) if isinstance(value, str) else None
         if match is None:
             return value
-        kind, name = match.groups()
+        kind, name, bare = match.groups()
+        if bare is not None:
+            kind, name = "env", bare
         if kind == "env":
             if name not in os.environ:
                 raise KeyError(f"the workflow config refers to environment variable {name!r}, "
@@ -169,9 +174,16 @@ def run_workflow(config_yaml: str, workflow_class: str) -> None:
         from airflow.models import Variable
         return Variable.get(name)
 
-    config = resolve(yaml.safe_load(config_yaml))
+    # The class comes from the renderer's table; still, only a workflow class of the package.
     module, _, name = workflow_class.rpartition(".")
-    workflow = getattr(importlib.import_module(module), name).create(config)
+    if not module.startswith("metadata.workflow."):
+        raise ValueError(f"{workflow_class!r} is not an OpenMetadata workflow class")
+    from metadata.workflow.base import BaseWorkflow
+
+    cls = getattr(importlib.import_module(module), name)
+    if not (isinstance(cls, type) and issubclass(cls, BaseWorkflow)):
+        raise TypeError(f"{workflow_class!r} is not an OpenMetadata workflow class")
+    workflow = cls.create(resolve(yaml.safe_load(config_yaml)))
     # execute() already prints the summary and stops the workflow (its usage and status
     # posts included); calling them again would report every run twice.
     workflow.execute()

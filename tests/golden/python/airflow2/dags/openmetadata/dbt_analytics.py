@@ -1,0 +1,108 @@
+# Rendered by mwaa-gitops from dags/python_workflow.py for Airflow 2.
+# Do not edit: change environments/ and re-render.
+# Airflow 2 names on purpose: airflow.sdk and the standard provider are the
+# Airflow 3 homes that ruff's AIR311/AIR312 suggest.
+# ruff: noqa: AIR311, AIR312
+"""An OpenMetadata workflow that runs inside MWAA, in a PythonOperator.
+
+The workflow config is the YAML file beside this one (same name, ``.yaml``). The task reads it when
+it runs, never while the DAG is parsed. ``${var:NAME}`` references in it are resolved inside the
+task (an Airflow Variable, served by MWAA's secrets backend if one is set up), ``${env:NAME}`` and
+OpenMetadata's own ``${NAME}`` from the worker's environment; ``secret:`` references are left to
+OpenMetadata's secrets manager.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+from airflow.models.dag import DAG
+from airflow.operators.python import PythonOperator
+
+# Settings from environments/, each written as a Python literal.
+DAG_ID = "openmetadata_dbt_analytics"
+SCHEDULE = "0 6 * * *"
+START_DATE = "2024-01-01"
+TAGS = ["openmetadata", "prod", "dbt", "redshift"]
+OWNER = "data-platform"
+RETRIES = 3
+RETRY_DELAY_MINUTES = 5
+MAX_ACTIVE_RUNS = 1
+TIMEOUT_MINUTES = None
+WORKFLOW_CLASS = "metadata.workflow.metadata.MetadataWorkflow"
+
+CONFIG = Path(__file__).with_suffix(".yaml")
+
+
+def run_workflow(config_yaml: str, workflow_class: str) -> None:
+    """Create the OpenMetadata workflow from its config, execute it, and fail on its errors.
+
+    Self-contained (imports inside), so that the same function can run in a task virtualenv.
+    """
+    import importlib
+    import os
+    import re
+
+    import yaml
+
+    # ${var:NAME}, ${env:NAME}, and OpenMetadata's own ${NAME}, which means ${env:NAME}.
+    reference = re.compile(
+        r"\$\{(?:(var|env):([A-Za-z_][A-Za-z0-9_.\-/]*)|([A-Za-z_][A-Za-z0-9_]*))\}")
+
+    def resolve(value):
+        if isinstance(value, dict):
+            return {key: resolve(item) for key, item in value.items()}
+        if isinstance(value, list):
+            return [resolve(item) for item in value]
+        match = reference.fullmatch(value) if isinstance(value, str) else None
+        if match is None:
+            return value
+        kind, name, bare = match.groups()
+        if bare is not None:
+            kind, name = "env", bare
+        if kind == "env":
+            if name not in os.environ:
+                raise KeyError(f"the workflow config refers to environment variable {name!r}, "
+                               "which is not set")
+            return os.environ[name]
+        from airflow.models import Variable
+        return Variable.get(name)
+
+    # The class comes from the renderer's table; still, only a workflow class of the package.
+    module, _, name = workflow_class.rpartition(".")
+    if not module.startswith("metadata.workflow."):
+        raise ValueError(f"{workflow_class!r} is not an OpenMetadata workflow class")
+    from metadata.workflow.base import BaseWorkflow
+
+    cls = getattr(importlib.import_module(module), name)
+    if not (isinstance(cls, type) and issubclass(cls, BaseWorkflow)):
+        raise TypeError(f"{workflow_class!r} is not an OpenMetadata workflow class")
+    workflow = cls.create(resolve(yaml.safe_load(config_yaml)))
+    # execute() already prints the summary and stops the workflow (its usage and status
+    # posts included); calling them again would report every run twice.
+    workflow.execute()
+    workflow.raise_from_status()
+
+
+def run_config_beside_this_file() -> None:
+    """The PythonOperator's callable: read the config now, at run time, and run it."""
+    run_workflow(CONFIG.read_text(encoding="utf-8"), WORKFLOW_CLASS)
+
+
+with DAG(
+    dag_id=DAG_ID,
+    schedule=SCHEDULE,
+    start_date=datetime.fromisoformat(START_DATE).replace(tzinfo=timezone.utc),
+    catchup=False,
+    max_active_runs=MAX_ACTIVE_RUNS,
+    tags=TAGS,
+    default_args={
+        "owner": OWNER,
+        "retries": RETRIES,
+        "retry_delay": timedelta(minutes=RETRY_DELAY_MINUTES),
+        "execution_timeout": timedelta(minutes=TIMEOUT_MINUTES) if TIMEOUT_MINUTES else None,
+    },
+    doc_md=__doc__,
+):
+    PythonOperator(task_id="run_workflow", python_callable=run_config_beside_this_file)
