@@ -31,6 +31,7 @@ OWNER = "airflow"
 RETRIES = 0
 RETRY_DELAY_MINUTES = 5
 MAX_ACTIVE_RUNS = 1
+PAUSED = None
 TIMEOUT_MINUTES = None
 CLUSTER = "openmetadata-ingestion"
 TASK_DEFINITION = "openmetadata-ingestion"
@@ -64,6 +65,7 @@ with DAG(
     start_date=datetime.fromisoformat(START_DATE).replace(tzinfo=timezone.utc),
     catchup=False,
     max_active_runs=MAX_ACTIVE_RUNS,
+    is_paused_upon_creation=PAUSED,
     tags=TAGS,
     default_args={
         "owner": OWNER,

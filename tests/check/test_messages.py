@@ -202,3 +202,19 @@ def test_a_quoted_number_is_accepted_and_a_word_is_not(repo: Path, write: Writer
     assert texts(repo, "dev") == [
         f"{DEV}:4:23: source.serviceConnection.config.numberOfStatus: expected integer, got "
         "string 'ten'"]
+
+
+def test_dag_paused_is_a_boolean_and_anything_else_is_reported_where_it_was_written(
+        repo: Path, write: Writer) -> None:
+    write(DEV, """
+        dag:
+          paused: "false"
+        """)
+    (text,) = texts(repo, "dev")
+    assert text.startswith(f"{DEV}:2:11: dag.paused: paused is true or false, without quotes "
+                           "(got 'false')")
+    write(DEV, """
+        dag:
+          paused: false
+        """)
+    assert texts(repo, "dev") == []

@@ -181,6 +181,36 @@ def test_smoke_triggers_a_run_and_waits_for_its_final_state(verify_env: VerifyEn
     assert f"/dags/{GOOD}/dagRuns" in posts and "/dags/~/dagRuns/list" in posts, posts
 
 
+def test_dag_paused_creates_the_dag_unpaused_and_verify_sets_it_back_when_it_drifts(
+        verify_env: VerifyEnv) -> None:
+    # The test Airflow, like MWAA, creates DAGs paused: dag.paused false must win over that.
+    dag_id = "e2e_verify_unpaused"
+    path = verify_env.workflow("verify_unpaused", f"dagId: {dag_id}\nschedule: '@daily'\n"
+                               "paused: false")
+    services = verify_env.airflow.services
+    try:
+        out = verify_env.cli("sync", "--env", verify_env.name, "--no-update-mwaa", "--verify")
+        assert f"verified '{verify_env.name}'" in out, out
+        assert services.request("GET", f"/dags/{dag_id}")[1]["is_paused"] is False
+        # Paused by hand later: Airflow never applies dag.paused again, verify reports it.
+        services.request("PATCH", f"/dags/{dag_id}", {"is_paused": True})
+        out = verify_env.cli("verify", "--env", verify_env.name, expect=4)
+        print(out)
+        line = path.read_text().splitlines().index("  paused: false") + 1
+        where = f"environments/{verify_env.name}/workflows/verify_unpaused.yaml:{line}:11"
+        assert f"{where}: workflow 'verify_unpaused': DAG '{dag_id}' is paused, but dag.paused " \
+            "is false" in out, out
+        out = verify_env.cli("verify", "--env", verify_env.name, "--apply-pause")
+        print(out)  # shown with -rP: docs/verify.md's example
+        assert f"note: {dag_id} unpaused by verify --apply-pause (dag.paused)" in out, out
+        assert services.request("GET", f"/dags/{dag_id}")[1]["is_paused"] is False
+        patches = [c for c in verify_env.airflow.mwaa.calls if c.method == "PATCH"]
+        assert [c.path for c in patches if dag_id in c.path] == [f"/dags/{dag_id}"], patches
+    finally:
+        path.unlink()
+        verify_env.cli("sync", "--env", verify_env.name, "--no-update-mwaa")
+
+
 def wait_until_no_import_errors(verify_env: VerifyEnv, timeout: float = 120.0) -> None:
     """Until Airflow dropped the import error of the file the sync deleted."""
     deadline = time.monotonic() + timeout

@@ -31,8 +31,9 @@ def filled(env: Environment, value: str) -> Environment:
         config = json.loads(json.dumps(wf.config))
         config["source"]["serviceName"] = value
         config["workflowConfig"]["openMetadataServerConfig"]["hostPort"] = value
+        # paused is a boolean after the schema check; a string here proves it stays data too.
         dag = dataclasses.replace(wf.dag, dag_id=value, schedule=value, start_date=value,
-                                  owner=value, tags=(value, value))
+                                  owner=value, tags=(value, value), paused=value)
         workflows.append(dataclasses.replace(wf, config=config, dag=dag))
     assert env.ecs is not None
     ecs = dataclasses.replace(
@@ -75,7 +76,8 @@ def test_hostile_values_keep_the_code_and_come_back_unchanged(value: str) -> Non
         for wf in env.workflows:
             values = settings_of(files[f"dags/openmetadata/{wf.name}.py"])
             assert (values["DAG_ID"], values["SCHEDULE"], values["START_DATE"],
-                    values["OWNER"], values["TAGS"]) == (value, value, value, value, [value, value])
+                    values["OWNER"], values["TAGS"], values["PAUSED"]) == (
+                value, value, value, value, [value, value], value)
             config = yaml.safe_load(tree[f"dags/openmetadata/{wf.name}.yaml"])
             assert config == wf.config
             if wf.dag.approach == "ecs":

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import dataclasses
 import json
 from pathlib import Path
@@ -72,6 +73,28 @@ def test_dag_settings_come_from_the_merged_dag_block(examples: dict[str, Environ
         "REQUIREMENTS": list(venv_requirements(examples["dev"], workflow(examples["dev"],
                                                                          "virtualenv"))),
     }
+
+
+@pytest.mark.parametrize("approach", ["python", "ecs", "virtualenv"])
+@pytest.mark.parametrize("paused", [True, False])
+def test_dag_paused_is_passed_as_is_paused_upon_creation_only_when_set(
+        examples: dict[str, Environment], approach: str, paused: bool) -> None:
+    env = examples["dev"]
+    wf = workflow(python_variant(env) if approach == "python" else env, approach)
+    base = with_workflow(env, dataclasses.replace(wf, dag=dataclasses.replace(wf.dag,
+                                                                           paused=None)))
+    unset = render_environment(base)[f"{PREFIX}/{wf.name}.py"].decode()
+    assert "PAUSED" not in unset and "is_paused_upon_creation" not in unset
+    chosen = dataclasses.replace(wf, dag=dataclasses.replace(wf.dag, paused=paused))
+    text = render_environment(with_workflow(env, chosen))[f"{PREFIX}/{wf.name}.py"].decode()
+    assert settings_of(text)["PAUSED"] is paused
+    call = next(node for node in ast.walk(ast.parse(text)) if isinstance(node, ast.Call)
+                and isinstance(node.func, ast.Name) and node.func.id == "DAG")
+    keyword = next(k for k in call.keywords if k.arg == "is_paused_upon_creation")
+    assert isinstance(keyword.value, ast.Name) and keyword.value.id == "PAUSED"
+    # Only the two lines differ from the file rendered without the setting.
+    added = set(text.splitlines()) - set(unset.splitlines())
+    assert added == {f"PAUSED = {paused}", "    is_paused_upon_creation=PAUSED,"}
 
 
 @pytest.mark.parametrize(("name", "constraints", "packages"), [

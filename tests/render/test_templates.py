@@ -7,7 +7,7 @@ import textwrap
 
 import pytest
 
-from mwaa_gitops.render.templates import Template, render_template, settings_of
+from mwaa_gitops.render.templates import OMIT, Template, render_template, settings_of
 
 TEMPLATES = ("python_workflow.py", "virtualenv_workflow.py", "ecs_workflow.py",
              "connection_discovery.py")
@@ -60,6 +60,53 @@ def test_rendering_replaces_the_example_value_with_the_setting() -> None:
 def test_a_setting_the_template_does_not_have_is_an_error() -> None:
     with pytest.raises(ValueError, match="no setting MISSING"):
         rendered(TOY, 3, {"MISSING": 1})
+
+
+OPTIONAL = Template("optional.py", textwrap.dedent('''\
+    LIMIT = 1
+    PAUSED = None
+    USED = 2
+
+
+    def make(**kwargs: object) -> dict[str, object]:
+        return kwargs
+
+
+    def made() -> dict[str, object]:
+        return make(
+            limit=LIMIT,
+            is_paused_upon_creation=PAUSED,
+            used=USED + 1,
+        )
+    '''))
+
+
+def test_an_optional_setting_left_out_drops_its_assignment_and_keyword_line() -> None:
+    text = rendered(OPTIONAL, 3, {"PAUSED": OMIT, "LIMIT": 3})
+    assert "PAUSED" not in text and "is_paused_upon_creation" not in text
+    namespace: dict[str, object] = {}
+    exec(compile(text, "optional.py", "exec"), namespace)
+    assert namespace["made"]() == {"limit": 3, "used": 3}  # type: ignore[operator]
+
+
+def test_an_optional_setting_given_a_value_is_passed_as_that_literal() -> None:
+    text = rendered(OPTIONAL, 3, {"PAUSED": False})
+    assert "\nPAUSED = False\n" in text and "        is_paused_upon_creation=PAUSED,\n" in text
+    namespace: dict[str, object] = {}
+    exec(compile(text, "optional.py", "exec"), namespace)
+    assert namespace["made"]() == {  # type: ignore[operator]
+        "limit": 1, "is_paused_upon_creation": False, "used": 3}
+
+
+@pytest.mark.parametrize("name", ["LIMIT", "USED"])
+def test_only_a_setting_used_as_whole_keyword_lines_can_be_left_out(name: str) -> None:
+    # LIMIT is a whole keyword line too, but USED is used in an expression: leaving it out would
+    # leave a name undefined. LIMIT can be left out; USED cannot.
+    if name == "USED":
+        with pytest.raises(ValueError, match="cannot leave out USED"):
+            rendered(OPTIONAL, 3, {name: OMIT})
+    else:
+        assert "limit=" not in rendered(OPTIONAL, 3, {name: OMIT})
 
 
 def test_a_switch_with_elif_is_an_error() -> None:

@@ -14,12 +14,21 @@ from mwaa_gitops.diagnostics import Location
 from mwaa_gitops.sync.manifest import Entry, Manifest, sha256_hex
 from mwaa_gitops.sync.plan import Layout, desired_files
 from mwaa_gitops.sync.progress import SilentProgress
-from mwaa_gitops.sync.rest_api import EXIT_PROBLEMS, EXIT_TIMEOUT, Dag, ImportFailure
+from mwaa_gitops.sync.rest_api import (
+    EXIT_PROBLEMS,
+    EXIT_TIMEOUT,
+    PATH_MAX,
+    AirflowApi,
+    Dag,
+    ImportFailure,
+    MwaaFailure,
+)
 from mwaa_gitops.sync.verify import (
     COPY_DELAY,
     Expected,
     State,
     Verdict,
+    apply_pause,
     collisions,
     diagnostics,
     expected_dags,
@@ -104,7 +113,8 @@ def test_a_dag_not_yet_listed_is_missing_until_the_wait_ends(repo: Path) -> None
     assert row.state is State.missing and row.state.pending
 
 
-def test_a_scheduled_dag_left_paused_is_a_warning_not_a_failure(repo: Path) -> None:
+def test_a_scheduled_dag_left_paused_without_dag_paused_is_a_warning_not_a_failure(
+        repo: Path) -> None:
     want = next(e for e in local_expected(repo) if e.scheduled)
     verdict = Verdict("local", "mwaa", judge([want], [dag(want, paused=True)], [], UPLOAD, {}),
                       UPLOAD, "abc")
@@ -193,3 +203,136 @@ def test_a_collision_seen_once_stays_although_airflow_switched_back(repo: Path) 
     foreign = dag(want, fileloc=MWAA_DAGS + "other/x.py")
     verdict = run_wait([want], [[foreign], [dag(want)]], 600)
     assert verdict.rows[0].state is State.collision
+
+
+# --- dag.paused ---------------------------------------------------------------------------------
+
+PAUSED_WORKFLOW = "environments/local/workflows/airflow_pipelines_virtualenv.yaml"
+
+
+def configured_paused(repo: Path, write: Writer, value: str) -> tuple[Expected, Path]:
+    path = write(PAUSED_WORKFLOW, f"""
+        dag:
+          paused: {value}
+        """)
+    return one(local_expected(repo), "airflow_pipelines_virtualenv"), path
+
+
+def at(path: Path, line: int, column: int) -> Location:
+    return Location(str(path.relative_to(path.parents[3])), line, column)
+
+
+@pytest.mark.parametrize(("configured", "paused"), [("false", True), ("true", False)])
+def test_a_dag_paused_otherwise_than_dag_paused_is_a_problem_at_that_setting(
+        repo: Path, write: Writer, configured: str, paused: bool) -> None:
+    want, overlay = configured_paused(repo, write, configured)
+    verdict = Verdict("local", "mwaa", judge([want], [dag(want, paused=paused)], [], UPLOAD, {}),
+                      UPLOAD, "abc")
+    assert verdict.rows[0].state is State.pause_differs
+    assert verdict.exit_code == EXIT_PROBLEMS
+    (problem,) = diagnostics(verdict)
+    assert problem.code == "pause-differs" and problem.severity == "error"
+    assert problem.location == at(overlay, 2, 11)
+    assert "only when a DAG first appears" in problem.message
+    assert problem.hint is not None and "--apply-pause" in problem.hint
+    assert ("pause it once" if configured == "true" else "unpause it once") in problem.hint
+
+
+@pytest.mark.parametrize(("configured", "paused"), [("false", False), ("true", True)])
+def test_a_dag_paused_as_dag_paused_says_is_ok_without_a_warning(
+        repo: Path, write: Writer, configured: str, paused: bool) -> None:
+    want, _ = configured_paused(repo, write, configured)
+    assert want.scheduled
+    verdict = Verdict("local", "mwaa", judge([want], [dag(want, paused=paused)], [], UPLOAD, {}),
+                      UPLOAD, "abc")
+    assert verdict.exit_code == 0 and diagnostics(verdict) == []
+
+
+def test_dag_paused_from_dag_defaults_is_located_in_environment_yaml(
+        repo: Path, write: Writer) -> None:
+    path = repo / "environments/local/environment.yaml"
+    path.write_text(path.read_text() + "dagDefaults:\n  paused: false\n")
+    line = len(path.read_text().splitlines())
+    want = one(local_expected(repo), "airflow_pipelines")
+    (row,) = judge([want], [dag(want, paused=True)], [], UPLOAD, {})
+    assert row.state is State.pause_differs
+    assert row.where == Location("environments/local/environment.yaml", line, 11)
+
+
+def test_the_pause_state_is_not_judged_before_the_dag_was_parsed(
+        repo: Path, write: Writer) -> None:
+    want, _ = configured_paused(repo, write, "false")
+    (row,) = judge([want], [dag(want, EARLIER, paused=True)], [], UPLOAD, {})
+    assert row.state is State.not_parsed
+
+
+class PauseApi:
+    """``AirflowApi.set_paused`` as Airflow answers it: the DAG's new ``is_paused``."""
+
+    def __init__(self, fail: MwaaFailure | None = None, applies: bool = True) -> None:
+        self.calls: list[tuple[str, bool]] = []
+        self.fail = fail
+        self.applies = applies
+
+    def set_paused(self, dag_id: str, paused: bool) -> bool | None:
+        self.calls.append((dag_id, paused))
+        if self.fail is not None:
+            raise self.fail
+        return paused if self.applies else not paused
+
+
+def differing(repo: Path, write: Writer) -> tuple[Expected, Verdict]:
+    want, _ = configured_paused(repo, write, "false")
+    ok = one(local_expected(repo), "airflow_pipelines")
+    rows = judge([want, ok], [dag(want, paused=True), dag(ok)], [], UPLOAD, {})
+    return want, Verdict("local", "mwaa", rows, UPLOAD, "abc")
+
+
+def test_apply_pause_sets_only_the_differing_dags_and_then_they_are_ok(
+        repo: Path, write: Writer) -> None:
+    want, verdict = differing(repo, write)
+    api = PauseApi()
+    apply_pause(api, verdict, SilentProgress())  # type: ignore[arg-type]
+    assert api.calls == [(want.dag_id, False)]
+    assert verdict.exit_code == 0 and diagnostics(verdict) == []
+    assert verdict.rows[0].paused is False
+    assert verdict.notes == [f"note: {want.dag_id} unpaused by verify --apply-pause "
+                             "(dag.paused)"]
+
+
+@pytest.mark.parametrize("api", [
+    PauseApi(fail=MwaaFailure("PATCH /dags/x is 70 characters", code="path-too-long")),
+    PauseApi(applies=False),
+])
+def test_a_pause_that_could_not_be_applied_stays_a_problem_with_a_note(
+        repo: Path, write: Writer, api: PauseApi) -> None:
+    want, verdict = differing(repo, write)
+    apply_pause(api, verdict, SilentProgress())  # type: ignore[arg-type]
+    assert verdict.rows[0].state is State.pause_differs
+    assert verdict.exit_code == EXIT_PROBLEMS
+    assert verdict.notes[0].startswith(f"note: {want.dag_id}")
+
+
+class Rest:
+    """What :class:`AirflowApi` sends through InvokeRestApi, answered as Airflow does."""
+
+    def __init__(self) -> None:
+        self.requests: list[tuple[str, str, object]] = []
+
+    def call(self, method: str, path: str, *, query: object = None, body: object = None) -> object:
+        self.requests.append((method, path, body))
+        assert isinstance(body, dict)
+        return {"dag_id": path.rsplit("/", 1)[-1], "is_paused": body["is_paused"]}
+
+
+@pytest.mark.parametrize("major", [2, 3])
+def test_set_paused_patches_the_dag_and_refuses_a_path_over_the_limit(major: int) -> None:
+    rest = Rest()
+    api = AirflowApi(rest, major)  # type: ignore[arg-type]
+    assert api.set_paused("ingest", True) is True
+    assert rest.requests == [("PATCH", "/dags/ingest", {"is_paused": True})]
+    longest = "d" * (PATH_MAX - len("/dags/"))
+    assert api.set_paused(longest, False) is False
+    with pytest.raises(MwaaFailure) as failure:
+        api.set_paused(longest + "x", False)
+    assert failure.value.code == "path-too-long" and len(rest.requests) == 2

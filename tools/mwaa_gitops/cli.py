@@ -116,6 +116,9 @@ SmokeOption = Annotated[str | None, typer.Option(
     "its final state.")]
 SmokeTimeoutOption = Annotated[float, typer.Option(
     "--smoke-timeout", min=0.1, metavar="MINUTES", help="Minutes to wait for the smoke run.")]
+ApplyPauseOption = Annotated[bool, typer.Option(
+    "--apply-pause", help="Pause or unpause each DAG whose state in MWAA differs from its "
+    "dag.paused (Airflow applies dag.paused only when a DAG first appears).")]
 
 
 @app.command(short_help="Compare an environment's rendered files with its target.")
@@ -142,9 +145,11 @@ def verify(env: EnvOption, repo: RepoOption = None,
                "--timeout", min=0.1, metavar="MINUTES", help="Minutes to wait for MWAA to "
                "parse the synced files (and to finish an update).")] = 10.0,
            smoke: SmokeOption = None,
-           smoke_timeout: SmokeTimeoutOption = 30.0) -> None:
+           smoke_timeout: SmokeTimeoutOption = 30.0,
+           apply_pause: ApplyPauseOption = False) -> None:
     """Wait until MWAA parsed the files of the last sync, then report import errors, missing
-    DAGs and dag ids that other files also define (through InvokeRestApi).
+    DAGs, dag ids that other files also define and DAGs paused otherwise than dag.paused says
+    (through InvokeRestApi).
 
     Exit codes: 0 verified, 4 problems found, 5 timed out, 6 MWAA unreachable, 7 permission
     denied, 8 environment updating or unavailable.
@@ -152,7 +157,7 @@ def verify(env: EnvOption, repo: RepoOption = None,
     from mwaa_gitops.commands import verify as command
 
     options = command.Options(timeout=timeout * 60, smoke=smoke,
-                              smoke_timeout=smoke_timeout * 60)
+                              smoke_timeout=smoke_timeout * 60, apply_pause=apply_pause)
     raise typer.Exit(command.run(repo, env, fmt, options))
 
 
@@ -195,16 +200,17 @@ def sync(*, env: EnvOption, repo: RepoOption = None,
              "MWAA parsed the files and report as 'verify' does.")] = False,
          verify_timeout: VerifyTimeoutOption = 10.0,
          smoke: SmokeOption = None,
-         smoke_timeout: SmokeTimeoutOption = 30.0) -> None:
+         smoke_timeout: SmokeTimeoutOption = 30.0,
+         apply_pause: ApplyPauseOption = False) -> None:
     """Upload exactly the rendered files, delete owned leftovers, update MWAA if needed."""
     from mwaa_gitops.commands import sync as command
 
     checks = None
-    if verify or smoke:
+    if verify or smoke or apply_pause:
         from mwaa_gitops.commands.verify import Options
 
         checks = Options(timeout=verify_timeout * 60, smoke=smoke,
-                         smoke_timeout=smoke_timeout * 60)
+                         smoke_timeout=smoke_timeout * 60, apply_pause=apply_pause)
     raise typer.Exit(command.run(repo, env, fmt, dry_run=dry_run, adopt=adopt, jobs=jobs,
                                  update_mwaa=update_mwaa, wait=wait,
                                  wait_timeout_minutes=wait_timeout, commit=commit,

@@ -79,6 +79,7 @@ class DagSettings:
     start_date: str
     max_active_runs: int
     timeout_minutes: int | None
+    paused: bool | None = None  # None: Airflow's default (MWAA creates DAGs paused)
 
 
 @dataclass(frozen=True)
@@ -186,6 +187,7 @@ def workflow_from(name: str, tree: Node) -> Workflow:
             start_date=str(dag.get("startDate", "2024-01-01")),
             max_active_runs=dag.get("maxActiveRuns", 1),
             timeout_minutes=dag.get("timeoutMinutes"),
+            paused=dag.get("paused"),
         ),
         config=ordered,
         tree=tree,

@@ -43,6 +43,7 @@ class Options:
     smoke: str | None = None
     smoke_timeout: float = 1800.0
     poll: float = verify.DEFAULT_POLL_SECONDS
+    apply_pause: bool = False  # pause/unpause DAGs to match dag.paused
 
 
 def has_mwaa(prepared: Prepared) -> bool:
@@ -126,6 +127,8 @@ def check(prepared: Prepared, env: str, options: Options, progress: Progress,
     verdict.notes.extend(notes)
     verify.wait(api, expected, verdict, timeout=options.timeout, progress=progress,
                 ours=owned_paths(prepared, manifest), poll=options.poll)
+    if options.apply_pause:
+        verify.apply_pause(api, verdict, progress)
     if options.smoke is not None and verdict.ok:
         verify.smoke(api, options.smoke, verdict, timeout=options.smoke_timeout,
                      progress=progress, poll=options.poll)

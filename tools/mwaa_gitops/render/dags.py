@@ -16,7 +16,7 @@ from mwaa_gitops.diagnostics import ConfigError
 from mwaa_gitops.model import Environment, Workflow
 from mwaa_gitops.render import ecs, pipelines
 from mwaa_gitops.render.configs import OPENMETADATA_FOLDER
-from mwaa_gitops.render.templates import Template, render_template
+from mwaa_gitops.render.templates import OMIT, Template, render_template
 
 TEMPLATES = {
     "python": "python_workflow.py",
@@ -55,6 +55,8 @@ def dag_settings(workflow: Workflow) -> dict[str, Any]:
         "RETRY_DELAY_MINUTES": dag.retry_delay_minutes,
         "MAX_ACTIVE_RUNS": dag.max_active_runs,
         "TIMEOUT_MINUTES": dag.timeout_minutes,
+        # Unset, the argument is left out: Airflow's default, and the file as before.
+        "PAUSED": OMIT if dag.paused is None else dag.paused,
     }
 
 

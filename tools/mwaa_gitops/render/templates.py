@@ -7,6 +7,11 @@ A template is an ordinary, lint-clean Python module with two kinds of marked pla
 * top-level ``NAME = <example>`` settings: rendering replaces each example value with the Python
   literal of the environment's value (``render.literals``), so data can never become code.
 
+A setting whose every use is a keyword argument on a line of its own (``name=NAME,``) is
+*optional*: given the value :data:`OMIT`, rendering drops its assignment and those lines, so the
+call keeps the callee's default and a file rendered without the setting is the same as before the
+setting existed.
+
 Full-line comments that start with ``# template:`` are notes for template authors and are dropped.
 A setting is a whole top-level statement of a template that parses; rendering replaces those lines
 with ``NAME = <literal>``, and a literal is a complete expression by construction
@@ -29,6 +34,14 @@ from mwaa_gitops.render.literals import python_literal
 SWITCH = "AIRFLOW_3"
 TEMPLATE_NOTE = "# template:"
 INDENT = "    "
+
+
+class _Omit:
+    def __repr__(self) -> str:
+        return "OMIT"
+
+
+OMIT: Any = _Omit()  # a setting value: leave the optional setting out of the rendered file
 
 
 @dataclass(frozen=True)
@@ -113,6 +126,8 @@ class _Cut:
     text: tuple[str, ...]
     names: tuple[str, ...]
     examples: tuple[str, ...]
+    # Optional setting → the (segment, line) places of the keyword lines that pass it.
+    optional: dict[str, frozenset[tuple[int, int]]]
 
 
 @functools.cache
@@ -136,7 +151,42 @@ def _cut(template: Template, airflow_3: bool) -> _Cut:
         examples.append(_joined(lines[first:end]))
         done = end
     text.append(_joined(lines[done:]))
-    return _Cut(tuple(text), tuple(names), tuple(examples))
+    return _Cut(tuple(text), tuple(names), tuple(examples), _optional(tree, lines, names))
+
+
+def _optional(tree: ast.Module, lines: tuple[str, ...],
+              names: list[str]) -> dict[str, frozenset[tuple[int, int]]]:
+    """The settings used only as ``name=NAME,`` keyword lines, with the segment of the cut
+    (the text after setting ``i`` is segment ``i + 1``) and line in it of each such line."""
+    settings = [stmt for stmt in tree.body if isinstance(stmt, ast.Assign)
+                and len(stmt.targets) == 1 and isinstance(stmt.targets[0], ast.Name)]
+    # Segment i of the cut holds the lines [starts[i], stops[i]).
+    starts = [0] + [_end(stmt) for stmt in settings]
+    stops = [stmt.lineno - 1 for stmt in settings] + [len(lines)]
+    assigned = {stmt.targets[0].id: stmt for stmt in settings
+                if isinstance(stmt.targets[0], ast.Name)}
+    keywords = {id(k.value): k for k in ast.walk(tree) if isinstance(k, ast.keyword)}
+    found: dict[str, frozenset[tuple[int, int]]] = {}
+    for name in names:
+        places = set()
+        for node in ast.walk(tree):
+            if not isinstance(node, ast.Name) or node.id != name:
+                continue
+            if node is assigned[name].targets[0]:
+                continue
+            keyword = keywords.get(id(node))
+            line = node.lineno - 1
+            if keyword is None or lines[line].strip() != f"{keyword.arg}={name},":
+                break  # used in an expression: the setting cannot be left out
+            segment = next((i for i, (start, stop) in enumerate(zip(starts, stops, strict=True))
+                            if start <= line < stop), None)
+            if segment is None:
+                break  # inside another setting's statement
+            places.add((segment, line - starts[segment]))
+        else:
+            if places:
+                found[name] = frozenset(places)
+    return found
 
 
 def _joined(lines: tuple[str, ...]) -> str:
@@ -150,12 +200,30 @@ def _fill_settings(template: Template, airflow_3: bool, settings: dict[str, Any]
     missing = sorted(set(settings) - set(cut.names))
     if missing:
         raise ValueError(f"template {template.name} has no setting {', '.join(missing)}")
-    out = [cut.text[0]]
-    for name, example, after in zip(cut.names, cut.examples, cut.text[1:], strict=True):
-        out.append(f"{name} = {python_literal(settings[name])}\n" if name in settings
-                   else example)
+    omitted = {name for name, value in settings.items() if value is OMIT}
+    fixed = sorted(omitted - set(cut.optional))
+    if fixed:
+        raise ValueError(f"template {template.name} cannot leave out {', '.join(fixed)}: "
+                         "each use must be a keyword argument on a line of its own")
+    dropped = {place for name in omitted for place in cut.optional[name]}
+    text = [_without(segment, index, dropped) if dropped else segment
+            for index, segment in enumerate(cut.text)]
+    out = [text[0]]
+    for name, example, after in zip(cut.names, cut.examples, text[1:], strict=True):
+        if name in omitted:
+            pass
+        elif name in settings:
+            out.append(f"{name} = {python_literal(settings[name])}\n")
+        else:
+            out.append(example)
         out.append(after)
     return "".join(out)
+
+
+def _without(segment: str, index: int, dropped: set[tuple[int, int]]) -> str:
+    """``segment`` (segment ``index`` of a cut) without the lines in ``dropped``."""
+    lines = segment.splitlines(keepends=True)
+    return "".join(line for number, line in enumerate(lines) if (index, number) not in dropped)
 
 
 def _is_switch_if(node: ast.AST) -> bool:

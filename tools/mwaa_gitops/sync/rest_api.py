@@ -261,6 +261,19 @@ class AirflowApi:
         answer = self.rest.call("POST", path, body=body)
         return _run(answer, dag_id, run_id)
 
+    def set_paused(self, dag_id: str, paused: bool) -> bool | None:
+        """Pause or unpause ``dag_id``; Airflow's answer (its ``is_paused`` now)."""
+        path = f"/dags/{dag_id}"
+        if len(path) > PATH_MAX:
+            raise MwaaFailure(f"cannot {'pause' if paused else 'unpause'} '{dag_id}' through "
+                              f"InvokeRestApi: PATCH {path} is {len(path)} characters, over "
+                              f"its {PATH_MAX}", f"--apply-pause works for dag ids of up to "
+                              f"{pause_id_limit()} characters; use the Airflow UI for this one",
+                              exit_code=EXIT_PROBLEMS, code="path-too-long")
+        answer = self.rest.call("PATCH", path, body={"is_paused": paused})
+        state = answer.get("is_paused") if isinstance(answer, Mapping) else None
+        return state if isinstance(state, bool) else None
+
     def run(self, dag_id: str, run_id: str) -> DagRun | None:
         """The run's current state (None when Airflow does not know it)."""
         answer = self.rest.call("POST", "/dags/~/dagRuns/list", body={
@@ -275,6 +288,11 @@ class AirflowApi:
 def smoke_id_limit() -> int:
     """The longest dag id whose ``POST /dags/{id}/dagRuns`` fits in a Path."""
     return PATH_MAX - len("/dags//dagRuns")
+
+
+def pause_id_limit() -> int:
+    """The longest dag id whose ``PATCH /dags/{id}`` fits in a Path."""
+    return PATH_MAX - len("/dags/")
 
 
 def _run(answer: Any, dag_id: str, run_id: str) -> DagRun:

@@ -12,7 +12,9 @@ periodically, so an old upload is satisfied at once and a fresh one within a par
 What is then reported: import errors in our files (at the overlay line of the setting the
 failing line of the rendered file uses, else at the workflow's ``dag.dagId``), DAG ids that are
 missing, DAG ids that another file also defines (Airflow keeps one DAG per id and flips between
-the files), and scheduled DAGs that are paused (MWAA creates DAGs paused).
+the files), DAGs whose pause state differs from their ``dag.paused`` (at that setting: Airflow
+applies it only when a DAG first appears), and, where ``dag.paused`` is unset, scheduled DAGs
+that are paused (a warning: MWAA creates DAGs paused).
 
 The core (:func:`expected_dags`, :func:`judge`, :func:`collisions`) is pure; :func:`wait` and
 :func:`smoke` talk to Airflow through :class:`~mwaa_gitops.sync.rest_api.AirflowApi`.
@@ -25,7 +27,7 @@ import re
 import secrets
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime, timedelta, timezone
 from enum import Enum
 from typing import Any
@@ -56,7 +58,7 @@ DEFAULT_POLL_SECONDS = 10.0
 SETTINGS = {"DAG_ID": "dagId", "SCHEDULE": "schedule", "START_DATE": "startDate",
             "TAGS": "tags", "OWNER": "owner", "RETRIES": "retries",
             "RETRY_DELAY_MINUTES": "retryDelayMinutes", "MAX_ACTIVE_RUNS": "maxActiveRuns",
-            "TIMEOUT_MINUTES": "timeoutMinutes"}
+            "TIMEOUT_MINUTES": "timeoutMinutes", "PAUSED": "paused"}
 _FRAME = re.compile(r'File "(?P<file>[^"]+)", line (?P<line>\d+)')
 _NAME = re.compile(r"\b[A-Z][A-Z0-9_]*\b")
 
@@ -67,6 +69,7 @@ class State(str, Enum):
     collision = "collision"
     missing = "missing"  # no DAG with the id yet
     not_parsed = "not parsed"  # the DAG is there, last parsed before the upload
+    pause_differs = "pause differs"  # paused where dag.paused is false, or the other way
 
     @property
     def pending(self) -> bool:
@@ -86,6 +89,7 @@ class Expected:
     scheduled: bool
     source: bytes = b""  # the rendered file, to read the line a traceback names
     settings: Mapping[str, Location] = field(default_factory=dict)
+    paused: bool | None = None  # dag.paused; None: not configured
 
 
 @dataclass(frozen=True)
@@ -163,7 +167,7 @@ def expected_dags(env: Environment, desired: Mapping[str, Desired],
         anchor = settings.get("DAG_ID", workflow.tree.location)
         found.append(Expected(workflow.dag.dag_id, workflow.name, key, dag_path(key, layout),
                               anchor, workflow.dag.schedule is not None, desired[key].data,
-                              settings))
+                              settings, workflow.dag.paused))
     key = discovery_key(env)
     if key in desired:
         found.append(Expected(env.discovery.dag_id, "connection discovery", key,
@@ -251,6 +255,9 @@ def judge(expected: Sequence[Expected], dags: Sequence[Dag], errors: Sequence[Im
         elif error is not None or not _recent(parsed, reference):
             rows.append(Row(want, State.not_parsed, "not parsed since the upload", paused,
                             parsed))
+        elif want.paused is not None and paused is not None and paused != want.paused:
+            rows.append(Row(want, State.pause_differs, _pause_difference(want.paused), paused,
+                            parsed, want.settings.get("PAUSED")))
         else:
             rows.append(Row(want, State.ok, _pause_note(want, paused), paused, parsed))
     return rows
@@ -262,8 +269,13 @@ def _recent(when: datetime | None, reference: datetime | None) -> bool:
     return when is not None and when >= reference
 
 
+def _pause_difference(configured: bool) -> str:
+    return "unpaused, but dag.paused is true" if configured else \
+        "paused, but dag.paused is false"
+
+
 def _pause_note(want: Expected, paused: bool | None) -> str:
-    if paused and want.scheduled:
+    if want.paused is None and paused and want.scheduled:
         return "paused: its schedule does not run until it is unpaused"
     return ""
 
@@ -302,6 +314,13 @@ def diagnostics(verdict: Verdict) -> list[Diagnostic]:
                                     "switches between the files",
                                     "rename dag.dagId, or remove the other file",
                                     code="dag-id-collision", subject=subject))
+        elif row.state is State.pause_differs:
+            action = "pause" if want.paused else "unpause"
+            found.append(Diagnostic(row.where, f"DAG '{want.dag_id}' is {row.detail}; Airflow "
+                                    "applies dag.paused only when a DAG first appears",
+                                    f"{action} it once in the Airflow UI, or run verify "
+                                    "--apply-pause; or change dag.paused",
+                                    code="pause-differs", subject=subject))
         elif row.state.pending and verdict.timed_out:
             found.append(Diagnostic(row.where, f"{want.key} ({want.dag_id}): {row.detail} "
                                     f"when the wait ended", "MWAA parses new files within "
@@ -389,6 +408,33 @@ def smoke(api: AirflowApi, dag_id: str, verdict: Verdict, *, timeout: float,
                           f"({_clock(clock() - started)})")
             state = run.state
     verdict.smoke = run
+    return verdict
+
+
+def apply_pause(api: AirflowApi, verdict: Verdict, progress: Progress) -> Verdict:
+    """Pause or unpause each DAG whose pause state differs from its ``dag.paused``.
+
+    A DAG whose call fails stays a problem, with the reason among the notes.
+    """
+    for index, row in enumerate(verdict.rows):
+        want = row.expected
+        if row.state is not State.pause_differs or want.paused is None:
+            continue
+        action = "paused" if want.paused else "unpaused"
+        try:
+            now = api.set_paused(want.dag_id, want.paused)
+        except MwaaFailure as failure:
+            verdict.notes.append(f"note: {want.dag_id} left as it is: {failure.message}")
+            continue
+        if now is not None and now != want.paused:
+            verdict.notes.append(f"note: {want.dag_id}: Airflow did not apply dag.paused "
+                                 f"(is_paused is still {str(now).lower()})")
+            continue
+        progress.note(f"MWAA {verdict.mwaa_name}: {action} {want.dag_id}, as dag.paused says")
+        verdict.notes.append(f"note: {want.dag_id} {action} by verify --apply-pause "
+                             "(dag.paused)")
+        verdict.rows[index] = replace(row, state=State.ok, detail="", paused=want.paused,
+                                      location=None)
     return verdict
 
 
