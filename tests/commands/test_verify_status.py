@@ -21,6 +21,12 @@ def cli(*args: str) -> tuple[int, str, str]:
     return result.exit_code, result.stdout, result.stderr
 
 
+@pytest.fixture(autouse=True)
+def no_mwaa_endpoint(monkeypatch: pytest.MonkeyPatch) -> None:
+    """No MWAA endpoint unless a test names one (the S3 tests' session sets one for theirs)."""
+    monkeypatch.delenv("AWS_ENDPOINT_URL_MWAA", raising=False)
+
+
 @pytest.fixture
 def closed_endpoint(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
     """An MWAA endpoint where nothing listens: any call to it would fail loudly."""
