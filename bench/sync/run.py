@@ -45,8 +45,8 @@ RESULTS = Path(__file__).with_name("RESULTS.md")
 PREFIX = "openmetadata"
 TEMPLATE = ROOT / "environments/base/workflows/airflow_pipelines.yaml"
 STEPS = ("first sync", "fresh clone, no change", "fresh clone, one same-length edit")
-AWSCLI = "awscli==1.46.3"
-PROFILE = "## Where the time goes"  # written by hand from a profile: kept across runs  # in a throwaway virtualenv: not a dependency of the project
+AWSCLI = "awscli==1.46.3"  # in a throwaway virtualenv: not a dependency of the project
+PROFILE = "## Where the time goes"  # written by hand from a profile: kept across runs
 
 
 @dataclass
