@@ -16,6 +16,7 @@ import functools
 import hashlib
 import mimetypes
 import os
+import re
 import stat
 import tempfile
 from collections.abc import Collection, Iterator, Mapping, Sequence
@@ -31,6 +32,7 @@ if TYPE_CHECKING:
     from botocore.exceptions import ClientError
     from mypy_boto3_s3 import S3Client
 
+_CONTROL = re.compile("[\x00-\x1f\x7f]")
 # Our own objects (manifest, lock) live under this folder of the environment's prefix.
 RESERVED = ".mwaa-gitops/"
 DEFAULT_JOBS = 16
@@ -121,7 +123,7 @@ def key_problem(key: str, *, own: bool = False) -> str | None:
         return "it is an absolute path"
     if "\\" in key:
         return "it holds a backslash"
-    if any(ord(char) < 0x20 or ord(char) == 0x7F for char in key):
+    if _CONTROL.search(key):
         return "it holds a control character (e.g. a newline)"
     if any(part in ("", ".", "..") for part in key.split("/")):
         return "it has an empty, '.' or '..' segment"
