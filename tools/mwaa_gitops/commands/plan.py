@@ -99,7 +99,10 @@ def _observe_early(repo: Repository, env: str, jobs: int) -> Observer | None:
             and isinstance(endpoint, str | None) and isinstance(region, str | None)):
         return None
     # The checked settings must name the same bucket, or the answers are dropped unread.
-    return Observer(target, endpoint, region, jobs)
+    try:
+        return Observer(target, endpoint, region, jobs)
+    except OSError:
+        return None  # no interpreter to start: the sync reads the bucket itself
 
 
 def _prepare(repo: Repository, env: str, jobs: int) -> Prepared:
