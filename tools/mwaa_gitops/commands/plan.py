@@ -8,6 +8,7 @@ import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from mwaa_gitops import pipeline
 from mwaa_gitops.commands import EXIT_OK, guarded
@@ -20,6 +21,9 @@ from mwaa_gitops.sync.deploy import Inspection, inspect
 from mwaa_gitops.sync.plan import Desired, Layout, desired_files
 from mwaa_gitops.sync.summary import plan_json, plan_markdown, plan_text
 from mwaa_gitops.sync.targets import DEFAULT_JOBS, S3Target, Target, open_target
+
+if TYPE_CHECKING:
+    from mwaa_gitops.sync.observe import Observer
 
 # Distinct from success so CI can tell "nothing to do" apart (only with --detailed-exitcode).
 EXIT_NOTHING_TO_DO = 3
@@ -57,6 +61,51 @@ def prepare(root: Path | None, env: str, jobs: int = DEFAULT_JOBS) -> Prepared:
     Refuses (with the check's diagnostics) when the environment does not validate.
     """
     repo = pipeline.open_repository(root)
+    observer = _observe_early(repo, env, jobs)
+    try:
+        prepared = _prepare(repo, env, jobs)
+    except BaseException:
+        if observer is not None:
+            observer.cancel()
+        raise
+    if observer is not None:
+        mwaa = prepared.environment.mwaa
+        if (isinstance(prepared.target, S3Target)
+                and observer.key == (mwaa.target, mwaa.endpoint_url, mwaa.region)):
+            prepared.target.replay(observer.answers())
+        else:
+            observer.cancel()
+    return prepared
+
+
+def _observe_early(repo: Repository, env: str, jobs: int) -> Observer | None:
+    """Start reading the bucket that ``env``'s environment files name, while it is checked
+    and rendered; None for a folder, or when the files do not say plainly."""
+    from mwaa_gitops.environments import chain_of
+    from mwaa_gitops.sync.observe import Observer
+
+    found: dict[str, object] = {}
+    try:
+        for layer in chain_of(repo, env):  # base first: later layers override
+            node = repo.load(repo.environment_file(layer))
+            for key in ("target", "endpointUrl", "region"):
+                value = node.get("mwaa", key)
+                if value is not None:
+                    found[key] = value.value
+    except (ConfigError, OSError):
+        return None  # validation will say what is wrong
+    target, endpoint, region = (found.get(k) for k in ("target", "endpointUrl", "region"))
+    if not (isinstance(target, str) and target.startswith("s3://")
+            and isinstance(endpoint, str | None) and isinstance(region, str | None)):
+        return None
+    # The checked settings must name the same bucket, or the answers are dropped unread.
+    try:
+        return Observer(target, endpoint, region, jobs)
+    except OSError:
+        return None  # no interpreter to start: the sync reads the bucket itself
+
+
+def _prepare(repo: Repository, env: str, jobs: int) -> Prepared:
     (checked,) = pipeline.rendered(repo, [env])
     environment = checked.environment
     node = checked.merged.settings.get("mwaa", "target")

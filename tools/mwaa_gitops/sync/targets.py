@@ -16,12 +16,14 @@ import functools
 import hashlib
 import mimetypes
 import os
+import re
 import stat
 import tempfile
-from collections.abc import Collection, Iterator, Sequence
+from collections.abc import Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path, PurePosixPath
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from mwaa_gitops.sync import SyncError
 
@@ -30,6 +32,7 @@ if TYPE_CHECKING:
     from botocore.exceptions import ClientError
     from mypy_boto3_s3 import S3Client
 
+_CONTROL = re.compile("[\x00-\x1f\x7f]")
 # Our own objects (manifest, lock) live under this folder of the environment's prefix.
 RESERVED = ".mwaa-gitops/"
 DEFAULT_JOBS = 16
@@ -120,7 +123,7 @@ def key_problem(key: str, *, own: bool = False) -> str | None:
         return "it is an absolute path"
     if "\\" in key:
         return "it holds a backslash"
-    if any(ord(char) < 0x20 or ord(char) == 0x7F for char in key):
+    if _CONTROL.search(key):
         return "it holds a control character (e.g. a newline)"
     if any(part in ("", ".", "..") for part in key.split("/")):
         return "it has an empty, '.' or '..' segment"
@@ -381,7 +384,30 @@ class S3Target:
         self.prefix = prefix
         self.url = f"s3://{bucket}/{prefix}" if prefix else f"s3://{bucket}"
         self.endpoint_url = endpoint_url
-        self.client = client or _s3_client(endpoint_url, region, jobs, attempts)
+        self._client = client
+        self._settings = (region, jobs, attempts)
+        # Answers read ahead by another process (see sync.observe), each used once.
+        self._replay: dict[tuple[str, str], Any] = {}
+
+    @property
+    def client(self) -> S3Client:
+        """The boto3 client, made on first use: replayed answers need none."""
+        if self._client is None:
+            self._client = _s3_client(self.endpoint_url, *self._settings)
+        return self._client
+
+    def replay(self, answers: Mapping[tuple[str, str], Any]) -> None:
+        """Answer the next ``list``/``read``/``versioning`` calls from ``answers``, once each
+        (an answer may be the :class:`SyncError` the call would have raised)."""
+        self._replay = dict(answers)
+
+    def _replayed(self, call: str, key: str = "") -> tuple[bool, Any]:
+        if (call, key) not in self._replay:
+            return False, None
+        answer = self._replay.pop((call, key))
+        if isinstance(answer, SyncError):
+            raise answer
+        return True, answer
 
     def object_key(self, key: str) -> str:
         """The bucket-level key of a prefix-relative key (checked: every request goes here)."""
@@ -389,6 +415,9 @@ class S3Target:
         return f"{self.prefix}/{key}" if self.prefix else key
 
     def list(self) -> dict[str, RemoteObject]:
+        replayed, answer = self._replayed("list")
+        if replayed:
+            return dict(answer)
         found: dict[str, RemoteObject] = {}
         start = f"{self.prefix}/" if self.prefix else ""
         pages = self.client.get_paginator("list_objects_v2").paginate(Bucket=self.bucket,
@@ -402,6 +431,9 @@ class S3Target:
         return found
 
     def read(self, key: str) -> tuple[bytes, str] | None:
+        replayed, answer = self._replayed("read", key)
+        if replayed:
+            return answer  # type: ignore[no-any-return]
         from botocore.exceptions import ClientError
 
         try:
@@ -455,6 +487,9 @@ class S3Target:
                                 f"{first.get('Code')} {first.get('Message', '')}".rstrip())
 
     def versioning(self) -> str | None:
+        replayed, answer = self._replayed("versioning")
+        if replayed:
+            return answer  # type: ignore[no-any-return]
         from botocore.exceptions import ClientError
 
         try:
@@ -506,7 +541,21 @@ def aws_session() -> Session:
     """One boto3 session per process: loading service models is the slow part of a client."""
     import boto3
 
-    return boto3.session.Session()
+    session = boto3.session.Session()
+    # dateutil's generic parser took most of the time of parsing a 1,000-key listing page.
+    session._session.get_component("response_parser_factory").set_parser_defaults(
+        timestamp_parser=_timestamp)
+    return session
+
+
+def _timestamp(value: str) -> datetime:
+    """S3's ISO 8601 timestamps through the C parser; anything else as botocore reads it."""
+    try:
+        return datetime.fromisoformat(value)
+    except (TypeError, ValueError):
+        from botocore.utils import parse_timestamp
+
+        return parse_timestamp(value)
 
 
 def _etag(raw: str) -> str:
