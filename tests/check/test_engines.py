@@ -14,7 +14,6 @@ from hypothesis import strategies as st
 
 from mwaa_gitops.check.schemas import (
     FORMATS_NOT_CHECKED,
-    PYTHON_SPACE,
     SCHEMA_DIR,
     _for_compiled,
     explaining,
@@ -22,7 +21,7 @@ from mwaa_gitops.check.schemas import (
     validator,
     workflow_schema,
 )
-from mwaa_gitops.patterns import schema_pattern
+from mwaa_gitops.patterns import PYTHON_SPACE, schema_pattern
 from tests.schemas.cases import MISTAKES, VALID
 
 OPENMETADATA_WORKFLOW = workflow_schema()

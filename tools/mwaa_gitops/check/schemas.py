@@ -19,7 +19,7 @@ from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
 
-from mwaa_gitops.patterns import schema_pattern
+from mwaa_gitops.patterns import python_space, schema_pattern
 from mwaa_gitops.requirements_data import major_minor
 from mwaa_gitops.secrets import is_reference
 
@@ -171,13 +171,6 @@ def _retrieve(uri: str) -> Any:
     return _for_compiled(json.loads(_text(uri.removeprefix(base))))
 
 
-# Python's `\s` (what the explaining engine applies), as the body of a character class. The
-# compiled engine reads patterns as ECMA-262, whose `\s` also holds U+FEFF: `"0\ufeff"` would pass
-# a quoted-number pattern there and fail here.
-PYTHON_SPACE = (r"\t\n\x0b\x0c\r\x1c-\x20\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f"
-                r"\u205f\u3000")
-
-
 def _for_compiled(schema: Any) -> Any:
     r"""``schema`` (just parsed; changed in place) with each ``pattern`` as Python reads it where
     the two dialects part towards accepting more: ``\s`` written out as Python's set of spaces.
@@ -186,36 +179,13 @@ def _for_compiled(schema: Any) -> Any:
     if isinstance(schema, dict):
         for key, value in schema.items():  # in place: the schema was just parsed for this
             if key == "pattern" and isinstance(value, str):
-                schema[key] = _python_space(value)
+                schema[key] = python_space(value)
             else:
                 _for_compiled(value)
     elif isinstance(schema, list):
         for value in schema:
             _for_compiled(value)
     return schema
-
-
-def _python_space(pattern: str) -> str:
-    if "\\s" not in pattern:
-        return pattern
-    out: list[str] = []
-    in_class = False
-    index = 0
-    while index < len(pattern):
-        char = pattern[index]
-        if char == "\\" and index + 1 < len(pattern):
-            pair = pattern[index:index + 2]
-            out.append((PYTHON_SPACE if in_class else f"[{PYTHON_SPACE}]") if pair == "\\s"
-                       else pair)
-            index += 2
-            continue
-        if in_class:
-            in_class = char != "]"
-        elif char == "[":
-            in_class = True
-        out.append(char)
-        index += 1
-    return "".join(out)
 
 
 @cache
