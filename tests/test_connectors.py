@@ -11,8 +11,8 @@ from typing import Any
 import pytest
 import yaml
 
-from mwaa_gitops import connectors, requirements_data
-from mwaa_gitops.connectors import workflow_extras
+from mwaa_gitops.facts import connectors, requirements_data
+from mwaa_gitops.facts.connectors import workflow_extras
 from tests.support.venvs import OPENMETADATA_VERSION, openmetadata_python
 
 VERSIONS = requirements_data.SUPPORTED_INGESTION

@@ -5,9 +5,8 @@ from __future__ import annotations
 import pytest
 import yaml
 
-from mwaa_gitops import pipeline
-from mwaa_gitops.render import render_environment
-from mwaa_gitops.repository import Repository
+from mwaa_gitops.config.repository import Repository
+from mwaa_gitops.render import pipeline, render_environment
 from tests.conftest import ROOT
 
 REPO = Repository(ROOT)
@@ -37,8 +36,8 @@ def test_rendering_is_byte_identical_across_runs(name: str) -> None:
 
 
 def test_base_holds_a_warehouse_with_usage_and_profiler_dbt_from_s3_and_dashboards() -> None:
-    from mwaa_gitops import environments
-    from mwaa_gitops.kinds import kind_of
+    from mwaa_gitops.config import environments
+    from mwaa_gitops.facts.kinds import kind_of
 
     base = environments.build(REPO, "base")
     found = {(kind_of(tree.plain()).name, tree.plain()["source"]["type"])

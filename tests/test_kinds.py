@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from mwaa_gitops import kinds
+from mwaa_gitops.facts import kinds
 
 
 def config(source_type: str, config_type: str | None) -> dict[str, Any]:

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
+from mwaa_gitops.config.load import MAX_BYTES, load_bytes, load_file, load_text
 from mwaa_gitops.diagnostics import ConfigError
-from mwaa_gitops.load import MAX_BYTES, load_bytes, load_file, load_text
 
 
 def error_of(text: str | bytes) -> str:

@@ -13,10 +13,11 @@ from types import ModuleType
 
 import pytest
 
-from mwaa_gitops import mwaa_releases
-from mwaa_gitops.mwaa_releases import DATA_DIR, UnknownRelease
+from mwaa_gitops.facts import mwaa_releases
+from mwaa_gitops.facts.mwaa_releases import DATA_DIR, UnknownRelease
+from tests.conftest import ROOT
 
-GENERATE = DATA_DIR / "generate.py"
+GENERATE = ROOT / "scripts" / "generate_mwaa.py"
 # A clone of aws/amazon-mwaa-docker-images (bare or not), to check the data against it.
 SOURCE = os.environ.get("MWAA_DOCKER_IMAGES_GIT", "")
 SCHEMA = DATA_DIR.parent / "schemas" / "mwaa" / "airflow-version.schema.json"
@@ -44,7 +45,7 @@ def test_checksum_check_fails_on_an_edited_file(tmp_path: Path) -> None:
     subprocess.run(["cp", "-r", str(DATA_DIR), str(copy)], check=True)
     constraints = copy / "3.3.1" / "airflow_constraints.txt"
     constraints.write_text(constraints.read_text() + "extra==1.0\n")
-    run = subprocess.run([sys.executable, str(copy / "generate.py"), "--check"],
+    run = subprocess.run([sys.executable, str(GENERATE), "--data", str(copy), "--check"],
                          capture_output=True, text=True, check=False)
     assert run.returncode == 1
     assert "3.3.1/airflow_constraints.txt: its sha256 is not the one releases.json records" \
@@ -120,7 +121,7 @@ def test_unknown_release_names_the_nearest() -> None:
 
 
 def load_generator() -> ModuleType:
-    """data/mwaa/generate.py as a module (it is a script; its dataclass needs sys.modules)."""
+    """scripts/generate_mwaa.py as a module (it is a script; its dataclass needs sys.modules)."""
     spec = importlib.util.spec_from_file_location("mwaa_generate", GENERATE)
     assert spec is not None and spec.loader is not None
     module = sys.modules.setdefault(spec.name, importlib.util.module_from_spec(spec))

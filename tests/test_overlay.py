@@ -10,10 +10,10 @@ import yaml
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
+from mwaa_gitops.config.load import load_text
+from mwaa_gitops.config.overlay import merge, merge_layers
+from mwaa_gitops.config.provenance import Node
 from mwaa_gitops.diagnostics import ConfigError, Location
-from mwaa_gitops.load import load_text
-from mwaa_gitops.overlay import merge, merge_layers
-from mwaa_gitops.provenance import Node
 
 
 def layers(*texts: str) -> Node:
@@ -167,6 +167,6 @@ def test_provenance_always_points_at_a_real_line_holding_that_value(docs: list[A
 
 
 def test_dotted_paths_address_list_items_either_way() -> None:
-    from mwaa_gitops.provenance import parse_dotted
+    from mwaa_gitops.config.provenance import parse_dotted
 
     assert parse_dotted("dag.tags[1]") == parse_dotted("dag.tags.1") == ("dag", "tags", 1)

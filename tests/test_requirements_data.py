@@ -4,16 +4,16 @@ from __future__ import annotations
 
 import importlib.util
 import re
-from pathlib import Path
 from types import ModuleType
 
 import pytest
 
-from mwaa_gitops import mwaa_install, mwaa_releases, requirements_data
+from mwaa_gitops.facts import mwaa_install, mwaa_releases, requirements_data
+from mwaa_gitops.facts.mwaa_releases import constraints_url
 from mwaa_gitops.render import pipelines
-from mwaa_gitops.render.mwaa import constraints_url
+from tests.conftest import ROOT
 
-GENERATOR = Path(requirements_data.DATA_DIR) / "generate.py"
+GENERATOR = ROOT / "scripts" / "generate_requirements.py"
 PIN = re.compile(r"^[a-z0-9][a-z0-9._-]*==\S+$")
 COMBINATIONS = [(airflow, ingestion, extras) for airflow in mwaa_releases.releases()
                 for ingestion in requirements_data.SUPPORTED_INGESTION

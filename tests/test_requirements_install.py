@@ -24,9 +24,10 @@ from pathlib import Path
 
 import pytest
 
-from mwaa_gitops import mwaa_install, mwaa_releases, pipeline, requirements_data, resolver
-from mwaa_gitops.render.mwaa import constraints_url
-from mwaa_gitops.repository import Repository
+from mwaa_gitops.config.repository import Repository
+from mwaa_gitops.facts import mwaa_install, mwaa_releases, requirements_data, resolver
+from mwaa_gitops.facts.mwaa_releases import constraints_url
+from mwaa_gitops.render import pipeline
 
 pytestmark = pytest.mark.network
 RELEASES = mwaa_releases.releases()

@@ -12,14 +12,14 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from mwaa_gitops.cli import app
-from mwaa_gitops.load import load_text
-from mwaa_gitops.secrets import (
+from mwaa_gitops.check.secrets import (
     embedded_reference,
     find_plaintext,
     normalise_key,
     reference_kind,
 )
+from mwaa_gitops.cli import app
+from mwaa_gitops.config.load import load_text
 
 runner = CliRunner()
 SECRET = "S3cr3tPw"

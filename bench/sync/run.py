@@ -38,8 +38,7 @@ from pathlib import Path
 from bench.throwaway import tool_bin
 from tests.support.s3server import FaultProxy, SeaweedFS, credentials_env, seaweedfs
 
-from mwaa_gitops import pipeline
-from mwaa_gitops.render import render_environment
+from mwaa_gitops.render import pipeline, render_environment
 
 ROOT = Path(__file__).resolve().parents[2]
 RESULTS = Path(__file__).with_name("RESULTS.md")

@@ -118,10 +118,11 @@ def measured(args: list[str], cwd: Path, timing: Timing) -> str:
 
 def profile(repo: Path) -> dict[str, float]:
     """Seconds per stage in one in-process validate of every environment (cProfile)."""
-    from mwaa_gitops import check, load, model, overlay, pipeline, render
+    from mwaa_gitops import check, render
     from mwaa_gitops.check import rules, schemas
-    from mwaa_gitops.render import configs, dags
-    from mwaa_gitops.repository import Repository
+    from mwaa_gitops.config import load, model, overlay
+    from mwaa_gitops.config.repository import Repository
+    from mwaa_gitops.render import configs, dags, pipeline
 
     profiler = cProfile.Profile()
     profiler.enable()

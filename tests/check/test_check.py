@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from mwaa_gitops import pipeline
+from mwaa_gitops.config.repository import Repository
 from mwaa_gitops.diagnostics import Diagnostic
-from mwaa_gitops.repository import Repository
+from mwaa_gitops.render import pipeline
 from tests.conftest import Writer, with_backend_connections
 
 
@@ -82,7 +82,7 @@ def test_plaintext_token_in_environment_is_an_error(repo: Path, write: Writer) -
 def test_secret_named_field_outside_the_schema_is_checked_too(repo: Path, write: Writer) -> None:
     write("other.yaml", "")
     from mwaa_gitops.check.rules import plaintext_secrets
-    from mwaa_gitops.load import load_text
+    from mwaa_gitops.config.load import load_text
 
     tree = load_text("a:\n  clientSecret: s3cr3t\n  token: ${var:OM_TOKEN}\n", "x.yaml")
     assert [d.text() for d in plaintext_secrets(tree)] == [
@@ -266,7 +266,7 @@ def test_what_cannot_render_is_a_validation_error(repo: Path) -> None:
 
 def test_secret_named_fields_match_by_suffix_and_any_scalar_type() -> None:
     from mwaa_gitops.check.rules import plaintext_secrets
-    from mwaa_gitops.load import load_text
+    from mwaa_gitops.config.load import load_text
 
     tree = load_text("db_password: 12345\ndbPassword: hunter2\nsecretsManagerProvider: aws\n"
                      "password: ${env:DB_PASSWORD}\n", "x.yaml")

@@ -12,6 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from mwaa_gitops.check.patterns import PYTHON_SPACE, schema_pattern
 from mwaa_gitops.check.schemas import (
     FORMATS_NOT_CHECKED,
     SCHEMA_DIR,
@@ -21,7 +22,6 @@ from mwaa_gitops.check.schemas import (
     validator,
     workflow_schema,
 )
-from mwaa_gitops.patterns import PYTHON_SPACE, schema_pattern
 from tests.schemas.cases import MISTAKES, VALID
 
 OPENMETADATA_WORKFLOW = workflow_schema()

@@ -8,20 +8,14 @@ from pathlib import Path
 
 import pytest
 
-from mwaa_gitops import (
-    connectors,
-    environments,
-    mwaa_install,
-    mwaa_releases,
-    pipeline,
-    requirements_data,
-)
+from mwaa_gitops.config import environments
+from mwaa_gitops.config.model import environment_from
+from mwaa_gitops.config.repository import Repository
 from mwaa_gitops.diagnostics import ConfigError, Diagnostic
-from mwaa_gitops.model import environment_from
-from mwaa_gitops.render import render_environment
+from mwaa_gitops.facts import connectors, mwaa_install, mwaa_releases, requirements_data
+from mwaa_gitops.render import pipeline, render_environment
 from mwaa_gitops.render.dags import venv_requirements
 from mwaa_gitops.render.mwaa import render_requirements
-from mwaa_gitops.repository import Repository
 from tests.conftest import Writer, with_backend_connections
 
 BASE = "environments/base/environment.yaml"

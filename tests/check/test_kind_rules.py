@@ -5,11 +5,11 @@ from __future__ import annotations
 import textwrap
 from pathlib import Path
 
-from mwaa_gitops import environments
 from mwaa_gitops.check.kind_rules import kind_rules, workflow_problems
+from mwaa_gitops.config import environments
+from mwaa_gitops.config.load import load_text
+from mwaa_gitops.config.repository import Repository
 from mwaa_gitops.diagnostics import Diagnostic
-from mwaa_gitops.load import load_text
-from mwaa_gitops.repository import Repository
 from tests.conftest import Writer
 
 NAME = "environments/base/workflows/wf.yaml"

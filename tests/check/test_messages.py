@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from mwaa_gitops import pipeline
-from mwaa_gitops.repository import Repository
+from mwaa_gitops.config.repository import Repository
+from mwaa_gitops.render import pipeline
 from tests.conftest import Writer
 
 DEV = "environments/dev/workflows/airflow_pipelines.yaml"

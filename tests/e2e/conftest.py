@@ -32,7 +32,7 @@ from pathlib import Path
 
 import pytest
 
-from mwaa_gitops import mwaa_releases, requirements_data
+from mwaa_gitops.facts import mwaa_releases, requirements_data
 from tests.support.airflow import (
     AIRFLOW_2_RELEASE,
     AIRFLOW_3_RELEASE,

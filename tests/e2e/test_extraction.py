@@ -13,9 +13,9 @@ from typing import Any
 
 import pytest
 
-from mwaa_gitops import environments, model
+from mwaa_gitops.config import environments, model
+from mwaa_gitops.config.repository import Repository
 from mwaa_gitops.render.mwaa import render_requirements
-from mwaa_gitops.repository import Repository
 from tests.e2e.conftest import (
     APPROACH_DAG_IDS,
     E2EAirflow,

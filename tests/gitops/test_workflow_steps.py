@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from mwaa_gitops.load import load_file
+from mwaa_gitops.config.load import load_file
 from tests.gitops.conftest import History
 from tests.gitops.shell import ROOT, Run
 

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from mwaa_gitops.load import load_file
+from mwaa_gitops.config.load import load_file
 from tests.gitops.shell import BIN, MWAA, ROOT, Run
 
 VENDOR = Path(__file__).resolve().parent / "vendor"

@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from mwaa_gitops import environments, model
-from mwaa_gitops.kinds import kind_of
-from mwaa_gitops.model import Environment
-from mwaa_gitops.repository import Repository
+from mwaa_gitops.config import environments, model
+from mwaa_gitops.config.model import Environment
+from mwaa_gitops.config.repository import Repository
+from mwaa_gitops.facts.kinds import kind_of
 from tests.support.airflow import airflow2_python, airflow3_python
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -16,9 +16,9 @@ from typing import Any
 import pytest
 import yaml
 
-from mwaa_gitops import mwaa_releases
-from mwaa_gitops.kinds import kind_of
-from mwaa_gitops.model import Environment
+from mwaa_gitops.config.model import Environment
+from mwaa_gitops.facts import mwaa_releases
+from mwaa_gitops.facts.kinds import kind_of
 from mwaa_gitops.render import render_environment
 from mwaa_gitops.render.dags import venv_requirements
 from mwaa_gitops.render.templates import settings_of

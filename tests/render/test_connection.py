@@ -10,8 +10,8 @@ import yaml
 from typer.testing import CliRunner
 
 from mwaa_gitops.cli import app
+from mwaa_gitops.config.model import DiscoverySettings
 from mwaa_gitops.diagnostics import ConfigError
-from mwaa_gitops.model import DiscoverySettings
 from mwaa_gitops.render.connection import connection_from_url, password_reference
 from tests.render.conftest import ROOT
 

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from mwaa_gitops.model import Environment
+from mwaa_gitops.config.model import Environment
 from mwaa_gitops.render import render_environment
 from mwaa_gitops.render.discovery import render_discovery
 from tests.render.conftest import ecs_variant, environment, python_variant

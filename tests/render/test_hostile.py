@@ -10,7 +10,7 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from mwaa_gitops.model import Environment
+from mwaa_gitops.config.model import Environment
 from mwaa_gitops.render import render_environment
 from mwaa_gitops.render.discovery import render_discovery
 from mwaa_gitops.render.templates import settings_of

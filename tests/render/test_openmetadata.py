@@ -18,8 +18,8 @@ from typing import Any
 
 import pytest
 
-from mwaa_gitops.kinds import CONFIG_TYPES, KINDS
-from mwaa_gitops.model import Environment
+from mwaa_gitops.config.model import Environment
+from mwaa_gitops.facts.kinds import CONFIG_TYPES, KINDS
 from mwaa_gitops.render import render_environment
 from tests.render.conftest import environment
 from tests.support.ingestion_image import image_python

@@ -10,10 +10,10 @@ from pathlib import Path
 import pytest
 import yaml
 
-from mwaa_gitops import mwaa_releases
-from mwaa_gitops.connectors import workflow_extras
+from mwaa_gitops.config.model import Environment, Workflow
 from mwaa_gitops.diagnostics import ConfigError
-from mwaa_gitops.model import Environment, Workflow
+from mwaa_gitops.facts import mwaa_releases
+from mwaa_gitops.facts.connectors import workflow_extras
 from mwaa_gitops.render import ecs as ecs_render
 from mwaa_gitops.render import render_environment
 from mwaa_gitops.render.configs import dump_config

@@ -8,9 +8,9 @@ from typing import Any
 
 import pytest
 
-from mwaa_gitops import requirements_data
+from mwaa_gitops.config.model import Environment, Workflow
 from mwaa_gitops.diagnostics import ConfigError
-from mwaa_gitops.model import Environment, Workflow
+from mwaa_gitops.facts import requirements_data
 from mwaa_gitops.render import render_environment
 from mwaa_gitops.render.dags import venv_requirements
 from mwaa_gitops.render.templates import settings_of

@@ -15,10 +15,10 @@ from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError
 from referencing import Registry, Resource
 
-from mwaa_gitops.environments import build
-from mwaa_gitops.model import workflow_from
-from mwaa_gitops.provenance import Node
-from mwaa_gitops.repository import Repository
+from mwaa_gitops.config.environments import build
+from mwaa_gitops.config.model import workflow_from
+from mwaa_gitops.config.provenance import Node
+from mwaa_gitops.config.repository import Repository
 from tests.schemas import kinds
 from tests.schemas.cases import MISTAKES, VALID
 from tests.support.venvs import OPENMETADATA_LOCKS, openmetadata_python
@@ -49,8 +49,9 @@ def errors(name: str, instance: Any) -> list[ValidationError]:
 
 
 def load_generator() -> ModuleType:
-    """schemas/generate.py as a module (it is a script, not part of the package)."""
-    spec = importlib.util.spec_from_file_location("schemas_generate", SCHEMAS / "generate.py")
+    """scripts/generate_schemas.py as a module (it is a script, not part of the package)."""
+    spec = importlib.util.spec_from_file_location("schemas_generate",
+                                                  ROOT / "scripts" / "generate_schemas.py")
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)

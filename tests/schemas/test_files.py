@@ -16,10 +16,10 @@ import pytest
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import best_match
 
-from mwaa_gitops.load import load_file, load_text
-from mwaa_gitops.provenance import Node
-from mwaa_gitops.repository import Repository
-from mwaa_gitops.requirements_data import SUPPORTED_INGESTION
+from mwaa_gitops.config.load import load_file, load_text
+from mwaa_gitops.config.provenance import Node
+from mwaa_gitops.config.repository import Repository
+from mwaa_gitops.facts.requirements_data import SUPPORTED_INGESTION
 from tests.schemas.cases import POSTGRES_WORKFLOW, SERVER, edited, without
 from tests.schemas.conftest import (
     ROOT,
@@ -38,7 +38,8 @@ def schema_files() -> list[Path]:
 
 
 def test_overlays_are_up_to_date_with_their_base_schemas() -> None:
-    run = subprocess.run([sys.executable, str(SCHEMAS / "generate.py"), "--overlays", "--check"],
+    run = subprocess.run([sys.executable, str(ROOT / "scripts" / "generate_schemas.py"),
+                          "--overlays", "--check"],
                          capture_output=True, text=True, check=False)
     assert run.returncode == 0, run.stderr
 

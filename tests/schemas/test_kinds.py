@@ -14,7 +14,7 @@ import pytest
 import yaml
 from jsonschema.exceptions import ValidationError
 
-from mwaa_gitops.provenance import dotted
+from mwaa_gitops.config.provenance import dotted
 from tests.schemas.conftest import LINES, errors
 from tests.schemas.kinds import KINDS, MISTAKES, Mistake
 

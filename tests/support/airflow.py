@@ -2,8 +2,8 @@
 
 Each venv is an MWAA release installed as MWAA's image installs it: Airflow and the providers
 under that release's vendored Airflow constraints and MWAA's essential constraints, on the Python
-its image runs (see :mod:`mwaa_gitops.mwaa_releases`), so every provider is at the version MWAA
-ships.
+its image runs (see :mod:`mwaa_gitops.facts.mwaa_releases`), so every provider is at the version
+MWAA ships.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 
-from mwaa_gitops import mwaa_releases
+from mwaa_gitops.facts import mwaa_releases
 from tests.support.venvs import ensure_venv, find_python
 
 AIRFLOW_2_RELEASE = "2.10.3"  # prod's

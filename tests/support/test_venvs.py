@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from mwaa_gitops.requirements_data import SUPPORTED_INGESTION
+from mwaa_gitops.facts.requirements_data import SUPPORTED_INGESTION
 from tests.support.venvs import (
     OPENMETADATA_LOCK,
     OPENMETADATA_LOCKS,

@@ -11,9 +11,8 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from mwaa_gitops import pipeline
 from mwaa_gitops.cli import app
-from mwaa_gitops.render import render_environment
+from mwaa_gitops.render import pipeline, render_environment
 
 runner = CliRunner()
 

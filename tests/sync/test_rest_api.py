@@ -14,7 +14,7 @@ from botocore.config import Config
 from botocore.exceptions import ReadTimeoutError
 from botocore.stub import Stubber
 
-from mwaa_gitops.sync.rest_api import (
+from mwaa_gitops.verify.client import (
     ATTEMPTS,
     EXIT_DENIED,
     EXIT_PROBLEMS,

@@ -56,7 +56,7 @@ def bucket_files(s3: S3, bucket: str, prefix: str = PREFIX) -> dict[str, bytes]:
 
 
 def rendered(repo: Path, env: str = "ci") -> dict[str, bytes]:
-    from mwaa_gitops import pipeline
+    from mwaa_gitops.render import pipeline
 
     return render_environment(pipeline.checked_environment(pipeline.open_repository(repo), env))
 

@@ -9,12 +9,12 @@ from pathlib import Path
 
 import pytest
 
-from mwaa_gitops import pipeline
 from mwaa_gitops.diagnostics import Location
+from mwaa_gitops.render import pipeline
 from mwaa_gitops.sync.manifest import Entry, Manifest, sha256_hex
 from mwaa_gitops.sync.plan import Layout, desired_files
 from mwaa_gitops.sync.progress import SilentProgress
-from mwaa_gitops.sync.rest_api import (
+from mwaa_gitops.verify.client import (
     EXIT_PROBLEMS,
     EXIT_TIMEOUT,
     PATH_MAX,
@@ -23,7 +23,7 @@ from mwaa_gitops.sync.rest_api import (
     ImportFailure,
     MwaaFailure,
 )
-from mwaa_gitops.sync.verify import (
+from mwaa_gitops.verify.verdict import (
     COPY_DELAY,
     Expected,
     State,

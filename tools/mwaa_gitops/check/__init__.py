@@ -1,7 +1,7 @@
 """Stage 3, check: JSON Schemas plus domain rules over merged trees.
 
 Every diagnostic points at the file:line:col that *set* the offending value, because the
-trees carry provenance from the layer files (see :mod:`mwaa_gitops.provenance`).
+trees carry provenance from the layer files (see :mod:`mwaa_gitops.config.provenance`).
 """
 
 from __future__ import annotations
@@ -20,6 +20,9 @@ from mwaa_gitops.check.schemas import (
     validator,
     workflow_schema,
 )
+from mwaa_gitops.config.environments import MergedEnvironment
+from mwaa_gitops.config.load import load_file
+from mwaa_gitops.config.provenance import Node
 from mwaa_gitops.diagnostics import (
     ConfigError,
     Diagnostic,
@@ -28,10 +31,7 @@ from mwaa_gitops.diagnostics import (
     did_you_mean,
     display_path,
 )
-from mwaa_gitops.environments import MergedEnvironment
-from mwaa_gitops.load import load_file
-from mwaa_gitops.provenance import Node
-from mwaa_gitops.requirements_data import major_minor
+from mwaa_gitops.facts.requirements_data import major_minor
 
 # Settings of environment.yaml that fill a RestAPI connection's mwaaConfig, by the message a
 # workflow would get for each when it is missing.

@@ -1,4 +1,4 @@
-"""Rules each workflow kind needs (the ``needs`` of :mod:`mwaa_gitops.kinds`), with located
+"""Rules each workflow kind needs (the ``needs`` of :mod:`mwaa_gitops.facts.kinds`), with located
 messages. Facts from openmetadata-ingestion 1.12.14.2 and 1.13.6.3 (wheels on PyPI):
 
 - usage: ``UsageWorkflow`` chains ``processor`` → ``stage`` → ``bulkSink``
@@ -26,12 +26,12 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from pathlib import PurePosixPath
 
-from mwaa_gitops import kinds
 from mwaa_gitops.check.messages import set_at
+from mwaa_gitops.check.secrets import embedded_reference
+from mwaa_gitops.config.environments import MergedEnvironment
+from mwaa_gitops.config.provenance import Node, dotted
 from mwaa_gitops.diagnostics import Diagnostic, Location
-from mwaa_gitops.environments import MergedEnvironment
-from mwaa_gitops.provenance import Node, dotted
-from mwaa_gitops.secrets import embedded_reference
+from mwaa_gitops.facts import kinds
 
 WRITABLE = PurePosixPath("/tmp")  # what MWAA workers and the ingestion image can write
 STAGING_HINT = "use one folder of its own under /tmp, e.g. /tmp/<workflow>_usage, in both"

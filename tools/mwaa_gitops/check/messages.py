@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from typing import Any
 
+from mwaa_gitops.check.secrets import EXAMPLE, is_sensitive
+from mwaa_gitops.config.provenance import Node, Path, dotted
 from mwaa_gitops.diagnostics import Diagnostic, Location, did_you_mean
-from mwaa_gitops.mwaa_releases import VERSION, nearest
-from mwaa_gitops.provenance import Node, Path, dotted
-from mwaa_gitops.secrets import EXAMPLE, is_sensitive
+from mwaa_gitops.facts.mwaa_releases import VERSION, nearest
 
 # How each form of secret reference begins: a value that starts so was meant as one.
 REFERENCE_STARTS = ("secret:", "${var:", "${env:", "${")

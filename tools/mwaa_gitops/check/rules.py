@@ -5,19 +5,19 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterator
 
-from mwaa_gitops.airflow_connector import (
+from mwaa_gitops.check.kind_rules import kind_node, kind_rules
+from mwaa_gitops.check.messages import plaintext_secret, set_at
+from mwaa_gitops.check.secrets import EXAMPLE, find_plaintext
+from mwaa_gitops.config.environments import MergedEnvironment
+from mwaa_gitops.config.provenance import Node, dotted
+from mwaa_gitops.diagnostics import Diagnostic, Location
+from mwaa_gitops.facts.airflow_connector import (
     CONNECTION_PATH,
     MWAA_AUTH_SINCE,
     MWAA_CONFIG_PATH,
     RESTAPI_HINT,
 )
-from mwaa_gitops.check.kind_rules import kind_node, kind_rules
-from mwaa_gitops.check.messages import plaintext_secret, set_at
-from mwaa_gitops.diagnostics import Diagnostic, Location
-from mwaa_gitops.environments import MergedEnvironment
-from mwaa_gitops.provenance import Node, dotted
-from mwaa_gitops.requirements_data import major_minor, release_tuple
-from mwaa_gitops.secrets import EXAMPLE, find_plaintext
+from mwaa_gitops.facts.requirements_data import major_minor, release_tuple
 
 CONNECTION = CONNECTION_PATH
 SERVER = ("workflowConfig", "openMetadataServerConfig")
@@ -143,7 +143,7 @@ def secrets_are_references(env: MergedEnvironment) -> Iterator[Diagnostic]:
 
 
 def plaintext_secrets(tree: Node) -> Iterator[Diagnostic]:
-    """Every secret written in clear, as :mod:`mwaa_gitops.secrets` defines it."""
+    """Every secret written in clear, as :mod:`mwaa_gitops.check.secrets` defines it."""
     for path, node, why in find_plaintext(tree):
         if why == "plaintext secret":
             yield plaintext_secret(tree, path)

@@ -19,9 +19,9 @@ from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
 
-from mwaa_gitops.patterns import python_space, schema_pattern
-from mwaa_gitops.requirements_data import major_minor
-from mwaa_gitops.secrets import is_reference
+from mwaa_gitops.check.patterns import python_space, schema_pattern
+from mwaa_gitops.check.secrets import is_reference
+from mwaa_gitops.facts.requirements_data import major_minor
 
 SCHEMA_DIR = Path(__file__).resolve().parent.parent / "data" / "schemas"
 ENVIRONMENT = "environment.schema.json"

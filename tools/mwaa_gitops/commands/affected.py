@@ -10,9 +10,11 @@ import json
 import sys
 from pathlib import Path
 
-from mwaa_gitops import affected, git, pipeline
+from mwaa_gitops import git
 from mwaa_gitops.commands import EXIT_OK, guarded
 from mwaa_gitops.commands.envs import describe
+from mwaa_gitops.config import affected
+from mwaa_gitops.render import pipeline
 from mwaa_gitops.report import OutputFormat
 
 

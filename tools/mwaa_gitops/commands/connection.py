@@ -8,8 +8,8 @@ from pathlib import Path
 
 import yaml
 
-from mwaa_gitops import pipeline
 from mwaa_gitops.commands import EXIT_OK, guarded
+from mwaa_gitops.render import pipeline
 from mwaa_gitops.render.connection import connection_from_url, password_reference
 from mwaa_gitops.report import OutputFormat
 

@@ -15,11 +15,12 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
-from mwaa_gitops import git, pipeline
+from mwaa_gitops import git
 from mwaa_gitops.commands import EXIT_OK, guarded
+from mwaa_gitops.config.repository import ENVIRONMENTS, Repository
 from mwaa_gitops.diagnostics import ConfigError, Diagnostic
+from mwaa_gitops.render import pipeline
 from mwaa_gitops.report import OutputFormat
-from mwaa_gitops.repository import ENVIRONMENTS, Repository
 
 EXIT_DIFFERS = 1  # with --exit-code, as git diff --exit-code
 # A job summary holds at most 1 MiB per step; keep each environment's diff well below that.

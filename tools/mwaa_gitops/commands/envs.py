@@ -6,9 +6,9 @@ import json
 from pathlib import Path
 from typing import Any
 
-from mwaa_gitops import pipeline
 from mwaa_gitops.commands import EXIT_OK, guarded
-from mwaa_gitops.environments import chain_of
+from mwaa_gitops.config.environments import chain_of
+from mwaa_gitops.render import pipeline
 from mwaa_gitops.report import OutputFormat
 
 
@@ -36,7 +36,7 @@ def run(root: Path | None, fmt: OutputFormat) -> int:
 
 def describe(repo: Any, name: str) -> dict[str, Any]:
     """One environment's facts, from its merged settings (unchecked: listing must not fail)."""
-    from mwaa_gitops.environments import build
+    from mwaa_gitops.config.environments import build
 
     merged = build(repo, name)
     mwaa = merged.settings.plain().get("mwaa", {})

@@ -7,14 +7,14 @@ from pathlib import Path
 
 import yaml
 
-from mwaa_gitops import pipeline
+from mwaa_gitops.check.secrets import redacted
 from mwaa_gitops.commands import EXIT_OK, guarded
+from mwaa_gitops.config.environments import build
+from mwaa_gitops.config.provenance import Node, dotted, parse_dotted
+from mwaa_gitops.config.provenance import Path as KeyPath
 from mwaa_gitops.diagnostics import ConfigError, Location, did_you_mean
-from mwaa_gitops.environments import build
-from mwaa_gitops.provenance import Node, dotted, parse_dotted
-from mwaa_gitops.provenance import Path as KeyPath
+from mwaa_gitops.render import pipeline
 from mwaa_gitops.report import OutputFormat
-from mwaa_gitops.secrets import redacted
 
 ENVIRONMENT = "environment"
 

@@ -8,9 +8,10 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from mwaa_gitops import affected, pipeline
 from mwaa_gitops.commands import EXIT_INVALID, EXIT_OK, guarded
+from mwaa_gitops.config import affected
 from mwaa_gitops.diagnostics import ConfigError, Diagnostic, Diagnostics
+from mwaa_gitops.render import pipeline
 from mwaa_gitops.report import OutputFormat, report
 
 # The code of a plaintext-secret finding; anything else the hook reports is a file it could
@@ -28,7 +29,7 @@ def all_checks(root: Path | None, files: list[Path], fmt: OutputFormat) -> int:
 
     def action() -> int:
         from mwaa_gitops.check.rules import plaintext_secrets
-        from mwaa_gitops.load import load_file
+        from mwaa_gitops.config.load import load_file
 
         repo = pipeline.open_repository(root)
         found = Diagnostics()

@@ -10,12 +10,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from mwaa_gitops import pipeline
 from mwaa_gitops.commands import EXIT_OK, guarded
+from mwaa_gitops.config.model import Environment
+from mwaa_gitops.config.repository import Repository
 from mwaa_gitops.diagnostics import ConfigError, Diagnostic, Location
-from mwaa_gitops.model import Environment
+from mwaa_gitops.render import pipeline
 from mwaa_gitops.report import OutputFormat, github_line
-from mwaa_gitops.repository import Repository
 from mwaa_gitops.sync import SyncError
 from mwaa_gitops.sync.deploy import Inspection, inspect
 from mwaa_gitops.sync.plan import Desired, Layout, desired_files
@@ -81,7 +81,7 @@ def prepare(root: Path | None, env: str, jobs: int = DEFAULT_JOBS) -> Prepared:
 def _observe_early(repo: Repository, env: str, jobs: int) -> Observer | None:
     """Start reading the bucket that ``env``'s environment files name, while it is checked
     and rendered; None for a folder, or when the files do not say plainly."""
-    from mwaa_gitops.environments import chain_of
+    from mwaa_gitops.config.environments import chain_of
     from mwaa_gitops.sync.observe import Observer
 
     found: dict[str, object] = {}

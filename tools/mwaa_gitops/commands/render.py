@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 from pathlib import Path, PurePosixPath
 
-from mwaa_gitops import pipeline
 from mwaa_gitops.commands import EXIT_OK, guarded
 from mwaa_gitops.diagnostics import ConfigError, Location
+from mwaa_gitops.render import pipeline
 from mwaa_gitops.report import OutputFormat
 from mwaa_gitops.sync.targets import folder_collision, key_problem
 

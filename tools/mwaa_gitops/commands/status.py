@@ -16,8 +16,8 @@ from mwaa_gitops.commands.plan import Prepared, prepare, publish_markdown
 from mwaa_gitops.commands.verify import has_mwaa
 from mwaa_gitops.report import OutputFormat
 from mwaa_gitops.sync import manifest as manifests
-from mwaa_gitops.sync import verify
-from mwaa_gitops.sync.rest_api import MwaaFailure, describe_environment, mwaa_client
+from mwaa_gitops.verify import verdict as verify
+from mwaa_gitops.verify.client import MwaaFailure, describe_environment, mwaa_client
 
 
 def environment_state(prepared: Prepared) -> dict[str, Any]:

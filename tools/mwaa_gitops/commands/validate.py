@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from mwaa_gitops import pipeline
 from mwaa_gitops.commands import EXIT_INVALID, EXIT_OK, guarded
+from mwaa_gitops.config.environments import chain_of
+from mwaa_gitops.config.repository import Repository
 from mwaa_gitops.diagnostics import ConfigError, Location
-from mwaa_gitops.environments import chain_of
+from mwaa_gitops.facts.resolver import ResolverUnavailable
+from mwaa_gitops.render import pipeline
 from mwaa_gitops.report import OutputFormat, report
-from mwaa_gitops.repository import Repository
-from mwaa_gitops.resolver import ResolverUnavailable
 
 
 def run(root: Path | None, names: list[str], fmt: OutputFormat, *, resolve: bool = False,

@@ -19,11 +19,13 @@ from mwaa_gitops.commands import EXIT_OK, guarded
 from mwaa_gitops.commands.plan import Prepared, prepare, publish_markdown
 from mwaa_gitops.diagnostics import ConfigError, Diagnostic, Location
 from mwaa_gitops.report import OutputFormat, report
-from mwaa_gitops.sync import SyncError, verify
+from mwaa_gitops.sync import SyncError
 from mwaa_gitops.sync import manifest as manifests
 from mwaa_gitops.sync.manifest import Manifest
 from mwaa_gitops.sync.progress import Progress, for_stream
-from mwaa_gitops.sync.rest_api import (
+from mwaa_gitops.sync.targets import S3Target
+from mwaa_gitops.verify import verdict as verify
+from mwaa_gitops.verify.client import (
     EXIT_PROBLEMS,
     AirflowApi,
     MwaaFailure,
@@ -32,7 +34,6 @@ from mwaa_gitops.sync.rest_api import (
     mwaa_client,
     wait_available,
 )
-from mwaa_gitops.sync.targets import S3Target
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,7 @@ pure function of the environment: same input, byte-identical output.
 
 from __future__ import annotations
 
-from mwaa_gitops.model import Environment
+from mwaa_gitops.config.model import Environment
 from mwaa_gitops.render.configs import render_configs
 
 RenderedTree = dict[str, bytes]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from mwaa_gitops.model import Environment, Workflow
+from mwaa_gitops.config.model import Environment, Workflow
 from mwaa_gitops.render import yaml_emitter
 
 OPENMETADATA_FOLDER = "openmetadata"

@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qsl, unquote, urlsplit
 
+from mwaa_gitops.config.model import DiscoverySettings
 from mwaa_gitops.diagnostics import ConfigError, Location
-from mwaa_gitops.model import DiscoverySettings
 
 # SQLAlchemy dialect → (OpenMetadata connection type, default port, field naming the database).
 DIALECTS = {

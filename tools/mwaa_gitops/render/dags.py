@@ -11,9 +11,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from mwaa_gitops import connectors, requirements_data
+from mwaa_gitops.config.model import Environment, Workflow
 from mwaa_gitops.diagnostics import ConfigError
-from mwaa_gitops.model import Environment, Workflow
+from mwaa_gitops.facts import connectors, requirements_data
 from mwaa_gitops.render import ecs, pipelines
 from mwaa_gitops.render.configs import OPENMETADATA_FOLDER
 from mwaa_gitops.render.templates import OMIT, Template, render_template
@@ -81,8 +81,8 @@ def render_dag(env: Environment, workflow: Workflow) -> dict[str, bytes]:
 
 def venv_requirements(env: Environment, workflow: Workflow) -> tuple[str, ...]:
     """The vendored lock of the workflow's task virtualenv: every worker installs the same set,
-    from the index alone (see :mod:`mwaa_gitops.requirements_data`)."""
-    from mwaa_gitops.check.installable import missing_lock_message, regenerate_hint
+    from the index alone (see :mod:`mwaa_gitops.facts.requirements_data`)."""
+    from mwaa_gitops.render.installable import missing_lock_message, regenerate_hint
 
     airflow, ingestion = env.mwaa.airflow_version, env.openmetadata.ingestion_version
     extras = connectors.workflow_extras(workflow.config, ingestion)

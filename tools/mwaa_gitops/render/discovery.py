@@ -7,9 +7,9 @@ Secrets Manager secret by default, or an Airflow Variable), never into the task 
 
 from __future__ import annotations
 
-from mwaa_gitops.airflow_connector import RESTAPI_HINT
+from mwaa_gitops.config.model import Environment
 from mwaa_gitops.diagnostics import ConfigError, Location
-from mwaa_gitops.model import Environment
+from mwaa_gitops.facts.airflow_connector import RESTAPI_HINT
 from mwaa_gitops.render.configs import OPENMETADATA_FOLDER
 from mwaa_gitops.render.dags import header
 from mwaa_gitops.render.templates import Template, render_template

@@ -23,11 +23,11 @@ from typing import Any
 
 import yaml
 
+from mwaa_gitops.check.secrets import reference_kind
+from mwaa_gitops.config.model import EcsSettings, Environment, Workflow
 from mwaa_gitops.diagnostics import ConfigError
-from mwaa_gitops.model import EcsSettings, Environment, Workflow
 from mwaa_gitops.render import pipelines
 from mwaa_gitops.render.configs import OPENMETADATA_FOLDER, dump_config
-from mwaa_gitops.secrets import reference_kind
 
 OVERRIDES_LIMIT = 8192  # characters ECS accepts for a RunTask's overrides
 CONFIG_VARIABLE = "config"

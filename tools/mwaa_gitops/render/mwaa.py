@@ -2,8 +2,8 @@
 
 MWAA installs ``requirements.txt`` under its essential constraints always, and under the Apache
 Airflow constraints file of its release only when the file has no constraints line of its own
-(see :mod:`mwaa_gitops.mwaa_releases`). The rendered file names the Airflow constraints for the
-release and the Python its image runs (the file the image's own copy was taken from; with that
+(see :mod:`mwaa_gitops.facts.mwaa_releases`). The rendered file names the Airflow constraints for
+the release and the Python its image runs (the file the image's own copy was taken from; with that
 line MWAA adds no ``-c`` of its own), so only the packages the rendered DAGs need are listed,
 unpinned except ``openmetadata-ingestion``, and the constraints line pins the rest.
 
@@ -16,21 +16,14 @@ package, which every MWAA 2.x image has.
 
 from __future__ import annotations
 
-from mwaa_gitops import connectors, mwaa_releases
-from mwaa_gitops.model import Environment
+from mwaa_gitops.config.model import Environment
+from mwaa_gitops.facts import connectors, mwaa_releases
+from mwaa_gitops.facts.mwaa_releases import constraints_url
 from mwaa_gitops.render import pipelines
 
-CONSTRAINTS_URL = ("https://raw.githubusercontent.com/apache/airflow/constraints-{airflow}/"
-                   "constraints-{python}.txt")
 HEADER = "# Rendered by mwaa-gitops. Do not edit: change environments/ and re-render."
 # No "-c"/"--constraint" in it: MWAA reads any such text, even in a comment, as a constraints line.
 NOTHING_TO_INSTALL = "# The rendered DAGs need nothing beyond the packages of MWAA's image."
-
-
-def constraints_url(airflow_version: str) -> str:
-    """Apache Airflow's constraints file for this MWAA release on the Python its image runs."""
-    return CONSTRAINTS_URL.format(airflow=airflow_version,
-                                  python=mwaa_releases.python_version(airflow_version))
 
 
 def requirements(env: Environment) -> list[str]:

@@ -1,20 +1,20 @@
 """What OpenMetadata needs to know to run a workflow: its pipeline type and workflow class (the
-extras it needs: :mod:`mwaa_gitops.connectors`).
+extras it needs: :mod:`mwaa_gitops.facts.connectors`).
 
 The kind of a workflow, and with it the class and the ECS ``pipelineType`` that run it, comes
-from the one table in :mod:`mwaa_gitops.kinds`.
+from the one table in :mod:`mwaa_gitops.facts.kinds`.
 """
 
 from __future__ import annotations
 
-from mwaa_gitops import kinds
-from mwaa_gitops.model import Workflow
+from mwaa_gitops.config.model import Workflow
+from mwaa_gitops.facts import kinds
 
 PACKAGE = "openmetadata-ingestion"
 
 
 def kind(workflow: Workflow) -> kinds.Kind:
-    """The workflow's kind (see :mod:`mwaa_gitops.kinds`)."""
+    """The workflow's kind (see :mod:`mwaa_gitops.facts.kinds`)."""
     return kinds.kind_of(workflow.config)
 
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from enum import Enum, IntEnum
 from pathlib import PurePosixPath
 
-from mwaa_gitops.model import MwaaSettings
+from mwaa_gitops.config.model import MwaaSettings
 from mwaa_gitops.sync import SyncError
 from mwaa_gitops.sync.manifest import Entry, Manifest, sha256_hex
 from mwaa_gitops.sync.targets import RESERVED, RemoteObject, check_key, folder_collision, md5_hex

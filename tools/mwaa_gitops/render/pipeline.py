@@ -6,10 +6,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from mwaa_gitops.check import check_environment
+from mwaa_gitops.config.environments import MergedEnvironment, build
+from mwaa_gitops.config.model import Environment, environment_from
+from mwaa_gitops.config.repository import Repository
 from mwaa_gitops.diagnostics import ConfigError, Diagnostics, Location, did_you_mean
-from mwaa_gitops.environments import MergedEnvironment, build
-from mwaa_gitops.model import Environment, environment_from
-from mwaa_gitops.repository import Repository
 
 
 @dataclass(frozen=True)
@@ -104,8 +104,8 @@ def _render_into(result: Checked, merged: MergedEnvironment, resolve: bool) -> N
     """Render in memory: what cannot be rendered (an ECS config too large for its target, an
     Airflow reference in an ECS task…) or installed (requirements MWAA's constraints reject) is
     a validation error, not a surprise at sync time."""
-    from mwaa_gitops.check.installable import requirements_install
     from mwaa_gitops.render import render_environment
+    from mwaa_gitops.render.installable import requirements_install
 
     environment = environment_from(merged)
     gate = requirements_install(merged, environment, resolve=resolve)

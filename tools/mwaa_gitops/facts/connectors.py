@@ -6,7 +6,7 @@ first ``-`` (``redshift-usage`` → ``redshift``; ``metadata.utils.importer``), 
 dependency surfaces as ``pip install "openmetadata-ingestion[<source type>]"``. The packages a
 connector imports are those of the pip extra of the same name, when the wheel declares one
 (``Provides-Extra``, vendored per release by ``data/requirements/generate.py`` with the connector
-modules the wheel ships; see :mod:`mwaa_gitops.requirements_data`). A few modules take their
+modules the wheel ships; see :mod:`mwaa_gitops.facts.requirements_data`). A few modules take their
 packages from an extra named otherwise (``ALIASES``, from the ``plugins`` of the release's
 ``setup.py``), or from one of several extras chosen by the connection's settings (``Datalake``,
 ``Mssql``, ``Db2``, ``Postgres``). A connector without an extra (Metabase, Airbyte, Fivetran, …)
@@ -26,8 +26,8 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from mwaa_gitops import requirements_data
-from mwaa_gitops.kinds import kind_of, value_at
+from mwaa_gitops.facts import requirements_data
+from mwaa_gitops.facts.kinds import kind_of, value_at
 
 # Connector modules whose packages come with an extra of another name (openmetadata-ingestion's
 # setup.py `plugins`, 1.12 and 1.13).

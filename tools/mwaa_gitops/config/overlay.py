@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from mwaa_gitops.config.provenance import Node, Override
 from mwaa_gitops.diagnostics import ConfigError, Location
-from mwaa_gitops.provenance import Node, Override
 
 
 def merge(base: Node | None, overlay: Node) -> Node:

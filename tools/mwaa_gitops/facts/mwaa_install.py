@@ -2,7 +2,7 @@
 
 MWAA runs ``pip3 install --constraint $MWAA_ESSENTIAL_CONSTRAINTS_FILE -r requirements.txt`` and
 adds ``-c $AIRFLOW_CONSTRAINTS_FILE`` only when no line of the file matches ``-c `` or
-``--constraint `` (a commented-out one counts; see :mod:`mwaa_gitops.mwaa_releases`). The
+``--constraint `` (a commented-out one counts; see :mod:`mwaa_gitops.facts.mwaa_releases`). The
 constraints URL the renderer writes is Apache Airflow's file for the release and its Python, of
 which the image's ``airflow_constraints.txt`` is a copy, so the vendored copy stands for it.
 
@@ -23,7 +23,7 @@ from functools import cache
 from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import canonicalize_name
 
-from mwaa_gitops import mwaa_releases, requirements_data
+from mwaa_gitops.facts import mwaa_releases, requirements_data
 
 CONSTRAINT_LINE = re.compile(r"-c |--constraint ")  # MWAA's own test, comments included
 _URL = re.compile(r"""(?:-c|--constraint)\s+["']?([^"'\s]+)""")
@@ -70,7 +70,7 @@ def applied_constraints(requirements_txt: str, airflow: str) -> list[ConstraintF
     named = [_URL.search(line) for line in requirements_txt.splitlines()
              if CONSTRAINT_LINE.search(line) and not line.lstrip().startswith("#")]
     has_line = any(CONSTRAINT_LINE.search(line) for line in requirements_txt.splitlines())
-    from mwaa_gitops.render.mwaa import constraints_url
+    from mwaa_gitops.facts.mwaa_releases import constraints_url
 
     if not has_line or any(m and m[1] == constraints_url(airflow) for m in named):
         files.append(airflow_file)

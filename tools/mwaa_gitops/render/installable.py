@@ -1,13 +1,13 @@
 """The requirements gate: what an environment's workflows need must install on its MWAA release.
 
 * python approach: the rendered ``requirements.txt`` is installed into MWAA's own Python under
-  the constraints MWAA applies (:mod:`mwaa_gitops.mwaa_install`). Every ``validate`` compares it
-  with the constraint pins offline; ``validate --resolve`` also resolves it with uv
-  (:mod:`mwaa_gitops.resolver`, cached), which finds transitive conflicts too.
+  the constraints MWAA applies (:mod:`mwaa_gitops.facts.mwaa_install`). Every ``validate`` compares
+  it with the constraint pins offline; ``validate --resolve`` also resolves it with uv
+  (:mod:`mwaa_gitops.facts.resolver`, cached), which finds transitive conflicts too.
 * virtualenv approach: the task virtualenv installs a vendored lock
-  (:mod:`mwaa_gitops.requirements_data`); a combination without one, or one that does not
+  (:mod:`mwaa_gitops.facts.requirements_data`); a combination without one, or one that does not
   resolve, is refused here before rendering.
-* Both install each workflow's connector extras (:mod:`mwaa_gitops.connectors`); a test suite
+* Both install each workflow's connector extras (:mod:`mwaa_gitops.facts.connectors`); a test suite
   whose connection the server gives at run time gets a warning: its driver cannot be known.
 
 Each problem is reported at whichever of the approach, ``openmetadata.ingestionVersion`` and
@@ -20,16 +20,16 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from mwaa_gitops import connectors, mwaa_install, mwaa_releases, requirements_data, resolver
 from mwaa_gitops.check.messages import set_at
+from mwaa_gitops.check.secrets import reference_kind
+from mwaa_gitops.config.environments import MergedEnvironment
+from mwaa_gitops.config.model import Environment, Workflow
+from mwaa_gitops.config.provenance import Node
 from mwaa_gitops.diagnostics import Diagnostic, Location
-from mwaa_gitops.environments import MergedEnvironment
-from mwaa_gitops.kinds import kind_of
-from mwaa_gitops.model import Environment, Workflow
-from mwaa_gitops.provenance import Node
+from mwaa_gitops.facts import connectors, mwaa_install, mwaa_releases, requirements_data, resolver
+from mwaa_gitops.facts.kinds import kind_of
 from mwaa_gitops.render import pipelines
 from mwaa_gitops.render.mwaa import render_requirements
-from mwaa_gitops.secrets import reference_kind
 
 CONNECTION_TYPE = ("source", "serviceConnection", "config", "connection", "type")
 SHOWN = 12  # conflicts named in one message; the rest are counted
@@ -245,7 +245,7 @@ def _locked(airflow: str, ingestion: str, extras: tuple[str, ...]) -> bool:
 
 
 def _url(airflow: str) -> str:
-    from mwaa_gitops.render.mwaa import constraints_url
+    from mwaa_gitops.facts.mwaa_releases import constraints_url
 
     return constraints_url(airflow)
 

@@ -17,7 +17,7 @@ applies it only when a DAG first appears), and, where ``dag.paused`` is unset, s
 that are paused (a warning: MWAA creates DAGs paused).
 
 The core (:func:`expected_dags`, :func:`judge`, :func:`collisions`) is pure; :func:`wait` and
-:func:`smoke` talk to Airflow through :class:`~mwaa_gitops.sync.rest_api.AirflowApi`.
+:func:`smoke` talk to Airflow through :class:`~mwaa_gitops.verify.client.AirflowApi`.
 """
 
 from __future__ import annotations
@@ -32,12 +32,13 @@ from datetime import datetime, timedelta, timezone
 from enum import Enum
 from typing import Any
 
+from mwaa_gitops.config.model import Environment
 from mwaa_gitops.diagnostics import Diagnostic, Location
-from mwaa_gitops.model import Environment
 from mwaa_gitops.sync.manifest import Manifest
 from mwaa_gitops.sync.plan import Desired, Layout
 from mwaa_gitops.sync.progress import Progress
-from mwaa_gitops.sync.rest_api import (
+from mwaa_gitops.sync.targets import RESERVED, Target
+from mwaa_gitops.verify.client import (
     EXIT_PROBLEMS,
     EXIT_TIMEOUT,
     SMOKE_PREFIX,
@@ -47,7 +48,6 @@ from mwaa_gitops.sync.rest_api import (
     ImportFailure,
     MwaaFailure,
 )
-from mwaa_gitops.sync.targets import RESERVED, Target
 
 RESULT_KEY = RESERVED + "verify.json"
 RESULT_FORMAT = "mwaa-gitops-verify"

@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-DATA_DIR = Path(__file__).resolve().parent / "data" / "mwaa"
+DATA_DIR = Path(__file__).resolve().parent.parent / "data" / "mwaa"
 INDEX = DATA_DIR / "releases.json"
 AIRFLOW_CONSTRAINTS = "airflow_constraints.txt"
 ESSENTIAL_CONSTRAINTS = "mwaa_essential_constraints.txt"
@@ -193,3 +193,13 @@ def pins(text: str) -> dict[str, str]:
         if match:
             found[normalize(match[1])] = match[2]
     return found
+
+
+CONSTRAINTS_URL = ("https://raw.githubusercontent.com/apache/airflow/constraints-{airflow}/"
+                   "constraints-{python}.txt")
+
+
+def constraints_url(airflow_version: str) -> str:
+    """Apache Airflow's constraints file for this MWAA release on the Python its image runs."""
+    return CONSTRAINTS_URL.format(airflow=airflow_version,
+                                  python=python_version(airflow_version))

@@ -14,9 +14,9 @@ from dataclasses import dataclass, field
 from fnmatch import fnmatch
 from pathlib import Path, PurePosixPath
 
+from mwaa_gitops.config.environments import chain_of
+from mwaa_gitops.config.repository import ENVIRONMENT_FILE, ENVIRONMENTS, Repository
 from mwaa_gitops.diagnostics import ConfigError, Diagnostic, Location
-from mwaa_gitops.environments import chain_of
-from mwaa_gitops.repository import ENVIRONMENT_FILE, ENVIRONMENTS, Repository
 
 # Files that never change what is rendered or synced (relative to the repository root).
 INERT = (

@@ -5,11 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import PurePosixPath
 
-from mwaa_gitops.airflow_connector import CONNECTION_PATH, MWAA_CONFIG_PATH
+from mwaa_gitops.config.overlay import merge_layers
+from mwaa_gitops.config.provenance import Node
+from mwaa_gitops.config.repository import ENVIRONMENT_FILE, Repository
 from mwaa_gitops.diagnostics import ConfigError, Location, did_you_mean
-from mwaa_gitops.overlay import merge_layers
-from mwaa_gitops.provenance import Node
-from mwaa_gitops.repository import ENVIRONMENT_FILE, Repository
+from mwaa_gitops.facts.airflow_connector import CONNECTION_PATH, MWAA_CONFIG_PATH
 
 # Keys that describe a layer itself rather than settings it passes on to its children.
 LAYER_KEYS = ("extends", "abstract")

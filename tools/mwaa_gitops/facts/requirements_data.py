@@ -22,7 +22,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-DATA_DIR = Path(__file__).resolve().parent / "data" / "requirements"
+DATA_DIR = Path(__file__).resolve().parent.parent / "data" / "requirements"
 INDEX = DATA_DIR / "index.json"
 PACKAGE = "openmetadata-ingestion"
 # The latest patch of each openmetadata-ingestion line this product supports.

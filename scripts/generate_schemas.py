@@ -56,7 +56,7 @@ from enum import Enum
 from pathlib import Path
 from typing import Any
 
-HERE = Path(__file__).resolve().parent
+HERE = Path(__file__).resolve().parent.parent / "schemas"  # what it writes
 DRAFT = "https://json-schema.org/draft/2020-12/schema"
 SUFFIX = ".schema.json"
 OVERLAY_SUFFIX = ".overlay.schema.json"

@@ -37,7 +37,7 @@ from functools import lru_cache
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from mwaa_gitops.provenance import Node, Path
+    from mwaa_gitops.config.provenance import Node, Path
 
 REFERENCE = re.compile(
     r"(?:secret:(?P<secret>[A-Za-z0-9/_+=.@\-]{1,512})|"

@@ -16,8 +16,8 @@ import yaml
 from yaml.constructor import SafeConstructor
 from yaml.nodes import MappingNode, ScalarNode, SequenceNode
 
+from mwaa_gitops.config.provenance import Node
 from mwaa_gitops.diagnostics import ConfigError, Location
-from mwaa_gitops.provenance import Node
 
 MAX_BYTES = 1024 * 1024
 MAX_NODES = 200_000

@@ -6,9 +6,9 @@ import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from mwaa_gitops.config.load import load_file
+from mwaa_gitops.config.provenance import Node
 from mwaa_gitops.diagnostics import ConfigError, Diagnostic, Location, did_you_mean, display_path
-from mwaa_gitops.load import load_file
-from mwaa_gitops.provenance import Node
 
 ENVIRONMENTS = "environments"
 ENVIRONMENT_FILE = "environment.yaml"

@@ -36,16 +36,18 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-HERE = Path(__file__).resolve().parent
-sys.path.insert(0, str(HERE.parents[2]))  # the package itself, also from a checkout not installed
-from mwaa_gitops.mwaa_releases import (  # noqa: E402
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO / "tools"))  # the package itself, also from a checkout not installed
+from mwaa_gitops.facts.mwaa_releases import (  # noqa: E402
     AIRFLOW_CONSTRAINTS,
     ESSENTIAL_CONSTRAINTS,
     INSTALLED_PACKAGES,
     normalize,
 )
 
-SCHEMAS = HERE.parent / "schemas"
+DATA = REPO / "tools" / "mwaa_gitops" / "data" / "mwaa"
+HERE = DATA  # what it writes (--data changes it)
+SCHEMAS = REPO / "schemas"
 INDEX = "releases.json"
 SCHEMA = "mwaa/airflow-version.schema.json"
 REPOSITORY = "aws/amazon-mwaa-docker-images"
@@ -232,10 +234,14 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0])
     parser.add_argument("--source", type=Path, help="a clone of " + REPOSITORY)
     parser.add_argument("--rev", default="HEAD", help="its commit to read (default HEAD)")
+    parser.add_argument("--data", type=Path, default=DATA,
+                        help="the data folder to check or write (default: the package's)")
     parser.add_argument("--check", action="store_true",
                         help="change nothing; exit 1 if a file differs (without --source: if a "
                              "checksum does not match)")
     args = parser.parse_args(argv)
+    global HERE  # noqa: PLW0603 - every helper reads the data folder chosen here
+    HERE = args.data
     if args.source is None:
         if not args.check:
             parser.error("--source is needed to write the data")

@@ -49,11 +49,11 @@ import zipfile
 from pathlib import Path
 from typing import Any
 
-HERE = Path(__file__).resolve().parent
-sys.path.insert(0, str(HERE.parents[2]))  # the package itself, also from a checkout not installed
-from mwaa_gitops import mwaa_releases, resolver  # noqa: E402
-from mwaa_gitops.mwaa_install import applied_constraints, extra_requirements  # noqa: E402
-from mwaa_gitops.requirements_data import (  # noqa: E402
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO / "tools"))  # the package itself, also from a checkout not installed
+from mwaa_gitops.facts import mwaa_releases, resolver  # noqa: E402
+from mwaa_gitops.facts.mwaa_install import applied_constraints, extra_requirements  # noqa: E402
+from mwaa_gitops.facts.requirements_data import (  # noqa: E402
     EXTRA_SETS,
     PACKAGE,
     SDIST_BUILDS,
@@ -65,6 +65,8 @@ from mwaa_gitops.requirements_data import (  # noqa: E402
     requires_file,
     undeclared,
 )
+
+HERE = REPO / "tools" / "mwaa_gitops" / "data" / "requirements"  # what it writes
 
 INDEX = "index.json"
 SIMPLE = f"{resolver.INDEX_URL}/{PACKAGE}/"
@@ -145,7 +147,7 @@ def connectors(archive: zipfile.ZipFile) -> bytes:
 def python_verdict(airflow: str, version: str, extras: tuple[str, ...]) -> dict[str, Any]:
     """Does ``openmetadata-ingestion[extras]==V`` install under the constraint files MWAA
     applies to the rendered requirements.txt? uv's answer, with its reason when not."""
-    from mwaa_gitops.render.mwaa import constraints_url
+    from mwaa_gitops.facts.mwaa_releases import constraints_url
 
     line = f"{PACKAGE}{_suffix(extras)}=={version}"
     text = f'--constraint "{constraints_url(airflow)}"\n{line}\n'
@@ -158,7 +160,7 @@ def python_verdict(airflow: str, version: str, extras: tuple[str, ...]) -> dict[
 def extras_verdict(airflow: str, version: str, extras: tuple[str, ...]) -> dict[str, Any]:
     """Do the requirements the extras add to the base package resolve on their own under the
     constraint files MWAA applies? uv's answer: whether the extras alone bring a conflict."""
-    from mwaa_gitops.render.mwaa import constraints_url
+    from mwaa_gitops.facts.mwaa_releases import constraints_url
 
     added = extra_requirements(version, extras, airflow)
     text = f'--constraint "{constraints_url(airflow)}"\n{PACKAGE}{_suffix(extras)}=={version}\n'
@@ -281,8 +283,8 @@ def measure() -> str:
     check finds. Second: what each extras set adds to that, by the offline check (``direct``)
     and by uv on just the requirements the extras add (``uv only``: a conflict one level down,
     which the offline check cannot see)."""
-    from mwaa_gitops.mwaa_install import direct_conflicts
-    from mwaa_gitops.render.mwaa import constraints_url
+    from mwaa_gitops.facts.mwaa_install import direct_conflicts
+    from mwaa_gitops.facts.mwaa_releases import constraints_url
 
     index = json.loads((HERE / INDEX).read_text(encoding="utf-8"))
     extra_sets = [extras for extras in EXTRA_SETS if extras]

@@ -8,8 +8,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from mwaa_gitops.environments import MergedEnvironment
-from mwaa_gitops.provenance import Node
+from mwaa_gitops.config.environments import MergedEnvironment
+from mwaa_gitops.config.provenance import Node
 
 # Keys of a workflow file that are OpenMetadata's; everything else (``dag``) is ours.
 DAG_KEY = "dag"
