@@ -262,8 +262,8 @@ def test_a_virtualenv_workflow_whose_extras_have_no_lock_is_refused_saying_how_t
         "workflow 'warehouse' runs in a task virtualenv, but no locked requirement set of "
         "openmetadata-ingestion[snowflake]==1.13.6.3 on MWAA's Airflow 3.3.1 is vendored")
     assert problem.hint == (
-        "add the extras set ('snowflake',) to EXTRA_SETS in tools/mwaa_gitops/"
-        f"requirements_data.py and run {requirements_data.GENERATE}")
+        "add the extras set ('snowflake',) to EXTRA_SETS in mwaa_gitops.facts."
+        f"requirements_data of mwaa-gitops and run `{requirements_data.GENERATE}` there")
 
 
 TEST_SUITE = """

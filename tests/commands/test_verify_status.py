@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from mwaa_gitops.aws import aws_session
 from mwaa_gitops.cli import app
-from mwaa_gitops.sync.targets import aws_session
 
 runner = CliRunner()
 

@@ -6,13 +6,13 @@ from pathlib import Path
 
 import pytest
 
-from mwaa_gitops.commands.plan import prepare
 from mwaa_gitops.sync import SyncError
 from mwaa_gitops.sync.deploy import sync
 from mwaa_gitops.sync.lock import LOCK_KEY
 from mwaa_gitops.sync.manifest import MANIFEST_KEY
 from mwaa_gitops.sync.observe import Observer
-from mwaa_gitops.sync.targets import S3Target
+from mwaa_gitops.sync.prepare import prepare
+from mwaa_gitops.sync.targets.s3 import S3Target
 from tests.support.s3server import REGION, FaultProxy
 from tests.sync.conftest import write_environment
 from tests.sync.trees import LAYOUT, V1

@@ -14,12 +14,9 @@ from botocore.config import Config
 from botocore.exceptions import ReadTimeoutError
 from botocore.stub import Stubber
 
+from mwaa_gitops.exits import ExitCode
 from mwaa_gitops.verify.client import (
     ATTEMPTS,
-    EXIT_DENIED,
-    EXIT_PROBLEMS,
-    EXIT_UNAVAILABLE,
-    EXIT_UNREACHABLE,
     AirflowApi,
     MwaaFailure,
     RestApi,
@@ -60,7 +57,7 @@ def test_access_denied_names_the_iam_permission(stubbed: Any) -> None:
     stub.add_client_error("invoke_rest_api", "AccessDeniedException", "User is not authorized",
                           403, expected_params=request("/importErrors"))
     raised = failure(lambda: rest.call("GET", "/importErrors"))
-    assert raised.exit_code == EXIT_DENIED
+    assert raised.exit_code == ExitCode.DENIED
     assert "airflow:InvokeRestApi" in str(raised.hint)
 
 
@@ -71,14 +68,14 @@ def test_airflow_refusing_the_role_is_permission_denied_too(stubbed: Any) -> Non
                               "RestApiStatusCode": 403,
                               "RestApiResponse": {"detail": "Forbidden"}})
     raised = failure(lambda: rest.call("GET", "/dags"))
-    assert raised.exit_code == EXIT_DENIED and "403" in raised.message
+    assert raised.exit_code == ExitCode.DENIED and "403" in raised.message
 
 
 def test_an_unknown_environment_is_unavailable(stubbed: Any) -> None:
     rest, stub, _ = stubbed
     stub.add_client_error("invoke_rest_api", "ResourceNotFoundException", "not found", 404)
     raised = failure(lambda: rest.call("GET", "/dags"))
-    assert raised.exit_code == EXIT_UNAVAILABLE
+    assert raised.exit_code == ExitCode.UNAVAILABLE
     assert "mwaa.environmentName" in str(raised.hint)
 
 
@@ -89,7 +86,7 @@ def test_airflow_server_errors_are_retried_a_bounded_number_of_times(stubbed: An
                               modeled_fields={"RestApiStatusCode": 503,
                                               "RestApiResponse": {"detail": "restarting"}})
     raised = failure(lambda: rest.call("GET", "/dags"))
-    assert raised.exit_code == EXIT_UNREACHABLE
+    assert raised.exit_code == ExitCode.UNREACHABLE
     assert f"{ATTEMPTS} attempts" in raised.message and "503" in raised.message
     assert len(slept) == ATTEMPTS - 1
 
@@ -107,7 +104,7 @@ def test_a_server_error_that_passes_is_retried_into_an_answer(stubbed: Any) -> N
 def test_a_path_over_64_characters_is_refused_before_calling(stubbed: Any) -> None:
     rest, _, _ = stubbed
     raised = failure(lambda: rest.call("GET", "/dags/" + "x" * 59))
-    assert raised.exit_code == EXIT_PROBLEMS and "over the 64" in raised.message
+    assert raised.exit_code == ExitCode.PROBLEMS and "over the 64" in raised.message
 
 
 def test_long_dag_ids_are_listed_with_query_parameters_and_paged(stubbed: Any) -> None:
@@ -141,7 +138,7 @@ def test_smoke_runs_are_awaited_through_a_short_path_whatever_the_dag_id(stubbed
 def test_triggering_a_dag_id_too_long_for_a_path_says_the_limit(stubbed: Any) -> None:
     rest, _, _ = stubbed
     raised = failure(lambda: AirflowApi(rest, 3).trigger("c" * (smoke_id_limit() + 1), "r"))
-    assert raised.exit_code == EXIT_PROBLEMS
+    assert raised.exit_code == ExitCode.PROBLEMS
     assert f"up to {smoke_id_limit()} characters" in str(raised.hint)
     assert smoke_id_limit() == 50
 
@@ -162,7 +159,7 @@ def test_mwaa_unreachable_is_its_own_exit_code() -> None:
     # Nothing listens there any more.
     mwaa = client(f"http://127.0.0.1:{port}", inject_host_prefix=False)
     raised = failure(lambda: RestApi(mwaa, NAME).call("GET", "/dags"))
-    assert raised.exit_code == EXIT_UNREACHABLE and "unreachable" in raised.message
+    assert raised.exit_code == ExitCode.UNREACHABLE and "unreachable" in raised.message
 
 
 def test_a_call_that_times_out_says_how_long_it_waited() -> None:
@@ -173,7 +170,7 @@ def test_a_call_that_times_out_says_how_long_it_waited() -> None:
 
     mwaa.meta.events.register("before-send.mwaa.InvokeRestApi", hang)
     raised = failure(lambda: RestApi(mwaa, NAME).call("GET", "/importErrors"))
-    assert raised.exit_code == EXIT_UNREACHABLE
+    assert raised.exit_code == ExitCode.UNREACHABLE
     assert "within 10 s" in raised.message
 
 
@@ -203,7 +200,7 @@ def test_an_environment_still_updating_at_the_timeout_is_unavailable() -> None:
         raised = failure(lambda: wait_available(mwaa, NAME, lambda _: None, timeout=60,
                                                 sleep=lambda _: None,
                                                 clock=lambda: next(ticks)))
-    assert raised.exit_code == EXIT_UNAVAILABLE and "still UPDATING" in raised.message
+    assert raised.exit_code == ExitCode.UNAVAILABLE and "still UPDATING" in raised.message
 
 
 def test_without_get_environment_permission_verify_goes_on_and_says_so() -> None:

@@ -23,7 +23,8 @@ from mwaa_gitops.sync.lock import Lock, LockHeld
 from mwaa_gitops.sync.mwaa import MwaaEnvironment
 from mwaa_gitops.sync.plan import desired_files
 from mwaa_gitops.sync.progress import LineProgress
-from mwaa_gitops.sync.targets import RESERVED, S3Target
+from mwaa_gitops.sync.targets import RESERVED
+from mwaa_gitops.sync.targets.s3 import S3Target
 from tests.support.s3server import REGION, Fault, FaultProxy
 from tests.sync.conftest import S3, write_environment
 from tests.sync.trees import FOREIGN, LAYOUT, V1, V2, V3, dags_missing_config

@@ -10,33 +10,25 @@ from pathlib import Path
 import pytest
 
 from mwaa_gitops.diagnostics import Location
+from mwaa_gitops.exits import ExitCode
 from mwaa_gitops.render import pipeline
 from mwaa_gitops.sync.manifest import Entry, Manifest, sha256_hex
 from mwaa_gitops.sync.plan import Layout, desired_files
 from mwaa_gitops.sync.progress import SilentProgress
-from mwaa_gitops.verify.client import (
-    EXIT_PROBLEMS,
-    EXIT_TIMEOUT,
-    PATH_MAX,
-    AirflowApi,
-    Dag,
-    ImportFailure,
-    MwaaFailure,
-)
+from mwaa_gitops.verify.client import PATH_MAX, AirflowApi, Dag, ImportFailure, MwaaFailure
 from mwaa_gitops.verify.verdict import (
     COPY_DELAY,
     Expected,
     State,
     Verdict,
-    apply_pause,
     collisions,
     diagnostics,
     expected_dags,
     judge,
     reference_time,
     synced_only,
-    wait,
 )
+from mwaa_gitops.verify.watch import apply_pause, wait
 from tests.conftest import Writer
 
 UPLOAD = datetime(2026, 5, 1, 12, 0, tzinfo=timezone.utc)
@@ -139,7 +131,7 @@ def test_a_collision_is_reported_at_the_workflows_dag_id(repo: Path) -> None:
     foreign = dag(want, fileloc=MWAA_DAGS + "team_b/ingest.py")
     rows = judge([want], [foreign], [], UPLOAD, {want.dag_id: foreign})
     verdict = Verdict("local", "openmetadata-local", rows, UPLOAD, "abc")
-    assert verdict.exit_code == EXIT_PROBLEMS
+    assert verdict.exit_code == ExitCode.PROBLEMS
     (problem,) = diagnostics(verdict)
     assert problem.code == "dag-id-collision" and "team_b/ingest.py" in problem.message
     assert problem.location == want.location
@@ -194,7 +186,7 @@ def test_wait_reads_until_every_file_was_parsed_since_the_upload(repo: Path) -> 
 def test_wait_gives_up_at_the_timeout_with_its_own_exit_code(repo: Path) -> None:
     want = local_expected(repo)[0]
     verdict = run_wait([want], [[dag(want, EARLIER)]], 30)
-    assert verdict.timed_out and verdict.exit_code == EXIT_TIMEOUT
+    assert verdict.timed_out and verdict.exit_code == ExitCode.TIMEOUT
     assert diagnostics(verdict)[0].code == "not-parsed"
 
 
@@ -229,7 +221,7 @@ def test_a_dag_paused_otherwise_than_dag_paused_is_a_problem_at_that_setting(
     verdict = Verdict("local", "mwaa", judge([want], [dag(want, paused=paused)], [], UPLOAD, {}),
                       UPLOAD, "abc")
     assert verdict.rows[0].state is State.pause_differs
-    assert verdict.exit_code == EXIT_PROBLEMS
+    assert verdict.exit_code == ExitCode.PROBLEMS
     (problem,) = diagnostics(verdict)
     assert problem.code == "pause-differs" and problem.severity == "error"
     assert problem.location == at(overlay, 2, 11)
@@ -309,7 +301,7 @@ def test_a_pause_that_could_not_be_applied_stays_a_problem_with_a_note(
     want, verdict = differing(repo, write)
     apply_pause(api, verdict, SilentProgress())  # type: ignore[arg-type]
     assert verdict.rows[0].state is State.pause_differs
-    assert verdict.exit_code == EXIT_PROBLEMS
+    assert verdict.exit_code == ExitCode.PROBLEMS
     assert verdict.notes[0].startswith(f"note: {want.dag_id}")
 
 

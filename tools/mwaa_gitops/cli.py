@@ -6,9 +6,11 @@ so ``--help`` stays fast (no jsonschema, boto3 or Airflow on the start-up path).
 
 from __future__ import annotations
 
+import functools
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any, NoReturn
 
 import typer
 
@@ -23,6 +25,13 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     rich_markup_mode=None,
 )
+
+def _finish(fmt: OutputFormat, run: Callable[..., int], *args: Any, **kwargs: Any) -> NoReturn:
+    """Run one command inside the one error boundary and exit with its code."""
+    from mwaa_gitops.commands import guarded
+
+    raise typer.Exit(guarded(fmt, functools.partial(run, *args, **kwargs)))
+
 
 def _print_version(value: bool) -> None:
     if value:
@@ -64,7 +73,7 @@ def envs(repo: RepoOption = None,
     """List environments with their parent chains and targets."""
     from mwaa_gitops.commands import envs as command
 
-    raise typer.Exit(command.run(repo, fmt))
+    _finish(fmt, command.run, repo, fmt)
 
 
 @app.command(short_help="Merge, check and render environments in memory.")
@@ -76,7 +85,7 @@ def validate(env: EnvsOption = None, repo: RepoOption = None,
     """Merge, check and render environments: YAML, schemas, rules, requirements."""
     from mwaa_gitops.commands import validate as command
 
-    raise typer.Exit(command.run(repo, env or [], fmt, resolve=resolve))
+    _finish(fmt, command.run, repo, env or [], fmt, resolve=resolve)
 
 
 @app.command(short_help="Render an environment's files as laid out in its bucket.")
@@ -99,7 +108,7 @@ def render(out: Annotated[Path, typer.Option("--out", "-o", help="Folder to writ
 
     if (env is None) == (not all_envs):
         raise typer.BadParameter("give either --env E or --all", param_hint="--env/--all")
-    raise typer.Exit(command.run(repo, env, out, fmt, discovery=discovery))
+    _finish(fmt, command.run, repo, env, out, fmt, discovery=discovery)
 
 
 DetailedExitOption = Annotated[bool, typer.Option(
@@ -135,7 +144,7 @@ def plan(env: EnvOption, repo: RepoOption = None,
     """
     from mwaa_gitops.commands import plan as command
 
-    raise typer.Exit(command.run(repo, env, fmt, adopt, detailed_exitcode, check_dags))
+    _finish(fmt, command.run, repo, env, fmt, adopt, detailed_exitcode, check_dags)
 
 
 @app.command(short_help="Check in MWAA that the synced DAGs parsed and work.")
@@ -155,10 +164,11 @@ def verify(env: EnvOption, repo: RepoOption = None,
     denied, 8 environment updating or unavailable.
     """
     from mwaa_gitops.commands import verify as command
+    from mwaa_gitops.verify.check import Options
 
-    options = command.Options(timeout=timeout * 60, smoke=smoke,
-                              smoke_timeout=smoke_timeout * 60, apply_pause=apply_pause)
-    raise typer.Exit(command.run(repo, env, fmt, options))
+    options = Options(timeout=timeout * 60, smoke=smoke, smoke_timeout=smoke_timeout * 60,
+                      apply_pause=apply_pause)
+    _finish(fmt, command.run, repo, env, fmt, options)
 
 
 @app.command(short_help="Show what is deployed, the MWAA state and the last verify.")
@@ -168,7 +178,7 @@ def status(env: EnvOption, repo: RepoOption = None,
     and the last verify result."""
     from mwaa_gitops.commands import status as command
 
-    raise typer.Exit(command.run(repo, env, fmt))
+    _finish(fmt, command.run, repo, env, fmt)
 
 
 @app.command(short_help="Upload the rendered files, delete owned leftovers, update MWAA.")
@@ -207,16 +217,16 @@ def sync(*, env: EnvOption, repo: RepoOption = None,
 
     checks = None
     if verify or smoke or apply_pause:
-        from mwaa_gitops.commands.verify import Options
+        from mwaa_gitops.verify.check import Options
 
         checks = Options(timeout=verify_timeout * 60, smoke=smoke,
                          smoke_timeout=smoke_timeout * 60, apply_pause=apply_pause)
-    raise typer.Exit(command.run(repo, env, fmt, dry_run=dry_run, adopt=adopt, jobs=jobs,
+    _finish(fmt, command.run, repo, env, fmt, dry_run=dry_run, adopt=adopt, jobs=jobs,
                                  update_mwaa=update_mwaa, wait=wait,
                                  wait_timeout_minutes=wait_timeout, commit=commit,
                                  stale_lock_minutes=stale_lock,
                                  detailed_exitcode=detailed_exitcode,
-                                 allow_older=allow_older, verify=checks))
+                                 allow_older=allow_older, verify=checks)
 
 
 @app.command(short_help="Break the sync lock of a run that died.")
@@ -228,7 +238,7 @@ def unlock(env: EnvOption,
     """Break the sync lock of a run that died (without --lock-id: show who holds it)."""
     from mwaa_gitops.commands import unlock as command
 
-    raise typer.Exit(command.run(repo, env, lock_id, fmt))
+    _finish(fmt, command.run, repo, env, lock_id, fmt)
 
 
 @app.command(short_help="Show a merged value, where it was set, and what it overrode.")
@@ -243,7 +253,7 @@ def explain(workflow: Annotated[str, typer.Argument(metavar="WORKFLOW", help="Wo
     """Show a merged value, the file:line that set it, and the layers it overrode."""
     from mwaa_gitops.commands import explain as command
 
-    raise typer.Exit(command.run(repo, env, workflow, path, fmt))
+    _finish(fmt, command.run, repo, env, workflow, path, fmt)
 
 
 @app.command(short_help="Check plain OpenMetadata workflow files outside this layout.")
@@ -256,7 +266,7 @@ def lint(files: Annotated[list[Path], typer.Argument(help="OpenMetadata workflow
     """Check plain OpenMetadata workflow files that live outside this layout."""
     from mwaa_gitops.commands import lint as command
 
-    raise typer.Exit(command.run(files, fmt, ingestion))
+    _finish(fmt, command.run, files, fmt, ingestion)
 
 
 @app.command(short_help="Scaffold a config repository (environments, hooks, CI).")
@@ -273,7 +283,7 @@ def init(directory: Annotated[Path, typer.Argument(help="Folder for the new conf
     """Scaffold a config repository: example environments, schemas, hooks and CI workflows."""
     from mwaa_gitops.commands import init as command
 
-    raise typer.Exit(command.run(directory, force, fmt, requirement))
+    _finish(fmt, command.run, directory, force, fmt, requirement)
 
 
 @app.command(short_help="Diff an environment's rendered files between two revisions.")
@@ -290,7 +300,7 @@ def diff(env: EnvOption,
     """Render an environment at two revisions and show how its files differ."""
     from mwaa_gitops.commands import diff as command
 
-    raise typer.Exit(command.run(repo, env, base, head, fmt, exit_code))
+    _finish(fmt, command.run, repo, env, base, head, fmt, exit_code)
 
 
 @app.command(short_help="List the deployable environments that changed files reach.")
@@ -306,7 +316,7 @@ def affected(files: Annotated[list[Path] | None, typer.Argument(help="Changed fi
     """List the deployable environments that changed files reach (JSON rows as in envs)."""
     from mwaa_gitops.commands import affected as command
 
-    raise typer.Exit(command.run(repo, base, head, files or [], fmt))
+    _finish(fmt, command.run, repo, base, head, files or [], fmt)
 
 
 hook_app = typer.Typer(name="hook", help="Entry points for pre-commit (see "
@@ -323,7 +333,7 @@ def hook_all(files: HookFiles = None, repo: RepoOption = None,
     """Validate and render every environment and check the files for secrets, at once."""
     from mwaa_gitops.commands import hook as command
 
-    raise typer.Exit(command.all_checks(repo, files or [], fmt))
+    _finish(fmt, command.all_checks, repo, files or [], fmt)
 
 
 @hook_app.command("validate")
@@ -332,7 +342,7 @@ def hook_validate(files: HookFiles = None, repo: RepoOption = None,
     """Validate the environments whose chain includes a layer the files touch."""
     from mwaa_gitops.commands import hook as command
 
-    raise typer.Exit(command.validate(repo, files or [], fmt))
+    _finish(fmt, command.validate, repo, files or [], fmt)
 
 
 @hook_app.command("render")
@@ -340,7 +350,7 @@ def hook_render(repo: RepoOption = None, fmt: FormatOption = OutputFormat.text) 
     """Check that every environment still renders."""
     from mwaa_gitops.commands import hook as command
 
-    raise typer.Exit(command.render(repo, fmt))
+    _finish(fmt, command.render, repo, fmt)
 
 
 @hook_app.command("secrets")
@@ -348,7 +358,7 @@ def hook_secrets(files: HookFiles = None, fmt: FormatOption = OutputFormat.text)
     """Report credentials written in plain text in YAML files."""
     from mwaa_gitops.commands import hook as command
 
-    raise typer.Exit(command.secrets(files or [], fmt))
+    _finish(fmt, command.secrets, files or [], fmt)
 
 
 connection_app = typer.Typer(name="connection", help="Connection blocks for workflow "
@@ -367,7 +377,7 @@ def connection_from_url(
     secret reference."""
     from mwaa_gitops.commands import connection as command
 
-    raise typer.Exit(command.from_url(repo, env, url, fmt))
+    _finish(fmt, command.from_url, repo, env, url, fmt)
 
 
 def main() -> None:

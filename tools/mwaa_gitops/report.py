@@ -7,6 +7,7 @@ import os
 import sys
 from collections.abc import Sequence
 from enum import Enum
+from pathlib import Path
 from typing import TextIO
 
 from mwaa_gitops.diagnostics import Diagnostic, printable
@@ -82,3 +83,13 @@ def _data(text: str) -> str:
 
 def _prop(text: str) -> str:
     return _data(text).replace(":", "%3A").replace(",", "%2C")
+
+
+def publish_markdown(markdown: str) -> None:
+    """Append to ``$GITHUB_STEP_SUMMARY`` when running in Actions, else print."""
+    summary = os.environ.get("GITHUB_STEP_SUMMARY")
+    if summary:
+        with Path(summary).open("a", encoding="utf-8") as handle:
+            handle.write(markdown + "\n")
+    else:
+        print(markdown)

@@ -1,4 +1,10 @@
-"""One module per CLI verb; each exposes ``run(...) -> int`` (the exit code)."""
+"""One module per CLI verb; each exposes ``run(...) -> int`` (the exit code).
+
+Verbs are leaves: a verb imports the stage packages, never another verb. What several verbs
+share lives in the stages (``render.pipeline``, ``sync.prepare``, ``verify.check``).
+:func:`guarded` is the one error boundary: the CLI runs every verb inside it.
+Layer: commands. May import every layer below it; never ``cli``.
+"""
 
 from __future__ import annotations
 
@@ -10,11 +16,9 @@ from pathlib import Path
 
 from mwaa_gitops import __version__
 from mwaa_gitops.diagnostics import ConfigError
+from mwaa_gitops.exits import ExitCode
 from mwaa_gitops.report import OutputFormat, report
 
-EXIT_OK = 0
-EXIT_INVALID = 1
-EXIT_USAGE = 2
 # Set to show the traceback of an unexpected error instead of the one-line bug report.
 TRACEBACK_VARIABLE = "MWAA_GITOPS_TRACEBACK"
 
@@ -25,14 +29,15 @@ def guarded(fmt: OutputFormat, action: Callable[[], int]) -> int:
     try:
         return action()
     except ConfigError as exc:
-        code = EXIT_USAGE if all(d.code == "usage" for d in exc.diagnostics) else EXIT_INVALID
+        usage = all(d.code == "usage" for d in exc.diagnostics)
+        code = ExitCode.USAGE if usage else ExitCode.INVALID
         report(exc.diagnostics, fmt)
         return code
     except Exception as exc:
         if os.environ.get(TRACEBACK_VARIABLE):
             raise
         sys.stderr.write(bug_report(exc) + "\n")
-        return EXIT_INVALID
+        return ExitCode.INVALID
 
 
 def bug_report(exc: BaseException) -> str:

@@ -16,13 +16,12 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
 from mwaa_gitops import git
-from mwaa_gitops.commands import EXIT_OK, guarded
 from mwaa_gitops.config.repository import ENVIRONMENTS, Repository
 from mwaa_gitops.diagnostics import ConfigError, Diagnostic
+from mwaa_gitops.exits import ExitCode
 from mwaa_gitops.render import pipeline
 from mwaa_gitops.report import OutputFormat
 
-EXIT_DIFFERS = 1  # with --exit-code, as git diff --exit-code
 # A job summary holds at most 1 MiB per step; keep each environment's diff well below that.
 MAX_SUMMARY_CHARS = 200_000
 
@@ -53,30 +52,26 @@ def run(root: Path | None, env: str, base: str, head: str | None, fmt: OutputFor
         exit_code: bool = False) -> int:
     """Render ``env`` at ``base`` and at ``head`` (default: the work tree) and compare; with
     ``exit_code``, exit 1 when the rendered files differ (as ``git diff --exit-code``)."""
+    repo = pipeline.open_repository(root)
+    result = compare(repo, env, base, head)
+    if fmt is OutputFormat.json:
+        print(json.dumps({
+            "environment": result.environment, "base": result.base, "head": result.head,
+            "added": result.added, "changed": result.changed, "removed": result.removed,
+            "unchanged": result.unchanged, "patch": result.patch,
+            "baseProblems": [d.text() for d in result.base_problems],
+        }, indent=2))
+    elif fmt is OutputFormat.github:
+        from mwaa_gitops.report import publish_markdown
 
-    def action() -> int:
-        repo = pipeline.open_repository(root)
-        result = compare(repo, env, base, head)
-        if fmt is OutputFormat.json:
-            print(json.dumps({
-                "environment": result.environment, "base": result.base, "head": result.head,
-                "added": result.added, "changed": result.changed, "removed": result.removed,
-                "unchanged": result.unchanged, "patch": result.patch,
-                "baseProblems": [d.text() for d in result.base_problems],
-            }, indent=2))
-        elif fmt is OutputFormat.github:
-            from mwaa_gitops.commands.plan import publish_markdown
-
-            publish_markdown(markdown(result))
-        else:
-            for problem in result.base_problems:
-                sys.stderr.write(f"note: at {result.base}: {problem.text()}\n")
-            sys.stdout.write(result.patch)
-            print(result.summary)
-        differs = bool(result.added or result.changed or result.removed)
-        return EXIT_DIFFERS if exit_code and differs else EXIT_OK
-
-    return guarded(fmt, action)
+        publish_markdown(markdown(result))
+    else:
+        for problem in result.base_problems:
+            sys.stderr.write(f"note: at {result.base}: {problem.text()}\n")
+        sys.stdout.write(result.patch)
+        print(result.summary)
+    differs = bool(result.added or result.changed or result.removed)
+    return ExitCode.DIFFERS if exit_code and differs else ExitCode.OK
 
 
 def compare(repo: Repository, env: str, base: str, head: str | None = None) -> TreeDiff:

@@ -8,11 +8,11 @@ from pathlib import Path
 import yaml
 
 from mwaa_gitops.check.secrets import redacted
-from mwaa_gitops.commands import EXIT_OK, guarded
 from mwaa_gitops.config.environments import build
 from mwaa_gitops.config.provenance import Node, dotted, parse_dotted
 from mwaa_gitops.config.provenance import Path as KeyPath
 from mwaa_gitops.diagnostics import ConfigError, Location, did_you_mean
+from mwaa_gitops.exits import ExitCode
 from mwaa_gitops.render import pipeline
 from mwaa_gitops.report import OutputFormat
 
@@ -21,34 +21,30 @@ ENVIRONMENT = "environment"
 
 def run(root: Path | None, env: str, workflow: str, path: str, fmt: OutputFormat) -> int:
     """Explain ``path`` of ``workflow`` (or of the environment settings) in ``env``."""
-
-    def action() -> int:
-        repo = pipeline.open_repository(root)
-        merged = build(repo, env)
-        if workflow == ENVIRONMENT:
-            tree = merged.settings
-        elif workflow in merged.workflows:
-            tree = merged.workflows[workflow]
-        else:
-            raise ConfigError.at(Location(repo.display(repo.environments_dir / env)),
-                                 f"environment '{env}' has no workflow '{workflow}'",
-                                 did_you_mean(workflow, [*merged.workflows, ENVIRONMENT]),
-                                 code="usage")
-        wanted = parse_dotted(path)
-        node = tree.get(*wanted)
-        if node is None:
-            parent, walked = tree.nearest(wanted)
-            keys = list(parent.value) if isinstance(parent.value, dict) else []
-            missing = wanted[len(walked)]
-            raise ConfigError.at(parent.key_location or parent.location,
-                                 f"'{dotted(wanted)}' is not set in {workflow} for "
-                                 f"environment '{env}'",
-                                 did_you_mean(str(missing), keys) if keys else None,
-                                 code="usage")
-        print(render(node, dotted(wanted), fmt, wanted))
-        return EXIT_OK
-
-    return guarded(fmt, action)
+    repo = pipeline.open_repository(root)
+    merged = build(repo, env)
+    if workflow == ENVIRONMENT:
+        tree = merged.settings
+    elif workflow in merged.workflows:
+        tree = merged.workflows[workflow]
+    else:
+        raise ConfigError.at(Location(repo.display(repo.environments_dir / env)),
+                             f"environment '{env}' has no workflow '{workflow}'",
+                             did_you_mean(workflow, [*merged.workflows, ENVIRONMENT]),
+                             code="usage")
+    wanted = parse_dotted(path)
+    node = tree.get(*wanted)
+    if node is None:
+        parent, walked = tree.nearest(wanted)
+        keys = list(parent.value) if isinstance(parent.value, dict) else []
+        missing = wanted[len(walked)]
+        raise ConfigError.at(parent.key_location or parent.location,
+                             f"'{dotted(wanted)}' is not set in {workflow} for "
+                             f"environment '{env}'",
+                             did_you_mean(str(missing), keys) if keys else None,
+                             code="usage")
+    print(render(node, dotted(wanted), fmt, wanted))
+    return ExitCode.OK
 
 
 def render(node: Node, path: str, fmt: OutputFormat, keys: KeyPath = ()) -> str:

@@ -8,9 +8,10 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from mwaa_gitops.commands import EXIT_INVALID, EXIT_OK, guarded
+from mwaa_gitops.commands import guarded
 from mwaa_gitops.config import affected
 from mwaa_gitops.diagnostics import ConfigError, Diagnostic, Diagnostics
+from mwaa_gitops.exits import ExitCode
 from mwaa_gitops.render import pipeline
 from mwaa_gitops.report import OutputFormat, report
 
@@ -26,90 +27,76 @@ HOOKS = {"all": (True, True), "validate": (True, True), "render": (True, False),
 
 def all_checks(root: Path | None, files: list[Path], fmt: OutputFormat) -> int:
     """What ``validate``, ``render`` and ``secrets`` check, in one pass over the repository."""
+    from mwaa_gitops.check.rules import plaintext_secrets
+    from mwaa_gitops.config.load import load_file
 
-    def action() -> int:
-        from mwaa_gitops.check.rules import plaintext_secrets
-        from mwaa_gitops.config.load import load_file
-
-        repo = pipeline.open_repository(root)
-        found = Diagnostics()
-        touched = affected.classify(repo, affected.relative_paths(repo, files))
-        found.extend(affected.stray_diagnostics(repo, touched))
-        # Every layer, whatever was touched: a deletion or a shared layer reaches them all, and
-        # checking an environment renders it, so this is also the render check.
-        result = pipeline.check(repo)
-        found.extend(result.diagnostics)
-        for file in files:
-            if file.suffix not in YAML_SUFFIXES or not file.is_file():
-                continue
-            # Named as validation names them, so a finding both make is printed once.
-            absolute = Path(os.path.realpath(file))
-            try:
-                found.extend(list(plaintext_secrets(load_file(absolute, repo.display(absolute)))))
-            except ConfigError as exc:
-                found.extend(exc.diagnostics)
-        problems = found.sorted()
-        if problems:
-            summary = (f"{len(problems)} problem{'s' if len(problems) != 1 else ''} in "
-                       f"{len({d.location.path for d in problems})} file(s)")
-        else:
-            rendered = sum(len(r.files) for r in result.rendered.values())
-            summary = (f"ok: {len(result.rendered)} environments valid, rendered ({rendered} "
-                       f"files), no plaintext secrets")
-        report(problems, fmt, summary)
-        return EXIT_INVALID if problems else EXIT_OK
-
-    return guarded(fmt, action)
+    repo = pipeline.open_repository(root)
+    found = Diagnostics()
+    touched = affected.classify(repo, affected.relative_paths(repo, files))
+    found.extend(affected.stray_diagnostics(repo, touched))
+    # Every layer, whatever was touched: a deletion or a shared layer reaches them all, and
+    # checking an environment renders it, so this is also the render check.
+    result = pipeline.check(repo)
+    found.extend(result.diagnostics)
+    for file in files:
+        if file.suffix not in YAML_SUFFIXES or not file.is_file():
+            continue
+        # Named as validation names them, so a finding both make is printed once.
+        absolute = Path(os.path.realpath(file))
+        try:
+            found.extend(list(plaintext_secrets(load_file(absolute, repo.display(absolute)))))
+        except ConfigError as exc:
+            found.extend(exc.diagnostics)
+    problems = found.sorted()
+    if problems:
+        summary = (f"{len(problems)} problem{'s' if len(problems) != 1 else ''} in "
+                   f"{len({d.location.path for d in problems})} file(s)")
+    else:
+        rendered = sum(len(r.files) for r in result.rendered.values())
+        summary = (f"ok: {len(result.rendered)} environments valid, rendered ({rendered} "
+                   f"files), no plaintext secrets")
+    report(problems, fmt, summary)
+    return ExitCode.INVALID if problems else ExitCode.OK
 
 
 def validate(root: Path | None, files: list[Path], fmt: OutputFormat) -> int:
     """Validate the environments whose chain includes a layer that ``files`` touch."""
-
-    def action() -> int:
-        from mwaa_gitops.commands import validate as command
-
-        repo = pipeline.open_repository(root)
-        touched = affected.classify(repo, affected.relative_paths(repo, files))
-        strays = affected.stray_diagnostics(repo, touched)
-        touched.everything = False  # only config files reach this hook; the rest is tested
-        names = affected.environments(repo, touched)
-        code = command.run(repo.root, names, fmt, abstract_ok=True) if names else EXIT_OK
-        if strays:
-            report(strays, fmt)
-            return EXIT_INVALID
-        return code
-
-    return guarded(fmt, action)
+    repo = pipeline.open_repository(root)
+    touched = affected.classify(repo, affected.relative_paths(repo, files))
+    strays = affected.stray_diagnostics(repo, touched)
+    touched.everything = False  # only config files reach this hook; the rest is tested
+    names = affected.environments(repo, touched)
+    code = ExitCode.OK
+    if names:  # what `validate` checks, and says, for the layers the commit reaches
+        result = pipeline.check(repo, names, keep=False)
+        report(result.diagnostics.sorted(), fmt, pipeline.summary_line(result))
+        code = ExitCode.INVALID if result.diagnostics else ExitCode.OK
+    if strays:
+        report(strays, fmt)
+        return ExitCode.INVALID
+    return code
 
 
 def render(root: Path | None, fmt: OutputFormat) -> int:
     """Render every deployable environment in memory; report any that no longer renders."""
-
-    def action() -> int:
-        repo = pipeline.open_repository(root)
-        names = pipeline.deployable(repo)
-        result = pipeline.check(repo, names)  # checking renders every valid environment
-        files = sum(len(r.files) for r in result.rendered.values())
-        problems = result.diagnostics.sorted()
-        report(problems, fmt, f"{len(problems)} problem(s)" if problems else
-               f"ok: {len(names)} environments render ({files} files)")
-        return EXIT_INVALID if problems else EXIT_OK
-
-    return guarded(fmt, action)
+    repo = pipeline.open_repository(root)
+    names = pipeline.deployable(repo)
+    result = pipeline.check(repo, names)  # checking renders every valid environment
+    files = sum(len(r.files) for r in result.rendered.values())
+    problems = result.diagnostics.sorted()
+    report(problems, fmt, f"{len(problems)} problem(s)" if problems else
+           f"ok: {len(names)} environments render ({files} files)")
+    return ExitCode.INVALID if problems else ExitCode.OK
 
 
 def secrets(files: list[Path], fmt: OutputFormat) -> int:
     """Report credentials written in plain text in any of the YAML ``files``."""
+    from mwaa_gitops.check import check_files
+    from mwaa_gitops.check.rules import plaintext_secrets
 
-    def action() -> int:
-        from mwaa_gitops.check import check_files
-        from mwaa_gitops.check.rules import plaintext_secrets
-
-        problems = check_files(files, plaintext_secrets)
-        report(problems, fmt, secrets_summary(problems) if problems else None)
-        return EXIT_INVALID if problems else EXIT_OK
-
-    return guarded(fmt, action)
+    problems = check_files(files, plaintext_secrets)
+    report(problems, fmt, secrets_summary(problems) if problems else None)
+    return ExitCode.INVALID if problems else ExitCode.OK
 
 
 def secrets_summary(problems: list[Diagnostic]) -> str:
@@ -159,9 +146,9 @@ def from_argv(argv: list[str]) -> int | None:
     if files and not takes_files:
         return None
     if name == "all":
-        return all_checks(repo, files, fmt)
+        return guarded(fmt, lambda: all_checks(repo, files, fmt))
     if name == "validate":
-        return validate(repo, files, fmt)
+        return guarded(fmt, lambda: validate(repo, files, fmt))
     if name == "render":
-        return render(repo, fmt)
-    return secrets(files, fmt)
+        return guarded(fmt, lambda: render(repo, fmt))
+    return guarded(fmt, lambda: secrets(files, fmt))

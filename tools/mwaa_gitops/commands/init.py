@@ -10,9 +10,9 @@ from importlib import resources
 from pathlib import Path, PurePosixPath
 
 from mwaa_gitops import __version__
-from mwaa_gitops.commands import EXIT_OK, guarded
 from mwaa_gitops.diagnostics import ConfigError, Diagnostic, Location, display_path
 from mwaa_gitops.distribution import Requirement, running_requirement
+from mwaa_gitops.exits import ExitCode
 from mwaa_gitops.report import OutputFormat
 
 if sys.version_info >= (3, 11):
@@ -37,57 +37,53 @@ def run(target: Path, force: bool, fmt: OutputFormat, requirement: str | None = 
     ``requirements-gitops.txt``); by default the one that installs the mwaa-gitops running
     now. Given for a repository that has that file already, only that line is updated.
     """
-
-    def action() -> int:
-        chosen = (running_requirement() if requirement is None
-                  else Requirement(_checked_requirement(requirement)))
-        if target.exists() and not target.is_dir():
-            raise ConfigError.at(Location(display_path(target)), "exists and is not a folder",
-                                 code="usage")
-        if requirement is not None and not force and (target / REQUIREMENTS).is_file():
-            return _update_requirement(target / REQUIREMENTS, chosen.line, fmt)
-        files = scaffold_files(chosen.line)
-        existing = sorted(p for p in files if (target / p).exists() or (target / p).is_symlink())
-        if existing and not force:
-            raise ConfigError([
-                Diagnostic(Location(display_path(target / p)), "already exists; not overwritten",
-                           "pass --force to overwrite the scaffold's files", code="exists")
-                for p in existing
-            ])
-        linked = next((target / folder for relative in files
-                       for folder in list(relative.parents)[:-1]
-                       if (target / folder).is_symlink()), None)
-        if linked is not None:  # writing through it would write outside the new repository
-            raise ConfigError.at(Location(display_path(linked)), "is a symbolic link; not "
-                                 "written through", "replace it by a plain folder", code="usage")
-        for relative, data in files.items():
-            path = target.joinpath(*relative.parts)
-            path.parent.mkdir(parents=True, exist_ok=True)
-            if path.is_symlink():
-                path.unlink()  # --force replaces the link itself, never the file it points to
-            path.write_bytes(data)
-        written = [str(p) for p in files]
-        warning = _local_only_warning(target, chosen)
-        if fmt is OutputFormat.json:
-            print(json.dumps({"directory": str(target), "files": written,
-                              "overwritten": [str(p) for p in existing],
-                              "requirement": chosen.line,
-                              "warnings": [warning] if warning else []}, indent=2))
-        else:
-            shown = display_path(target)
-            for relative in files:
-                print(f"{'overwrote' if relative in existing else 'created'} {relative}")
-            if warning:
-                sys.stderr.write(warning + "\n")
-            # The scaffolded workflows run on `main`; plain `git init` may name it `master`.
-            sys.stdout.write(
-                f"\nA config repository is ready in {shown}. Next:\n"
-                f"  cd {shown} && git init -b main\n"
-                "  pip install -r requirements-gitops.txt && pre-commit install\n"
-                "  mwaa-gitops validate && mwaa-gitops sync --env local\n")
-        return EXIT_OK
-
-    return guarded(fmt, action)
+    chosen = (running_requirement() if requirement is None
+              else Requirement(_checked_requirement(requirement)))
+    if target.exists() and not target.is_dir():
+        raise ConfigError.at(Location(display_path(target)), "exists and is not a folder",
+                             code="usage")
+    if requirement is not None and not force and (target / REQUIREMENTS).is_file():
+        return _update_requirement(target / REQUIREMENTS, chosen.line, fmt)
+    files = scaffold_files(chosen.line)
+    existing = sorted(p for p in files if (target / p).exists() or (target / p).is_symlink())
+    if existing and not force:
+        raise ConfigError([
+            Diagnostic(Location(display_path(target / p)), "already exists; not overwritten",
+                       "pass --force to overwrite the scaffold's files", code="exists")
+            for p in existing
+        ])
+    linked = next((target / folder for relative in files
+                   for folder in list(relative.parents)[:-1]
+                   if (target / folder).is_symlink()), None)
+    if linked is not None:  # writing through it would write outside the new repository
+        raise ConfigError.at(Location(display_path(linked)), "is a symbolic link; not "
+                             "written through", "replace it by a plain folder", code="usage")
+    for relative, data in files.items():
+        path = target.joinpath(*relative.parts)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if path.is_symlink():
+            path.unlink()  # --force replaces the link itself, never the file it points to
+        path.write_bytes(data)
+    written = [str(p) for p in files]
+    warning = _local_only_warning(target, chosen)
+    if fmt is OutputFormat.json:
+        print(json.dumps({"directory": str(target), "files": written,
+                          "overwritten": [str(p) for p in existing],
+                          "requirement": chosen.line,
+                          "warnings": [warning] if warning else []}, indent=2))
+    else:
+        shown = display_path(target)
+        for relative in files:
+            print(f"{'overwrote' if relative in existing else 'created'} {relative}")
+        if warning:
+            sys.stderr.write(warning + "\n")
+        # The scaffolded workflows run on `main`; plain `git init` may name it `master`.
+        sys.stdout.write(
+            f"\nA config repository is ready in {shown}. Next:\n"
+            f"  cd {shown} && git init -b main\n"
+            "  pip install -r requirements-gitops.txt && pre-commit install\n"
+            "  mwaa-gitops validate && mwaa-gitops sync --env local\n")
+    return ExitCode.OK
 
 
 def _local_only_warning(target: Path, chosen: Requirement) -> str | None:
@@ -127,7 +123,7 @@ def _update_requirement(path: Path, spec: str, fmt: OutputFormat) -> int:
     else:
         where = f"{display_path(path)}:{index + 1}"
         print(f"updated {where}: {spec}" if old != spec else f"unchanged {where}: {spec}")
-    return EXIT_OK
+    return ExitCode.OK
 
 
 def _checked_requirement(requirement: str) -> str:

@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path, PurePosixPath
 
-from mwaa_gitops.commands import EXIT_OK, guarded
 from mwaa_gitops.diagnostics import ConfigError, Location
+from mwaa_gitops.exits import ExitCode
 from mwaa_gitops.render import pipeline
 from mwaa_gitops.report import OutputFormat
 from mwaa_gitops.sync.targets import folder_collision, key_problem
@@ -20,28 +20,24 @@ def run(root: Path | None, env: str | None, out: Path, fmt: OutputFormat, *,
         discovery: bool = False) -> int:
     """Check ``env`` (None: every deployable environment) and write its rendered files under
     ``out`` (or ``out/<env>/`` for all); ``discovery`` adds the connection discovery DAG."""
+    from mwaa_gitops.render import render_environment
 
-    def action() -> int:
-        from mwaa_gitops.render import render_environment
-
-        repo = pipeline.open_repository(root)
-        names = [env] if env is not None else pipeline.deployable(repo)
-        # Check everything before writing anything: one bad environment stops them all.
-        written = {}
-        for checked in pipeline.rendered(repo, names):
-            environment = checked.environment
-            tree = render_environment(environment, discovery=True) if discovery else checked.files
-            write_tree(tree, out if env is not None else out / environment.name)
-            written[environment.name] = sorted(tree)
-        if fmt is OutputFormat.json:
-            print(json.dumps({"out": str(out), "environments": written}, indent=2))
-        else:
-            for name, files in written.items():
-                where = out if env is not None else out / name
-                print(f"rendered {len(files)} files for '{name}' into {where}")
-        return EXIT_OK
-
-    return guarded(fmt, action)
+    repo = pipeline.open_repository(root)
+    names = [env] if env is not None else pipeline.deployable(repo)
+    # Check everything before writing anything: one bad environment stops them all.
+    written = {}
+    for checked in pipeline.rendered(repo, names):
+        environment = checked.environment
+        tree = render_environment(environment, discovery=True) if discovery else checked.files
+        write_tree(tree, out if env is not None else out / environment.name)
+        written[environment.name] = sorted(tree)
+    if fmt is OutputFormat.json:
+        print(json.dumps({"out": str(out), "environments": written}, indent=2))
+    else:
+        for name, files in written.items():
+            where = out if env is not None else out / name
+            print(f"rendered {len(files)} files for '{name}' into {where}")
+    return ExitCode.OK
 
 
 def write_tree(tree: dict[str, bytes], out: Path) -> None:

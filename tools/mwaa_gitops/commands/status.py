@@ -11,12 +11,12 @@ import json
 from pathlib import Path
 from typing import Any
 
-from mwaa_gitops.commands import EXIT_OK, guarded
-from mwaa_gitops.commands.plan import Prepared, prepare, publish_markdown
-from mwaa_gitops.commands.verify import has_mwaa
-from mwaa_gitops.report import OutputFormat
+from mwaa_gitops.exits import ExitCode
+from mwaa_gitops.report import OutputFormat, publish_markdown
 from mwaa_gitops.sync import manifest as manifests
-from mwaa_gitops.verify import verdict as verify
+from mwaa_gitops.sync.prepare import Prepared, prepare
+from mwaa_gitops.verify import result
+from mwaa_gitops.verify.check import has_mwaa
 from mwaa_gitops.verify.client import MwaaFailure, describe_environment, mwaa_client
 
 
@@ -47,7 +47,7 @@ def collect(prepared: Prepared, env: str) -> dict[str, Any]:
     """Everything status shows, as plain data."""
     with prepared.errors():
         manifest = manifests.load(prepared.target)
-        last = verify.load_result(prepared.target)
+        last = result.load_result(prepared.target)
     deployed = None
     if manifest is not None:
         dags = sorted(key for key in manifest.objects if key.endswith(".py"))
@@ -110,15 +110,11 @@ def _count(dags: int) -> str:
 
 def run(root: Path | None, env: str, fmt: OutputFormat) -> int:
     """Print ``env``'s status."""
-
-    def action() -> int:
-        state = collect(prepare(root, env), env)
-        if fmt is OutputFormat.json:
-            print(json.dumps(state, indent=2, default=str))
-        elif fmt is OutputFormat.github:
-            publish_markdown("```\n" + text(state) + "\n```")
-        else:
-            print(text(state))
-        return EXIT_OK
-
-    return guarded(fmt, action)
+    state = collect(prepare(root, env), env)
+    if fmt is OutputFormat.json:
+        print(json.dumps(state, indent=2, default=str))
+    elif fmt is OutputFormat.github:
+        publish_markdown("```\n" + text(state) + "\n```")
+    else:
+        print(text(state))
+    return ExitCode.OK

@@ -2,7 +2,7 @@
 
 Exit codes: 0 success, 1 failure (invalid config, lock held, S3 or MWAA error), 2 usage;
 with ``--detailed-exitcode`` a sync that had nothing to do exits 3 instead of 0; with
-``--verify``, the verification's codes (4-8, see ``commands.verify``).
+``--verify``, the verification's codes (4-8, see :class:`mwaa_gitops.exits.ExitCode`).
 """
 
 from __future__ import annotations
@@ -14,22 +14,22 @@ import time
 from datetime import timedelta
 from pathlib import Path
 
-from mwaa_gitops.commands import EXIT_OK, guarded
-from mwaa_gitops.commands.plan import (
-    EXIT_NOTHING_TO_DO,
-    annotate_drift,
-    prepare,
-    publish_markdown,
-    show,
-)
-from mwaa_gitops.commands.verify import Options as VerifyOptions
-from mwaa_gitops.commands.verify import has_mwaa, no_mwaa, precheck, verify_prepared
-from mwaa_gitops.report import OutputFormat
+from mwaa_gitops.exits import ExitCode
+from mwaa_gitops.report import OutputFormat, publish_markdown
 from mwaa_gitops.sync import deploy
 from mwaa_gitops.sync.mwaa import MwaaEnvironment
+from mwaa_gitops.sync.prepare import prepare
 from mwaa_gitops.sync.progress import for_stream
-from mwaa_gitops.sync.summary import outcome_json, outcome_markdown, outcome_text
+from mwaa_gitops.sync.summary import (
+    annotate_drift,
+    outcome_json,
+    outcome_markdown,
+    outcome_text,
+    show_plan,
+)
 from mwaa_gitops.sync.targets import DEFAULT_JOBS
+from mwaa_gitops.verify.check import Options as VerifyOptions
+from mwaa_gitops.verify.check import has_mwaa, no_mwaa, precheck, verify_prepared
 
 
 def run(root: Path | None, env: str, fmt: OutputFormat, *, dry_run: bool = False,
@@ -42,64 +42,60 @@ def run(root: Path | None, env: str, fmt: OutputFormat, *, dry_run: bool = False
     With ``verify``, dag ids are checked against MWAA before anything is uploaded, and the
     sync ends with a verification (whose exit code it then returns).
     """
-
-    def action() -> int:
-        prepared = prepare(root, env, jobs)
-        if verify is not None:
-            if not has_mwaa(prepared):
-                raise no_mwaa(prepared, env)
-            collided = precheck(prepared, fmt, required=True)
-            if collided:
-                return collided
-        if dry_run:
-            with prepared.errors():
-                inspection = deploy.inspect(prepared.target, prepared.desired, environment=env,
-                                            layout=prepared.layout, adopt=adopt,
-                                            track_mwaa=prepared.manages_mwaa and update_mwaa)
-            show(inspection, env, fmt)
-            nothing = inspection.plan.nothing_to_do
-            return EXIT_NOTHING_TO_DO if detailed_exitcode and nothing else EXIT_OK
-        started = time.monotonic()
-        mwaa_settings = prepared.environment.mwaa
-        options = deploy.Options(adopt=adopt, jobs=jobs, wait=wait,
-                                 wait_timeout=wait_timeout_minutes * 60,
-                                 stale_after=timedelta(minutes=stale_lock_minutes),
-                                 allow_older=allow_older)
-        recorded = deploy.source_commit(prepared.repo.root, commit)
-        if commit is None and not os.environ.get(deploy.COMMIT_VARIABLE):
-            _warn_if_dirty(prepared.repo.root, recorded)
+    prepared = prepare(root, env, jobs)
+    if verify is not None:
+        if not has_mwaa(prepared):
+            raise no_mwaa(prepared, env)
+        collided = precheck(prepared, fmt, required=True)
+        if collided:
+            return collided
+    if dry_run:
         with prepared.errors():
-            mwaa = (MwaaEnvironment.connect(mwaa_settings.environment_name, mwaa_settings.region)
-                    if prepared.manages_mwaa and update_mwaa else None)
-            outcome = deploy.sync(prepared.target, prepared.desired, environment=env,
-                                  commit=recorded,
-                                  layout=prepared.layout, mwaa=mwaa, options=options,
-                                  progress=for_stream(sys.stderr),
-                                  history=prepared.repo.root)
-        seconds = time.monotonic() - started
-        if fmt is OutputFormat.json:
-            document = outcome_json(outcome, env, seconds)
-            if verify is None:
-                print(json.dumps(document, indent=2))
-        elif fmt is OutputFormat.github:
-            publish_markdown(outcome_markdown(outcome, env, seconds))
-            annotate_drift(outcome.inspection, env)
-        else:
-            print(outcome_text(outcome, env, seconds))
-        if verify is not None:
-            progress = for_stream(sys.stderr)
-            progress.note(f"verifying '{env}' in MWAA "
-                          f"{prepared.environment.mwaa.environment_name}")
-            # One JSON document: the sync's, with the verification under "verify".
-            code = verify_prepared(prepared, env, fmt, verify, progress,
-                                   around=document if fmt is OutputFormat.json else None)
-            if code:
-                return code
-        if detailed_exitcode and not outcome.changed:
-            return EXIT_NOTHING_TO_DO
-        return EXIT_OK
-
-    return guarded(fmt, action)
+            inspection = deploy.inspect(prepared.target, prepared.desired, environment=env,
+                                        layout=prepared.layout, adopt=adopt,
+                                        track_mwaa=prepared.manages_mwaa and update_mwaa)
+        show_plan(inspection, env, fmt)
+        nothing = inspection.plan.nothing_to_do
+        return ExitCode.NOTHING_TO_DO if detailed_exitcode and nothing else ExitCode.OK
+    started = time.monotonic()
+    mwaa_settings = prepared.environment.mwaa
+    options = deploy.Options(adopt=adopt, jobs=jobs, wait=wait,
+                             wait_timeout=wait_timeout_minutes * 60,
+                             stale_after=timedelta(minutes=stale_lock_minutes),
+                             allow_older=allow_older)
+    recorded = deploy.source_commit(prepared.repo.root, commit)
+    if commit is None and not os.environ.get(deploy.COMMIT_VARIABLE):
+        _warn_if_dirty(prepared.repo.root, recorded)
+    with prepared.errors():
+        mwaa = (MwaaEnvironment.connect(mwaa_settings.environment_name, mwaa_settings.region)
+                if prepared.manages_mwaa and update_mwaa else None)
+        outcome = deploy.sync(prepared.target, prepared.desired, environment=env,
+                              commit=recorded,
+                              layout=prepared.layout, mwaa=mwaa, options=options,
+                              progress=for_stream(sys.stderr),
+                              history=prepared.repo.root)
+    seconds = time.monotonic() - started
+    if fmt is OutputFormat.json:
+        document = outcome_json(outcome, env, seconds)
+        if verify is None:
+            print(json.dumps(document, indent=2))
+    elif fmt is OutputFormat.github:
+        publish_markdown(outcome_markdown(outcome, env, seconds))
+        annotate_drift(outcome.inspection, env)
+    else:
+        print(outcome_text(outcome, env, seconds))
+    if verify is not None:
+        progress = for_stream(sys.stderr)
+        progress.note(f"verifying '{env}' in MWAA "
+                      f"{prepared.environment.mwaa.environment_name}")
+        # One JSON document: the sync's, with the verification under "verify".
+        code = verify_prepared(prepared, env, fmt, verify, progress,
+                               around=document if fmt is OutputFormat.json else None)
+        if code:
+            return code
+    if detailed_exitcode and not outcome.changed:
+        return ExitCode.NOTHING_TO_DO
+    return ExitCode.OK
 
 
 def _warn_if_dirty(root: Path, recorded: str | None) -> None:

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from mwaa_gitops.commands import EXIT_INVALID, EXIT_OK, guarded
 from mwaa_gitops.config.environments import chain_of
 from mwaa_gitops.config.repository import Repository
 from mwaa_gitops.diagnostics import ConfigError, Location
+from mwaa_gitops.exits import ExitCode
 from mwaa_gitops.facts.resolver import ResolverUnavailable
 from mwaa_gitops.render import pipeline
 from mwaa_gitops.report import OutputFormat, report
@@ -21,28 +21,16 @@ def run(root: Path | None, names: list[str], fmt: OutputFormat, *, resolve: bool
     Naming an abstract layer is a usage error unless ``abstract_ok`` (the commit hook, which
     checks every layer a change reaches): on its own it has nothing to validate.
     """
-
-    def action() -> int:
-        repo = pipeline.open_repository(root)
-        if not abstract_ok:
-            _refuse_abstract(repo, names)
-        try:
-            result = pipeline.check(repo, names or None, resolve=resolve, keep=False)
-        except ResolverUnavailable as exc:
-            raise ConfigError.at(Location(""), str(exc), code="usage") from None
-        problems = result.diagnostics.sorted()
-        envs = [e for e in result.summaries.values() if not e.abstract]
-        workflows = sum(e.workflows for e in envs)
-        if problems:
-            summary = (f"{len(problems)} problem{'s' if len(problems) != 1 else ''} in "
-                       f"{len({d.location.path for d in problems})} file(s)")
-        else:
-            summary = (f"ok: {len(envs)} environment{'s' if len(envs) != 1 else ''}, "
-                       f"{workflows} workflow{'s' if workflows != 1 else ''} valid")
-        report(problems, fmt, summary)
-        return EXIT_INVALID if problems else EXIT_OK
-
-    return guarded(fmt, action)
+    repo = pipeline.open_repository(root)
+    if not abstract_ok:
+        _refuse_abstract(repo, names)
+    try:
+        result = pipeline.check(repo, names or None, resolve=resolve, keep=False)
+    except ResolverUnavailable as exc:
+        raise ConfigError.at(Location(""), str(exc), code="usage") from None
+    problems = result.diagnostics.sorted()
+    report(problems, fmt, pipeline.summary_line(result))
+    return ExitCode.INVALID if problems else ExitCode.OK
 
 
 def _refuse_abstract(repo: Repository, names: list[str]) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import PurePosixPath
+from typing import Any
 
 from mwaa_gitops.config.overlay import merge_layers
 from mwaa_gitops.config.provenance import Node
@@ -149,3 +150,18 @@ def _with_default(node: Node, path: tuple[str, ...], key: str, value: Node) -> N
         return node
     return Node({**node.value, path[0]: changed}, node.location, node.key_location,
                 node.directive, node.overridden, node.removed)
+
+
+def describe(repo: Repository, name: str) -> dict[str, Any]:
+    """One environment's facts, from its merged settings (unchecked: listing must not fail)."""
+    merged = build(repo, name)
+    mwaa = merged.settings.plain().get("mwaa", {})
+    return {
+        "name": name,
+        "chain": list(chain_of(repo, name)),
+        "environmentName": mwaa.get("environmentName"),
+        "region": mwaa.get("region"),
+        "airflowVersion": mwaa.get("airflowVersion"),
+        "target": mwaa.get("target"),
+        "workflows": len(merged.workflows),
+    }

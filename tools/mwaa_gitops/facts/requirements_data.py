@@ -38,7 +38,8 @@ UNDECLARED = {"1.12": ("cachetools",)}
 SDIST_BUILDS = ("antlr4-python3-runtime", "dsnparse")
 # Packages whose source build downloads from outside the index: wheels only.
 WHEELS_ONLY = ("dbt-core-experimental-parser",)
-GENERATE = "python tools/mwaa_gitops/data/requirements/generate.py --missing"
+# How a maintainer of mwaa-gitops vendors what is missing (scripts/generate_requirements.py).
+GENERATE = "make requirements-data"
 
 
 @dataclass(frozen=True)

@@ -145,7 +145,8 @@ def missing_lock_message(workflow: Workflow, airflow: str, ingestion: str,
 def regenerate_hint(extras: tuple[str, ...], ingestion: str) -> str:
     """How to vendor the missing lock: the extras set, and the release when it is not
     supported."""
-    where = f"in tools/mwaa_gitops/requirements_data.py and run {requirements_data.GENERATE}"
+    where = (f"in mwaa_gitops.facts.requirements_data of mwaa-gitops and run "
+             f"`{requirements_data.GENERATE}` there")
     if ingestion in requirements_data.SUPPORTED_INGESTION:
         return f"add the extras set {extras!r} to EXTRA_SETS {where}"
     versions = ", ".join(requirements_data.SUPPORTED_INGESTION)
@@ -256,8 +257,8 @@ def _unsupported(ingestion: Node) -> Diagnostic:
                       f"openmetadata-ingestion {ingestion.value} has no vendored requirements, "
                       "so whether it installs into MWAA cannot be checked",
                       f"use {versions}; or add it to SUPPORTED_INGESTION in "
-                      f"tools/mwaa_gitops/requirements_data.py and run "
-                      f"{requirements_data.GENERATE}", "unsupported-ingestion")
+                      f"mwaa_gitops.facts.requirements_data of mwaa-gitops and run "
+                      f"`{requirements_data.GENERATE}` there", "unsupported-ingestion")
 
 
 def _versions(merged: MergedEnvironment) -> tuple[Node | None, Node | None]:

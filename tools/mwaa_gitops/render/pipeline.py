@@ -139,3 +139,14 @@ def rendered(repo: Repository, names: list[str]) -> list[Rendered]:
                                  code="usage")
     return [result.rendered[name] for name in names]
 
+
+def summary_line(result: Checked) -> str:
+    """What ``validate`` says last: how many problems in how many files, or what is valid."""
+    problems = result.diagnostics.sorted()
+    if problems:
+        return (f"{len(problems)} problem{'s' if len(problems) != 1 else ''} in "
+                f"{len({d.location.path for d in problems})} file(s)")
+    envs = [e for e in result.summaries.values() if not e.abstract]
+    workflows = sum(e.workflows for e in envs)
+    return (f"ok: {len(envs)} environment{'s' if len(envs) != 1 else ''}, "
+            f"{workflows} workflow{'s' if workflows != 1 else ''} valid")

@@ -24,7 +24,7 @@ from mwaa_gitops.sync.manifest import Manifest
 from mwaa_gitops.sync.mwaa import DEFAULT_POLL_SECONDS, MwaaEnvironment, update_request
 from mwaa_gitops.sync.plan import Desired, Layout, Plan, make_plan
 from mwaa_gitops.sync.progress import Progress, SilentProgress
-from mwaa_gitops.sync.targets import DEFAULT_JOBS, S3Target, Target
+from mwaa_gitops.sync.targets import DEFAULT_JOBS, Target
 
 COMMIT_VARIABLE = "MWAA_GITOPS_COMMIT"
 _COMMIT_ID = re.compile(r"[0-9a-f]{40}")
@@ -208,7 +208,7 @@ def _update_mwaa(target: Target, mwaa: MwaaEnvironment, layout: Layout, *,
                  progress: Progress) -> dict[str, str]:
     versions = {key: manifest.objects[key].version_id for key in layout.environment_files
                 if key in desired and key in manifest.objects}
-    bucket_key = target.object_key if isinstance(target, S3Target) else (lambda key: key)
+    bucket_key = target.object_key
     request = update_request(mwaa.name, layout, bucket_key, versions)
     progress.note(f"MWAA {mwaa.name}: UpdateEnvironment with "
                   + ", ".join(f"{k} version {v}" for k, v in sorted(versions.items()) if v))
@@ -240,7 +240,7 @@ def _refuse_conflicts(plan: Plan) -> None:
 def _require_versioning(target: Target, versioning: str | None) -> None:
     # "Unknown" goes on: the writes report versions, and update_request insists on them.
     if versioning in ("Disabled", "Suspended"):
-        bucket = target.bucket if isinstance(target, S3Target) else target.url
+        bucket = target.bucket
         raise SyncError(f"bucket versioning is {versioning} on {target.url}, but MWAA needs "
                         "object versions to pick up requirements, plugins or the startup "
                         "script; nothing was written",

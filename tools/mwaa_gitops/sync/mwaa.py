@@ -13,10 +13,10 @@ import time
 from collections.abc import Callable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
+from mwaa_gitops.aws import aws_session
 from mwaa_gitops.sync import SyncError
 from mwaa_gitops.sync.plan import Layout
 from mwaa_gitops.sync.progress import Progress
-from mwaa_gitops.sync.targets import aws_session
 
 if TYPE_CHECKING:
     from mypy_boto3_mwaa import MWAAClient

@@ -102,14 +102,13 @@ def decode(records: list[dict[str, Any]]) -> Answers:
 
 
 def main(argv: list[str]) -> int:
-    from mwaa_gitops.sync.targets import S3Target, open_target
+    from mwaa_gitops.sync.targets import open_target
 
     url, endpoint_url, region, jobs = argv
-    if not url.startswith("s3://"):
-        return 2
     target = open_target(url, root=Path.cwd(), endpoint_url=endpoint_url or None,
                          region=region or None, jobs=int(jobs))
-    assert isinstance(target, S3Target)
+    if not target.reads_ahead:
+        return 2
     sys.stdout.write(json.dumps(record(target)))
     return 0
 

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
+from mwaa_gitops.diagnostics import Diagnostic, Location
+from mwaa_gitops.report import OutputFormat, github_line, publish_markdown
 from mwaa_gitops.sync.deploy import Inspection, Outcome
 from mwaa_gitops.sync.plan import Action, Item, Plan
 from mwaa_gitops.sync.progress import human_bytes
@@ -145,3 +148,21 @@ def outcome_markdown(outcome: Outcome, environment: str, seconds: float) -> str:
     body = plan_markdown(outcome.inspection, environment).replace("mwaa-gitops plan:",
                                                                   "mwaa-gitops sync:", 1)
     return body + "\n" + outcome_text(outcome, environment, seconds) + "\n"
+
+
+def show_plan(inspection: Inspection, env: str, fmt: OutputFormat) -> None:
+    """Print a plan in ``fmt`` (GitHub: step summary file when set, plus drift annotations)."""
+    if fmt is OutputFormat.json:
+        print(json.dumps(plan_json(inspection, env), indent=2))
+    elif fmt is OutputFormat.github:
+        publish_markdown(plan_markdown(inspection, env))
+        annotate_drift(inspection, env)
+    else:
+        print(plan_text(inspection, env))
+
+
+def annotate_drift(inspection: Inspection, env: str) -> None:
+    """A warning annotation per drifted object (they show on the run's summary page)."""
+    for item in inspection.plan.drifted:
+        message = f"{env}: {inspection.target.url}/{item.key} {item.drift}"
+        print(github_line(Diagnostic(Location(""), message, code="drift", severity="warning")))

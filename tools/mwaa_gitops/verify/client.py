@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+from mwaa_gitops.exits import ExitCode
 from mwaa_gitops.sync import SyncError
 
 if TYPE_CHECKING:
@@ -36,29 +37,24 @@ ENDPOINT_VARIABLES = ("AWS_ENDPOINT_URL_MWAA", "AWS_ENDPOINT_URL")
 SMOKE_PREFIX = "mwaa-gitops-smoke-"
 
 # Exit codes, one per way a verification can end (0 is verified; 1 and 2 are the CLI's own).
-EXIT_PROBLEMS = 4  # MWAA answered, and our DAGs have import errors, are missing or collide
-EXIT_TIMEOUT = 5  # MWAA had not parsed the files (or the smoke run not ended) in time
-EXIT_UNREACHABLE = 6  # MWAA or its Airflow API did not answer
-EXIT_DENIED = 7  # the caller may not call InvokeRestApi / GetEnvironment
-EXIT_UNAVAILABLE = 8  # the environment is updating, failed, or does not exist
 
 
 class MwaaFailure(SyncError):
     """A verification that cannot go on; ``exit_code`` says how it ended."""
 
     def __init__(self, message: str, hint: str | None = None, *,
-                 exit_code: int = EXIT_UNREACHABLE, code: str = "mwaa-unreachable") -> None:
+                 exit_code: int = ExitCode.UNREACHABLE, code: str = "mwaa-unreachable") -> None:
         super().__init__(message, hint)
         self.exit_code = exit_code
         self.code = code
 
 
 def denied(message: str, hint: str | None = None) -> MwaaFailure:
-    return MwaaFailure(message, hint, exit_code=EXIT_DENIED, code="mwaa-denied")
+    return MwaaFailure(message, hint, exit_code=ExitCode.DENIED, code="mwaa-denied")
 
 
 def unavailable(message: str, hint: str | None = None) -> MwaaFailure:
-    return MwaaFailure(message, hint, exit_code=EXIT_UNAVAILABLE, code="mwaa-unavailable")
+    return MwaaFailure(message, hint, exit_code=ExitCode.UNAVAILABLE, code="mwaa-unavailable")
 
 
 def endpoint_configured() -> str | None:
@@ -70,7 +66,7 @@ def mwaa_client(region: str) -> MWAAClient:
     """An ``mwaa`` client whose calls give up after 10 s and retry what may pass."""
     from botocore.config import Config
 
-    from mwaa_gitops.sync.targets import aws_session
+    from mwaa_gitops.aws import aws_session
 
     return aws_session().client("mwaa", region_name=region, config=Config(
         connect_timeout=CALL_TIMEOUT, read_timeout=CALL_TIMEOUT,
@@ -127,7 +123,7 @@ class RestApi:
         """Airflow's answer (parsed JSON)."""
         if len(path) > PATH_MAX:
             raise MwaaFailure(f"{method} {path} is {len(path)} characters, over the "
-                              f"{PATH_MAX} InvokeRestApi accepts", exit_code=EXIT_PROBLEMS,
+                              f"{PATH_MAX} InvokeRestApi accepts", exit_code=ExitCode.PROBLEMS,
                               code="path-too-long")
         request: dict[str, Any] = {"Name": self.name, "Path": path, "Method": method}
         if query:
@@ -197,7 +193,7 @@ class RestApi:
                              "permission names; that role must be allowed to read DAGs, import "
                              "errors and runs (and to trigger runs for --smoke)") from exc
             raise MwaaFailure(f"Airflow in {where} answered {status}: {detail}",
-                              exit_code=EXIT_PROBLEMS, code="airflow-refused") from exc
+                              exit_code=ExitCode.PROBLEMS, code="airflow-refused") from exc
         if code == "RestApiServerException":
             raise _Transient(f"Airflow in {where} answered {status}: "
                              f"{_detail(response.get('RestApiResponse'))}") from exc
@@ -254,7 +250,7 @@ class AirflowApi:
                               f"{len(path)} characters, over its {PATH_MAX}",
                               f"--smoke works for dag ids of up to {smoke_id_limit()} "
                               "characters; trigger this one in the Airflow UI",
-                              exit_code=EXIT_PROBLEMS, code="path-too-long")
+                              exit_code=ExitCode.PROBLEMS, code="path-too-long")
         body: dict[str, Any] = {"dag_run_id": run_id, "conf": {}}
         if self.major >= 3:
             body["logical_date"] = None  # required on Airflow 3; null: a run not tied to a date
@@ -269,7 +265,7 @@ class AirflowApi:
                               f"InvokeRestApi: PATCH {path} is {len(path)} characters, over "
                               f"its {PATH_MAX}", f"--apply-pause works for dag ids of up to "
                               f"{pause_id_limit()} characters; use the Airflow UI for this one",
-                              exit_code=EXIT_PROBLEMS, code="path-too-long")
+                              exit_code=ExitCode.PROBLEMS, code="path-too-long")
         answer = self.rest.call("PATCH", path, body={"is_paused": paused})
         state = answer.get("is_paused") if isinstance(answer, Mapping) else None
         return state if isinstance(state, bool) else None

@@ -16,50 +16,53 @@ the files), DAGs whose pause state differs from their ``dag.paused`` (at that se
 applies it only when a DAG first appears), and, where ``dag.paused`` is unset, scheduled DAGs
 that are paused (a warning: MWAA creates DAGs paused).
 
-The core (:func:`expected_dags`, :func:`judge`, :func:`collisions`) is pure; :func:`wait` and
-:func:`smoke` talk to Airflow through :class:`~mwaa_gitops.verify.client.AirflowApi`.
+The core here (:func:`expected_dags`, :func:`judge`, :func:`collisions`) is pure;
+:mod:`~mwaa_gitops.verify.watch` talks to Airflow through
+:class:`~mwaa_gitops.verify.client.AirflowApi`, :mod:`~mwaa_gitops.verify.result` stores and
+shows the verdict.
 """
 
 from __future__ import annotations
 
-import json
 import re
-import secrets
-import time
-from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import asdict, dataclass, field, replace
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from enum import Enum
-from typing import Any
 
 from mwaa_gitops.config.model import Environment
 from mwaa_gitops.diagnostics import Diagnostic, Location
+from mwaa_gitops.exits import ExitCode
 from mwaa_gitops.sync.manifest import Manifest
 from mwaa_gitops.sync.plan import Desired, Layout
-from mwaa_gitops.sync.progress import Progress
-from mwaa_gitops.sync.targets import RESERVED, Target
-from mwaa_gitops.verify.client import (
-    EXIT_PROBLEMS,
-    EXIT_TIMEOUT,
-    SMOKE_PREFIX,
-    AirflowApi,
-    Dag,
-    DagRun,
-    ImportFailure,
-    MwaaFailure,
-)
+from mwaa_gitops.sync.targets import RESERVED
+from mwaa_gitops.verify.client import Dag, DagRun, ImportFailure
 
 RESULT_KEY = RESERVED + "verify.json"
+
+
 RESULT_FORMAT = "mwaa-gitops-verify"
+
+
 COPY_DELAY = timedelta(seconds=30)  # MWAA copies the bucket to its schedulers this often
+
+
 FINAL_RUN_STATES = frozenset({"success", "failed"})
+
+
 DEFAULT_POLL_SECONDS = 10.0
+
+
 # Template constants of a rendered DAG file → the `dag:` setting that gives each its value.
 SETTINGS = {"DAG_ID": "dagId", "SCHEDULE": "schedule", "START_DATE": "startDate",
             "TAGS": "tags", "OWNER": "owner", "RETRIES": "retries",
             "RETRY_DELAY_MINUTES": "retryDelayMinutes", "MAX_ACTIVE_RUNS": "maxActiveRuns",
             "TIMEOUT_MINUTES": "timeoutMinutes", "PAUSED": "paused"}
+
+
 _FRAME = re.compile(r'File "(?P<file>[^"]+)", line (?P<line>\d+)')
+
+
 _NAME = re.compile(r"\b[A-Z][A-Z0-9_]*\b")
 
 
@@ -130,11 +133,11 @@ class Verdict:
     @property
     def exit_code(self) -> int:
         if any(not r.state.pending for r in self.problems):
-            return EXIT_PROBLEMS
+            return ExitCode.PROBLEMS
         if self.timed_out or self.smoke_timed_out:
-            return EXIT_TIMEOUT
+            return ExitCode.TIMEOUT
         if self.smoke is not None and self.smoke.state != "success":
-            return EXIT_PROBLEMS
+            return ExitCode.PROBLEMS
         return 0
 
     @property
@@ -343,212 +346,3 @@ def diagnostics(verdict: Verdict) -> list[Diagnostic]:
 
 def _foreign(row: Row) -> str:
     return row.detail.rsplit(" from ", 1)[-1] if " from " in row.detail else "another file"
-
-
-def wait(api: AirflowApi, expected: Sequence[Expected], verdict: Verdict, *, timeout: float,
-         progress: Progress, ours: Sequence[str] = (), poll: float = DEFAULT_POLL_SECONDS,
-         sleep: Callable[[float], None] = time.sleep,
-         clock: Callable[[], float] = time.monotonic) -> Verdict:
-    """Read Airflow until every expected DAG file was parsed since the upload, or ``timeout``.
-
-    Fills ``verdict.rows``; a foreign file seen with one of our dag ids at any reading stays a
-    collision (Airflow alternates between the files, so one reading may miss it).
-    """
-    started = clock()
-    foreign: dict[str, Dag] = {}
-    last = ""
-    while True:
-        errors = api.import_errors()
-        dags = api.dags()
-        foreign.update(collisions(expected, dags, ours=ours, since=verdict.reference))
-        verdict.rows = judge(expected, dags, errors, verdict.reference, foreign)
-        pending = [r for r in verdict.rows if r.state.pending]
-        elapsed = clock() - started
-        line = (f"MWAA {verdict.mwaa_name}: {len(expected) - len(pending)}/{len(expected)} DAG "
-                f"files parsed since the upload")
-        if pending:
-            shown = ", ".join(r.expected.key for r in pending[:3])
-            line += f"; waiting for {shown}{' …' if len(pending) > 3 else ''}"
-        if line != last or elapsed >= timeout:
-            progress.note(f"{line} ({_clock(elapsed)} of {_clock(timeout)})")
-            last = line
-        if not pending:
-            return verdict
-        if elapsed >= timeout:
-            verdict.timed_out = True
-            return verdict
-        sleep(min(poll, max(timeout - elapsed, 0.0)) or poll)
-
-
-def smoke(api: AirflowApi, dag_id: str, verdict: Verdict, *, timeout: float,
-          progress: Progress, poll: float = DEFAULT_POLL_SECONDS,
-          sleep: Callable[[float], None] = time.sleep,
-          clock: Callable[[], float] = time.monotonic) -> Verdict:
-    """Trigger a run of ``dag_id`` and wait for its final state (or ``timeout``)."""
-    row = next((r for r in verdict.rows if r.expected.dag_id == dag_id), None)
-    if row is not None and row.paused:
-        raise MwaaFailure(f"DAG '{dag_id}' is paused: a smoke run of it would wait in the "
-                          "queue", "unpause it in the Airflow UI (once), then run verify "
-                          "--smoke again", exit_code=EXIT_PROBLEMS, code="paused")
-    run_id = SMOKE_PREFIX + datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S") + "-" + \
-        secrets.token_hex(2)
-    started = clock()
-    run = api.trigger(dag_id, run_id)
-    progress.note(f"MWAA {verdict.mwaa_name}: triggered {dag_id} run {run_id}")
-    state = run.state
-    while run.state not in FINAL_RUN_STATES:
-        elapsed = clock() - started
-        if elapsed >= timeout:
-            verdict.smoke_timed_out = True
-            break
-        sleep(poll)
-        run = api.run(dag_id, run_id) or run
-        if run.state != state:
-            progress.note(f"MWAA {verdict.mwaa_name}: {dag_id} run is {run.state} "
-                          f"({_clock(clock() - started)})")
-            state = run.state
-    verdict.smoke = run
-    return verdict
-
-
-def apply_pause(api: AirflowApi, verdict: Verdict, progress: Progress) -> Verdict:
-    """Pause or unpause each DAG whose pause state differs from its ``dag.paused``.
-
-    A DAG whose call fails stays a problem, with the reason among the notes.
-    """
-    for index, row in enumerate(verdict.rows):
-        want = row.expected
-        if row.state is not State.pause_differs or want.paused is None:
-            continue
-        action = "paused" if want.paused else "unpaused"
-        try:
-            now = api.set_paused(want.dag_id, want.paused)
-        except MwaaFailure as failure:
-            verdict.notes.append(f"note: {want.dag_id} left as it is: {failure.message}")
-            continue
-        if now is not None and now != want.paused:
-            verdict.notes.append(f"note: {want.dag_id}: Airflow did not apply dag.paused "
-                                 f"(is_paused is still {str(now).lower()})")
-            continue
-        progress.note(f"MWAA {verdict.mwaa_name}: {action} {want.dag_id}, as dag.paused says")
-        verdict.notes.append(f"note: {want.dag_id} {action} by verify --apply-pause "
-                             "(dag.paused)")
-        verdict.rows[index] = replace(row, state=State.ok, detail="", paused=want.paused,
-                                      location=None)
-    return verdict
-
-
-def utc_now() -> str:
-    """Now, as the manifest writes times."""
-    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def _clock(seconds: float) -> str:
-    minutes, rest = divmod(int(seconds), 60)
-    return f"{minutes}m{rest:02d}s"
-
-
-# --- the stored result, beside the manifest -----------------------------------------------------
-
-def result_json(verdict: Verdict) -> dict[str, Any]:
-    """The verdict as plain data (``--format json``, and what is stored in the target)."""
-    return {
-        "format": RESULT_FORMAT,
-        "version": 1,
-        "environment": verdict.environment,
-        "mwaa": verdict.mwaa_name,
-        "commit": verdict.commit,
-        "checked": utc_now(),
-        "ok": verdict.ok,
-        "exit_code": verdict.exit_code,
-        "timed_out": verdict.timed_out,
-        "seconds": round(verdict.seconds, 1),
-        "dags": [{"dag_id": r.expected.dag_id, "workflow": r.expected.workflow,
-                  "file": r.expected.key, "state": r.state.value, "detail": r.detail,
-                  "paused": r.paused,
-                  "last_parsed": r.last_parsed.isoformat() if r.last_parsed else None,
-                  "at": str(r.where)} for r in verdict.rows],
-        "smoke": asdict(verdict.smoke) if verdict.smoke else None,
-        "notes": verdict.notes,
-    }
-
-
-def load_result(target: Target) -> dict[str, Any] | None:
-    """The last stored verdict, or None (never verified, or unreadable)."""
-    found = target.read(RESULT_KEY)
-    if found is None:
-        return None
-    try:
-        document = json.loads(found[0])
-    except ValueError:
-        return None
-    return document if isinstance(document, dict) and \
-        document.get("format") == RESULT_FORMAT else None
-
-
-# --- renderings ---------------------------------------------------------------------------------
-
-def _when(value: datetime | None) -> str:
-    return value.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M:%SZ") if value else "-"
-
-
-def _paused(value: bool | None) -> str:
-    return "-" if value is None else ("yes" if value else "no")
-
-
-def headline(verdict: Verdict) -> str:
-    """One line: how the verification ended."""
-    count = len(verdict.rows)
-    if verdict.ok:
-        line = (f"verified '{verdict.environment}' in MWAA {verdict.mwaa_name}: {count} DAG"
-                f"{'s' if count != 1 else ''} parsed from our files, no import errors")
-        if verdict.smoke is not None:
-            line += f", smoke run of {verdict.smoke.dag_id} succeeded"
-        return line + f" ({verdict.seconds:.1f}s)"
-    problems = len([r for r in verdict.problems if not r.state.pending or verdict.timed_out])
-    parts = [f"{problems} of {count} DAGs with problems"] if problems else []
-    if verdict.timed_out:
-        parts.append("MWAA had not parsed every file when the wait ended")
-    if verdict.smoke is not None and verdict.smoke.state != "success":
-        parts.append(f"smoke run {'not ended' if verdict.smoke_timed_out else verdict.smoke.state}")
-    return (f"verify of '{verdict.environment}' in MWAA {verdict.mwaa_name} failed: "
-            f"{'; '.join(parts)} ({verdict.seconds:.1f}s)")
-
-
-def verdict_text(verdict: Verdict) -> str:
-    """An aligned table of the DAGs, then the headline."""
-    since = f", files synced {_when(verdict.reference)}" if verdict.reference else ""
-    commit = f" from commit {verdict.commit[:12]}" if verdict.commit else ""
-    lines = [f"verify '{verdict.environment}' → MWAA {verdict.mwaa_name}{commit}{since}"]
-    header = ("DAG", "WORKFLOW", "STATE", "PAUSED", "LAST PARSED")
-    table = [header] + [(r.expected.dag_id, r.expected.workflow, r.state.value,
-                         _paused(r.paused), _when(r.last_parsed)) for r in verdict.rows]
-    widths = [max(len(row[i]) for row in table) for i in range(len(header))]
-    for row in table:
-        lines.append("  " + "  ".join(cell.ljust(w) for cell, w in zip(row, widths,
-                                                                         strict=True)).rstrip())
-    if verdict.smoke is not None:
-        lines.append(f"smoke run {verdict.smoke.run_id} of {verdict.smoke.dag_id}: "
-                     f"{verdict.smoke.state}")
-    lines.extend(verdict.notes)
-    lines.append(headline(verdict))
-    return "\n".join(lines)
-
-
-def verdict_markdown(verdict: Verdict) -> str:
-    """A GitHub step summary: the DAG table and the headline."""
-    mark = "✅" if verdict.ok else "❌"
-    lines = [f"### {mark} mwaa-gitops verify: `{verdict.environment}` → MWAA "
-             f"`{verdict.mwaa_name}`", "",
-             "| DAG | Workflow | File | State | Paused | Last parsed | Detail |",
-             "|---|---|---|---|---|---|---|"]
-    for r in verdict.rows:
-        detail = r.detail.replace("|", "\\|")
-        lines.append(f"| `{r.expected.dag_id}` | {r.expected.workflow} | `{r.expected.key}` | "
-                     f"{r.state.value} | {_paused(r.paused)} | {_when(r.last_parsed)} | "
-                     f"{detail} |")
-    if verdict.smoke is not None:
-        lines += ["", f"Smoke run `{verdict.smoke.run_id}` of `{verdict.smoke.dag_id}`: "
-                  f"**{verdict.smoke.state}**"]
-    lines += ["", *(f"- {note}" for note in verdict.notes), headline(verdict)]
-    return "\n".join(lines) + "\n"

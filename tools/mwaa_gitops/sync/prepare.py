@@ -1,0 +1,121 @@
+"""An environment made ready to sync, plan or verify: checked, rendered, laid out and its target
+opened (and, for a bucket, read ahead while the config is checked)."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from mwaa_gitops.config.model import Environment
+from mwaa_gitops.config.repository import Repository
+from mwaa_gitops.diagnostics import ConfigError, Diagnostic, Location
+from mwaa_gitops.render import pipeline
+from mwaa_gitops.sync import SyncError
+from mwaa_gitops.sync.plan import Desired, Layout, desired_files
+from mwaa_gitops.sync.targets import DEFAULT_JOBS, Target, open_target
+
+if TYPE_CHECKING:
+    from mwaa_gitops.sync.observe import Observer
+
+
+@dataclass
+class Prepared:
+    """A checked environment, its rendered files and its target."""
+
+    repo: Repository
+    environment: Environment
+    layout: Layout
+    desired: dict[str, Desired]
+    target: Target
+    where: Location  # mwaa.target in the layer that set it: where sync errors point
+
+    @contextlib.contextmanager
+    def errors(self) -> Iterator[None]:
+        """Report a :class:`SyncError` at the ``mwaa.target`` setting, like config errors."""
+        try:
+            yield
+        except SyncError as exc:
+            raise ConfigError([Diagnostic(self.where, exc.message, exc.hint, code="sync")]) \
+                from exc
+
+    @property
+    def manages_mwaa(self) -> bool:
+        """Only a bucket belongs to an MWAA environment; a folder has none to update."""
+        return self.target.serves_mwaa
+
+
+def prepare(root: Path | None, env: str, jobs: int = DEFAULT_JOBS) -> Prepared:
+    """Check and render ``env`` and open its target; nothing is read from the target yet.
+
+    Refuses (with the check's diagnostics) when the environment does not validate.
+    """
+    repo = pipeline.open_repository(root)
+    observer = _observe_early(repo, env, jobs)
+    try:
+        prepared = _prepare(repo, env, jobs)
+    except BaseException:
+        if observer is not None:
+            observer.cancel()
+        raise
+    if observer is not None:
+        mwaa = prepared.environment.mwaa
+        if (prepared.target.reads_ahead
+                and observer.key == (mwaa.target, mwaa.endpoint_url, mwaa.region)):
+            prepared.target.replay(observer.answers())
+        else:
+            observer.cancel()
+    return prepared
+
+
+def _observe_early(repo: Repository, env: str, jobs: int) -> Observer | None:
+    """Start reading the bucket that ``env``'s environment files name, while it is checked
+    and rendered; None for a folder, or when the files do not say plainly."""
+    from mwaa_gitops.config.environments import chain_of
+    from mwaa_gitops.sync.observe import Observer
+
+    found: dict[str, object] = {}
+    try:
+        for layer in chain_of(repo, env):  # base first: later layers override
+            node = repo.load(repo.environment_file(layer))
+            for key in ("target", "endpointUrl", "region"):
+                value = node.get("mwaa", key)
+                if value is not None:
+                    found[key] = value.value
+    except (ConfigError, OSError):
+        return None  # validation will say what is wrong
+    target, endpoint, region = (found.get(k) for k in ("target", "endpointUrl", "region"))
+    if not (isinstance(target, str) and isinstance(endpoint, str | None)
+            and isinstance(region, str | None)):
+        return None
+    try:
+        if not open_target(target, root=repo.root, endpoint_url=endpoint, region=region,
+                           jobs=jobs).reads_ahead:
+            return None
+    except SyncError:
+        return None  # validation will say what is wrong
+    # The checked settings must name the same bucket, or the answers are dropped unread.
+    try:
+        return Observer(target, endpoint, region, jobs)
+    except OSError:
+        return None  # no interpreter to start: the sync reads the bucket itself
+
+
+def _prepare(repo: Repository, env: str, jobs: int) -> Prepared:
+    (checked,) = pipeline.rendered(repo, [env])
+    environment = checked.environment
+    node = checked.merged.settings.get("mwaa", "target")
+    where = node.location if node is not None else Location(repo.display(
+        repo.environment_file(env)))
+    layout = Layout.of(environment.mwaa)
+    prepared_target: Target | None = None
+    try:
+        desired = desired_files(checked.files, layout)
+        prepared_target = open_target(environment.mwaa.target, root=repo.root,
+                                      endpoint_url=environment.mwaa.endpoint_url,
+                                      region=environment.mwaa.region, jobs=jobs)
+    except SyncError as exc:
+        raise ConfigError([Diagnostic(where, exc.message, exc.hint, code="sync")]) from exc
+    return Prepared(repo, environment, layout, desired, prepared_target, where)

@@ -1,0 +1,123 @@
+"""A verdict as stored beside the manifest (JSON) and as shown (text, Markdown)."""
+
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict
+from datetime import datetime, timezone
+from typing import Any
+
+from mwaa_gitops.sync.targets import Target
+from mwaa_gitops.verify.verdict import (
+    RESULT_FORMAT,
+    RESULT_KEY,
+    Verdict,
+)
+
+
+def utc_now() -> str:
+    """Now, as the manifest writes times."""
+    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def result_json(verdict: Verdict) -> dict[str, Any]:
+    """The verdict as plain data (``--format json``, and what is stored in the target)."""
+    return {
+        "format": RESULT_FORMAT,
+        "version": 1,
+        "environment": verdict.environment,
+        "mwaa": verdict.mwaa_name,
+        "commit": verdict.commit,
+        "checked": utc_now(),
+        "ok": verdict.ok,
+        "exit_code": verdict.exit_code,
+        "timed_out": verdict.timed_out,
+        "seconds": round(verdict.seconds, 1),
+        "dags": [{"dag_id": r.expected.dag_id, "workflow": r.expected.workflow,
+                  "file": r.expected.key, "state": r.state.value, "detail": r.detail,
+                  "paused": r.paused,
+                  "last_parsed": r.last_parsed.isoformat() if r.last_parsed else None,
+                  "at": str(r.where)} for r in verdict.rows],
+        "smoke": asdict(verdict.smoke) if verdict.smoke else None,
+        "notes": verdict.notes,
+    }
+
+
+def load_result(target: Target) -> dict[str, Any] | None:
+    """The last stored verdict, or None (never verified, or unreadable)."""
+    found = target.read(RESULT_KEY)
+    if found is None:
+        return None
+    try:
+        document = json.loads(found[0])
+    except ValueError:
+        return None
+    return document if isinstance(document, dict) and \
+        document.get("format") == RESULT_FORMAT else None
+
+
+def _when(value: datetime | None) -> str:
+    return value.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M:%SZ") if value else "-"
+
+
+def _paused(value: bool | None) -> str:
+    return "-" if value is None else ("yes" if value else "no")
+
+
+def headline(verdict: Verdict) -> str:
+    """One line: how the verification ended."""
+    count = len(verdict.rows)
+    if verdict.ok:
+        line = (f"verified '{verdict.environment}' in MWAA {verdict.mwaa_name}: {count} DAG"
+                f"{'s' if count != 1 else ''} parsed from our files, no import errors")
+        if verdict.smoke is not None:
+            line += f", smoke run of {verdict.smoke.dag_id} succeeded"
+        return line + f" ({verdict.seconds:.1f}s)"
+    problems = len([r for r in verdict.problems if not r.state.pending or verdict.timed_out])
+    parts = [f"{problems} of {count} DAGs with problems"] if problems else []
+    if verdict.timed_out:
+        parts.append("MWAA had not parsed every file when the wait ended")
+    if verdict.smoke is not None and verdict.smoke.state != "success":
+        parts.append(f"smoke run {'not ended' if verdict.smoke_timed_out else verdict.smoke.state}")
+    return (f"verify of '{verdict.environment}' in MWAA {verdict.mwaa_name} failed: "
+            f"{'; '.join(parts)} ({verdict.seconds:.1f}s)")
+
+
+def verdict_text(verdict: Verdict) -> str:
+    """An aligned table of the DAGs, then the headline."""
+    since = f", files synced {_when(verdict.reference)}" if verdict.reference else ""
+    commit = f" from commit {verdict.commit[:12]}" if verdict.commit else ""
+    lines = [f"verify '{verdict.environment}' → MWAA {verdict.mwaa_name}{commit}{since}"]
+    header = ("DAG", "WORKFLOW", "STATE", "PAUSED", "LAST PARSED")
+    table = [header] + [(r.expected.dag_id, r.expected.workflow, r.state.value,
+                         _paused(r.paused), _when(r.last_parsed)) for r in verdict.rows]
+    widths = [max(len(row[i]) for row in table) for i in range(len(header))]
+    for row in table:
+        lines.append("  " + "  ".join(cell.ljust(w) for cell, w in zip(row, widths,
+                                                                         strict=True)).rstrip())
+    if verdict.smoke is not None:
+        lines.append(f"smoke run {verdict.smoke.run_id} of {verdict.smoke.dag_id}: "
+                     f"{verdict.smoke.state}")
+    lines.extend(verdict.notes)
+    lines.append(headline(verdict))
+    return "\n".join(lines)
+
+
+def verdict_markdown(verdict: Verdict) -> str:
+    """A GitHub step summary: the DAG table and the headline."""
+    mark = "✅" if verdict.ok else "❌"
+    lines = [f"### {mark} mwaa-gitops verify: `{verdict.environment}` → MWAA "
+             f"`{verdict.mwaa_name}`", "",
+             "| DAG | Workflow | File | State | Paused | Last parsed | Detail |",
+             "|---|---|---|---|---|---|---|"]
+    for r in verdict.rows:
+        detail = r.detail.replace("|", "\\|")
+        lines.append(f"| `{r.expected.dag_id}` | {r.expected.workflow} | `{r.expected.key}` | "
+                     f"{r.state.value} | {_paused(r.paused)} | {_when(r.last_parsed)} | "
+                     f"{detail} |")
+    if verdict.smoke is not None:
+        lines += ["", f"Smoke run `{verdict.smoke.run_id}` of `{verdict.smoke.dag_id}`: "
+                  f"**{verdict.smoke.state}**"]
+    lines += ["", *(f"- {note}" for note in verdict.notes), headline(verdict)]
+    return "\n".join(lines) + "\n"
