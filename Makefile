@@ -39,7 +39,7 @@ demo: install
 	$(BIN)/mwaa-gitops sync --env local
 
 lint: install
-	$(BIN)/ruff check tools tests bench schemas
+	$(BIN)/ruff check tools tests bench schemas scripts
 	$(BIN)/mypy
 
 # Lint, type-check and the whole test suite; real Airflow 2/3, openmetadata-ingestion and a

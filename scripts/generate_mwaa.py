@@ -34,7 +34,7 @@ import subprocess
 import sys
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
-from typing import Any
+from typing import TypedDict
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO / "tools"))  # the package itself, also from a checkout not installed
@@ -61,6 +61,22 @@ VERSION = re.compile(r"^\d+(\.\d+)*([a-z0-9.+!-]*)$", re.IGNORECASE)
 SITE_PACKAGES = re.compile(r"/lib/python(\d+\.\d+)/site-packages/")
 FILE_FIELD = re.compile(r"^(/\S+|UNKNOWN)$")
 URL_FIELD = re.compile(r"^(https?://\S*|UNKNOWN)$")
+
+
+class FileEntry(TypedDict):
+    """One vendored file of a release in ``releases.json``."""
+
+    sha256: str
+    source: str
+
+
+class ReleaseEntry(TypedDict):
+    """One release in ``releases.json``: its Python and its files."""
+
+    python: str
+    pythonMinor: str
+    pythonSource: str
+    files: dict[str, FileEntry]
 
 
 class GenerateError(Exception):
@@ -144,7 +160,7 @@ def sha256(data: bytes) -> str:
 def generated_files(snapshot: Snapshot) -> dict[str, bytes]:
     """Path below this folder (or ``schemas/…`` for the schema) → bytes, for every release."""
     files: dict[str, bytes] = {}
-    releases: dict[str, Any] = {}
+    releases: dict[str, ReleaseEntry] = {}
     versions = sorted((name for name in snapshot.names(IMAGES) if RELEASE.match(name)),
                       key=release_key)
     if not versions:
@@ -166,7 +182,7 @@ def generated_files(snapshot: Snapshot) -> dict[str, bytes]:
                                 f"materials names site-packages of {sorted(pythons)}")
         contents[INSTALLED_PACKAGES] = "".join(
             f"{name}=={packages[name]}\n" for name in sorted(packages)).encode()
-        entry: dict[str, Any] = {"python": python, "pythonMinor": minor,
+        entry: ReleaseEntry = {"python": python, "pythonMinor": minor,
                                  "pythonSource": dockerfile, "files": {}}
         for name, data in contents.items():
             files[f"{version}/{name}"] = data
@@ -214,8 +230,8 @@ def checksum_problems() -> list[str]:
         index = json.loads((HERE / INDEX).read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
         return [f"{INDEX}: unreadable ({exc})"]
-    problems = []
-    listed = set()
+    problems: list[str] = []
+    listed: set[str] = set()
     for version, entry in index["releases"].items():
         for name, info in entry["files"].items():
             path = f"{version}/{name}"

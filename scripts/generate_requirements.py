@@ -47,7 +47,7 @@ import sys
 import urllib.request
 import zipfile
 from pathlib import Path
-from typing import Any
+from typing import Any, TypedDict
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO / "tools"))  # the package itself, also from a checkout not installed
@@ -76,6 +76,23 @@ MAX_ROUNDS = 8
 FIRST_CONFLICT = re.compile(r"depends on ([A-Za-z0-9._-]+)")
 NO_WHEELS = re.compile(r"Because ([A-Za-z0-9._-]+)==\S+ has no usable wheels")
 CONNECTOR = re.compile(r"^metadata/ingestion/source/([a-z_]+)/([a-z0-9_]+)/service_spec\.py$")
+
+
+class _Verdict(TypedDict):
+    resolves: bool
+
+
+class Verdict(_Verdict, total=False):
+    """uv's answer on one requirement set, in ``index.json``: its reason when it does not
+    resolve."""
+
+    uv: str
+
+
+class ExtrasVerdict(Verdict):
+    """uv's answer on the requirements an extras set adds, with those requirements."""
+
+    requires: list[str]
 
 
 def lock_options(wheels_only: tuple[str, ...]) -> tuple[str, ...]:
@@ -144,7 +161,7 @@ def connectors(archive: zipfile.ZipFile) -> bytes:
     return (json.dumps(data, indent=1) + "\n").encode("utf-8")
 
 
-def python_verdict(airflow: str, version: str, extras: tuple[str, ...]) -> dict[str, Any]:
+def python_verdict(airflow: str, version: str, extras: tuple[str, ...]) -> Verdict:
     """Does ``openmetadata-ingestion[extras]==V`` install under the constraint files MWAA
     applies to the rendered requirements.txt? uv's answer, with its reason when not."""
     from mwaa_gitops.facts.mwaa_releases import constraints_url
@@ -157,7 +174,7 @@ def python_verdict(airflow: str, version: str, extras: tuple[str, ...]) -> dict[
     return {"resolves": True} if result.ok else {"resolves": False, "uv": result.message}
 
 
-def extras_verdict(airflow: str, version: str, extras: tuple[str, ...]) -> dict[str, Any]:
+def extras_verdict(airflow: str, version: str, extras: tuple[str, ...]) -> ExtrasVerdict:
     """Do the requirements the extras add to the base package resolve on their own under the
     constraint files MWAA applies? uv's answer: whether the extras alone bring a conflict."""
     from mwaa_gitops.facts.mwaa_releases import constraints_url
@@ -185,7 +202,7 @@ def venv_lock(airflow: str, version: str, extras: tuple[str, ...]
     wanted = [f"{PACKAGE}{suffix}=={version}", f"apache-airflow=={airflow}",
               *undeclared(version)]
     preferences = "".join(f"{name}=={pin}\n" for name, pin in sorted(installed.items()))
-    wheels_only = WHEELS_ONLY
+    wheels_only: tuple[str, ...] = WHEELS_ONLY
     for _ in range(MAX_ROUNDS):
         result = resolver.resolve("\n".join(wanted) + "\n", [], release.python,
                                   preferences=preferences, options=lock_options(wheels_only))

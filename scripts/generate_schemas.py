@@ -96,7 +96,7 @@ SCHEMA_VALUES = ("additionalProperties", "items", "not", "if", "then", "else", "
 # Keywords that only describe a value; they stay outside a wrapper added around a schema.
 ANNOTATIONS = ("title", "description", "default", "examples", "$comment", "deprecated",
                "readOnly", "writeOnly")
-JSON_TYPES: dict[str, Callable[[Any], bool]] = {
+JSON_TYPES: dict[str, Callable[[object], bool]] = {
     "string": lambda v: isinstance(v, str),
     "integer": lambda v: isinstance(v, int) and not isinstance(v, bool),
     "number": lambda v: isinstance(v, (int, float)) and not isinstance(v, bool),
@@ -194,7 +194,7 @@ def model_classes(root: type) -> list[type]:
     from pydantic import BaseModel
 
     seen: dict[type, None] = {}
-    todo: list[Any] = [root]
+    todo: list[object] = [root]
     while todo:
         item = todo.pop()
         todo.extend(typing.get_args(item))
@@ -306,7 +306,7 @@ def made_up(field: str) -> set[str]:
     return {field.replace("_", " ").title(), field.title().replace("_", " ")}
 
 
-def fits(value: Any, node: Schema) -> bool:
+def fits(value: object, node: Schema) -> bool:
     """Whether a default value is of the node's declared type and among its values."""
     kind = node.get("type")
     kinds = [kind] if isinstance(kind, str) else kind or []
