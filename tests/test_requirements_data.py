@@ -122,8 +122,9 @@ def named_by(message: str) -> str:
                          ids=ids(COMBINATIONS))
 def test_the_offline_check_agrees_with_uvs_vendored_verdict_on_each_extras_set(
         airflow: str, ingestion: str, extras: tuple[str, ...]) -> None:
-    """What uv said (``generate.py``, vendored) about ``openmetadata-ingestion[extras]==V``
-    under the constraint files MWAA applies, against the offline check's conflicts."""
+    """What uv said (vendored by ``scripts/generate_requirements.py``) about
+    ``openmetadata-ingestion[extras]==V`` under the constraint files MWAA applies, against the
+    offline check's conflicts."""
     verdict = requirements_data.python_verdict(airflow, ingestion, extras)
     assert verdict is not None
     resolves, message = verdict
