@@ -7,7 +7,8 @@ LOCK   := requirements-dev.lock
 # The installer itself comes at the version the lock pins for it.
 UV_VERSION := $(shell sed -n 's/^uv==\([^ ;]*\).*/\1/p' $(LOCK))
 
-.PHONY: demo test lint install lock test-locks clean
+.PHONY: demo test lint install lock test-locks clean schemas mwaa-data requirements-data \
+	check-data
 
 $(BIN)/uv: $(LOCK)
 	$(PYTHON) -m venv $(VENV)
@@ -39,13 +40,46 @@ demo: install
 	$(BIN)/mwaa-gitops sync --env local
 
 lint: install
-	$(BIN)/ruff check tools tests bench schemas
+	$(BIN)/ruff check tools tests bench schemas scripts
 	$(BIN)/mypy
 
 # Lint, type-check and the whole test suite; real Airflow 2/3, openmetadata-ingestion and a
 # SeaweedFS S3 server are installed and started by the tests themselves.
 test: lint
 	$(BIN)/pytest
+
+# Maintainer tooling: the generators in scripts/ rewrite the vendored data; commit what changes.
+
+# The JSON Schemas from each supported openmetadata-ingestion line's own models, each run under
+# that line's test venv (tests/support/venvs.py builds it from tests/support/openmetadata*.lock,
+# the one tests/schemas checks with; the first build needs PyPI).
+schemas: install
+	for python in $$($(BIN)/python -c '$(OPENMETADATA_PYTHONS)'); do \
+	  $$python scripts/generate_schemas.py || exit 1; \
+	done
+
+OPENMETADATA_PYTHONS := from tests.support.venvs import OPENMETADATA_LOCKS, openmetadata_python; \
+	print(*map(openmetadata_python, OPENMETADATA_LOCKS))
+
+# MWAA's releases and the release schema from a clone of aws/amazon-mwaa-docker-images:
+# make mwaa-data SOURCE=../amazon-mwaa-docker-images [REV=<commit>].
+REV ?= HEAD
+mwaa-data: install
+	@test -n "$(SOURCE)" || { echo "usage: make mwaa-data SOURCE=<clone of" \
+	  "aws/amazon-mwaa-docker-images> [REV=<commit>]" >&2; exit 2; }
+	$(BIN)/python scripts/generate_mwaa.py --source "$(SOURCE)" --rev "$(REV)"
+	$(BIN)/python scripts/generate_schemas.py --overlays
+
+# openmetadata-ingestion's requirements, connectors, task-virtualenv locks and uv's verdicts,
+# from PyPI (network); MISSING=1 resolves only what index.json lacks.
+requirements-data: install
+	$(BIN)/python scripts/generate_requirements.py $(if $(MISSING),--missing)
+
+# Every generator's offline check: vendored files match their checksums, overlays their bases.
+check-data: install
+	$(BIN)/python scripts/generate_schemas.py --overlays --check
+	$(BIN)/python scripts/generate_mwaa.py --check
+	$(BIN)/python scripts/generate_requirements.py --check
 
 clean:
 	rm -rf $(VENV) .local-bucket .pytest_cache .mypy_cache .ruff_cache

@@ -3,28 +3,25 @@
 from __future__ import annotations
 
 import hashlib
-import importlib.util
 import json
 import os
 import subprocess
 import sys
 from pathlib import Path
-from types import ModuleType
 
 import pytest
 
 from mwaa_gitops.facts import mwaa_releases
 from mwaa_gitops.facts.mwaa_releases import DATA_DIR, UnknownRelease
-from tests.conftest import ROOT
+from scripts import generate_mwaa
 
-GENERATE = ROOT / "scripts" / "generate_mwaa.py"
 # A clone of aws/amazon-mwaa-docker-images (bare or not), to check the data against it.
 SOURCE = os.environ.get("MWAA_DOCKER_IMAGES_GIT", "")
 SCHEMA = DATA_DIR.parent / "schemas" / "mwaa" / "airflow-version.schema.json"
 
 
 def generate(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, str(GENERATE), *args], capture_output=True,
+    return subprocess.run([sys.executable, generate_mwaa.__file__, *args], capture_output=True,
                           text=True, check=False)
 
 
@@ -45,7 +42,7 @@ def test_checksum_check_fails_on_an_edited_file(tmp_path: Path) -> None:
     subprocess.run(["cp", "-r", str(DATA_DIR), str(copy)], check=True)
     constraints = copy / "3.3.1" / "airflow_constraints.txt"
     constraints.write_text(constraints.read_text() + "extra==1.0\n")
-    run = subprocess.run([sys.executable, str(GENERATE), "--data", str(copy), "--check"],
+    run = subprocess.run([sys.executable, generate_mwaa.__file__, "--data", str(copy), "--check"],
                          capture_output=True, text=True, check=False)
     assert run.returncode == 1
     assert "3.3.1/airflow_constraints.txt: its sha256 is not the one releases.json records" \
@@ -120,15 +117,6 @@ def test_unknown_release_names_the_nearest() -> None:
         mwaa_releases.release("3.3.2")
 
 
-def load_generator() -> ModuleType:
-    """scripts/generate_mwaa.py as a module (it is a script; its dataclass needs sys.modules)."""
-    spec = importlib.util.spec_from_file_location("mwaa_generate", GENERATE)
-    assert spec is not None and spec.loader is not None
-    module = sys.modules.setdefault(spec.name, importlib.util.module_from_spec(spec))
-    spec.loader.exec_module(module)
-    return module
-
-
 # pip-licenses --format=plain-vertical --with-url --with-license-file --with-notice-file: name,
 # version, license (may span lines), URL, license file, its text, notice file, its text, blank.
 BOM = """This Docker image includes the following third-party software/licensing:
@@ -169,13 +157,12 @@ UNKNOWN
 
 
 def test_bill_of_materials_reads_multiline_licenses_and_packages_without_files() -> None:
-    packages, pythons = load_generator().bill_of_materials(BOM)
+    packages, pythons = generate_mwaa.bill_of_materials(BOM)
     assert packages == {"flask": "3.1.3", "fluent-logger": "0.11.1", "zope-event": "5.0"}
     assert pythons == {"3.12"}
 
 
 def test_bill_of_materials_refuses_a_listing_it_misreads() -> None:
-    generator = load_generator()
     wrong = BOM.replace("flask-3.1.3.dist-info", "flask-3.1.2.dist-info")
-    with pytest.raises(generator.GenerateError, match=r"flask-3\.1\.2\.dist-info"):
-        generator.bill_of_materials(wrong)
+    with pytest.raises(generate_mwaa.GenerateError, match=r"flask-3\.1\.2\.dist-info"):
+        generate_mwaa.bill_of_materials(wrong)

@@ -2,18 +2,15 @@
 
 from __future__ import annotations
 
-import importlib.util
 import re
-from types import ModuleType
 
 import pytest
 
 from mwaa_gitops.facts import mwaa_install, mwaa_releases, requirements_data
 from mwaa_gitops.facts.mwaa_releases import constraints_url
 from mwaa_gitops.render import pipelines
-from tests.conftest import ROOT
+from scripts import generate_requirements
 
-GENERATOR = ROOT / "scripts" / "generate_requirements.py"
 PIN = re.compile(r"^[a-z0-9][a-z0-9._-]*==\S+$")
 COMBINATIONS = [(airflow, ingestion, extras) for airflow in mwaa_releases.releases()
                 for ingestion in requirements_data.SUPPORTED_INGESTION
@@ -25,20 +22,12 @@ def ids(combinations: list[tuple[str, str, tuple[str, ...]]]) -> list[str]:
     return ["-".join([a, i, ",".join(e) or "plain"]) for a, i, e in combinations]
 
 
-def generator() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("requirements_generate", GENERATOR)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 def requirements_txt(airflow: str, *lines: str) -> str:
     return "\n".join(["# header", f'--constraint "{constraints_url(airflow)}"', *lines]) + "\n"
 
 
 def test_vendored_requirement_data_matches_its_checksums() -> None:
-    assert generator().check() == []
+    assert generate_requirements.check() == []
 
 
 def test_every_supported_combination_has_a_lock_or_the_resolvers_reason() -> None:
@@ -133,8 +122,9 @@ def named_by(message: str) -> str:
                          ids=ids(COMBINATIONS))
 def test_the_offline_check_agrees_with_uvs_vendored_verdict_on_each_extras_set(
         airflow: str, ingestion: str, extras: tuple[str, ...]) -> None:
-    """What uv said (``generate.py``, vendored) about ``openmetadata-ingestion[extras]==V``
-    under the constraint files MWAA applies, against the offline check's conflicts."""
+    """What uv said (vendored by ``scripts/generate_requirements.py``) about
+    ``openmetadata-ingestion[extras]==V`` under the constraint files MWAA applies, against the
+    offline check's conflicts."""
     verdict = requirements_data.python_verdict(airflow, ingestion, extras)
     assert verdict is not None
     resolves, message = verdict

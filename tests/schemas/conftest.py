@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import subprocess
 from functools import cache
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import pytest
@@ -46,16 +44,6 @@ def validator(name: str) -> Draft202012Validator:
 
 def errors(name: str, instance: Any) -> list[ValidationError]:
     return list(validator(name).iter_errors(instance))
-
-
-def load_generator() -> ModuleType:
-    """scripts/generate_schemas.py as a module (it is a script, not part of the package)."""
-    spec = importlib.util.spec_from_file_location("schemas_generate",
-                                                  ROOT / "scripts" / "generate_schemas.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 def example_workflows() -> dict[str, Node]:

@@ -3,7 +3,7 @@
 Reads a JSON request on stdin and writes a JSON answer to the file the request names, so that
 everything needing the (slow to import) package happens in one process:
 
-* ``check``: exit code and messages of ``schemas/generate.py --check``;
+* ``check``: exit code and messages of ``scripts/generate_schemas.py --check``;
 * ``verdicts``: for each config, None if OpenMetadata accepts it, else its error — accepted means
   ``OpenMetadataWorkflowConfig`` validates it and the metadata-rest sink accepts the sink config
   the workflow hands it at start;
@@ -24,7 +24,8 @@ from pathlib import Path
 from typing import Any
 
 warnings.simplefilter("ignore")
-SCHEMAS = Path(__file__).resolve().parents[2] / "schemas"
+ROOT = Path(__file__).resolve().parents[2]
+SCHEMAS = ROOT / "schemas"
 
 
 def verdict(config: dict[str, Any]) -> str | None:
@@ -47,11 +48,11 @@ def models() -> dict[str, dict[str, Any]]:
     from metadata.ingestion.sink.metadata_rest import MetadataRestSinkConfig
     from pydantic import BaseModel, RootModel, SecretStr
 
-    sys.path.insert(0, str(SCHEMAS))
-    import generate
+    sys.path.insert(0, str(ROOT))
+    from scripts import generate_schemas
 
     found: dict[str, dict[str, Any]] = {}
-    classes = [*generate.model_classes(OpenMetadataWorkflowConfig), MetadataRestSinkConfig]
+    classes = [*generate_schemas.model_classes(OpenMetadataWorkflowConfig), MetadataRestSinkConfig]
     for cls in classes:
         if not (isinstance(cls, type) and issubclass(cls, BaseModel)):
             continue
@@ -91,12 +92,12 @@ def examples() -> dict[str, Any]:
 
 
 def check() -> dict[str, Any]:
-    sys.path.insert(0, str(SCHEMAS))
-    import generate
+    sys.path.insert(0, str(ROOT))
+    from scripts import generate_schemas
 
     err = io.StringIO()
     with contextlib.redirect_stderr(err):
-        code = generate.main(["--check"], root=SCHEMAS)
+        code = generate_schemas.main(["--check"], root=SCHEMAS)
     return {"code": code, "output": err.getvalue()}
 
 

@@ -20,12 +20,12 @@ from mwaa_gitops.config.load import load_file, load_text
 from mwaa_gitops.config.provenance import Node
 from mwaa_gitops.config.repository import Repository
 from mwaa_gitops.facts.requirements_data import SUPPORTED_INGESTION
+from scripts import generate_schemas
 from tests.schemas.cases import POSTGRES_WORKFLOW, SERVER, edited, without
 from tests.schemas.conftest import (
     ROOT,
     SCHEMAS,
     errors,
-    load_generator,
     registry,
 )
 from tests.support.venvs import OPENMETADATA_VERSION
@@ -38,7 +38,7 @@ def schema_files() -> list[Path]:
 
 
 def test_overlays_are_up_to_date_with_their_base_schemas() -> None:
-    run = subprocess.run([sys.executable, str(ROOT / "scripts" / "generate_schemas.py"),
+    run = subprocess.run([sys.executable, generate_schemas.__file__,
                           "--overlays", "--check"],
                          capture_output=True, text=True, check=False)
     assert run.returncode == 0, run.stderr
@@ -193,7 +193,6 @@ def test_environment_overlay_checks_the_server_connection() -> None:
 
 
 def test_new_schema_gets_an_overlay_and_a_removed_one_loses_it(tmp_path: Path) -> None:
-    generate = load_generator()
     root = tmp_path / "schemas"
     shutil.copytree(SCHEMAS, root)
     extra = {"$schema": "https://json-schema.org/draft/2020-12/schema", "type": "object",
@@ -201,29 +200,28 @@ def test_new_schema_gets_an_overlay_and_a_removed_one_loses_it(tmp_path: Path) -
              "properties": {"name": {"type": "string"}, "dag": {"$ref": "dag.schema.json"}},
              "not": {"required": ["name", "dag"]}}
     (root / "extra.schema.json").write_text(json.dumps(extra))
-    assert generate.main(["--overlays", "--check"], root=root) == 1
-    assert generate.main(["--overlays"], root=root) == 0
+    assert generate_schemas.main(["--overlays", "--check"], root=root) == 1
+    assert generate_schemas.main(["--overlays"], root=root) == 0
     made = json.loads((root / "extra.overlay.schema.json").read_text())
     assert "required" not in made
     assert made["not"] == {"required": ["name", "dag"]}  # still forbids setting both
     assert made["properties"]["dag"]["anyOf"][0] == {"$ref": "dag.overlay.schema.json"}
     assert made["properties"]["name"]["type"] == ["string", "null"]
-    assert generate.main(["--overlays", "--check"], root=root) == 0
+    assert generate_schemas.main(["--overlays", "--check"], root=root) == 0
 
     (root / "extra.schema.json").unlink()
-    assert generate.main(["--overlays", "--check"], root=root) == 1
-    assert generate.main(["--overlays"], root=root) == 0
+    assert generate_schemas.main(["--overlays", "--check"], root=root) == 1
+    assert generate_schemas.main(["--overlays"], root=root) == 0
     assert not (root / "extra.overlay.schema.json").exists()
     assert not (root / "extra.overlay.schema.json.sha256").exists()
 
 
 def test_check_notices_a_hand_edited_generated_file(tmp_path: Path) -> None:
-    generate = load_generator()
     root = tmp_path / "schemas"
     shutil.copytree(SCHEMAS, root)
     path = root / "openmetadata/1.13/server-connection.schema.json"
     path.write_text(path.read_text().replace('"openmetadata"', '"openmetadatA"', 1))
-    assert generate.main(["--overlays", "--check"], root=root) == 1
+    assert generate_schemas.main(["--overlays", "--check"], root=root) == 1
 
 
 def refs(node: Any) -> list[str]:
@@ -261,16 +259,15 @@ def committed(line: str) -> dict[str, Any]:
 
 def test_generating_one_line_leaves_the_other_lines_files_alone(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    generate = load_generator()
     root = tmp_path / "schemas"
     shutil.copytree(SCHEMAS, root)
-    monkeypatch.setattr(generate, "openmetadata_schemas", lambda: committed("1.12"))
-    monkeypatch.setattr(generate, "installed_line", lambda: "1.12")
+    monkeypatch.setattr(generate_schemas, "openmetadata_schemas", lambda: committed("1.12"))
+    monkeypatch.setattr(generate_schemas, "installed_line", lambda: "1.12")
     (root / "openmetadata/1.12/left-over.schema.json").write_text("{}")
-    assert generate.main(["--check"], root=root) == 1
-    assert generate.main([], root=root) == 0
+    assert generate_schemas.main(["--check"], root=root) == 1
+    assert generate_schemas.main([], root=root) == 0
     assert not (root / "openmetadata/1.12/left-over.schema.json").exists()
-    assert generate.main(["--check"], root=root) == 0
+    assert generate_schemas.main(["--check"], root=root) == 0
     unchanged = [p.relative_to(root) for p in root.rglob("*.json")
                  if p.read_bytes() != (SCHEMAS / p.relative_to(root)).read_bytes()]
     assert unchanged == []
@@ -278,14 +275,13 @@ def test_generating_one_line_leaves_the_other_lines_files_alone(
 
 def test_the_editor_schema_follows_the_newest_line(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    generate = load_generator()
     root = tmp_path / "schemas"
     shutil.copytree(SCHEMAS, root)
     newer = {path.replace("/1.13/", "/1.14/"): schema
              for path, schema in committed("1.13").items()}
-    monkeypatch.setattr(generate, "openmetadata_schemas", lambda: newer)
-    monkeypatch.setattr(generate, "installed_line", lambda: "1.14")
-    assert generate.main([], root=root) == 0
+    monkeypatch.setattr(generate_schemas, "openmetadata_schemas", lambda: newer)
+    monkeypatch.setattr(generate_schemas, "installed_line", lambda: "1.14")
+    assert generate_schemas.main([], root=root) == 0
     editor = json.loads((root / "workflow.schema.json").read_text())
     assert editor["properties"]["source"]["$ref"] == (
         "openmetadata/1.14/workflow.schema.json#/properties/source")
