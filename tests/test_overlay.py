@@ -1,4 +1,4 @@
-"""Overlay merge: the rules of DESIGN.md, provenance, and algebraic properties."""
+"""Overlay merge: the rules of docs/configuration.md, provenance, and algebraic properties."""
 
 from __future__ import annotations
 
