@@ -2,6 +2,9 @@
 
 Every diagnostic points at the file:line:col that *set* the offending value, because the
 trees carry provenance from the layer files (see :mod:`mwaa_gitops.config.provenance`).
+
+Layer: check. May import the ground modules, ``facts`` and ``config``; never render, sync,
+verify or commands.
 """
 
 from __future__ import annotations

@@ -25,13 +25,16 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from pathlib import PurePosixPath
+from typing import TYPE_CHECKING
 
 from mwaa_gitops.check.messages import set_at
 from mwaa_gitops.check.secrets import embedded_reference
-from mwaa_gitops.config.environments import MergedEnvironment
 from mwaa_gitops.config.provenance import Node, dotted
 from mwaa_gitops.diagnostics import Diagnostic, Location
 from mwaa_gitops.facts import kinds
+
+if TYPE_CHECKING:
+    from mwaa_gitops.config.environments import MergedEnvironment
 
 WRITABLE = PurePosixPath("/tmp")  # what MWAA workers and the ingestion image can write
 STAGING_HINT = "use one folder of its own under /tmp, e.g. /tmp/<workflow>_usage, in both"

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterator
+from typing import TYPE_CHECKING
 
 from mwaa_gitops.check.kind_rules import kind_node, kind_rules
 from mwaa_gitops.check.messages import plaintext_secret, set_at
 from mwaa_gitops.check.secrets import EXAMPLE, find_plaintext
-from mwaa_gitops.config.environments import MergedEnvironment
 from mwaa_gitops.config.provenance import Node, dotted
 from mwaa_gitops.diagnostics import Diagnostic, Location
 from mwaa_gitops.facts.airflow_connector import (
@@ -18,6 +18,9 @@ from mwaa_gitops.facts.airflow_connector import (
     RESTAPI_HINT,
 )
 from mwaa_gitops.facts.requirements_data import major_minor, release_tuple
+
+if TYPE_CHECKING:
+    from mwaa_gitops.config.environments import MergedEnvironment
 
 CONNECTION = CONNECTION_PATH
 SERVER = ("workflowConfig", "openMetadataServerConfig")

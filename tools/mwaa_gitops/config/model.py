@@ -6,10 +6,12 @@ Built only after the schema and domain checks passed, so the accessors trust the
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from mwaa_gitops.config.environments import MergedEnvironment
 from mwaa_gitops.config.provenance import Node
+
+if TYPE_CHECKING:
+    from mwaa_gitops.config.environments import MergedEnvironment
 
 # Keys of a workflow file that are OpenMetadata's; everything else (``dag``) is ours.
 DAG_KEY = "dag"

@@ -37,6 +37,9 @@ ESSENTIAL_CONSTRAINTS = "mwaa_essential_constraints.txt"
 INSTALLED_PACKAGES = "installed_packages.txt"
 VERSION = re.compile(r"^\d+\.\d+\.\d+$")  # an Airflow version: major.minor.patch
 _PIN = re.compile(r"^\s*([A-Za-z0-9][A-Za-z0-9._-]*)\s*==\s*([^\s;#]+)")
+# Environment statuses (GetEnvironment) in which MWAA is busy and accepts no update.
+BUSY = frozenset({"CREATING", "UPDATING", "PENDING", "ROLLING_BACK", "CREATING_SNAPSHOT",
+                  "MAINTENANCE", "DELETING"})
 
 
 class UnknownRelease(ValueError):

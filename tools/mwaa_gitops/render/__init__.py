@@ -2,6 +2,9 @@
 
 The result maps bucket keys (relative to the environment's target prefix) to bytes. It is a
 pure function of the environment: same input, byte-identical output.
+
+Layer: render. May import the ground modules, ``facts``, ``config`` and ``check``; never sync,
+verify or commands.
 """
 
 from __future__ import annotations

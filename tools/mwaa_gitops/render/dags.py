@@ -16,7 +16,7 @@ from mwaa_gitops.diagnostics import ConfigError
 from mwaa_gitops.facts import connectors, requirements_data
 from mwaa_gitops.render import ecs, pipelines
 from mwaa_gitops.render.configs import OPENMETADATA_FOLDER
-from mwaa_gitops.render.templates import OMIT, Template, render_template
+from mwaa_gitops.render.templates import OMIT, Template, header, render_template
 
 TEMPLATES = {
     "python": "python_workflow.py",
@@ -28,18 +28,6 @@ TEMPLATES = {
 def dag_key(env: Environment, workflow: Workflow) -> str:
     """Bucket key of a workflow's DAG: the config's name with ``.py``."""
     return f"{env.mwaa.dags_prefix}/{OPENMETADATA_FOLDER}/{workflow.name}.py"
-
-
-def header(template: str, airflow_major: int) -> list[str]:
-    """Comment lines on top of every rendered DAG file (constant text, no config values)."""
-    lines = [f"# Rendered by mwaa-gitops from dags/{template} for Airflow {airflow_major}.",
-             "# Do not edit: change environments/ and re-render."]
-    if airflow_major < 3:
-        # Those homes do not exist on the Airflow 2 this file is rendered for.
-        lines += ["# Airflow 2 names on purpose: airflow.sdk and the standard provider are the",
-                  "# Airflow 3 homes that ruff's AIR311/AIR312 suggest.",
-                  "# ruff: noqa: AIR311, AIR312"]
-    return lines
 
 
 def dag_settings(workflow: Workflow) -> dict[str, Any]:
@@ -82,7 +70,7 @@ def render_dag(env: Environment, workflow: Workflow) -> dict[str, bytes]:
 def venv_requirements(env: Environment, workflow: Workflow) -> tuple[str, ...]:
     """The vendored lock of the workflow's task virtualenv: every worker installs the same set,
     from the index alone (see :mod:`mwaa_gitops.facts.requirements_data`)."""
-    from mwaa_gitops.render.installable import missing_lock_message, regenerate_hint
+    from mwaa_gitops.render.pipelines import missing_lock_message, regenerate_hint
 
     airflow, ingestion = env.mwaa.airflow_version, env.openmetadata.ingestion_version
     extras = connectors.workflow_extras(workflow.config, ingestion)

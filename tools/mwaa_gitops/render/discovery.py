@@ -11,8 +11,7 @@ from mwaa_gitops.config.model import Environment
 from mwaa_gitops.diagnostics import ConfigError, Location
 from mwaa_gitops.facts.airflow_connector import RESTAPI_HINT
 from mwaa_gitops.render.configs import OPENMETADATA_FOLDER
-from mwaa_gitops.render.dags import header
-from mwaa_gitops.render.templates import Template, render_template
+from mwaa_gitops.render.templates import Template, header, render_template
 
 TEMPLATE = "connection_discovery.py"
 DISCOVERY_ON_AIRFLOW_3 = (

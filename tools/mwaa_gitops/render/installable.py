@@ -30,6 +30,7 @@ from mwaa_gitops.facts import connectors, mwaa_install, mwaa_releases, requireme
 from mwaa_gitops.facts.kinds import kind_of
 from mwaa_gitops.render import pipelines
 from mwaa_gitops.render.mwaa import render_requirements
+from mwaa_gitops.render.pipelines import missing_lock_message, regenerate_hint
 
 CONNECTION_TYPE = ("source", "serviceConnection", "config", "connection", "type")
 SHOWN = 12  # conflicts named in one message; the rest are counted
@@ -133,25 +134,6 @@ def virtualenv_approach(merged: MergedEnvironment, environment: Environment
         yield from _refusals(merged, environment, workflows, "virtualenv",
                              f"its task virtualenv does not resolve: {reason}", airflow,
                              ingestion)
-
-
-def missing_lock_message(workflow: Workflow, airflow: str, ingestion: str,
-                         extras: tuple[str, ...]) -> str:
-    return (f"workflow '{workflow.name}' runs in a task virtualenv, but no locked requirement "
-            f"set of {pipelines.requirement(ingestion, list(extras))} on MWAA's Airflow "
-            f"{airflow} is vendored")
-
-
-def regenerate_hint(extras: tuple[str, ...], ingestion: str) -> str:
-    """How to vendor the missing lock: the extras set, and the release when it is not
-    supported."""
-    where = (f"in mwaa_gitops.facts.requirements_data of mwaa-gitops and run "
-             f"`{requirements_data.GENERATE}` there")
-    if ingestion in requirements_data.SUPPORTED_INGESTION:
-        return f"add the extras set {extras!r} to EXTRA_SETS {where}"
-    versions = ", ".join(requirements_data.SUPPORTED_INGESTION)
-    return (f"use openmetadata-ingestion {versions}; or add the release to SUPPORTED_INGESTION "
-            f"(and the extras set {extras!r} to EXTRA_SETS, if it is not there) {where}")
 
 
 def _refusals(merged: MergedEnvironment, environment: Environment, workflows: list[Workflow],

@@ -8,7 +8,7 @@ from the one table in :mod:`mwaa_gitops.facts.kinds`.
 from __future__ import annotations
 
 from mwaa_gitops.config.model import Workflow
-from mwaa_gitops.facts import kinds
+from mwaa_gitops.facts import kinds, requirements_data
 
 PACKAGE = "openmetadata-ingestion"
 
@@ -40,3 +40,22 @@ def requirement(version: str, extra_names: list[str]) -> str:
     """The pinned requirement line, e.g. ``openmetadata-ingestion[postgres]==1.13.6.3``."""
     suffix = f"[{','.join(extra_names)}]" if extra_names else ""
     return f"{PACKAGE}{suffix}=={version}"
+
+
+def missing_lock_message(workflow: Workflow, airflow: str, ingestion: str,
+                         extras: tuple[str, ...]) -> str:
+    return (f"workflow '{workflow.name}' runs in a task virtualenv, but no locked requirement "
+            f"set of {requirement(ingestion, list(extras))} on MWAA's Airflow "
+            f"{airflow} is vendored")
+
+
+def regenerate_hint(extras: tuple[str, ...], ingestion: str) -> str:
+    """How to vendor the missing lock: the extras set, and the release when it is not
+    supported."""
+    where = (f"in mwaa_gitops.facts.requirements_data of mwaa-gitops and run "
+             f"`{requirements_data.GENERATE}` there")
+    if ingestion in requirements_data.SUPPORTED_INGESTION:
+        return f"add the extras set {extras!r} to EXTRA_SETS {where}"
+    versions = ", ".join(requirements_data.SUPPORTED_INGESTION)
+    return (f"use openmetadata-ingestion {versions}; or add the release to SUPPORTED_INGESTION "
+            f"(and the extras set {extras!r} to EXTRA_SETS, if it is not there) {where}")

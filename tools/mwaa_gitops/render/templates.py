@@ -255,3 +255,15 @@ def _dedent(block: list[str]) -> list[str]:
             raise ValueError(f"unexpected indentation in a switch block: {line!r}")
         out.append(line[len(INDENT):] if line.strip() else "")
     return out
+
+
+def header(template: str, airflow_major: int) -> list[str]:
+    """Comment lines on top of every rendered DAG file (constant text, no config values)."""
+    lines = [f"# Rendered by mwaa-gitops from dags/{template} for Airflow {airflow_major}.",
+             "# Do not edit: change environments/ and re-render."]
+    if airflow_major < 3:
+        # Those homes do not exist on the Airflow 2 this file is rendered for.
+        lines += ["# Airflow 2 names on purpose: airflow.sdk and the standard provider are the",
+                  "# Airflow 3 homes that ruff's AIR311/AIR312 suggest.",
+                  "# ruff: noqa: AIR311, AIR312"]
+    return lines

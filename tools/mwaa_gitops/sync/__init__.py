@@ -4,6 +4,9 @@
 what this repository owns there, ``plan`` compares by content hash (pure), ``apply`` writes
 in a crash-safe order, ``lock`` keeps two syncs apart, ``mwaa`` updates the environment when
 its requirements, plugins or startup script changed, and ``deploy`` wires them together.
+
+Layer: sync. May import the ground modules, ``facts``, ``config``, ``check`` and ``render``;
+never verify or commands.
 """
 
 from __future__ import annotations

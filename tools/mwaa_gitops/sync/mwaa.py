@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
 from mwaa_gitops.aws import aws_session
+from mwaa_gitops.facts.mwaa_releases import BUSY
 from mwaa_gitops.sync import SyncError
 from mwaa_gitops.sync.plan import Layout
 from mwaa_gitops.sync.progress import Progress
@@ -26,8 +27,6 @@ PARAMETERS = {
     "plugins": ("PluginsS3Path", "PluginsS3ObjectVersion"),
     "startup": ("StartupScriptS3Path", "StartupScriptS3ObjectVersion"),
 }
-BUSY = frozenset({"CREATING", "UPDATING", "PENDING", "ROLLING_BACK", "CREATING_SNAPSHOT",
-                  "MAINTENANCE", "DELETING"})
 DEFAULT_POLL_SECONDS = 30.0
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import time
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from mwaa_gitops.diagnostics import ConfigError, Diagnostic, Location
 from mwaa_gitops.exits import ExitCode
@@ -14,7 +14,6 @@ from mwaa_gitops.report import OutputFormat, publish_markdown, report
 from mwaa_gitops.sync import SyncError
 from mwaa_gitops.sync import manifest as manifests
 from mwaa_gitops.sync.manifest import Manifest
-from mwaa_gitops.sync.prepare import Prepared
 from mwaa_gitops.sync.progress import Progress
 from mwaa_gitops.verify import result, watch
 from mwaa_gitops.verify import verdict as verify
@@ -26,6 +25,9 @@ from mwaa_gitops.verify.client import (
     mwaa_client,
     wait_available,
 )
+
+if TYPE_CHECKING:
+    from mwaa_gitops.sync.prepare import Prepared
 
 
 @dataclass(frozen=True)

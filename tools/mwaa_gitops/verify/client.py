@@ -334,7 +334,7 @@ def wait_available(client: MWAAClient, name: str, note: Callable[[str], None], *
                    clock: Callable[[], float] = time.monotonic) -> dict[str, Any] | None:
     """Wait while the environment is being updated (its API may restart); raise when it is
     gone or still busy at ``timeout``. None: GetEnvironment is not allowed (a note says so)."""
-    from mwaa_gitops.sync.mwaa import BUSY
+    from mwaa_gitops.facts.mwaa_releases import BUSY
 
     started = clock()
     while True:

@@ -29,6 +29,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from enum import Enum
+from typing import TYPE_CHECKING
 
 from mwaa_gitops.config.model import Environment
 from mwaa_gitops.diagnostics import Diagnostic, Location
@@ -36,7 +37,9 @@ from mwaa_gitops.exits import ExitCode
 from mwaa_gitops.sync.manifest import Manifest
 from mwaa_gitops.sync.plan import Desired, Layout
 from mwaa_gitops.sync.targets import RESERVED
-from mwaa_gitops.verify.client import Dag, DagRun, ImportFailure
+
+if TYPE_CHECKING:
+    from mwaa_gitops.verify.client import Dag, DagRun, ImportFailure
 
 RESULT_KEY = RESERVED + "verify.json"
 

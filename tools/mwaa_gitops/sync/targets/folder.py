@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from mwaa_gitops.sync import SyncError
-from mwaa_gitops.sync.targets import (
+from mwaa_gitops.sync.targets.base import (
     RESERVED,
     PreconditionFailed,
     RemoteObject,

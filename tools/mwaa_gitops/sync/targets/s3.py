@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from mwaa_gitops.aws import aws_session
 from mwaa_gitops.sync import SyncError
-from mwaa_gitops.sync.targets import (
+from mwaa_gitops.sync.targets.base import (
     DEFAULT_ATTEMPTS,
     DEFAULT_JOBS,
     ConditionalWritesUnsupported,
