@@ -1,6 +1,6 @@
 """Stage 2, merge: layer overlays onto their parents, keeping provenance.
 
-Rules (DESIGN.md): maps merge deeply, scalars replace, lists replace unless the overlay says
+Rules (docs/configuration.md, overlay rules): maps merge deeply, scalars replace, lists replace unless the overlay says
 ``!append`` or ``!merge:KEY``, a key is removed by ``!delete`` and a map is swapped whole by
 ``!replace``. New keys keep the order in which layers introduce them, so output is
 deterministic. ``merge`` is associative: overlays may be combined before they are applied,
