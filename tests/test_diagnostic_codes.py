@@ -38,8 +38,9 @@ def reported_codes() -> dict[str, set[str]]:
             elif isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
                 arguments = node.args
                 positional = arguments.args[len(arguments.args) - len(arguments.defaults):]
-                for arg, default in [*zip(positional, arguments.defaults, strict=True),
-                                     *zip(arguments.kwonlyargs, arguments.kw_defaults, strict=True)]:
+                pairs = [*zip(positional, arguments.defaults, strict=True),
+                         *zip(arguments.kwonlyargs, arguments.kw_defaults, strict=True)]
+                for arg, default in pairs:
                     if arg.arg == "code":
                         note(default, path)
             elif isinstance(node, ast.AnnAssign) and getattr(node.target, "id", "") == "code":
