@@ -33,6 +33,16 @@ class MwaaSettings:
     def airflow_major(self) -> int:
         return int(self.airflow_version.split(".")[0])
 
+    @property
+    def s3_location(self) -> tuple[str, str] | None:
+        """The bucket and prefix of an ``s3://`` target; None for a target of another store
+        (what an ECS task can read from S3 depends on it)."""
+        scheme, _, location = self.target.partition("://")
+        if scheme != "s3":
+            return None
+        bucket, _, prefix = location.partition("/")
+        return bucket, prefix.strip("/")
+
 
 @dataclass(frozen=True)
 class OpenMetadataSettings:

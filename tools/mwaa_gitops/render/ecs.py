@@ -126,14 +126,14 @@ def _overrides(ecs: EcsSettings, pipeline_type: str, environment: list[dict[str,
 
 
 def _object_arn(env: Environment, workflow: Workflow, key: str) -> str:
-    target = env.mwaa.target
-    if not target.startswith("s3://"):
+    location = env.mwaa.s3_location
+    if location is None:
         raise ConfigError.at(workflow.tree.location, f"workflow '{workflow.name}' is too large "
                              "for ECS container overrides and must be read from the bucket, but "
-                             f"environment '{env.name}' has no S3 target ({target})",
+                             f"environment '{env.name}' has no S3 target ({env.mwaa.target})",
                              "use an s3:// target, or shorten the config", code="ecs-overrides")
-    bucket, _, prefix = target.removeprefix("s3://").partition("/")
-    path = "/".join(part for part in (prefix.strip("/"), key) if part)
+    bucket, prefix = location
+    path = "/".join(part for part in (prefix, key) if part)
     region = env.mwaa.region
     partition = ("aws-cn" if region.startswith("cn-") else
                  "aws-us-gov" if region.startswith("us-gov-") else "aws")
