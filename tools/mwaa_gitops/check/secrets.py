@@ -13,17 +13,21 @@ A secret may only take the form of a reference:
   file, ``metadata/config/common.py``), read as ``${env:NAME}`` with the same run-time meaning,
   so it is a reference, never a secret in clear.
 
-What counts as a secret in clear (the detection model):
+What counts as a secret in clear (the detection model, docs/configuration.md#secrets):
 
-1. Fields the schemas mark ``format: password`` (checked by the schema validator).
-2. Fields whose *normalised* name is a credential name (:func:`normalise_key`: case, spacing,
-   separators and look-alike letters removed), such as ``password``, ``pwd``, ``PGPASS``,
-   ``sslpassphrase``, ``apiKey``, ``Authorization`` (HTTP headers are fields too). Such a field
-   holds a reference string; a number, list or map there is a secret in another shape.
-3. Credentials inside any string: a URL's user information (``scheme://user:pw@``,
-   ``//user:pw@``, ``user:pw@host``; any user information in an ``http(s)`` URL, where it is a
-   token) and ``name=value`` pairs with a credential name (``?token=``, ``#access_token=``,
-   ``PGPASSWORD=...`` in a command line).
+1. The model's secret fields: every field OpenMetadata's schemas mark ``format: password``
+   (checked per path by the schema validator; by name here, :func:`model_secret_names`, for
+   the secrets hook and for every output that shows configs).
+2. Fields whose name is a credential name (:func:`is_secret_name`): the name folded (NFKC,
+   look-alike letters made Latin, accents stripped, case folded), cut into words
+   (camelCase, snake_case, kebab-case, dotted), and a credential word among them (``password``,
+   ``pw``, ``secret``, ``token``, ``passphrase``…, ``api key``, ``user info``…) that no
+   qualifier follows (``passwordPath``, ``tokenUrl`` and ``secretsManagerProvider`` name
+   something about a secret, not the secret). Such a field holds a reference string; a number,
+   list or map there is a secret in another shape.
+3. Credentials inside any string, map keys included: the maintained detector and the parsers
+   of :mod:`mwaa_gitops.check.secret_forms` (URLs, JSON inside strings, ``name=value`` pairs,
+   command lines, Oracle connect strings).
 
 Every check here runs in time linear in the length of the value.
 """
@@ -32,9 +36,12 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterator
-from functools import lru_cache
+from collections.abc import Collection, Iterator
+from functools import cache, lru_cache
+from pathlib import Path as FilePath
 from typing import TYPE_CHECKING
+
+from mwaa_gitops.check.secret_forms import carried
 
 if TYPE_CHECKING:
     from mwaa_gitops.config.provenance import Node, Path
@@ -48,18 +55,43 @@ EXAMPLE = "secret:/openmetadata/<name> or ${var:NAME}"
 # it there; the runners resolve whole values only).
 EMBEDDED = re.compile(r"\$\{(?:(?:var|env):[A-Za-z_][A-Za-z0-9_.\-/]*|[A-Za-z_][A-Za-z0-9_]*)\}")
 
-# Normalised credential names, matched at the end of a normalised key (`dbPassword`,
-# `db_password`, `PGPASSWORD` and `ssl-passphrase` all count).
-SECRET_SUFFIXES = (
-    "password", "passwd", "pwd", "pgpass", "passphrase", "passcode", "secret", "secretkey",
-    "secretaccesskey", "sessiontoken", "token", "apikey", "privatekey", "keyfile",
-    "credentials", "authorization", "cookie",
-)
-# Names that end like a credential but hold none.
-NOT_SECRETS = ("nopassword", "passwordless", "keyfilepath")
-# Where a list or map under a credential name is still a secret (not a nested config block
-# such as GCP `credentials: {gcpConfig: ...}`, whose fields are scanned one by one).
-CONTAINER_IS_SECRET = tuple(s for s in SECRET_SUFFIXES if s not in ("credentials", "keyfile"))
+# Credential words: a key holding one of them (as a whole word, plural or not) names a secret.
+CREDENTIAL_WORDS = frozenset({
+    "password", "passwd", "pwd", "pw", "pass", "passphrase", "passcode", "secret", "token",
+    "credential", "credentials", "cookie", "authorization", "jwt", "bearer", "apikey",
+    "privatekey", "secretkey", "pgpass", "userinfo", "sig", "signature", "sas",
+    "passwort", "kennwort", "contrasena", "senha", "wachtwoord", "motdepasse", "parola",
+})
+# A single word ending so (`pgpassword`, `sslpassphrase`, `apitoken`) is a credential word too.
+CREDENTIAL_ENDINGS = ("password", "passwd", "passphrase", "passcode", "secret", "token",
+                      "apikey", "privatekey", "secretkey", "accountkey", "pgpass", "pwd")
+# Two words that make a credential name together (`apiKey`, `basic.auth.user.info`).
+CREDENTIAL_PAIRS = frozenset({
+    ("api", "key"), ("private", "key"), ("secret", "key"), ("account", "key"),
+    ("shared", "key"), ("master", "key"), ("signing", "key"), ("client", "key"),
+    ("ssl", "key"), ("session", "key"), ("app", "key"), ("auth", "key"), ("user", "info"),
+    ("auth", "info"), ("basic", "auth"), ("auth", "header"),
+})
+# Words after the credential word that make the name one *about* a secret.
+QUALIFIERS = frozenset({
+    "path", "paths", "file", "filename", "files", "dir", "directory", "folder", "url", "uri",
+    "urls", "endpoint", "host", "provider", "manager", "type", "kind", "name", "names", "id",
+    "ids", "arn", "expiry", "expiration", "expires", "expire", "ttl", "lifetime", "timeout",
+    "length", "len", "policy", "enabled", "enable", "required", "mode", "field", "env", "var",
+    "variable", "location", "prefix", "suffix", "loader", "reset", "hint", "prompt", "regex",
+    "pattern", "format", "count", "min", "max", "algorithm", "alg", "method", "scheme",
+    "version", "source", "ref", "reference", "audience", "issuer", "scope", "scopes",
+    "interval", "retries", "size", "strength", "class", "callback", "command", "cmd",
+    "script", "config", "configuration", "settings", "options", "params", "through", "store",
+    "vault", "header", "lookup", "backend", "rotation", "certificate", "cert", "certs",
+})
+# First words that make the whole name a switch or a question about a secret.
+NEGATORS = frozenset({"no", "is", "has", "use", "using", "require", "requires", "allow",
+                      "enable", "disable", "should", "needs", "without", "skip", "ask"})
+# Credential words whose list or map is a nested config block, not a secret in another shape
+# (GCP's `credentials: {gcpConfig: …}`, `basicAuth: {username, password}`).
+BLOCK_WORDS = frozenset({"credential", "credentials", "basic auth", "user info", "auth info",
+                         "auth header"})
 
 # Letters that look like Latin ones (Cyrillic and Greek), folded before names are compared.
 _LOOK_ALIKES = str.maketrans(
@@ -68,7 +100,15 @@ _LOOK_ALIKES = str.maketrans(
     "\u03c9\ua731",
     "aeopcxyisdljktbhmnoapetkviuwws")
 _NON_ALNUM = re.compile(r"[^a-z0-9]+")
-_URL_SCHEMES_WITH_TOKENS = ("http", "https", "git", "ws", "wss")
+SCHEMA_DIR = FilePath(__file__).resolve().parent.parent / "data" / "schemas"
+# A schema property without nested objects, and the format that makes it a secret field.
+_PROPERTY = re.compile(r'"([^"\\]{1,128})"\s*:\s*\{([^{}]*)\}')
+_PASSWORD_FORMAT = re.compile(r'"format"\s*:\s*"password"')
+# Lower-case look-alikes of capital letters stay capital for the word cut (`\u0420ASSWORD`).
+_LOOK_ALIKES_UPPER = str.maketrans(
+    "\u0410\u0415\u041e\u0420\u0421\u0425\u0423\u0406\u0405\u041a\u0422\u0412\u041d"
+    "\u041c\u039f\u0391\u03a1\u0395\u03a4\u039a\u039d\u0399",
+    "AEOPCXYISKTBHMOAPETKNI")
 
 
 def is_reference(value: object) -> bool:
@@ -96,31 +136,97 @@ def embedded_reference(value: object) -> str | None:
     return match.group(0) if match else None
 
 
+def _fold(key: str) -> str:
+    """``key`` compatibility-folded, look-alike letters made Latin, accents and invisible
+    characters (zero-width spaces, joiners) removed; case kept, for the word cut."""
+    text = unicodedata.normalize("NFKC", key).translate(_LOOK_ALIKES_UPPER).translate(_LOOK_ALIKES)
+    return "".join(c for c in unicodedata.normalize("NFKD", text)
+                   if not unicodedata.combining(c) and unicodedata.category(c) != "Cf")
+
+
 def normalise_key(key: str) -> str:
-    """A field name as compared with credential names: compatibility-folded, look-alike
-    letters made Latin, lower case, only letters and digits."""
-    folded = unicodedata.normalize("NFKC", key).translate(_LOOK_ALIKES).casefold()
-    return _NON_ALNUM.sub("", folded.translate(_LOOK_ALIKES))
+    """A field name as compared with credential names: folded (:func:`key_words`), lower case,
+    only letters and digits."""
+    folded = _fold(key).casefold().translate(_LOOK_ALIKES)
+    return _NON_ALNUM.sub("", folded)
+
+
+@lru_cache(maxsize=8192)
+def key_words(key: str) -> tuple[str, ...]:
+    """The words of a field name, folded and in lower case: ``dbPassword`` → ``db password``,
+    ``X-Api-Key`` → ``x api key``, ``sasl.jaas.config`` → ``sasl jaas config``,
+    ``HTTPHeader`` → ``http header``, ``oauth2Token`` → ``oauth 2 token``."""
+    words: list[str] = []
+    current = ""
+    text = _fold(key)
+    for index, char in enumerate(text):
+        if not char.isalnum():
+            words.append(current)
+            current = ""
+            continue
+        if current:
+            last = current[-1]
+            after = text[index + 1] if index + 1 < len(text) else ""
+            if (char.isupper() and (last.islower() or (last.isupper() and after.islower()))) \
+                    or char.isdigit() != last.isdigit():
+                words.append(current)
+                current = ""
+        current += char
+    words.append(current)
+    return tuple(w.casefold().translate(_LOOK_ALIKES) for w in words if w)
+
+
+def _credential_word(word: str) -> bool:
+    if word in CREDENTIAL_WORDS or (word.endswith("s") and word[:-1] in CREDENTIAL_WORDS):
+        return True
+    return any(word.endswith(end) and len(word) > len(end) for end in CREDENTIAL_ENDINGS)
+
+
+def _credential(key: str) -> str | None:
+    """The credential word (or pair) that makes ``key`` a credential name, or None."""
+    words = key_words(key)
+    if not words or words[0] in NEGATORS:
+        return None
+    for index, word in enumerate(words):
+        pair = " ".join(words[index:index + 2])
+        if tuple(words[index:index + 2]) in CREDENTIAL_PAIRS:
+            found, rest = pair, words[index + 2:]
+        elif _credential_word(word):
+            found, rest = word, words[index + 1:]
+        else:
+            continue
+        if not any(w in QUALIFIERS for w in rest):
+            return found
+    return None
 
 
 @lru_cache(maxsize=8192)
 def is_secret_name(key: str) -> bool:
-    """True for field names that always hold credentials (a repository has few distinct field
+    """True for field names that always hold credentials: a credential word of the folded
+    name, or a field the model marks ``format: password`` (a repository has few distinct field
     names, and folding one costs more than looking it up)."""
-    name = normalise_key(key)
-    return name.endswith(SECRET_SUFFIXES) and not name.endswith(NOT_SECRETS)
+    return _credential(key) is not None or key in model_secret_names()
 
 
-def credentials_in(value: str) -> str | None:
+@cache
+def model_secret_names() -> frozenset[str]:
+    """Field names OpenMetadata's model marks ``format: password`` wherever it defines them
+    (``basicAuthUserInfo``, ``sslKey``, ``privateKeyValue``, ``jwt``…), read from the vendored
+    workflow schemas of every supported line. A name the model also defines without the format
+    (``clientId``) is checked per path by the schema validator only."""
+    secret: set[str] = set()
+    plain: set[str] = set()
+    for schema in sorted(SCHEMA_DIR.glob("openmetadata/*/*.schema.json")):
+        for match in _PROPERTY.finditer(schema.read_text(encoding="utf-8")):
+            (secret if _PASSWORD_FORMAT.search(match.group(2)) else plain).add(match.group(1))
+    return frozenset(name for name in secret if name not in plain or _credential(name))
+
+
+def credentials_in(value: str, key: str | None = None) -> str | None:
     """What credential ``value`` carries in clear ("a URL with a password in it", ...), or
-    None. Linear: each whitespace-separated word is looked at a fixed number of times."""
-    if "@" not in value and "=" not in value:
-        return None  # neither user information nor a `name=value` pair: nothing to find
-    for word in value.split():
-        found = _url_credentials(word) or _assignment(word)
-        if found:
-            return found
-    return None
+    None; ``key`` is the name of its field, which tells a digest from a hex key. Linear in the
+    length of ``value`` (:mod:`mwaa_gitops.check.secret_forms`)."""
+    return carried(value, is_secret_name, is_reference, key_words(key) if key else ())
 
 
 def has_url_credentials(value: object) -> bool:
@@ -133,14 +239,22 @@ def plaintext(path: Path, value: object) -> str | None:
     name = path[-1] if path and isinstance(path[-1], str) else None
     if name is not None and is_secret_name(name) and not _blank(value):
         if isinstance(value, (dict, list)):
-            if normalise_key(name).endswith(CONTAINER_IS_SECRET):
+            if _credential(name) not in BLOCK_WORDS:
                 return f"a secret field holds a {'map' if isinstance(value, dict) else 'list'}"
             return None
         if not is_reference(value):
             return "plaintext secret"
-    if isinstance(value, str):
-        return credentials_in(value)
+    if isinstance(value, str) and not is_reference(value):
+        return credentials_in(value, name)
     return None
+
+
+def key_carries(key: object) -> str | None:
+    """Why a map *key* is a secret in clear (a URL with a password, a token…), or None."""
+    if not isinstance(key, str):
+        return None
+    why = credentials_in(key)
+    return f"a map key holding {why.removeprefix('a ')}" if why else None
 
 
 def find_plaintext(tree: Node) -> Iterator[tuple[Path, Node, str]]:
@@ -158,6 +272,9 @@ def _scan(node: Node, path: Path, found: list[tuple[Path, Node, str]]) -> None:
         found.append((path, node, why))
     if type(value) is dict:
         for key, child in value.items():
+            in_key = key_carries(key)
+            if in_key is not None:
+                found.append(((*path, key), child, in_key))
             _scan(child, (*path, key), found)
     elif type(value) is list:
         for index, child in enumerate(value):
@@ -174,18 +291,33 @@ def is_sensitive(path: Path, value: object) -> bool:
 
 
 HIDDEN = "(hidden: a secret in clear)"
+HIDDEN_KEY = "(hidden key {})"
 
 
-def redacted(value: object, path: Path = ()) -> object:
+def redacted(value: object, path: Path = (), hidden: Collection[Path] = ()) -> object:
     """``value`` (plain data at ``path``) with every secret in clear replaced by
-    :data:`HIDDEN`, for output that shows configs (explain)."""
-    if plaintext(path, value) is not None:
+    :data:`HIDDEN` — the scanner's findings, and the ``hidden`` paths (where the schema
+    validator found a ``format: password`` field in clear) — for every output that shows
+    configs (explain, messages)."""
+    if path in hidden or (not _blank(value) and is_sensitive_field(path)) or \
+            plaintext(path, value) is not None:
         return HIDDEN
     if isinstance(value, dict):
-        return {k: redacted(v, (*path, k)) for k, v in value.items()}
+        shown: dict[object, object] = {}
+        for number, (k, v) in enumerate(value.items(), 1):
+            key = HIDDEN_KEY.format(number) if key_carries(k) else k
+            shown[key] = redacted(v, (*path, k), hidden)
+        return shown
     if isinstance(value, list):
-        return [redacted(v, (*path, i)) for i, v in enumerate(value)]
+        return [redacted(v, (*path, i), hidden) for i, v in enumerate(value)]
     return value
+
+
+def is_sensitive_field(path: Path) -> bool:
+    """True for a field whose value is never shown, reference or not being beside the point:
+    a credential name holding a scalar."""
+    name = path[-1] if path and isinstance(path[-1], str) else None
+    return name is not None and is_secret_name(name) and _credential(name) not in BLOCK_WORDS
 
 
 def _any_credential(value: object, depth: int = 0) -> bool:
@@ -194,9 +326,9 @@ def _any_credential(value: object, depth: int = 0) -> bool:
     if depth > 64:
         return True  # deeper than any config we load: say nothing about it
     if isinstance(value, dict):
-        return any((isinstance(k, str) and is_secret_name(k) and not _blank(v)
-                    and not is_reference(v)) or _any_credential(v, depth + 1)
-                   for k, v in value.items())
+        return any((isinstance(k, str) and (key_carries(k) is not None or (
+                    is_secret_name(k) and not _blank(v) and not is_reference(v))))
+                   or _any_credential(v, depth + 1) for k, v in value.items())
     if isinstance(value, list):
         return any(_any_credential(v, depth + 1) for v in value)
     return False
@@ -204,33 +336,3 @@ def _any_credential(value: object, depth: int = 0) -> bool:
 
 def _blank(value: object) -> bool:
     return value is None or isinstance(value, bool) or value in ("", {}, [])
-
-
-def _url_credentials(word: str) -> str | None:
-    scheme, sep, rest = word.partition("://")
-    if not sep:
-        scheme, rest = "", word.removeprefix("//")
-    elif not scheme or not (scheme[0].isalpha() and
-                            all(c.isalnum() or c in "+.-" for c in scheme)):
-        return None
-    authority = re.split(r"[/?#]", rest, maxsplit=1)[0]
-    userinfo, at, _ = authority.rpartition("@")
-    if not at or not userinfo:
-        return None
-    user, colon, password = userinfo.partition(":")
-    if colon and password and not is_reference(password):
-        return "a URL with a password in it"
-    if not colon and scheme.lower() in _URL_SCHEMES_WITH_TOKENS and not is_reference(user):
-        return "a URL with a token as its user name"
-    return None
-
-
-def _assignment(word: str) -> str | None:
-    """``name=value`` pieces of a word (a query string, fragment or command-line assignment)
-    whose name is a credential name."""
-    for piece in re.split(r"[?&#;]", word):
-        name, eq, value = piece.partition("=")
-        value = value.strip("'\"")
-        if eq and value and is_secret_name(name) and not is_reference(value):
-            return f"a credential ({name.lstrip('-')}=...) in a string"
-    return None
