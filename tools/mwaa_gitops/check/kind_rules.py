@@ -28,8 +28,8 @@ from pathlib import PurePosixPath
 from typing import TYPE_CHECKING
 
 from mwaa_gitops.check.messages import set_at
-from mwaa_gitops.check.secrets import embedded_reference
-from mwaa_gitops.config.provenance import Node, dotted
+from mwaa_gitops.check.secrets import embedded_reference, shown_path
+from mwaa_gitops.config.provenance import Node
 from mwaa_gitops.diagnostics import Diagnostic, Location
 from mwaa_gitops.facts import kinds
 
@@ -305,4 +305,4 @@ def _embedded_references(tree: Node) -> Iterator[Diagnostic]:
                              "reach OpenMetadata as written", "make the reference the whole "
                              "value of its field (put the other parts in their own fields, "
                              "e.g. hostPort and username apart from the password)",
-                             "embedded-reference", subject=dotted(path))
+                             "embedded-reference", subject=shown_path(path))

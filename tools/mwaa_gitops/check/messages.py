@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from typing import Any
 
-from mwaa_gitops.check.secrets import EXAMPLE, is_sensitive
-from mwaa_gitops.config.provenance import Node, Path, dotted
+from mwaa_gitops.check.secrets import EXAMPLE, is_sensitive, shown_key, shown_path
+from mwaa_gitops.config.provenance import Node, Path
 from mwaa_gitops.diagnostics import Diagnostic, Location, did_you_mean
 from mwaa_gitops.facts.mwaa_releases import VERSION, nearest
 
@@ -30,7 +30,7 @@ def _translate(error: Any, tree: Node, prefix: Path,
     path: Path = (*prefix, *error.absolute_path)
     kind = error.validator
     schema = error.schema if isinstance(error.schema, dict) else {}
-    where = dotted(path) or "(top level)"
+    where = shown_path(path) or "(top level)"
 
     if kind in ("anyOf", "oneOf") and error.context:
         yield from _union(error, tree, prefix, path, where)
@@ -50,7 +50,7 @@ def _translate(error: Any, tree: Node, prefix: Path,
                 # Too many to list: say whose keys they are (the model's name for the map).
                 owner = f"of {schema['title']}" if schema.get("title") else "this map takes"
                 hint = f"none of the {len(allowed)} keys {owner} is close to it"
-            yield Diagnostic(location, f"unknown key '{key}'", hint, "unknown-key",
+            yield Diagnostic(location, f"unknown key '{shown_key(key)}'", hint, "unknown-key",
                              subject=where)
         return
     if kind == "required":
@@ -145,10 +145,10 @@ def plaintext_secret(tree: Node, path: Path) -> Diagnostic:
         return Diagnostic(_at(tree, path), "malformed secret reference", "write secret:/path, "
                           "${var:NAME}, ${env:NAME} or OpenMetadata's ${NAME} (an environment "
                           "variable), NAME starting with a letter or '_', "
-                          "nothing after the '}'", "malformed-reference", subject=dotted(path))
+                          "nothing after the '}'", "malformed-reference", subject=shown_path(path))
     return Diagnostic(_at(tree, path), "plaintext secret; a secret field must hold a reference, "
                       "resolved at run time", f"write {EXAMPLE}", "plaintext-secret",
-                      subject=dotted(path))
+                      subject=shown_path(path))
 
 
 def _misindented(tree: Node, path: Path, key: str) -> str | None:

@@ -8,8 +8,8 @@ from typing import TYPE_CHECKING
 
 from mwaa_gitops.check.kind_rules import kind_node, kind_rules
 from mwaa_gitops.check.messages import plaintext_secret, set_at
-from mwaa_gitops.check.secrets import EXAMPLE, find_plaintext
-from mwaa_gitops.config.provenance import Node, dotted
+from mwaa_gitops.check.secrets import EXAMPLE, find_plaintext, shown_path
+from mwaa_gitops.config.provenance import Node
 from mwaa_gitops.diagnostics import Diagnostic, Location
 from mwaa_gitops.facts.airflow_connector import (
     CONNECTION_PATH,
@@ -153,7 +153,7 @@ def plaintext_secrets(tree: Node) -> Iterator[Diagnostic]:
         else:
             yield Diagnostic(node.location, why, "put the secret in a secret field as a "
                              f"reference ({EXAMPLE}), and leave it out of the text",
-                             "plaintext-secret", subject=dotted(path))
+                             "plaintext-secret", subject=shown_path(path))
 
 
 def secret_references_need_a_provider(env: MergedEnvironment) -> Iterator[Diagnostic]:
@@ -168,7 +168,7 @@ def secret_references_need_a_provider(env: MergedEnvironment) -> Iterator[Diagno
                     node.location, "a 'secret:' reference needs OpenMetadata's secrets manager, "
                     "but no secretsManagerProvider is set, so the text itself would be used",
                     "set openmetadata.server.secretsManagerProvider (e.g. aws) in "
-                    "environment.yaml", "secret-provider", subject=dotted(path))
+                    "environment.yaml", "secret-provider", subject=shown_path(path))
 
 
 def workflow_names(env: MergedEnvironment) -> Iterator[Diagnostic]:

@@ -54,7 +54,7 @@ _DIGEST_PREFIX = re.compile(r"(?:sha1|sha224|sha256|sha384|sha512|md5):\Z", re.I
 # each quoted alternative stops at its own quote, so the scan stays linear.
 _ASSIGNMENT = re.compile(
     r"(?P<name>[A-Za-z_][A-Za-z0-9_.\-]{0,63})[ \t]{0,8}(?P<sep>[=:])[ \t]{0,8}"
-    r"(?P<value>\"[^\"\n]*\"|'[^'\n]*'|[^\s;&,\"'()<>=:]+)")
+    r"(?P<value>\$\{[^}\s]{0,256}\}|\"[^\"\n]*\"|'[^'\n]*'|[^\s;&,\"'()<>=:]+)")
 # HTTP authorization schemes, which are followed by the credential itself.
 _AUTH_SCHEMES = frozenset({"bearer", "basic", "token", "digest", "negotiate", "apikey", "sso"})
 # URL schemes whose authority ends at the first `/`, `?` or `#` (WHATWG); a user name alone is
@@ -110,6 +110,8 @@ def _plugins() -> tuple[Any, ...]:
     from detect_secrets.plugins.github_token import GitHubTokenDetector
     from detect_secrets.plugins.gitlab_token import GitLabTokenDetector
     from detect_secrets.plugins.mailchimp import MailchimpDetector
+    from detect_secrets.plugins.npm import NpmDetector
+    from detect_secrets.plugins.openai import OpenAIDetector
     from detect_secrets.plugins.private_key import PrivateKeyDetector
     from detect_secrets.plugins.pypi_token import PypiTokenDetector
     from detect_secrets.plugins.sendgrid import SendGridDetector
@@ -123,7 +125,7 @@ def _plugins() -> tuple[Any, ...]:
             BasicAuthDetector(), GitHubTokenDetector(), GitLabTokenDetector(), SlackDetector(),
             StripeDetector(), SendGridDetector(), TwilioKeyDetector(), PypiTokenDetector(),
             DiscordBotTokenDetector(), TelegramBotTokenDetector(), MailchimpDetector(),
-            SquareOAuthDetector(), ArtifactoryDetector())
+            SquareOAuthDetector(), ArtifactoryDetector(), NpmDetector(), OpenAIDetector())
 
 
 @cache
@@ -136,21 +138,25 @@ def _entropy() -> tuple[Any, Any]:
     return Base64HighEntropyString(limit=BASE64_LIMIT), HexHighEntropyString(limit=HEX_LIMIT)
 
 
-# Patterns whose shape could backtrack over a long run are only tried when their anchor text
-# is present (npm's `//…/:_authToken=`, OpenAI's `T3BlbkFJ`).
-_ANCHORED = {"NpmDetector": "_authToken", "OpenAIDetector": "T3BlbkFJ"}
+# Patterns that could backtrack over a long line (npm's `//.+/:_authToken=`, OpenAI's
+# `sk-…T3BlbkFJ…`) only see the first lines holding their anchor text, each of bounded length.
+LONGEST_LINE = 512
+ANCHORED_LINES = 64
+_ANCHORED = {"NpmDetector": "_authToken", "OpenAIDetector": "T3BlbkFJ", "MailchimpDetector": "-us"}
 
 
 def _detected(value: str, key_words: frozenset[str]) -> str | None:
-    """The detector's verdict: a known credential shape, a JWT, or a high-entropy token."""
-    if "PRIVATE KEY" in value and any(True for _ in _plugins()[0].analyze_string(value)):
-        return "a private key in clear"
-    for token in value.split():
-        if len(token) > LONGEST_TOKEN:
-            continue
-        for plugin in _plugins()[1:]:
-            if any(True for _ in plugin.analyze_string(token)):
-                return f"a credential in clear ({plugin.secret_type})"
+    """The detector's verdict: a known credential shape, a JWT, or a high-entropy token. The
+    other patterns run once over the whole text (none backtracks beyond a bounded run)."""
+    for plugin in _plugins():
+        anchor = _ANCHORED.get(type(plugin).__name__)
+        texts = [value] if anchor is None else [
+            line for line in value.splitlines() if anchor in line and len(line) <= LONGEST_LINE
+        ][:ANCHORED_LINES]
+        if any(True for text in texts for _ in plugin.analyze_string(text)):
+            if type(plugin).__name__ == "PrivateKeyDetector":
+                return "a private key in clear"
+            return f"a credential in clear ({plugin.secret_type})"
     if _jwt(value):
         return "a credential in clear (JSON Web Token)"
     return _high_entropy(value, key_words)
@@ -183,8 +189,9 @@ def _high_entropy(value: str, key_words: frozenset[str]) -> str | None:
                     and hexadecimal.calculate_shannon_entropy(token) > HEX_LIMIT):
                 return "a high-entropy hex string (a key or token) in clear"
             continue
-        # Paths and dotted names are words, not keys: judge each piece between slashes.
-        for piece in token.split("/"):
+        # A path is words, not a key: judge each piece between its slashes.
+        raw = match.group(0)
+        for piece in (token.split("/") if raw.startswith("/") or "//" in raw else [token]):
             if len(piece) >= 20 and _mixed(piece) and \
                     base64.calculate_shannon_entropy(piece) > BASE64_LIMIT:
                 return "a high-entropy string (a key or token) in clear"
@@ -274,7 +281,7 @@ def _userinfo(word: str, is_ref: RefTest) -> str | None:
         port, cut, _ = _cut_at_path(password)
         if cut and (port.isdigit() or not port):
             return None  # host:port/path, an `@` further on is in the path
-        if password and not is_ref(password):
+        if password and not is_ref(password) and not _masked(password):
             return "a URL with a password in it"
         return None
     if scheme.lower() in WEB_SCHEMES and user and not is_ref(user):

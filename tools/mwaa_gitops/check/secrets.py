@@ -36,12 +36,13 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Collection, Iterator
+from collections.abc import Iterator
 from functools import cache, lru_cache
 from pathlib import Path as FilePath
 from typing import TYPE_CHECKING
 
 from mwaa_gitops.check.secret_forms import carried
+from mwaa_gitops.config.provenance import dotted
 
 if TYPE_CHECKING:
     from mwaa_gitops.config.provenance import Node, Path
@@ -254,7 +255,18 @@ def key_carries(key: object) -> str | None:
     if not isinstance(key, str):
         return None
     why = credentials_in(key)
-    return f"a map key holding {why.removeprefix('a ')}" if why else None
+    return f"a map key that holds {why}" if why else None
+
+
+def shown_path(path: Path) -> str:
+    """``path`` as messages show it (``a.b[0]``), each map key that carries a secret hidden."""
+    return dotted(tuple(HIDDEN_KEY.format("") if key_carries(part) else part
+                        for part in path))
+
+
+def shown_key(key: object) -> str:
+    """A map key as messages quote it: hidden when it carries a secret."""
+    return HIDDEN_KEY.format("") if key_carries(key) else str(key)
 
 
 def find_plaintext(tree: Node) -> Iterator[tuple[Path, Node, str]]:
@@ -264,18 +276,19 @@ def find_plaintext(tree: Node) -> Iterator[tuple[Path, Node, str]]:
     return iter(found)
 
 
-def _scan(node: Node, path: Path, found: list[tuple[Path, Node, str]]) -> None:
+def _scan(node: Node, path: Path, found: list[tuple[Path, Node, str]],
+          judged: bool = False) -> None:
     # A container is judged by its name and shape only; its leaves are looked at in turn.
     value = node.value
-    why = plaintext(path, value)
+    why = None if judged else plaintext(path, value)
     if why is not None:
         found.append((path, node, why))
     if type(value) is dict:
         for key, child in value.items():
             in_key = key_carries(key)
-            if in_key is not None:
-                found.append(((*path, key), child, in_key))
-            _scan(child, (*path, key), found)
+            if in_key is not None:  # reported under the map's path: the key is the secret
+                found.append((path, child, in_key))
+            _scan(child, (*path, key), found, judged=in_key is not None)
     elif type(value) is list:
         for index, child in enumerate(value):
             _scan(child, (*path, index), found)
@@ -291,33 +304,24 @@ def is_sensitive(path: Path, value: object) -> bool:
 
 
 HIDDEN = "(hidden: a secret in clear)"
-HIDDEN_KEY = "(hidden key {})"
+HIDDEN_KEY = "(hidden key{})"
 
 
-def redacted(value: object, path: Path = (), hidden: Collection[Path] = ()) -> object:
+def redacted(value: object, path: Path = ()) -> object:
     """``value`` (plain data at ``path``) with every secret in clear replaced by
-    :data:`HIDDEN` — the scanner's findings, and the ``hidden`` paths (where the schema
-    validator found a ``format: password`` field in clear) — for every output that shows
-    configs (explain, messages)."""
-    if path in hidden or (not _blank(value) and is_sensitive_field(path)) or \
-            plaintext(path, value) is not None:
+    :data:`HIDDEN`: what the scanner finds, and every credential field's value (the model's
+    ``format: password`` fields included), for every output that shows configs (explain)."""
+    if plaintext(path, value) is not None:
         return HIDDEN
     if isinstance(value, dict):
         shown: dict[object, object] = {}
         for number, (k, v) in enumerate(value.items(), 1):
-            key = HIDDEN_KEY.format(number) if key_carries(k) else k
-            shown[key] = redacted(v, (*path, k), hidden)
+            key = HIDDEN_KEY.format(f" {number}") if key_carries(k) else k
+            shown[key] = redacted(v, (*path, k))
         return shown
     if isinstance(value, list):
-        return [redacted(v, (*path, i), hidden) for i, v in enumerate(value)]
+        return [redacted(v, (*path, i)) for i, v in enumerate(value)]
     return value
-
-
-def is_sensitive_field(path: Path) -> bool:
-    """True for a field whose value is never shown, reference or not being beside the point:
-    a credential name holding a scalar."""
-    name = path[-1] if path and isinstance(path[-1], str) else None
-    return name is not None and is_secret_name(name) and _credential(name) not in BLOCK_WORDS
 
 
 def _any_credential(value: object, depth: int = 0) -> bool:
