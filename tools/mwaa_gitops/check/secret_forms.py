@@ -189,9 +189,11 @@ def _high_entropy(value: str, key_words: frozenset[str]) -> str | None:
                     and hexadecimal.calculate_shannon_entropy(token) > HEX_LIMIT):
                 return "a high-entropy hex string (a key or token) in clear"
             continue
-        # A path is words, not a key: judge each piece between its slashes.
+        # A path or a URL is words, not a key: judge each piece between its slashes (a base64
+        # key has a few slashes at most, and stands alone).
         raw = match.group(0)
-        for piece in (token.split("/") if raw.startswith("/") or "//" in raw else [token]):
+        path = raw.startswith("/") or raw.count("/") > 3 or "://" in value
+        for piece in (token.split("/") if path else [token]):
             if len(piece) >= 20 and _mixed(piece) and \
                     base64.calculate_shannon_entropy(piece) > BASE64_LIMIT:
                 return "a high-entropy string (a key or token) in clear"
