@@ -369,3 +369,36 @@ def test_unversioned_bucket_is_reported_and_blocks_mwaa_updates(s3: S3,
              mwaa=mwaa)
     assert "put-bucket-versioning --bucket sync-unversioned" in str(caught.value.hint)
     assert proxy.requests("PUT") == []
+
+
+class StoppedBeforeDags(S3Target):
+    """A run that loses the bucket once its environment files are up, before anything else
+    is written (the same as a run killed there: the final manifest is never written)."""
+
+    def write(self, key: str, data: bytes, **conditions: Any) -> Any:
+        if key.startswith("dags/"):
+            raise SyncError("connection lost")
+        return super().write(key, data, **conditions)
+
+
+def test_mwaa_update_of_a_run_stopped_after_uploading_requirements_is_made_by_the_next_run(
+        s3: S3, bucket: str, proxy: FaultProxy) -> None:
+    mwaa, stub, calls = stubbed_mwaa()
+    with stub:
+        stub.add_response("get_environment", {"Environment": {"Status": "AVAILABLE"}})
+        stopped = StoppedBeforeDags(bucket, PREFIX, endpoint_url=proxy.endpoint, region=REGION)
+        with pytest.raises(SyncError, match="connection lost"):
+            sync(stopped, desired_files(V1, LAYOUT), environment="ci", commit=None,
+                 layout=LAYOUT, mwaa=mwaa)
+        assert calls == []  # stopped before MWAA was told
+        expect_update(stub)
+        outcome = sync(target(proxy, bucket), desired_files(V1, LAYOUT), environment="ci",
+                       commit=None, layout=LAYOUT, mwaa=mwaa)
+        assert list(outcome.mwaa_updated) == ["requirements.txt"]
+        version = s3.server.client().head_object(Bucket=bucket,
+                                                 Key=f"{PREFIX}/requirements.txt")["VersionId"]
+        assert calls[-1]["RequirementsS3ObjectVersion"] == version
+        stub.assert_no_pending_responses()
+    # Made once: the next run owes nothing.
+    assert inspect(target(proxy, bucket), desired_files(V1, LAYOUT), environment="ci",
+                   layout=LAYOUT, track_mwaa=True).plan.mwaa_update == ()

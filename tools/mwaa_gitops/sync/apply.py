@@ -60,6 +60,8 @@ def apply_plan(target: Target, plan: Plan, desired: Mapping[str, Desired],
         owned[item.key] = Entry(want.sha256, len(want.data), item.etag, version)
     result = Applied(manifest=base)
 
+    # MWAA's update is owed from before the first byte is written until the update is made.
+    pending = tuple(sorted({*base.mwaa_pending, *plan.mwaa_update}))
     uploads = plan.uploads
     if uploads:
         intent = dict(owned)
@@ -67,7 +69,7 @@ def apply_plan(target: Target, plan: Plan, desired: Mapping[str, Desired],
             want = desired[item.key]
             intent[item.key] = Entry(want.sha256, len(want.data))
         manifests.save(target, base.with_objects(intent, commit=commit, complete=False,
-                                                 environment=environment))
+                                                 environment=environment, mwaa_pending=pending))
         for phase in sorted({item.phase for item in uploads}):
             checkpoint()
             batch = [desired[i.key] for i in uploads if i.phase is phase]
@@ -98,7 +100,7 @@ def apply_plan(target: Target, plan: Plan, desired: Mapping[str, Desired],
         # Adopting or re-recording objects does not change which commit produced them.
         produced = commit if (uploads or deletions or previous is None) else base.commit
         final = base.with_objects(owned, commit=produced, complete=True,
-                                  environment=environment)
+                                  environment=environment, mwaa_pending=pending)
         manifests.save(target, final)
         result.manifest = final
     return result

@@ -216,7 +216,8 @@ def _update_mwaa(target: Target, mwaa: MwaaEnvironment, layout: Layout, *,
     applied = {key: version for key, version in versions.items() if version}
     lock.checkpoint()
     # Recorded only after the call succeeded, so a run stopped before it calls again next time.
-    manifests.save(target, manifest.with_objects(manifest.objects, mwaa_applied=applied))
+    manifests.save(target, manifest.with_objects(manifest.objects, mwaa_applied=applied,
+                                                 mwaa_pending=()))
     return applied
 
 

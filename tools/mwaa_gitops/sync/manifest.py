@@ -48,6 +48,10 @@ class Manifest:
     tool: str = f"mwaa-gitops {__version__}"
     # Object versions MWAA was last pointed at (requirements, plugins, startup script).
     mwaa_applied: dict[str, str] = field(default_factory=dict)
+    # Environment files uploaded (or about to be) whose UpdateEnvironment has not been made
+    # yet: recorded before their upload, cleared once MWAA accepted the update, so a run that
+    # stops in between leaves the update to the next run.
+    mwaa_pending: tuple[str, ...] = ()
 
     def with_objects(self, objects: dict[str, Entry], **changes: Any) -> Manifest:
         """A copy holding ``objects`` (and other field ``changes``), stamped with the time."""
@@ -63,7 +67,8 @@ class Manifest:
             "complete": self.complete,
             "updated": self.updated,
             "tool": self.tool,
-            "mwaa": {"applied": dict(sorted(self.mwaa_applied.items()))},
+            "mwaa": {"applied": dict(sorted(self.mwaa_applied.items())),
+                     **({"pending": sorted(self.mwaa_pending)} if self.mwaa_pending else {})},
             "objects": {key: _entry_json(entry) for key, entry in sorted(self.objects.items())},
         }
         return (json.dumps(document, indent=1) + "\n").encode()
@@ -88,11 +93,15 @@ def parse(data: bytes, where: str) -> Manifest:
         applied = _field(_field(document, "mwaa", dict, {}), "applied", dict, {})
         if not all(isinstance(k, str) and isinstance(v, str) for k, v in applied.items()):
             raise ValueError("'mwaa.applied' must map keys to version ids")
+        pending = _field(_field(document, "mwaa", dict, {}), "pending", list, [])
+        if not all(isinstance(k, str) for k in pending):
+            raise ValueError("'mwaa.pending' must list keys")
         return Manifest(environment=_field(document, "environment", str), objects=objects,
                         commit=_field(document, "commit", (str, type(None)), None),
                         complete=_field(document, "complete", bool),
                         updated=_field(document, "updated", (str, type(None)), None),
-                        tool=_field(document, "tool", str, ""), mwaa_applied=dict(applied))
+                        tool=_field(document, "tool", str, ""), mwaa_applied=dict(applied),
+                        mwaa_pending=tuple(sorted(set(pending))))
     except SyncError:
         raise
     except ValueError as exc:

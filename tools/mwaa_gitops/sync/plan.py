@@ -9,7 +9,7 @@ neither rendered nor owned are foreign and never appear in a plan.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import Enum, IntEnum
 from pathlib import PurePosixPath
 
@@ -179,6 +179,8 @@ def make_plan(desired: Mapping[str, Desired], remote: Mapping[str, RemoteObject]
     items.sort(key=lambda i: (i.action is Action.delete, i.phase, i.key))
     plan = Plan(tuple(items), foreign, tuple(sorted(forgotten)), (), stale)
     if track_mwaa and layout is not None:
+        owed = tuple(_owed_upload(item, layout, manifest) for item in plan.items)
+        plan = Plan(owed, plan.foreign, plan.forgotten, (), plan.manifest_stale)
         plan = Plan(plan.items, plan.foreign, plan.forgotten,
                     _mwaa_pending(plan, layout, manifest), plan.manifest_stale)
     return plan
@@ -224,6 +226,20 @@ def _owned_phase(key: str, layout: Layout | None) -> Phase:
     return Phase.dags if in_dags and key.endswith((".py", ".zip")) else Phase.support
 
 
+def _owed_upload(item: Item, layout: Layout, manifest: Manifest | None) -> Item:
+    """An environment file whose MWAA update a stopped run still owes, and whose object
+    version is unknown (the run stopped before recording it), is written again: its new
+    version is what MWAA is then pointed at."""
+    if manifest is None or item.action is not Action.unchanged or \
+            item.key not in layout.environment_files or item.key not in manifest.mwaa_pending:
+        return item
+    entry = manifest.objects.get(item.key)
+    if entry is not None and entry.version_id and entry.etag == item.etag:
+        return item
+    return replace(item, action=Action.change,
+                   note="written again: a stopped sync left MWAA's update to this run")
+
+
 def _mwaa_pending(plan: Plan, layout: Layout, manifest: Manifest | None) -> tuple[str, ...]:
     pending = []
     for item in plan.items:
@@ -234,6 +250,9 @@ def _mwaa_pending(plan: Plan, layout: Layout, manifest: Manifest | None) -> tupl
             continue
         entry = manifest.objects.get(item.key) if manifest else None
         applied = manifest.mwaa_applied.get(item.key) if manifest else None
+        if manifest is not None and item.key in manifest.mwaa_pending:
+            pending.append(item.key)  # recorded before its upload by a run that stopped
+            continue
         # Uploaded by an earlier run that stopped before MWAA was updated.
         if entry is not None and entry.version_id and entry.version_id != applied:
             pending.append(item.key)
