@@ -5,7 +5,7 @@ from __future__ import annotations
 import shutil
 import threading
 from collections.abc import Sequence
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -68,6 +68,10 @@ class DiesAt:
 
     def versioning(self) -> str | None:
         return None
+
+    def stamp(self, key: str) -> tuple[datetime | None, datetime]:
+        self._alive()
+        return self.inner.stamp(key)
 
 
 def run_sync(target: object, files: dict[str, bytes], stale_after: timedelta | None = None,
@@ -143,3 +147,47 @@ def test_sync_stops_on_unreadable_manifest_without_deleting(synced_v1: Path) -> 
     with pytest.raises(SyncError, match="not a readable manifest"):
         run_sync(LocalTarget(synced_v1), V2)
     assert contents(synced_v1) == {**V1, **FOREIGN}
+
+
+class RacedAtFirstAdd(LocalTarget):
+    """Someone else puts an object at a key this sync adds, between its listing and its write."""
+
+    def write(self, key: str, data: bytes, *, if_none_match: bool = False,
+              if_match: str | None = None) -> Written:
+        if key.startswith("dags/") and not (self.root / key).exists() and \
+                not getattr(self, "raced", False):
+            self.raced = True
+            super().write(key, b"# someone else's\n")
+        return super().write(key, data, if_none_match=if_none_match, if_match=if_match)
+
+
+def test_an_object_put_at_an_added_key_after_the_listing_is_never_overwritten(
+        tmp_path: Path) -> None:
+    target = RacedAtFirstAdd(tmp_path / "bucket")
+    with pytest.raises(SyncError, match="appeared in the target after it was listed"):
+        run_sync(target, V1)
+    raced = [p for p in (tmp_path / "bucket").rglob("*")
+             if p.is_file() and p.read_bytes() == b"# someone else's\n"]
+    assert len(raced) == 1
+
+
+class TakenOverDuringUpload(LocalTarget):
+    """Another run takes the lock over while this one uploads (this run's lock is not due for
+    a refresh yet, so only the check before the manifest can notice)."""
+
+    def write(self, key: str, data: bytes, *, if_none_match: bool = False,
+              if_match: str | None = None) -> Written:
+        answer = super().write(key, data, if_none_match=if_none_match, if_match=if_match)
+        if key.startswith("dags/") and not getattr(self, "taken", False):
+            self.taken = True
+            lock = self.root / RESERVED / "lock.json"
+            lock.write_text(lock.read_text().replace('"who": "', '"who": "another run, was '))
+        return answer
+
+
+def test_a_run_that_lost_its_lock_never_writes_the_final_manifest(tmp_path: Path) -> None:
+    target = TakenOverDuringUpload(tmp_path / "bucket")
+    with pytest.raises(SyncError, match=r"lost the sync lock .* by another run"):
+        run_sync(target, V1)
+    manifest = manifests.load(target)
+    assert manifest is None or not manifest.complete

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -27,7 +28,10 @@ def test_second_lock_names_the_holder_and_when_it_turns_stale(tmp_path: Path) ->
     assert held.value.message == (f"{target.url} is being synced by ci run 17, commit "
                                   "feedfacefeed, since 2024-05-01T12:00:00+00:00 "
                                   f"(environment 'dev', lock id {holder[0].token})")
-    assert held.value.hint is not None and "2024-05-01T12:15:00+00:00" in held.value.hint
+    # When it turns stale is told by the storage's clock: its write time plus 15 minutes.
+    written = datetime.fromtimestamp((target.root / LOCK_KEY).stat().st_mtime, timezone.utc)
+    turns = (written + timedelta(minutes=15)).isoformat(timespec="seconds")
+    assert held.value.hint is not None and turns in held.value.hint
     assert f"mwaa-gitops unlock --lock-id {holder[0].token}" in held.value.hint
 
 
@@ -44,6 +48,7 @@ def test_stale_lock_is_taken_over_and_the_old_holder_notices(tmp_path: Path) -> 
     slow = Lock.acquire(target, environment="dev", commit=None, who="slow run",
                         clock=lambda: NOW)
     notes: list[str] = []
+    age(target, minutes=16)  # by the storage's clock, the only one that counts
     later = NOW + timedelta(minutes=16)
     fresh = Lock.acquire(target, environment="dev", commit=None, who="next run",
                          clock=lambda: later, warn=notes.append)
@@ -55,6 +60,37 @@ def test_stale_lock_is_taken_over_and_the_old_holder_notices(tmp_path: Path) -> 
     assert current is not None and current[0].who == "next run"
     fresh.refresh()
     fresh.release()
+
+
+def age(target: LocalTarget, minutes: int) -> None:
+    """Make the lock object ``minutes`` older, as the storage sees it."""
+    path = target.root / LOCK_KEY
+    then = path.stat().st_mtime - minutes * 60
+    os.utime(path, (then, then))
+
+
+def test_a_live_lock_holds_whatever_the_clock_of_its_holder_says(tmp_path: Path) -> None:
+    # The holder's clock is 20 minutes slow: by its own dates the lock looks stale at once.
+    target = LocalTarget(tmp_path)
+    slow = datetime.now(timezone.utc) - timedelta(minutes=20)
+    Lock.acquire(target, environment="dev", commit=None, who="slow clock", clock=lambda: slow)
+    with pytest.raises(LockHeld, match="slow clock"):
+        Lock.acquire(target, environment="dev", commit=None, who="second sync")
+    # Nor does a fast clock of the second run make it stale.
+    fast = datetime.now(timezone.utc) + timedelta(hours=1)
+    with pytest.raises(LockHeld):
+        Lock.acquire(target, environment="dev", commit=None, clock=lambda: fast)
+
+
+def test_a_lock_dated_in_the_future_is_taken_with_stale_lock_minutes_0(tmp_path: Path) -> None:
+    target = LocalTarget(tmp_path)
+    future = datetime.now(timezone.utc) + timedelta(days=1)
+    Lock.acquire(target, environment="dev", commit=None, who="fast clock", clock=lambda: future)
+    rerun = Lock.acquire(target, environment="dev", commit=None, who="re-run",
+                         stale_after=timedelta(0))
+    current = read_holder(target)
+    assert current is not None and current[0].who == "re-run"
+    rerun.release()
 
 
 class NoConditionalWrites:
@@ -80,6 +116,9 @@ class NoConditionalWrites:
 
     def versioning(self) -> str | None:
         return None
+
+    def stamp(self, key: str) -> tuple[datetime | None, datetime]:
+        return self.inner.stamp(key)
 
 
 def test_lock_falls_back_to_best_effort_and_says_so(tmp_path: Path) -> None:

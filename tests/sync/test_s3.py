@@ -244,13 +244,23 @@ def test_concurrent_lock_attempts_have_exactly_one_winner(bucket: str, proxy: Fa
 
 def test_stale_lock_is_taken_over(bucket: str, proxy: FaultProxy,
                                   capsys: pytest.CaptureFixture[str]) -> None:
-    past = datetime.now(timezone.utc) - timedelta(hours=1)
-    Lock.acquire(target(proxy, bucket), environment="ci", commit=None, who="crashed-run",
-                 clock=lambda: past)
+    Lock.acquire(target(proxy, bucket), environment="ci", commit=None, who="crashed-run")
+    # Stale by the bucket's clock once --stale-lock-minutes passed since its last write.
     sync(target(proxy, bucket), desired_files(V1, LAYOUT), environment="ci", commit=None,
-         layout=LAYOUT, progress=LineProgress())
+         layout=LAYOUT, progress=LineProgress(), options=Options(stale_after=timedelta(0)))
     assert "taking over a stale sync lock" in capsys.readouterr().err
     assert target(proxy, bucket).read(RESERVED + "lock.json") is None  # released after
+
+
+def test_a_lock_holds_against_a_second_sync_whatever_the_holder_s_clock_says(
+        bucket: str, proxy: FaultProxy) -> None:
+    # A runner whose clock is 20 minutes slow: its lock's own dates look stale at once.
+    slow = datetime.now(timezone.utc) - timedelta(minutes=20)
+    Lock.acquire(target(proxy, bucket), environment="ci", commit=None, who="slow-clock run",
+                 clock=lambda: slow)
+    with pytest.raises(LockHeld, match="slow-clock run"):
+        sync(target(proxy, bucket), desired_files(V1, LAYOUT), environment="ci", commit=None,
+             layout=LAYOUT)
 
 
 def test_transient_faults_are_retried_within_one_run(s3: S3, bucket: str,

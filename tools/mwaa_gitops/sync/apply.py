@@ -5,13 +5,14 @@
 2. Uploads run in phases (environment files, then configs and helpers, then DAGs), each phase
    in parallel and complete before the next starts: a DAG never lands before what it reads.
 3. Deletions follow, DAGs first, so no config disappears under a DAG that still reads it.
-4. The manifest is written last, recording what the target now holds.
+4. The manifest is written last, recording what the target now holds, once the lock proved
+   it is still held.
 """
 
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from concurrent.futures import FIRST_EXCEPTION, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 
@@ -20,7 +21,13 @@ from mwaa_gitops.sync import manifest as manifests
 from mwaa_gitops.sync.manifest import Entry, Manifest
 from mwaa_gitops.sync.plan import Action, Desired, Phase, Plan
 from mwaa_gitops.sync.progress import Progress, SilentProgress
-from mwaa_gitops.sync.targets import DEFAULT_JOBS, Target, Written
+from mwaa_gitops.sync.targets import (
+    DEFAULT_JOBS,
+    ConditionalWritesUnsupported,
+    PreconditionFailed,
+    Target,
+    Written,
+)
 
 PHASE_LABELS = {Phase.environment: "environment files", Phase.support: "configs and helpers",
                 Phase.dags: "DAGs"}
@@ -40,10 +47,15 @@ class Applied:
 def apply_plan(target: Target, plan: Plan, desired: Mapping[str, Desired],
                previous: Manifest | None, *, environment: str, commit: str | None,
                jobs: int = DEFAULT_JOBS, progress: Progress | None = None,
-               checkpoint: Callable[[], None] | None = None) -> Applied:
+               checkpoint: Callable[[], None] | None = None,
+               confirm: Callable[[], None] | None = None) -> Applied:
     """Upload, delete and record ``plan``; raises :class:`SyncError` when a step fails.
 
-    ``checkpoint`` runs between phases (the lock refreshes itself there when due).
+    ``checkpoint`` runs between phases (the lock refreshes itself there when due);
+    ``confirm`` right before the final manifest is written (the lock proves it is still ours:
+    a run that lost it must not record its view of the target over the new holder's). A key
+    the plan adds is written only if it still does not exist, so an object put there between
+    the listing and the write is never overwritten.
     """
     if plan.conflicts:
         raise SyncError(f"{len(plan.conflicts)} rendered file(s) would overwrite objects this "
@@ -73,7 +85,9 @@ def apply_plan(target: Target, plan: Plan, desired: Mapping[str, Desired],
         for phase in sorted({item.phase for item in uploads}):
             checkpoint()
             batch = [desired[i.key] for i in uploads if i.phase is phase]
-            written = _upload(target, batch, jobs, progress, f"upload {PHASE_LABELS[phase]}")
+            added = {i.key for i in uploads if i.phase is phase and i.action is Action.add}
+            written = _upload(target, batch, jobs, progress, f"upload {PHASE_LABELS[phase]}",
+                              added)
             for key, answer in written.items():
                 want = desired[key]
                 owned[key] = Entry(want.sha256, len(want.data), answer.etag, answer.version_id)
@@ -96,7 +110,7 @@ def apply_plan(target: Target, plan: Plan, desired: Mapping[str, Desired],
         owned.pop(key, None)
 
     if uploads or deletions or plan.manifest_stale:
-        checkpoint()
+        (confirm or checkpoint)()
         # Adopting or re-recording objects does not change which commit produced them.
         produced = commit if (uploads or deletions or previous is None) else base.commit
         final = base.with_objects(owned, commit=produced, complete=True,
@@ -107,8 +121,9 @@ def apply_plan(target: Target, plan: Plan, desired: Mapping[str, Desired],
 
 
 def _upload(target: Target, batch: list[Desired], jobs: int, progress: Progress,
-            label: str) -> dict[str, Written]:
-    """Write ``batch`` with at most ``jobs`` requests in flight; stop at the first failure."""
+            label: str, added: Collection[str] = ()) -> dict[str, Written]:
+    """Write ``batch`` with at most ``jobs`` requests in flight; stop at the first failure.
+    The ``added`` keys are written only if they still do not exist."""
     progress.start(label, len(batch), sum(len(d.data) for d in batch))
     stop = threading.Event()
     written: dict[str, Written] = {}
@@ -116,7 +131,20 @@ def _upload(target: Target, batch: list[Desired], jobs: int, progress: Progress,
     def put(file: Desired) -> Written:
         if stop.is_set():
             raise _Skipped
-        return target.write(file.key, file.data)
+        if file.key not in added:
+            return target.write(file.key, file.data)
+        try:
+            return target.write(file.key, file.data, if_none_match=True)
+        except PreconditionFailed:
+            found = target.read(file.key)
+            if found is not None and found[0] == file.data:
+                # Our own write landed and its answer was lost (the retry found it): writing
+                # the same bytes again changes nothing and reports the object's version.
+                return target.write(file.key, file.data)
+            raise SyncError(f"{file.key} appeared in the target after it was listed (someone "
+                            "else wrote it); it was left alone") from None
+        except ConditionalWritesUnsupported:
+            return target.write(file.key, file.data)  # the server cannot tell: as before
 
     failures: list[tuple[str, BaseException]] = []
     with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:

@@ -19,7 +19,14 @@ from mwaa_gitops import git
 from mwaa_gitops.sync import SyncError
 from mwaa_gitops.sync import manifest as manifests
 from mwaa_gitops.sync.apply import Applied, apply_plan
-from mwaa_gitops.sync.lock import DEFAULT_STALE_AFTER, Holder, Lock, LockHeld, read_holder, utcnow
+from mwaa_gitops.sync.lock import (
+    DEFAULT_STALE_AFTER,
+    Holder,
+    Lock,
+    LockHeld,
+    read_holder,
+    stale_by_storage,
+)
 from mwaa_gitops.sync.manifest import Manifest
 from mwaa_gitops.sync.mwaa import DEFAULT_POLL_SECONDS, MwaaEnvironment, update_request
 from mwaa_gitops.sync.plan import Desired, Layout, Plan, make_plan
@@ -157,7 +164,8 @@ def sync(target: Target, desired: Mapping[str, Desired], *, environment: str,
     for note in first.notes:
         progress.note(note)
     if first.plan.nothing_to_do:
-        if first.holder is not None and not first.holder.stale(utcnow(), options.stale_after):
+        if first.holder is not None and not (first.holder.broken or
+                                             stale_by_storage(target, options.stale_after)[0]):
             # Its run may be writing something else right now: "in sync" would be a guess.
             raise LockHeld(f"{target.url} is being synced by {first.holder.describe()}",
                            "run again once that sync finished")
@@ -191,7 +199,8 @@ def sync(target: Target, desired: Mapping[str, Desired], *, environment: str,
             mwaa.ensure_ready()
         outcome.applied = apply_plan(target, current.plan, desired, current.manifest,
                                      environment=environment, commit=commit, jobs=options.jobs,
-                                     progress=progress, checkpoint=lock.checkpoint)
+                                     progress=progress, checkpoint=lock.checkpoint,
+                                     confirm=lock.refresh)
         if current.plan.mwaa_update and mwaa is not None:
             outcome.mwaa_updated = _update_mwaa(target, mwaa, layout, desired=desired,
                                                 manifest=outcome.applied.manifest, lock=lock,
@@ -214,7 +223,7 @@ def _update_mwaa(target: Target, mwaa: MwaaEnvironment, layout: Layout, *,
                   + ", ".join(f"{k} version {v}" for k, v in sorted(versions.items()) if v))
     mwaa.update(request)
     applied = {key: version for key, version in versions.items() if version}
-    lock.checkpoint()
+    lock.refresh()  # still ours: only then record what this run told MWAA
     # Recorded only after the call succeeded, so a run stopped before it calls again next time.
     manifests.save(target, manifest.with_objects(manifest.objects, mwaa_applied=applied,
                                                  mwaa_pending=()))

@@ -7,6 +7,11 @@ lock cannot both win. Between phases, once a third of the timeout has passed, th
 refreshes the lock the same way, which also proves that nobody took it over in the meantime.
 Servers without conditional writes get a best-effort lock (check, write, read back) and a
 warning saying so.
+
+Staleness is judged by one clock, the storage's: the lock object's last-modified time against
+the storage's own now (:meth:`Target.stamp`), never against the local clock, so a run whose
+clock is slow or fast cannot take a live lock nor keep a dead one. The times written into the
+lock are for people to read.
 """
 
 from __future__ import annotations
@@ -33,6 +38,8 @@ from mwaa_gitops.sync.targets import (
 LOCK_KEY = RESERVED + "lock.json"
 DEFAULT_STALE_AFTER = timedelta(minutes=15)
 Clock = Callable[[], datetime]
+# The dates `unlock` writes into a lock it breaks: stale whatever any clock says.
+BROKEN = "1970-01-01T00:00:00+00:00"
 
 
 def utcnow() -> datetime:
@@ -65,6 +72,11 @@ class Holder:
             return now >= datetime.fromisoformat(self.expires)
         last = datetime.fromisoformat(self.refreshed or self.acquired)
         return now >= last + stale_after
+
+    @property
+    def broken(self) -> bool:
+        """Marked stale by ``unlock`` (:func:`break_lock`)."""
+        return self.expires == BROKEN
 
     def to_json(self) -> bytes:
         """The lock object's bytes."""
@@ -102,6 +114,15 @@ def read_holder(target: Target) -> tuple[Holder, str] | None:
                        "if no sync is running, delete that object") from None
 
 
+def stale_by_storage(target: Target, stale_after: timedelta) -> tuple[bool, datetime | None]:
+    """Whether the lock went ``stale_after`` without a write, by the storage's clock, and when
+    it turns (turned) stale by that clock (None: there is no lock)."""
+    modified, now = target.stamp(LOCK_KEY)
+    if modified is None:
+        return True, None
+    return now - modified >= stale_after, modified + stale_after
+
+
 def _holder(document: object) -> Holder:
     """A lock's holder, every field checked: a garbled lock must not crash a later step."""
     fields = set(Holder.__dataclass_fields__)
@@ -135,8 +156,7 @@ def break_lock(target: Target, lock_id: str | None) -> Holder:
         raise LockHeld(f"{target.url} is locked by {holder.describe()} (lock id "
                        f"{printable(holder.token)}); {given}",
                        "make sure that run is dead, then pass --lock-id with its id")
-    epoch = _iso(datetime.fromtimestamp(0, timezone.utc))
-    broken = replace(holder, expires=epoch, refreshed=epoch)
+    broken = replace(holder, expires=BROKEN, refreshed=BROKEN)
     try:
         target.write(LOCK_KEY, broken.to_json(), if_match=etag)
     except PreconditionFailed:
@@ -180,8 +200,9 @@ class Lock:
                 warn(f"warning: {exc.message}; the sync lock is best-effort (check, write, "
                      "read back), so two syncs started at the same instant could both run")
             current = read_holder(target)
-            if current is not None and not current[0].stale(now, stale_after):
-                raise _held(target, current[0], stale_after) from exc
+            stale, turns = stale_by_storage(target, stale_after)
+            if current is not None and not (stale or current[0].broken):
+                raise _held(target, current[0], turns) from exc
             written = target.write(LOCK_KEY, mine.to_json())
         current = read_holder(target)
         if current is None or current[0].token != mine.token:
@@ -242,8 +263,9 @@ def _take_over_if_stale(target: Target, mine: Holder, now: datetime, stale_after
             current = read_holder(target)
             raise _held(target, current[0] if current else None) from None
     holder, etag = current
-    if not holder.stale(now, stale_after):
-        raise _held(target, holder, stale_after)
+    stale, turns = stale_by_storage(target, stale_after)
+    if not (stale or holder.broken):
+        raise _held(target, holder, turns)
     if warn:
         warn(f"taking over a stale sync lock of {target.url} (held by {holder.describe()}, "
              f"last refreshed {holder.refreshed or holder.acquired})")
@@ -254,17 +276,17 @@ def _take_over_if_stale(target: Target, mine: Holder, now: datetime, stale_after
         raise _held(target, current[0] if current else None) from None
 
 
-def _held(target: Target, holder: Holder | None,
-          stale_after: timedelta = DEFAULT_STALE_AFTER) -> LockHeld:
+def _held(target: Target, holder: Holder | None, stale_at: datetime | None = None) -> LockHeld:
     if holder is None:
         return LockHeld(f"another sync of {target.url} took the lock at the same moment",
                         "run again once it finished")
-    turns = _iso(datetime.fromisoformat(holder.refreshed or holder.acquired) + stale_after)
+    turns = _iso(stale_at) if stale_at else "(unknown)"
     return LockHeld(f"{target.url} is being synced by {holder.describe()} "
                     f"(environment '{printable(holder.environment)}', lock id "
                     f"{printable(holder.token)})",
                     f"wait for that run to finish; if it died, its lock turns stale at {turns} "
-                    "(--stale-lock-minutes after its last refresh), or break it now with "
+                    "by the storage's clock (--stale-lock-minutes after its last refresh), or "
+                    "break it now with "
                     f"mwaa-gitops unlock --lock-id {printable(holder.token)}")
 
 

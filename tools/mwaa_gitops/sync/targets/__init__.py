@@ -15,6 +15,7 @@ from __future__ import annotations
 import importlib
 import re
 from collections.abc import Callable, Mapping, Sequence
+from datetime import datetime
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -94,6 +95,12 @@ class Target(Protocol):
 
     def versioning(self) -> str | None:
         """``Enabled``/``Suspended``/``Disabled`` for a bucket; None when there are no versions."""
+        ...
+
+    def stamp(self, key: str) -> tuple[datetime | None, datetime]:
+        """When ``key`` was last written (None: it does not exist) and what time it is now,
+        both by the *storage's* clock (S3's ``Last-Modified`` and ``Date``; a folder's file
+        times), so runs on machines whose clocks disagree judge a lock alike."""
         ...
 
 

@@ -10,6 +10,7 @@ import os
 import stat
 import tempfile
 from collections.abc import Iterator, Mapping, Sequence
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
@@ -141,6 +142,23 @@ class LocalTarget:
     def versioning(self) -> str | None:
         return None
 
+    def stamp(self, key: str) -> tuple[datetime | None, datetime]:
+        path = self._path(key)
+        with self._errors("read", key):
+            try:
+                modified: datetime | None = _mtime(path)
+            except FileNotFoundError:
+                modified = None
+            # The folder's own notion of now (a network share's server clock): a probe's time.
+            self._scratch.mkdir(parents=True, exist_ok=True)
+            fd, probe = tempfile.mkstemp(dir=self._scratch, prefix="clock-")
+            try:
+                os.close(fd)
+                now = _mtime(Path(probe))
+            finally:
+                Path(probe).unlink(missing_ok=True)
+        return modified, now
+
     def _path(self, key: str) -> Path:
         """The file of ``key``; no folder on the way may be a link (it could lead anywhere)."""
         check_key(key, own=True)
@@ -227,6 +245,10 @@ def _read_regular(path: Path) -> bytes | None:
             return handle.read()
     finally:
         os.close(fd)
+
+
+def _mtime(path: Path) -> datetime:
+    return datetime.fromtimestamp(path.lstat().st_mtime, timezone.utc)
 
 
 @functools.cache

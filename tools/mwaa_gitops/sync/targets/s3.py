@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Iterator, Mapping, Sequence
+from datetime import datetime, timezone
+from email.utils import parsedate_to_datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -162,6 +164,16 @@ class S3Target:
                                 f"s3://{self.bucket}/{first.get('Key')}: "
                                 f"{first.get('Code')} {first.get('Message', '')}".rstrip())
 
+    def stamp(self, key: str) -> tuple[datetime | None, datetime]:
+        from botocore.exceptions import ClientError
+
+        try:
+            with self._errors("read", key, passthrough=("NoSuchKey", "404", "NotFound")):
+                answer = self.client.head_object(Bucket=self.bucket, Key=self.object_key(key))
+                return answer["LastModified"], _server_time(answer)
+        except ClientError as exc:
+            return None, _server_time(exc.response)
+
     def versioning(self) -> str | None:
         replayed, answer = self._replayed("versioning")
         if replayed:
@@ -210,6 +222,16 @@ def _s3_client(endpoint_url: str | None, region: str | None, jobs: int,
                     s3={"addressing_style": "path" if endpoint_url else "auto"})
     return aws_session().client("s3", endpoint_url=endpoint_url, region_name=region,
                                 config=config)
+
+
+def _server_time(answer: Any) -> datetime:
+    """The time the server stamped its answer with (HTTP ``Date``); the local clock only if a
+    server sends none."""
+    date = answer.get("ResponseMetadata", {}).get("HTTPHeaders", {}).get("date")
+    try:
+        return parsedate_to_datetime(date) if date else datetime.now(timezone.utc)
+    except (TypeError, ValueError):
+        return datetime.now(timezone.utc)
 
 
 def _etag(raw: str) -> str:
