@@ -41,6 +41,10 @@ class Options:
     apply_pause: bool = False  # pause/unpause DAGs to match dag.paused
 
 
+# Beyond --timeout (and --smoke-timeout), the time the last readings may take.
+DEADLINE_GRACE = 60.0
+
+
 def has_mwaa(prepared: Prepared) -> bool:
     """A bucket belongs to an MWAA environment; a folder only when an endpoint stands in."""
     return prepared.target.serves_mwaa or endpoint_configured() is not None
@@ -113,6 +117,9 @@ def check(prepared: Prepared, env: str, options: Options, progress: Progress,
         raise ConfigError.at(Location(""), f"--smoke {options.smoke}: not a DAG this "
                              f"environment renders (its DAGs: {known})", code="usage")
     api = airflow_api(prepared)
+    # One deadline for every API call, whatever the answers do (dripping bytes, endless pages).
+    api.rest.deadline = started + options.timeout + DEADLINE_GRACE + (
+        options.smoke_timeout if options.smoke is not None else 0.0)
     wait_available(api.rest.client, mwaa.environment_name, progress.note,
                    timeout=options.timeout)
     verdict = verify.Verdict(env, mwaa.environment_name, [],

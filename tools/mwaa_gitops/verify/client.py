@@ -10,6 +10,11 @@ Paths stay short whatever the dag id: collections are read with query parameters
 awaited through ``POST /dags/~/dagRuns/list`` (ids in the body); only triggering a run has the
 dag id in its Path, so ``--smoke`` is refused, with the reason, for ids over 50 characters.
 
+Every call is bounded whatever the other side does: an overall deadline (``RestApi.deadline``)
+holds against answers that drip a byte at a time or pages that never end, an answer over MWAA's
+6 MB is refused while it is read (never held whole), and an answer that is not Airflow's JSON
+(an HTML error page, a truncated body) is an API failure, not "not parsed yet".
+
 An endpoint other than AWS's (a stand-in for tests) comes from ``AWS_ENDPOINT_URL_MWAA``, which
 botocore reads itself; ``AWS_DISABLE_HOST_PREFIX_INJECTION=true`` keeps ``env.`` off its host.
 """
@@ -17,6 +22,7 @@ botocore reads itself; ``AWS_DISABLE_HOST_PREFIX_INJECTION=true`` keeps ``env.``
 from __future__ import annotations
 
 import os
+import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
@@ -35,6 +41,14 @@ PAGE = 100  # Airflow's default maximum page size
 ATTEMPTS = 3  # per call, for a failure that may pass (throttling, 5xx, a dropped connection)
 ENDPOINT_VARIABLES = ("AWS_ENDPOINT_URL_MWAA", "AWS_ENDPOINT_URL")
 SMOKE_PREFIX = "mwaa-gitops-smoke-"
+# MWAA answers at most 6 MB of Airflow's JSON; the envelope around it adds little.
+ANSWER_MAX = 6 * 1000 * 1000 + 64 * 1024
+CHUNK = 64 * 1024
+# More pages than any environment has DAGs for: an API that ignores `offset` ends here.
+PAGES_MAX = 1000
+# Import-error text kept per file (Airflow's traceback, already bounded by its own frames).
+TRACE_LINES = 60
+TRACE_CHARS = 8 * 1024
 
 # Exit codes, one per way a verification can end (0 is verified; 1 and 2 are the CLI's own).
 
@@ -110,13 +124,63 @@ class DagRun:
 
 
 class RestApi:
-    """``InvokeRestApi`` for one environment: Path checked, errors turned into messages."""
+    """``InvokeRestApi`` for one environment: Path checked, errors turned into messages, every
+    call bounded by the overall ``deadline`` (``time.monotonic`` seconds; None: no deadline)."""
 
     def __init__(self, client: MWAAClient, name: str, *,
-                 sleep: Callable[[float], None] = time.sleep) -> None:
+                 sleep: Callable[[float], None] = time.sleep,
+                 deadline: float | None = None) -> None:
         self.client = client
         self.name = name
         self.sleep = sleep
+        self.deadline = deadline
+        client.meta.events.register("before-send.mwaa.InvokeRestApi", self._bounded_send,
+                                    unique_id=f"mwaa-gitops-bounded-{id(self)}")
+
+    def _bounded_send(self, request: Any, **_: Any) -> Any:
+        """Send ``request`` through the client's own HTTP session, reading the answer in chunks:
+        over :data:`ANSWER_MAX` or past the deadline, the read stops (nothing more is held)."""
+        from botocore.awsrequest import AWSResponse
+
+        session = getattr(getattr(self.client, "_endpoint", None), "http_session", None)
+        if session is None:
+            return None  # let botocore send it
+        request.stream_output = True
+        response = session.send(request)
+        raw = response.raw
+        chunks: list[bytes] = []
+        size = 0
+        try:
+            while True:
+                chunk = raw.read1(CHUNK) if hasattr(raw, "read1") else raw.read(CHUNK)
+                if not chunk:
+                    break
+                size += len(chunk)
+                if size > ANSWER_MAX:
+                    raise MwaaFailure(f"Airflow's answer in MWAA environment '{self.name}' is "
+                                      f"over the 6 MB InvokeRestApi answers ({request.method} "
+                                      f"{request.url.rsplit('/', 1)[-1]}); nothing was kept",
+                                      "an API in front of MWAA is misbehaving")
+                if self.deadline is not None and time.monotonic() > self.deadline:
+                    raise _Late()
+                chunks.append(chunk)
+        finally:
+            release = getattr(raw, "release_conn", None)
+            if callable(release):
+                release()
+        return AWSResponse(request.url, response.status_code, response.headers,
+                           _Read(b"".join(chunks)))
+
+    def remaining(self) -> float | None:
+        """Seconds left before the deadline (None: no deadline); raises once it passed."""
+        if self.deadline is None:
+            return None
+        left = self.deadline - time.monotonic()
+        if left <= 0:
+            raise MwaaFailure(f"verify's time ran out while reading MWAA environment "
+                              f"'{self.name}'", "Airflow's API answered too slowly; run verify "
+                              "again, or give it more time with --timeout")
+        return left
 
     def call(self, method: str, path: str, *, query: Mapping[str, Any] | None = None,
              body: Mapping[str, Any] | None = None) -> Any:
@@ -132,7 +196,7 @@ class RestApi:
             request["Body"] = dict(body)
         for attempt in range(1, ATTEMPTS + 1):
             try:
-                return self._once(request)
+                return self._within(request)
             except _Transient as exc:
                 if attempt == ATTEMPTS:
                     raise MwaaFailure(
@@ -141,6 +205,32 @@ class RestApi:
                         "again in a few minutes") from exc
                 self.sleep(2.0 * attempt)
         raise AssertionError("unreachable")
+
+    def _within(self, request: dict[str, Any]) -> Any:
+        """:meth:`_once`, given up at the deadline whatever the answer does (a call still
+        reading then is left to end on its own: it holds at most one bounded answer)."""
+        left = self.remaining()
+        if left is None:
+            return self._once(request)
+        outcome: dict[str, Any] = {}
+
+        def run() -> None:
+            try:
+                outcome["answer"] = self._once(request)
+            except BaseException as exc:  # handed to the caller's thread
+                outcome["error"] = exc
+
+        worker = threading.Thread(target=run, name="invoke-rest-api", daemon=True)
+        worker.start()
+        worker.join(left)
+        if worker.is_alive() or isinstance(outcome.get("error"), _Late):
+            raise MwaaFailure(f"verify's time ran out during {request['Method']} "
+                              f"{request['Path']} on MWAA environment '{self.name}'",
+                              "Airflow's API answered too slowly; run verify again, or give it "
+                              "more time with --timeout")
+        if "error" in outcome:
+            raise outcome["error"]
+        return outcome.get("answer")
 
     def _once(self, request: dict[str, Any]) -> Any:
         from botocore.exceptions import (
@@ -200,6 +290,20 @@ class RestApi:
         raise MwaaFailure(f"InvokeRestApi on {where} failed: {code} {message}".rstrip()) from exc
 
 
+class _Late(Exception):
+    """The deadline passed while an answer was being read."""
+
+
+class _Read:
+    """An answer already read, in the shape botocore reads bodies from."""
+
+    def __init__(self, data: bytes) -> None:
+        self.data = data
+
+    def stream(self, **_: Any) -> Iterator[bytes]:
+        yield self.data
+
+
 class _Transient(Exception):
     def __init__(self, message: str) -> None:
         super().__init__(message)
@@ -221,14 +325,20 @@ class AirflowApi:
 
     def _pages(self, path: str, field: str) -> Iterator[dict[str, Any]]:
         offset = 0
-        while True:
+        first: object = None
+        for _ in range(PAGES_MAX):
             answer = self.rest.call("GET", path, query={"limit": PAGE, "offset": offset})
-            items = answer.get(field, []) if isinstance(answer, Mapping) else []
+            items = _listed(answer, field, self.rest.name, path)
+            if items and offset and items[0] == first:
+                raise _malformed(self.rest.name, path, "the same page again: the API ignores "
+                                 "'offset'")
+            first = items[0] if items else None
             yield from (item for item in items if isinstance(item, dict))
-            total = answer.get("total_entries") if isinstance(answer, Mapping) else None
+            total = answer.get("total_entries")
             offset += len(items)
             if not items or len(items) < PAGE or (isinstance(total, int) and offset >= total):
                 return
+        raise _malformed(self.rest.name, path, f"more than {PAGES_MAX} pages")
 
     def dags(self) -> list[Dag]:
         """Every DAG the environment knows (active ones: Airflow's default)."""
@@ -237,9 +347,10 @@ class AirflowApi:
                 for d in self._pages("/dags", "dags")]
 
     def import_errors(self) -> list[ImportFailure]:
-        """Every file Airflow currently fails to import."""
+        """Every file Airflow currently fails to import, its traceback bounded and any
+        credential in it hidden before anything prints or stores it."""
         return [ImportFailure(str(e.get("filename") or ""), parse_time(e.get("timestamp")),
-                              str(e.get("stack_trace") or ""))
+                              scrubbed_trace(str(e.get("stack_trace") or "")))
                 for e in self._pages("/importErrors", "import_errors")]
 
     def trigger(self, dag_id: str, run_id: str) -> DagRun:
@@ -275,10 +386,42 @@ class AirflowApi:
         answer = self.rest.call("POST", "/dags/~/dagRuns/list", body={
             "dag_ids": [dag_id], "page_limit": PAGE,
             "order_by": "-run_after" if self.major >= 3 else "-execution_date"})
-        runs = answer.get("dag_runs", []) if isinstance(answer, Mapping) else []
+        runs = _listed(answer, "dag_runs", self.rest.name, "/dags/~/dagRuns/list")
         found = next((r for r in runs if isinstance(r, dict) and r.get("dag_run_id") == run_id),
                      None)
         return _run(found, dag_id, run_id) if found is not None else None
+
+
+def _listed(answer: Any, field: str, name: str, path: str) -> list[Any]:
+    """The list ``field`` of a collection answer; anything else is no Airflow answer."""
+    items = answer.get(field) if isinstance(answer, Mapping) else None
+    if not isinstance(items, list):
+        shown = type(answer).__name__ if not isinstance(answer, str) else "text"
+        raise _malformed(name, path, f"{shown} without a '{field}' list")
+    return items
+
+
+def _malformed(name: str, path: str, what: str) -> MwaaFailure:
+    return MwaaFailure(f"MWAA environment '{name}' answered GET {path} with something that is "
+                       f"not Airflow's API answer ({what})",
+                       "a proxy or an error page stands between MWAA and Airflow's API; run "
+                       "verify again, and check the environment's web server if it persists")
+
+
+def scrubbed_trace(text: str) -> str:
+    """An import error's traceback as it may be shown and stored: each line that carries a
+    credential (a connection URL, a token) replaced, and at most :data:`TRACE_LINES` lines
+    of :data:`TRACE_CHARS` characters kept (the last ones: the error is at the end)."""
+    from mwaa_gitops.check.secrets import credentials_in
+
+    lines = text.splitlines()
+    dropped = max(0, len(lines) - TRACE_LINES)
+    kept = [line[:TRACE_CHARS] for line in lines[dropped:]]
+    kept = ["    (line hidden: it held a credential)" if credentials_in(line) else line
+            for line in kept]
+    head = [f"({dropped} earlier line(s) left out)"] if dropped else []
+    shown = "\n".join([*head, *kept])
+    return shown[-TRACE_CHARS * 2:]
 
 
 def smoke_id_limit() -> int:

@@ -107,17 +107,29 @@ def verdict_text(verdict: Verdict) -> str:
 def verdict_markdown(verdict: Verdict) -> str:
     """A GitHub step summary: the DAG table and the headline."""
     mark = "✅" if verdict.ok else "❌"
-    lines = [f"### {mark} mwaa-gitops verify: `{verdict.environment}` → MWAA "
-             f"`{verdict.mwaa_name}`", "",
+    lines = [f"### {mark} mwaa-gitops verify: {_md(verdict.environment)} → MWAA "
+             f"{_md(verdict.mwaa_name)}", "",
              "| DAG | Workflow | File | State | Paused | Last parsed | Detail |",
              "|---|---|---|---|---|---|---|"]
     for r in verdict.rows:
-        detail = r.detail.replace("|", "\\|")
-        lines.append(f"| `{r.expected.dag_id}` | {r.expected.workflow} | `{r.expected.key}` | "
-                     f"{r.state.value} | {_paused(r.paused)} | {_when(r.last_parsed)} | "
-                     f"{detail} |")
+        lines.append(f"| {_md(r.expected.dag_id)} | {_md(r.expected.workflow)} | "
+                     f"{_md(r.expected.key)} | {r.state.value} | {_paused(r.paused)} | "
+                     f"{_when(r.last_parsed)} | {_md(r.detail)} |")
     if verdict.smoke is not None:
-        lines += ["", f"Smoke run `{verdict.smoke.run_id}` of `{verdict.smoke.dag_id}`: "
-                  f"**{verdict.smoke.state}**"]
-    lines += ["", *(f"- {note}" for note in verdict.notes), headline(verdict)]
+        lines += ["", f"Smoke run {_md(verdict.smoke.run_id)} of {_md(verdict.smoke.dag_id)}: "
+                  f"**{_md(verdict.smoke.state)}**"]
+    lines += ["", *(f"- {_md(note)}" for note in verdict.notes), _md(headline(verdict))]
     return "\n".join(lines) + "\n"
+
+
+# Characters that make Markdown or HTML of a text: each is shown as itself.
+_MARKDOWN = str.maketrans({c: f"&#{ord(c)};" for c in "\\`*_{}[]()<>#+-!|~&\"'=:"})
+SHOWN_MAX = 500
+
+
+def _md(text: str) -> str:
+    """``text`` (a name from the environment, a message) as inert Markdown: one line, every
+    character that could start markup written as an entity, at most :data:`SHOWN_MAX` long."""
+    flat = " ".join(str(text).split())
+    flat = flat if len(flat) <= SHOWN_MAX else flat[:SHOWN_MAX] + "…"
+    return flat.translate(_MARKDOWN)
