@@ -234,7 +234,23 @@ def trailing_newline(file: str, old: str, new: str) -> Callable[[Scene], None]:
     return lambda scene: scene.edit(file, old, new)
 
 
+DAG_FILE = "environments/base/workflows/airflow_pipelines.yaml"
+
+
+def dag_setting(line: str) -> Callable[[Scene], None]:
+    return lambda scene: scene.edit(DAG_FILE, "dag:\n", f"dag:\n  {line}\n")
+
+
 ATTACKS = [
+    # Settings that pass and then break in Airflow: each refused where it is set.
+    Attack("timeout beyond Python's datetime", dag_setting("timeoutMinutes: 2000000000000"),
+           "validate", ("greater than the maximum of 5256000",), DAG_FILE),
+    Attack("maxActiveRuns beyond int32", dag_setting("maxActiveRuns: 2147483648"),
+           "validate", ("greater than the maximum of 2147483647",), DAG_FILE),
+    Attack("owner longer than Airflow's column", dag_setting(f"owner: {'x' * 2001}"),
+           "validate", ("an owner is one line of at most 500 characters",), DAG_FILE),
+    Attack("multi-line owner", dag_setting('owner: "team\\nsecond line"'),
+           "validate", ("an owner is one line",), DAG_FILE),
     # 1. Paths in settings that would write outside the prefix or --out.
     Attack("absolute requirementsPath", lambda s: _set_mwaa(s, "requirementsPath", "/tmp/x.txt"),
            "validate", ("requirementsPath is a relative path",), LOCAL),

@@ -247,9 +247,15 @@ def _at(tree: Node, path: Path) -> Any:
     return node.key_location or node.location
 
 
+# A value quoted in a message is cut here: a message is one readable line.
+SHOWN_MAX = 80
+
+
 def _show(value: Any) -> str:
     if isinstance(value, (dict, list)):
         return "a map" if isinstance(value, dict) else "a list"
+    if isinstance(value, str) and len(value) > SHOWN_MAX:
+        return f"{value[:SHOWN_MAX]!r}… ({len(value)} characters)"
     return repr(value) if isinstance(value, str) else str(value).lower() \
         if isinstance(value, bool) else str(value)
 
