@@ -162,3 +162,22 @@ def test_breaking_a_lock_needs_its_id_and_lets_the_next_sync_take_it(tmp_path: P
     Lock.acquire(target, environment="dev", commit=None, who="next", clock=lambda: NOW).release()
     with pytest.raises(SyncError, match="is not locked"):
         break_lock(target, holder[0].token)
+
+
+@pytest.mark.parametrize("name", ["lock.json", "manifest.json"])
+def test_a_huge_state_file_is_refused_before_it_is_read(tmp_path: Path, name: str) -> None:
+    import tracemalloc
+
+    from mwaa_gitops.sync import manifest as manifests
+
+    target = LocalTarget(tmp_path)
+    state = tmp_path / LOCK_KEY.replace("lock.json", name)
+    state.parent.mkdir(parents=True, exist_ok=True)
+    with state.open("wb") as handle:
+        handle.truncate(256 * 1024 * 1024)  # sparse: no disk, but 256 MiB to whoever reads it
+    tracemalloc.start()
+    with pytest.raises(SyncError, match="it was not read"):
+        (read_holder if name == "lock.json" else manifests.load)(target)
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    assert peak < 16 * 1024 * 1024

@@ -15,6 +15,16 @@ from mwaa_gitops.sync import SyncError
 _CONTROL = re.compile("[\x00-\x1f\x7f]")
 # Our own objects (manifest, lock) live under this folder of the environment's prefix.
 RESERVED = ".mwaa-gitops/"
+# Our own state (manifest, lock, verify result) is read only up to this size: a manifest of
+# 100,000 objects is a few MiB; anything larger is refused before it is held or parsed.
+STATE_MAX = 32 * 1024 * 1024
+
+
+def state_too_large(key: str, size: int, where: str) -> SyncError:
+    """The error for a state object over :data:`STATE_MAX`."""
+    return SyncError(f"{where} is {size} bytes, more than the {STATE_MAX} an mwaa-gitops state "
+                     "file can be; it was not read", "it is written only by mwaa-gitops: "
+                     "restore an earlier version of it, or remove it")
 DEFAULT_JOBS = 16
 DEFAULT_ATTEMPTS = 6
 CONTENT_TYPES = {".yaml": "application/yaml", ".yml": "application/yaml", ".py": "text/x-python",

@@ -17,12 +17,14 @@ from typing import Any
 from mwaa_gitops.sync import SyncError
 from mwaa_gitops.sync.targets.base import (
     RESERVED,
+    STATE_MAX,
     PreconditionFailed,
     RemoteObject,
     Written,
     check_key,
     key_problem,
     md5_hex,
+    state_too_large,
 )
 
 
@@ -103,6 +105,9 @@ class LocalTarget:
         path = self._path(key)
         with self._errors("read", key):
             try:
+                size = path.lstat().st_size
+                if key.startswith(RESERVED) and size > STATE_MAX:
+                    raise state_too_large(key, size, f"{self.url}/{key}")
                 data = _read_regular(path)
             except FileNotFoundError:
                 return None

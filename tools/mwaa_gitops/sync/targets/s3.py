@@ -14,6 +14,8 @@ from mwaa_gitops.sync import SyncError
 from mwaa_gitops.sync.targets.base import (
     DEFAULT_ATTEMPTS,
     DEFAULT_JOBS,
+    RESERVED,
+    STATE_MAX,
     ConditionalWritesUnsupported,
     PreconditionFailed,
     RemoteObject,
@@ -22,6 +24,7 @@ from mwaa_gitops.sync.targets.base import (
     content_md5,
     content_type,
     key_problem,
+    state_too_large,
 )
 
 if TYPE_CHECKING:
@@ -117,6 +120,10 @@ class S3Target:
         try:
             with self._errors("read", key, passthrough=("NoSuchKey", "404")):
                 answer = self.client.get_object(Bucket=self.bucket, Key=self.object_key(key))
+                size = int(answer.get("ContentLength") or 0)
+                if key.startswith(RESERVED) and size > STATE_MAX:
+                    answer["Body"].close()
+                    raise state_too_large(key, size, self._where(key))
                 return answer["Body"].read(), _etag(answer["ETag"])
         except ClientError:
             return None
