@@ -3,8 +3,9 @@
 The task runs the ingestion image's entry point with the environment variables ``pipelineType``,
 ``config`` (the workflow config) and, set per run, ``pipelineRunId``. A config that fits in
 ECS's 8,192-character limit for overrides travels inline; a larger one is an environment file
-in the bucket, which ECS reads when the task starts. Secrets stay ``secret:`` references, resolved in the container by
-OpenMetadata's secrets manager. Task logs are read back from the task definition's log group.
+in the bucket, which ECS reads when the task starts. Secrets stay ``secret:`` references,
+resolved in the container by OpenMetadata's secrets manager. Task logs are read back from the
+task definition's log group.
 """
 
 from __future__ import annotations
