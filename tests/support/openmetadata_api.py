@@ -70,6 +70,22 @@ class OpenMetadataApi:
         statuses: list[dict[str, Any]] = self._record()["statuses"].get(fqn, [])
         return statuses
 
+    def ingestion_statuses(self, fqn: str) -> list[dict[str, Any]]:
+        """The ``PipelineStatus`` records received for an ingestion pipeline, in arrival order
+        (several per run: RUNNING at its start, its final state at its end)."""
+        statuses: list[dict[str, Any]] = self._record()["ingestionStatuses"].get(fqn, [])
+        return statuses
+
+    def put(self, path: str, body: Any, token: str = "stand-in") -> dict[str, Any]:
+        """``PUT /api/v1{path}`` as a client would (e.g. to create a service up front)."""
+        request = urllib.request.Request(f"{self.host_port}/v1{path}", method="PUT",
+                                         data=json.dumps(body).encode(),
+                                         headers={"Authorization": f"Bearer {token}",
+                                                  "Content-Type": "application/json"})
+        with urllib.request.urlopen(request, timeout=10) as response:
+            answer: dict[str, Any] = json.loads(response.read())
+            return answer
+
     def rejected(self) -> list[dict[str, Any]]:
         """Write requests refused (4xx/5xx): bodies that did not parse, unknown references…"""
         return [r for r in self.requests()
