@@ -91,6 +91,15 @@ class OpenMetadataApi:
         return [r for r in self.requests()
                 if r["status"] >= 400 and not (r["method"] == "GET" and r["status"] == 404)]
 
+    def refuse(self, prefix: str, status: int = 500) -> None:
+        """Answer every write under the path ``prefix`` (e.g. ``/api/v1/pipelines``) with
+        ``status`` until the next :meth:`reset`: a server failing part of a run's writes."""
+        request = urllib.request.Request(f"http://127.0.0.1:{self.port}/stand-in/refuse",
+                                         method="POST", headers={"X-Prefix": prefix,
+                                                                 "X-Status": str(status)})
+        with urllib.request.urlopen(request, timeout=10):
+            pass
+
     def reset(self) -> None:
         """Forget everything received and created (the seed data comes back)."""
         self._call("POST", "/stand-in/reset")

@@ -7,7 +7,9 @@ a workflow that misreads what the server answers fails as it would. Which model 
 collection comes from the client's own routing table (``metadata.ingestion.ometa.routes``).
 
 Usage: ``python openmetadata_server.py PORT``. Besides ``/api/v1/...`` it serves
-``GET /stand-in/record`` (everything received, as JSON) and ``POST /stand-in/reset``.
+``GET /stand-in/record`` (everything received, as JSON), ``POST /stand-in/reset`` and
+``POST /stand-in/refuse`` (headers ``X-Prefix``, ``X-Status``: answer every write under that path
+with that status, until the next reset).
 """
 
 from __future__ import annotations
@@ -134,6 +136,8 @@ class Store:
         self.pipelines: dict[str, dict[str, Any]] = {}
         # Ingestion pipeline FQN → every PipelineStatus received, in arrival order.
         self.ingestion_statuses: dict[str, list[dict[str, Any]]] = {}
+        # Path prefix → the status every write under it is answered with (a failing server).
+        self.refusing: dict[str, int] = {}
         for name, steps in TEST_CONNECTIONS.items():
             entity = TestConnectionDefinition.model_validate({
                 "id": str(uuid.uuid4()), "name": name,
@@ -283,6 +287,11 @@ class Handler(BaseHTTPRequestHandler):
                 raise Refused(404, f"{url.path} is not under {API}")
             if record["token"] is None:
                 raise Refused(401, "missing Authorization: Bearer <token>")
+            refused = next((status for prefix, status in STORE.refusing.items()
+                            if method != "GET" and (url.path == prefix
+                                                    or url.path.startswith(prefix + "/"))), None)
+            if refused is not None:
+                raise Refused(refused, "the stand-in was told to refuse this")
             with STORE.lock:
                 answer = route(method, url.path[len(API):], query, record["body"])
         except Refused as exc:
@@ -303,6 +312,10 @@ class Handler(BaseHTTPRequestHandler):
         with STORE.lock:
             if method == "POST" and path == "/stand-in/reset":
                 STORE.reset()
+                self.reply(200, {})
+            elif method == "POST" and path == "/stand-in/refuse":
+                STORE.refusing[self.headers.get("X-Prefix", "")] = int(
+                    self.headers.get("X-Status", "500"))
                 self.reply(200, {})
             elif method == "GET" and path == "/stand-in/record":
                 self.reply(200, {"requests": STORE.received, "statuses": STORE.statuses,
