@@ -15,7 +15,6 @@ from mwaa_gitops.config.ingestion_pipeline import (
     RUN_ID_KEY,
     SERVICE_PATH,
     name_problem,
-    pipeline_name,
     split_fqn,
 )
 from mwaa_gitops.config.provenance import Node, dotted
@@ -158,13 +157,7 @@ def ingestion_pipelines(env: MergedEnvironment) -> Iterator[Diagnostic]:
                                  f"of: {problem}", f"leave {FQN_KEY} out (mwaa-gitops sets "
                                  "<serviceName>.<workflow name>), or name the pipeline with "
                                  "dag.ingestionPipeline", "ingestion-pipeline")
-            continue
-        value, node = pipeline_name(name, tree)
-        problem = name_problem(value)
-        if problem is not None and node is not None:
-            yield Diagnostic(node.location, f"ingestion pipeline name {value!r} of workflow "
-                             f"'{name}': {problem}", "use letters, digits, '_' or '-'",
-                             "ingestion-pipeline", subject="dag.ingestionPipeline")
+        # A name set in the dag block is checked by its schema (dag.schema.json).
     yield from _unique(env, lambda name, tree: tree.get(FQN_KEY), "ingestion pipeline", None)
 
 
