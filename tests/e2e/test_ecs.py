@@ -16,6 +16,7 @@ import json
 import os
 import textwrap
 import time
+import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -302,8 +303,13 @@ def test_ecs_approach_runs_the_rendered_task_whose_container_extracts_every_dag(
     with run_on_ecs(airflow, postgres, openmetadata_api, repo, case) as outcomes:
         override = assert_run_task_request(outcomes)
         environment = {item["name"]: item["value"] for item in override["environment"]}
-        assert set(environment) == {"config", "pipelineType"}
+        assert set(environment) == {"config", "pipelineType", "pipelineRunId"}
         assert environment["pipelineType"] == "metadata"
+        # One id per Airflow run, which the image's entry point puts into the config.
+        run_id = str(uuid.uuid5(uuid.NAMESPACE_URL, f"airflow:{DAG_ID}/{outcomes.run.run_id}"))
+        assert environment["pipelineRunId"] == run_id
+        statuses = openmetadata_api.ingestion_statuses(f"{SERVICE}.airflow_ecs")
+        assert [(s["runId"], s["pipelineState"]) for s in statuses][-1] == (run_id, "success")
         assert "environmentFiles" not in override
         assert_container_config(environment["config"], case, openmetadata_api)
         assert_ran_like_ecs(outcomes, openmetadata_api)
@@ -334,7 +340,8 @@ def test_ecs_config_over_the_overrides_limit_reaches_the_container_in_an_environ
         with run_on_ecs(airflow, postgres, openmetadata_api, tmp_path / "repo", case, s3,
                         copy_dags) as outcomes:
             override = assert_run_task_request(outcomes)
-            assert override["environment"] == [{"name": "pipelineType", "value": "metadata"}]
+            assert [item["name"] for item in override["environment"]] == [
+                "pipelineType", "pipelineRunId"]
             (file,) = override["environmentFiles"]
             assert file["type"] == "s3"
             assert file["value"].startswith(f"arn:aws:s3:::{BUCKET}/dags/")

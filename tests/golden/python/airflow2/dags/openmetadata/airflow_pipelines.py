@@ -35,7 +35,7 @@ WORKFLOW_CLASS = "metadata.workflow.metadata.MetadataWorkflow"
 CONFIG = Path(__file__).with_suffix(".yaml")
 
 
-def run_workflow(config_yaml: str, workflow_class: str) -> None:
+def run_workflow(config_yaml: str, workflow_class: str, dag_id: str, run_id: str) -> None:
     """Create the OpenMetadata workflow from its config, execute it, and fail on its errors.
 
     Self-contained (imports inside), so that the same function can run in a task virtualenv.
@@ -43,6 +43,7 @@ def run_workflow(config_yaml: str, workflow_class: str) -> None:
     import importlib
     import os
     import re
+    import uuid
 
     import yaml
 
@@ -78,16 +79,21 @@ def run_workflow(config_yaml: str, workflow_class: str) -> None:
     cls = getattr(importlib.import_module(module), name)
     if not (isinstance(cls, type) and issubclass(cls, BaseWorkflow)):
         raise TypeError(f"{workflow_class!r} is not an OpenMetadata workflow class")
-    workflow = cls.create(resolve(yaml.safe_load(config_yaml)))
+    config = resolve(yaml.safe_load(config_yaml))
+    # One id per Airflow run, the same for its retries: OpenMetadata records a run's RUNNING
+    # and final states on one row of the ingestion pipeline's history.
+    config["pipelineRunId"] = str(uuid.uuid5(uuid.NAMESPACE_URL, f"airflow:{dag_id}/{run_id}"))
+    workflow = cls.create(config)
     # execute() already prints the summary and stops the workflow (its usage and status
     # posts included); calling them again would report every run twice.
     workflow.execute()
     workflow.raise_from_status()
 
 
-def run_config_beside_this_file() -> None:
-    """The PythonOperator's callable: read the config now, at run time, and run it."""
-    run_workflow(CONFIG.read_text(encoding="utf-8"), WORKFLOW_CLASS)
+def run_config_beside_this_file(run_id: str) -> None:
+    """The PythonOperator's callable: read the config now, at run time, and run it as the
+    Airflow run ``run_id`` (from the task's context)."""
+    run_workflow(CONFIG.read_text(encoding="utf-8"), WORKFLOW_CLASS, DAG_ID, run_id)
 
 
 with DAG(
