@@ -113,16 +113,21 @@ REQUIREMENTS = [
 ]
 
 CONFIG = Path(__file__).with_suffix(".yaml")
+# Adapts the Airflow connector to MWAA's InvokeRestApi; rendered with the DAGs.
+ADAPTER = Path(__file__).parent / "compat" / "mwaa_rest_api.py"
 # The virtualenv is built once per worker and requirement set, not on every run.
 VENV_CACHE = Path(tempfile.gettempdir()) / "openmetadata-ingestion-venvs"
 
 
-def run_workflow(config_yaml: str, workflow_class: str) -> None:
+def run_workflow(config_yaml: str, workflow_class: str, adapter: str | None = None) -> None:
     """Create the OpenMetadata workflow from its config, execute it, and fail on its errors.
 
     Self-contained (imports inside), so that the same function can run in a task virtualenv.
+    ``adapter``: the path of the module that adapts the Airflow connector to MWAA's
+    InvokeRestApi (rendered beside the DAGs), applied before the workflow is created.
     """
     import importlib
+    import importlib.util
     import os
     import re
 
@@ -160,7 +165,15 @@ def run_workflow(config_yaml: str, workflow_class: str) -> None:
     cls = getattr(importlib.import_module(module), name)
     if not (isinstance(cls, type) and issubclass(cls, BaseWorkflow)):
         raise TypeError(f"{workflow_class!r} is not an OpenMetadata workflow class")
-    workflow = cls.create(resolve(yaml.safe_load(config_yaml)))
+    config = resolve(yaml.safe_load(config_yaml))
+    if adapter is not None:
+        spec = importlib.util.spec_from_file_location("mwaa_rest_api_compat", adapter)
+        if spec is None or spec.loader is None:
+            raise ImportError(f"cannot load {adapter}")
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        module.adapt(config)
+    workflow = cls.create(config)
     # execute() already prints the summary and stops the workflow (its usage and status
     # posts included); calling them again would report every run twice.
     workflow.execute()
@@ -193,5 +206,6 @@ with DAG(
         op_kwargs={
             "config_yaml": literal(CONFIG.read_text(encoding="utf-8")),
             "workflow_class": literal(WORKFLOW_CLASS),
+            "adapter": literal(str(ADAPTER)),
         },
     )
