@@ -12,6 +12,7 @@ from __future__ import annotations
 import importlib.util
 import json
 import sys
+from pathlib import Path
 from typing import Any
 
 import botocore.session
@@ -127,8 +128,7 @@ def main() -> None:
         "api_version": attempt(lambda: api.api_version),
         "calls": aws.calls,
     }
-    with open(request["output"], "w", encoding="utf-8") as out:
-        json.dump(result, out)
+    Path(request["output"]).write_text(json.dumps(result), encoding="utf-8")
 
 
 if __name__ == "__main__":
