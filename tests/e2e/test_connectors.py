@@ -19,6 +19,7 @@ import pytest
 
 from tests.e2e.conftest import (
     REGION,
+    TOKEN,
     WAREHOUSE_PASSWORD_VARIABLE,
     E2EAirflow,
     Major,
@@ -146,7 +147,7 @@ def test_rendered_postgres_workflow_runs_its_kinds_class_in_a_locked_virtualenv(
 
 def test_postgres_connector_extracts_the_warehouse_into_openmetadata(
         airflow: E2EAirflow, openmetadata_api: OpenMetadataApi, rendered: Path) -> None:
-    openmetadata_api.reset()
+    openmetadata_api.reset(TOKEN)
     run = airflow.services.run(DAG_ID, timeout=900)
     log = airflow.services.task_log(DAG_ID, run.run_id, "run_workflow")
     assert run.state == "success", f"{run}\n--- task log:\n{log[-8000:]}"

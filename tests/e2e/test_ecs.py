@@ -228,7 +228,7 @@ def run_on_ecs(airflow: E2EAirflow, postgres: Postgres, openmetadata_api: OpenMe
     with ecs_api(REGION, [CLUSTER], definitions, secrets,
                  container_runner(holder, spec.ingestion, s3)) as ecs:
         holder.append(ecs)
-        openmetadata_api.reset()
+        openmetadata_api.reset(TOKEN)
         with contextlib.suppress(AssertionError):  # none yet: nothing to delete
             services.airflow("connections", "delete", "aws_default")
         services.airflow("connections", "add", "aws_default", "--conn-json", json.dumps({
