@@ -25,7 +25,7 @@ import pytest
 import yaml
 
 from tests.e2e.conftest import REGION, E2EAirflow, mwaa_gitops
-from tests.e2e.test_extraction import assert_extracted
+from tests.e2e.test_extraction import assert_extracted, prepare_openmetadata
 from tests.support.airflow_services import Run
 from tests.support.ecs_api import EcsApi, Outcome, Task, TaskDefinition, ecs_api
 from tests.support.ingestion_image import image_python, run_container
@@ -228,7 +228,7 @@ def run_on_ecs(airflow: E2EAirflow, postgres: Postgres, openmetadata_api: OpenMe
     with ecs_api(REGION, [CLUSTER], definitions, secrets,
                  container_runner(holder, spec.ingestion, s3)) as ecs:
         holder.append(ecs)
-        openmetadata_api.reset(TOKEN)
+        prepare_openmetadata(openmetadata_api, TOKEN)
         with contextlib.suppress(AssertionError):  # none yet: nothing to delete
             services.airflow("connections", "delete", "aws_default")
         services.airflow("connections", "add", "aws_default", "--conn-json", json.dumps({
