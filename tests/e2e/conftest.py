@@ -49,8 +49,8 @@ __all__ = ["airflow2_python", "airflow3_python", "openmetadata_api", "postgres"]
 
 MWAA_GITOPS = Path(sys.executable).with_name("mwaa-gitops")
 EXAMPLE_DAGS = Path(__file__).with_name("example_dags")
-# The example with the 248-character id (example_dags/example_long_dag_id.py).
-LONG_DAG_ID = "example_long_" + "x" * 235
+# The example with the 240-character id (example_dags/example_long_dag_id.py).
+LONG_DAG_ID = "example_long_" + "x" * 227
 EXAMPLE_DAG_IDS = ("example_cleanup", "example_etl", "example_report", LONG_DAG_ID)
 SCHEDULED_DAG_IDS = ("example_etl",)  # scheduled: unpausing starts a run of its own
 REGION = "eu-west-1"

@@ -52,7 +52,7 @@ EXAMPLES: dict[str, dict[str, Any]] = {
     LONG_DAG_ID: {
         "tasks": {"first": {"second"}, "second": set()},
         "tags": {"example", "long"}, "owners": {"data-eng"},
-        "description": "A DAG id of 248 characters", "schedule": None,
+        "description": "A DAG id of 240 characters", "schedule": None,
     },
 }
 OWNERS = ("data-eng", "analytics")  # users of OpenMetadata the DAG owners map to
