@@ -156,7 +156,8 @@ def assert_extracted(airflow: E2EAirflow, openmetadata_api: OpenMetadataApi, app
     assert status == 200, dags
     assert {fqn.removeprefix(f"{service}.") for fqn in pipelines
             if fqn.startswith(f"{service}.")} == {d["dag_id"] for d in dags["dags"]}
-    assert missing_facts(airflow, openmetadata_api, service) == [], log[-8000:]
+    missing = missing_facts(airflow, openmetadata_api, service)
+    assert missing == [], "\n".join(missing) + f"\n--- task log:\n{log[-6000:]}"
     assert not openmetadata_api.rejected(), openmetadata_api.rejected()
     # Every runner call fitted InvokeRestApi: nothing refused for its Path or query.
     refused = [call for call in airflow.mwaa.calls

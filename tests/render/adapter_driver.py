@@ -46,8 +46,12 @@ class InvokeRestApi:
             if isinstance(params.get(name), str) and limit and len(params[name]) > limit:
                 raise self.refused(f"Value at '{name}' failed to satisfy constraint: "
                                    f"Member must have length less than or equal to {limit}")
+        body = params.get("Body")
+        if body is not None and not isinstance(body, dict):  # Airflow wants a JSON object
+            raise ClientError({"Error": {"Code": "RestApiClientException", "Message": "400"},
+                               "RestApiStatusCode": 400}, "InvokeRestApi")
         answer = airflow(params["Method"], params["Path"], params.get("QueryParameters") or {},
-                         params.get("Body"))
+                         body)
         if answer is None:
             raise ClientError({"Error": {"Code": "RestApiClientException", "Message": "404"},
                                "RestApiStatusCode": 404}, "InvokeRestApi")
@@ -61,8 +65,6 @@ class InvokeRestApi:
 
 def airflow(method: str, path: str, query: dict[str, Any], body: Any) -> Any:
     """What Airflow 3's REST API answers (``None``: 404)."""
-    if isinstance(body, str):
-        body = json.loads(body)
     if method == "GET" and path == "/version":
         return {"version": "3.3.1", "git_version": None}
     if method == "GET" and path == "/dags":
