@@ -151,13 +151,13 @@ def assert_extracted(airflow: E2EAirflow, openmetadata_api: OpenMetadataApi, app
     facts, as Airflow holds them, and nothing it refused."""
     assert run.state == "success", f"{run}\n--- task log:\n{log[-8000:]}"
     service = f"e2e_airflow_{approach}"
+    missing = missing_facts(airflow, openmetadata_api, service)
+    assert missing == [], "\n".join(missing) + f"\n--- task log:\n{log[-6000:]}"
     pipelines = openmetadata_api.pipelines()
     status, dags = airflow.services.request("GET", "/dags", query={"limit": 100})
     assert status == 200, dags
     assert {fqn.removeprefix(f"{service}.") for fqn in pipelines
             if fqn.startswith(f"{service}.")} == {d["dag_id"] for d in dags["dags"]}
-    missing = missing_facts(airflow, openmetadata_api, service)
-    assert missing == [], "\n".join(missing) + f"\n--- task log:\n{log[-6000:]}"
     assert not openmetadata_api.rejected(), openmetadata_api.rejected()
     # Every runner call fitted InvokeRestApi: nothing refused for its Path or query.
     refused = [call for call in airflow.mwaa.calls
