@@ -129,7 +129,9 @@ def rendered(airflow: E2EAirflow, openmetadata_api: OpenMetadataApi, postgres: P
     mwaa_gitops(repo, "render", "--env", airflow.spec.environment, "--out", str(out))
     folder = airflow.services.dags_folder / "connectors"
     folder.mkdir(exist_ok=True)
-    for name in ("warehouse_metadata.py", "warehouse_metadata.yaml"):
+    # The DAG, its config, and the runners' adapter beside them, as rendered.
+    for name in ("warehouse_metadata.py", "warehouse_metadata.yaml", "compat/mwaa_rest_api.py"):
+        (folder / name).parent.mkdir(exist_ok=True)
         shutil.copy(out / "dags" / "openmetadata" / name, folder / name)
     airflow.services.wait_parsed([DAG_ID])
     return folder / "warehouse_metadata.py"

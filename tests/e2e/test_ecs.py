@@ -50,6 +50,10 @@ NETWORK = {"awsvpcConfiguration": {"subnets": ["subnet-0aaaaaaaaaaaaaaa1"],
                                    "assignPublicIp": "DISABLED"}}
 JWT_SECRET = "/openmetadata/e2e/ingestion-bot-jwt"
 DB_SECRET = "/openmetadata/e2e/airflow-db-password"
+# What the container's Postgres connection (the source that reads Airflow's database) does not
+# deliver, by Airflow major, as measured with 1.13.6.3: on Airflow 3 no DAG description, and
+# the text "None" as the schedule of an unscheduled DAG. Everything else matches Airflow.
+DATABASE_SOURCE_GAPS: dict[int, tuple[str, ...]] = {2: (), 3: ("description", "schedule")}
 TOKEN = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJpbmdlc3Rpb24tYm90In0.ZWNzLXN0YW5kLWlu"
 # The task role's credentials as ECS hands them to the container (here: fixed test values).
 BUCKET = "e2e-ecs-bucket"
@@ -307,7 +311,8 @@ def test_ecs_approach_runs_the_rendered_task_whose_container_extracts_every_dag(
         assert "environmentFiles" not in override
         assert_container_config(environment["config"], case, openmetadata_api)
         assert_ran_like_ecs(outcomes, openmetadata_api)
-        assert_extracted(airflow, openmetadata_api, "ecs", outcomes.run, outcomes.log)
+        assert_extracted(airflow, openmetadata_api, "ecs", outcomes.run, outcomes.log,
+                         DATABASE_SOURCE_GAPS[airflow.spec.major])
 
 
 def test_ecs_config_over_the_overrides_limit_reaches_the_container_in_an_environment_file(
@@ -343,7 +348,8 @@ def test_ecs_config_over_the_overrides_limit_reaches_the_container_in_an_environ
             assert len(variables["config"]) > 8192
             assert_container_config(variables["config"], case, openmetadata_api)
             assert_ran_like_ecs(outcomes, openmetadata_api)
-            assert_extracted(airflow, openmetadata_api, "ecs_large", outcomes.run, outcomes.log)
+            assert_extracted(airflow, openmetadata_api, "ecs_large", outcomes.run, outcomes.log,
+                             DATABASE_SOURCE_GAPS[airflow.spec.major])
 
 
 def test_ecs_container_that_fails_fails_the_run_with_its_last_log_lines(

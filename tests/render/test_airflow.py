@@ -182,8 +182,12 @@ def test_operators_get_the_rendered_arguments_after_airflow_renders_templates(
         elif wf.dag.approach == "virtualenv":
             config_text = (folder / env.mwaa.dags_prefix / "openmetadata"
                            / f"{wf.name}.yaml").read_text()
+            # The adapter's path beside the DAG, as the parsing Airflow saw it.
+            adapter = folder / env.mwaa.dags_prefix / "openmetadata" / "compat" / "mwaa_rest_api.py"
             assert fields["op_kwargs"] == {"config_yaml": config_text,
-                                           "workflow_class": values["WORKFLOW_CLASS"]}
+                                           "workflow_class": values["WORKFLOW_CLASS"],
+                                           "adapter": str(adapter)}
+            assert adapter.is_file()
             assert yaml.safe_load(config_text)["source"]["serviceName"] == \
                 wf.config["source"]["serviceName"]
             assert fields["requirements"] == list(venv_requirements(env, wf))
