@@ -41,8 +41,13 @@ class OpenMetadataApi:
         self.log_path = log
         self.host_port = f"http://127.0.0.1:{port}/api"
 
-    def _call(self, method: str, path: str) -> Any:
-        request = urllib.request.Request(f"http://127.0.0.1:{self.port}{path}", method=method)
+    def _call(self, method: str, path: str, body: Any = None, token: str | None = None) -> Any:
+        headers = {"Content-Type": "application/json"}
+        if token is not None:
+            headers["Authorization"] = f"Bearer {token}"
+        request = urllib.request.Request(
+            f"http://127.0.0.1:{self.port}{path}", method=method, headers=headers,
+            data=None if body is None else json.dumps(body).encode())
         with urllib.request.urlopen(request, timeout=10) as response:
             return json.loads(response.read())
 
@@ -100,9 +105,16 @@ class OpenMetadataApi:
         with urllib.request.urlopen(request, timeout=10):
             pass
 
-    def reset(self) -> None:
-        """Forget everything received and created (the seed data comes back)."""
-        self._call("POST", "/stand-in/reset")
+    def reset(self, token: str | None = None) -> None:
+        """Forget everything received and created (the seed data comes back); from now on
+        accept only the bearer ``token`` (the workflow's), any token when ``None``."""
+        self._call("POST", "/stand-in/reset", {"token": token})
+
+    def create_user(self, name: str, token: str) -> dict[str, Any]:
+        """Create a user through the API (``CreateUserRequest``), as an admin would."""
+        user: dict[str, Any] = self._call("PUT", "/api/v1/users", {
+            "name": name, "email": f"{name}@example.com"}, token)
+        return user
 
     def log(self) -> str:
         """The server's log so far."""

@@ -7,9 +7,14 @@ a workflow that misreads what the server answers fails as it would. Which model 
 collection comes from the client's own routing table (``metadata.ingestion.ometa.routes``).
 
 Usage: ``python openmetadata_server.py PORT``. Besides ``/api/v1/...`` it serves
-``GET /stand-in/record`` (everything received, as JSON), ``POST /stand-in/reset`` and
+``GET /stand-in/record`` (everything received, as JSON), ``POST /stand-in/reset`` (body
+``{"token": T}``: from then on only the bearer token ``T`` is accepted, as the real server
+accepts only the token it issued to the workflow's bot; any other is 401) and
 ``POST /stand-in/refuse`` (headers ``X-Prefix``, ``X-Status``: answer every write under that path
 with that status, until the next reset).
+
+Search answers what OpenMetadata's client asks of it when it maps owners: a user or team by
+exact name (``query_filter`` of ``name_search_query_es``), among those created through the API.
 """
 
 from __future__ import annotations
@@ -129,7 +134,8 @@ class Store:
         self.collections = collections()
         self.reset()
 
-    def reset(self) -> None:
+    def reset(self, token: str | None = None) -> None:
+        self.token = token  # the only bearer token accepted (None: any)
         self.entities: dict[str, dict[str, dict[str, Any]]] = {c.path: {} for c in self.collections}
         self.received: list[dict[str, Any]] = []
         self.statuses: dict[str, list[dict[str, Any]]] = {}
@@ -269,7 +275,7 @@ class Handler(BaseHTTPRequestHandler):
         length = int(self.headers.get("Content-Length") or 0)
         raw = self.rfile.read(length) if length else b""
         if url.path.startswith("/stand-in/"):
-            self.control(method, url.path)
+            self.control(method, url.path, raw)
             return
         query = parse_qs(url.query)
         auth = self.headers.get("Authorization", "")
@@ -287,6 +293,8 @@ class Handler(BaseHTTPRequestHandler):
                 raise Refused(404, f"{url.path} is not under {API}")
             if record["token"] is None:
                 raise Refused(401, "missing Authorization: Bearer <token>")
+            if STORE.token is not None and record["token"] != STORE.token:
+                raise Refused(401, "Token verification failed: not the token of this client")
             refused = next((status for prefix, status in STORE.refusing.items()
                             if method != "GET" and (url.path == prefix
                                                     or url.path.startswith(prefix + "/"))), None)
@@ -308,10 +316,10 @@ class Handler(BaseHTTPRequestHandler):
             sys.stderr.write(f"{method} {self.path} -> {status}: {answer}\n")
         self.reply(status, answer)
 
-    def control(self, method: str, path: str) -> None:
+    def control(self, method: str, path: str, raw: bytes) -> None:
         with STORE.lock:
             if method == "POST" and path == "/stand-in/reset":
-                STORE.reset()
+                STORE.reset((json.loads(raw) if raw else {}).get("token"))
                 self.reply(200, {})
             elif method == "POST" and path == "/stand-in/refuse":
                 STORE.refusing[self.headers.get("X-Prefix", "")] = int(
@@ -340,8 +348,7 @@ def route(method: str, path: str, query: dict[str, list[str]], body: Any) -> Any
         return OpenMetadataServerVersion(version=version, revision="stand-in",
                                          timestamp=now_ms()).model_dump(mode="json")
     if method == "GET" and path in ("/search/query", "/search/fieldQuery"):
-        # No search index here: every search finds nothing, as on a fresh server.
-        return {"hits": {"total": {"value": 0, "relation": "eq"}, "hits": []}}
+        return search(query)
     if path.startswith("/usage/"):
         return usage(method, path, body)
     if path == INGESTION_PIPELINES or path.startswith(INGESTION_PIPELINES + "/"):
@@ -382,6 +389,27 @@ def route(method: str, path: str, query: dict[str, list[str]], body: Any) -> Any
     if method == "DELETE":
         del STORE.entities[collection.path][entity["fullyQualifiedName"]]
     return entity
+
+
+# Search index → the collection it indexes (the indexes the client's owner lookup reads).
+INDEXES = {"user_search_index": "/users", "team_search_index": "/teams"}
+
+
+def search(query: dict[str, list[str]]) -> dict[str, Any]:
+    """A name lookup in the user or team index: the entity of exactly that name (the index is
+    kept in step with the API, as a settled server's is); any other search finds nothing."""
+    hits = []
+    collection = INDEXES.get(query.get("index", [""])[0])
+    try:
+        wanted = json.loads(query.get("query_filter", ["{}"])[0])["query"]["query_string"]
+    except (ValueError, KeyError, TypeError):
+        wanted = None
+    if collection is not None and wanted is not None:
+        name = str(wanted.get("query", "")).removesuffix(" AND isBot:false")
+        hits = [{"_source": {"fullyQualifiedName": entity["fullyQualifiedName"]}}
+                for entity in STORE.entities[collection].values()
+                if entity["name"] == name and not entity.get("isBot")]
+    return {"hits": {"total": {"value": len(hits), "relation": "eq"}, "hits": hits}}
 
 
 def bulk(collection: Collection, body: Any) -> dict[str, Any]:
