@@ -170,6 +170,8 @@ CODES: dict[str, str] = {
     "usage-steps": "a usage workflow without its processor, stage or bulkSink",
     "usage-staging": "a usage workflow whose staging folder is not usable",
     "usage-staging-shared": "two usage workflows staging in one folder",
+    "ingestion-pipeline": "an ingestion pipeline name or FQN OpenMetadata would not accept",
+    "static-run-id": "a pipelineRunId written in a config, where each run needs its own",
     # installing
     "dependency-conflict": "the requirements cannot be installed under MWAA's constraints",
     "requirements-unverified": "the requirements fit MWAA only as far as is known offline",
@@ -184,6 +186,7 @@ CODES: dict[str, str] = {
     # sync and plan
     "sync": "the target refused or failed a sync step",
     "drift": "an object in the target changed since the last sync",
+    "registration": "OpenMetadata refused to register an ingestion pipeline",
     # verify
     "no-mwaa": "verify asked of a target with no MWAA environment behind it",
     "mwaa-unreachable": "MWAA or its Airflow API did not answer",

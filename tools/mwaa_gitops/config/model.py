@@ -44,11 +44,17 @@ class MwaaSettings:
         return bucket, prefix.strip("/")
 
 
+DEFAULT_TOKEN_VARIABLE = "OPENMETADATA_TOKEN"
+
+
 @dataclass(frozen=True)
 class OpenMetadataSettings:
     ingestion_version: str
     server_version: str
     server: dict[str, Any]
+    # sync registers each workflow's IngestionPipeline (docs/openmetadata.md).
+    register_pipelines: bool = False
+    token_variable: str = DEFAULT_TOKEN_VARIABLE  # where CI holds the token for that
 
 
 @dataclass(frozen=True)
@@ -146,6 +152,8 @@ def environment_from(merged: MergedEnvironment) -> Environment:
             ingestion_version=str(om["ingestionVersion"]),
             server_version=str(om["serverVersion"]),
             server=om.get("server", {}),
+            register_pipelines=om.get("registerPipelines", False),
+            token_variable=om.get("tokenVariable", DEFAULT_TOKEN_VARIABLE),
         ),
         ecs=EcsSettings(
             cluster=ecs["cluster"],

@@ -32,6 +32,10 @@ from mwaa_gitops.render.configs import OPENMETADATA_FOLDER, dump_config
 OVERRIDES_LIMIT = 8192  # characters ECS accepts for a RunTask's overrides
 CONFIG_VARIABLE = "config"
 PIPELINE_TYPE_VARIABLE = "pipelineType"
+# What the DAG adds to the overrides of each run: the run's id for OpenMetadata (a UUID).
+RUN_ID_VARIABLE = "pipelineRunId"
+RUN_ID_SIZE = len(json.dumps({"name": RUN_ID_VARIABLE, "value": "0" * 36},
+                             separators=(",", ":"))) + 1  # and its comma
 
 
 def env_file_key(env: Environment, workflow: Workflow) -> str:
@@ -41,8 +45,8 @@ def env_file_key(env: Environment, workflow: Workflow) -> str:
 
 def overrides_size(overrides: dict[str, Any]) -> int:
     """Characters of ``overrides`` as the ECS API counts them (compact JSON, ASCII-escaped, so
-    that the count can only err on the safe side)."""
-    return len(json.dumps(overrides, separators=(",", ":"), ensure_ascii=True))
+    that the count can only err on the safe side), with the run id each run adds."""
+    return len(json.dumps(overrides, separators=(",", ":"), ensure_ascii=True)) + RUN_ID_SIZE
 
 
 def ecs_arguments(env: Environment, workflow: Workflow) -> tuple[dict[str, Any], dict[str, bytes]]:
