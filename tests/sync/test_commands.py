@@ -51,14 +51,17 @@ def test_local_quick_start_syncs_without_aws_or_boto3(repo: Path) -> None:
     assert bucket(repo) == rendered(repo)
 
 
-def test_exit_codes_tell_applied_nothing_to_do_and_failure_apart(repo: Path) -> None:
+def test_detailed_exitcode_has_terraforms_meaning_0_no_changes_1_error_2_changes(
+        repo: Path) -> None:
     args = ("--env", "local", "--repo", str(repo), "--detailed-exitcode")
-    assert cli("plan", *args)[0] == 0  # changes pending
-    assert cli("sync", *args)[0] == 0  # applied
-    assert cli("sync", *args)[0] == 3  # nothing to do
-    assert cli("plan", *args)[0] == 3
+    assert cli("plan", *args)[0] == 2  # changes pending
+    assert cli("sync", *args)[0] == 2  # applied
+    assert cli("sync", *args)[0] == 0  # nothing to do
+    assert cli("plan", *args)[0] == 0
     assert cli("sync", "--env", "local", "--repo", str(repo))[0] == 0  # default: success
-    assert cli("sync", "--env", "nowhere", "--repo", str(repo))[0] in (1, 2)
+    # A usage error is an error (1), never to be taken for changes (2).
+    assert cli("plan", "--env", "nowhere", "--repo", str(repo), "--detailed-exitcode")[0] == 1
+    assert cli("plan", "--env", "nowhere", "--repo", str(repo))[0] == 2
 
 
 def test_sync_dry_run_shows_the_plan_and_writes_nothing(repo: Path) -> None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from mwaa_gitops.exits import ExitCode
 from mwaa_gitops.report import OutputFormat
@@ -12,17 +11,12 @@ from mwaa_gitops.sync.prepare import prepare
 from mwaa_gitops.sync.registration import plan_registration
 from mwaa_gitops.sync.summary import show_plan
 
-if TYPE_CHECKING:
-    pass
-
-# Distinct from success so CI can tell "nothing to do" apart (only with --detailed-exitcode).
-
 
 def run(root: Path | None, env: str, fmt: OutputFormat, adopt: bool = False,
         detailed_exitcode: bool = False, check_dags: bool = True) -> int:
     """Print the plan for ``env`` (and of its pipelines' registration in OpenMetadata, when it
-    opts in); with ``detailed_exitcode``, 3 means nothing to do; 4 when
-    MWAA already has one of the rendered dag ids from another file (``check_dags``)."""
+    opts in); with ``detailed_exitcode``, 2 means there are changes (Terraform's meaning); 4
+    when MWAA already has one of the rendered dag ids from another file (``check_dags``)."""
     from mwaa_gitops.verify.check import precheck
 
     prepared = prepare(root, env)
@@ -35,7 +29,7 @@ def run(root: Path | None, env: str, fmt: OutputFormat, adopt: bool = False,
     collided = precheck(prepared, fmt, required=False) if check_dags else ExitCode.OK
     if collided:
         return collided
-    if detailed_exitcode and inspection.plan.nothing_to_do and (
-            registration is None or registration.nothing_to_do):
-        return ExitCode.NOTHING_TO_DO
+    if detailed_exitcode and not (inspection.plan.nothing_to_do and (
+            registration is None or registration.nothing_to_do)):
+        return ExitCode.CHANGES
     return ExitCode.OK

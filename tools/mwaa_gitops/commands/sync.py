@@ -58,7 +58,7 @@ def run(root: Path | None, env: str, fmt: OutputFormat, *, dry_run: bool = False
             planned = registration.plan_registration(prepared.environment, prepared.target)
         show_plan(inspection, env, fmt, planned)
         nothing = inspection.plan.nothing_to_do and (planned is None or planned.nothing_to_do)
-        return ExitCode.NOTHING_TO_DO if detailed_exitcode and nothing else ExitCode.OK
+        return ExitCode.CHANGES if detailed_exitcode and not nothing else ExitCode.OK
     started = time.monotonic()
     mwaa_settings = prepared.environment.mwaa
     options = deploy.Options(adopt=adopt, jobs=jobs, wait=wait,
@@ -107,9 +107,9 @@ def run(root: Path | None, env: str, fmt: OutputFormat, *, dry_run: bool = False
                                around=document if fmt is OutputFormat.json else None)
         if code:
             return code
-    if detailed_exitcode and not outcome.changed and (registered is None
-                                                      or not registered[1].changed):
-        return ExitCode.NOTHING_TO_DO
+    if detailed_exitcode and (outcome.changed or (registered is not None
+                                                  and registered[1].changed)):
+        return ExitCode.CHANGES
     return ExitCode.OK
 
 
