@@ -125,3 +125,27 @@ def test_manifest_records_git_head_unless_overridden(repo: Path,
     workflow.write_text(workflow.read_text().replace("loggerLevel: WARN", "loggerLevel: INFO"))
     assert cli("sync", "--env", "local", "--repo", str(repo), "--commit", "given")[0] == 0
     assert manifest_commit(repo) == "given"
+
+
+def test_plan_shows_each_files_content_change_and_drift_as_content(repo: Path) -> None:
+    assert cli("sync", "--env", "local", "--repo", str(repo))[0] == 0
+    usage = repo / "environments" / "local" / "workflows" / "redshift_usage.yaml"
+    usage.parent.mkdir(exist_ok=True)
+    usage.write_text('dag:\n  schedule: "0 4 * * *"\nworkflowConfig:\n  loggerLevel: DEBUG\n')
+    drifted = repo / ".local-bucket" / "dags" / "openmetadata" / "metabase_dashboards.yaml"
+    drifted.write_text(drifted.read_text() + "edited: in the bucket\n")
+    code, out, _ = cli("plan", "--env", "local", "--repo", str(repo), "--detailed-exitcode")
+    assert code == 2
+    config = out.split("\n~ dags/openmetadata/redshift_usage.yaml\n", 1)[1].split("\n\n")[0]
+    assert "    -  loggerLevel: INFO\n    +  loggerLevel: DEBUG" in config
+    dag = out.split("\n~ dags/openmetadata/redshift_usage.py\n", 1)[1]
+    assert dag.startswith("    ~ SCHEDULE: '30 3 * * *' → '0 4 * * *'\n")
+    assert "(drift: changed outside mwaa-gitops since the last sync)\n" in out
+    assert "    -edited: in the bucket\n" in out
+
+    code, out, _ = cli("plan", "--env", "local", "--repo", str(repo), "--format", "json")
+    items = {i["key"]: i for i in json.loads(out)["items"]}
+    assert items["dags/openmetadata/redshift_usage.py"]["change"] == {
+        "kind": "settings", "lines": ["~ SCHEDULE: '30 3 * * *' → '0 4 * * *'"]}
+    assert "change" not in items["requirements.txt"]  # unchanged: nothing read
+    assert "~" not in cli("plan", "--env", "local", "--repo", str(repo), "--no-content")[1]

@@ -156,6 +156,8 @@ def render(out: Annotated[Path, typer.Option("--out", "-o", help="Folder to writ
 DETAILED_EXITCODE = "--detailed-exitcode"
 DetailedExitOption = Annotated[bool, typer.Option(
     DETAILED_EXITCODE, help="Terraform's exit codes: 0 nothing to do, 1 error, 2 changes.")]
+CodeOption = Annotated[bool, typer.Option(
+    "--code", help="Diff rendered DAG code line by line instead of by its settings.")]
 AdoptOption = Annotated[bool, typer.Option(
     "--adopt", help="Take over rendered keys that hold objects this repository does not own.")]
 
@@ -180,15 +182,20 @@ def plan(env: EnvOption, repo: RepoOption = None,
          detailed_exitcode: DetailedExitOption = False,
          check_dags: Annotated[bool, typer.Option(
              "--check-dags/--no-check-dags", help="Ask MWAA (InvokeRestApi) whether another "
-             "file already defines one of the rendered dag ids.")] = True) -> None:
-    """Compare an environment's rendered files with its target by content hash.
+             "file already defines one of the rendered dag ids.")] = True,
+         content: Annotated[bool, typer.Option(
+             "--content/--no-content", help="Show each file's change: a diff of configs and "
+             "requirements, the changed settings of rendered DAG code.")] = True,
+         code: CodeOption = False) -> None:
+    """Compare an environment's rendered files with its target by content hash, and show
+    what each change does to the file.
 
     Exits 4 when MWAA already has one of the rendered dag ids from another file.
     """
     from mwaa_gitops.commands import plan as command
 
     _finish(fmt, command.run, repo, env, fmt, adopt, detailed_exitcode=detailed_exitcode,
-            check_dags=check_dags)
+            check_dags=check_dags, content=content, code=code)
 
 
 @app.command(short_help="Check in MWAA that the synced DAGs parsed and work.")
@@ -342,11 +349,13 @@ def diff(env: EnvOption,
          fmt: FormatOption = OutputFormat.text,
          exit_code: Annotated[bool, typer.Option(
              "--exit-code", help="Exit 1 when the rendered files differ, 0 when not.")]
-         = False) -> None:
-    """Render an environment at two revisions and show how its files differ."""
+         = False,
+         code: CodeOption = False) -> None:
+    """Render an environment at two revisions and show how its files differ (rendered DAG
+    code by the settings that changed)."""
     from mwaa_gitops.commands import diff as command
 
-    _finish(fmt, command.run, repo, env, base, head, fmt, exit_code)
+    _finish(fmt, command.run, repo, env, base, head, fmt, exit_code, code=code)
 
 
 @app.command(short_help="List the deployable environments that changed files reach.")

@@ -6,6 +6,7 @@ from pathlib import Path
 
 from mwaa_gitops.exits import ExitCode
 from mwaa_gitops.report import OutputFormat
+from mwaa_gitops.sync.changes import plan_changes
 from mwaa_gitops.sync.deploy import inspect
 from mwaa_gitops.sync.prepare import prepare
 from mwaa_gitops.sync.registration import plan_registration
@@ -13,10 +14,13 @@ from mwaa_gitops.sync.summary import show_plan
 
 
 def run(root: Path | None, env: str, fmt: OutputFormat, adopt: bool = False,
-        detailed_exitcode: bool = False, check_dags: bool = True) -> int:
+        detailed_exitcode: bool = False, check_dags: bool = True, *,
+        content: bool = True, code: bool = False) -> int:
     """Print the plan for ``env`` (and of its pipelines' registration in OpenMetadata, when it
-    opts in); with ``detailed_exitcode``, 2 means there are changes (Terraform's meaning); 4
-    when MWAA already has one of the rendered dag ids from another file (``check_dags``)."""
+    opts in), with each file's content change unless not ``content`` (rendered DAG code by
+    its settings unless ``code``); with ``detailed_exitcode``, 2 means there are changes
+    (Terraform's meaning); 4 when MWAA already has one of the rendered dag ids from another
+    file (``check_dags``)."""
     from mwaa_gitops.verify.check import precheck
 
     prepared = prepare(root, env)
@@ -25,7 +29,9 @@ def run(root: Path | None, env: str, fmt: OutputFormat, adopt: bool = False,
                              layout=prepared.layout, adopt=adopt,
                              track_mwaa=prepared.manages_mwaa)
         registration = plan_registration(prepared.environment, prepared.target)
-    show_plan(inspection, env, fmt, registration)
+        changes = (plan_changes(inspection.plan, prepared.desired, prepared.target, code=code)
+                   if content else None)
+    show_plan(inspection, env, fmt, registration, changes)
     collided = precheck(prepared, fmt, required=False) if check_dags else ExitCode.OK
     if collided:
         return collided

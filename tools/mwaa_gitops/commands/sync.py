@@ -18,6 +18,7 @@ from mwaa_gitops.diagnostics import ConfigError
 from mwaa_gitops.exits import ExitCode
 from mwaa_gitops.report import OutputFormat, publish_markdown
 from mwaa_gitops.sync import deploy, registration
+from mwaa_gitops.sync.changes import plan_changes
 from mwaa_gitops.sync.mwaa import MwaaEnvironment
 from mwaa_gitops.sync.prepare import prepare
 from mwaa_gitops.sync.progress import for_stream
@@ -56,7 +57,8 @@ def run(root: Path | None, env: str, fmt: OutputFormat, *, dry_run: bool = False
                                         layout=prepared.layout, adopt=adopt,
                                         track_mwaa=prepared.manages_mwaa and update_mwaa)
             planned = registration.plan_registration(prepared.environment, prepared.target)
-        show_plan(inspection, env, fmt, planned)
+            changes = plan_changes(inspection.plan, prepared.desired, prepared.target)
+        show_plan(inspection, env, fmt, planned, changes)
         nothing = inspection.plan.nothing_to_do and (planned is None or planned.nothing_to_do)
         return ExitCode.CHANGES if detailed_exitcode and not nothing else ExitCode.OK
     started = time.monotonic()
