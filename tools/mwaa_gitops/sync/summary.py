@@ -94,11 +94,11 @@ def plan_text(inspection: Inspection, environment: str,
     lines.extend(_facts(inspection))
     if plan.nothing_to_do:
         lines.append("nothing to do: the target already holds exactly the rendered files")
+    if changes:
+        lines.extend([*changes_text(plan, changes), ""])
     if registration is not None:
         lines.extend(plan_lines(registration))
-    if changes:
-        lines.extend(changes_text(plan, changes))
-    return "\n".join(lines)
+    return "\n".join(lines).rstrip("\n")
 
 
 def _facts(inspection: Inspection) -> list[str]:
@@ -163,10 +163,10 @@ def plan_markdown(inspection: Inspection, environment: str,
         lines.append("")
     lines.append(totals(plan))
     lines += ["", *(f"- {fact}" for fact in _facts(inspection))]
-    if registration is not None:
-        lines += ["", "```", *plan_lines(registration), "```"]
     if changes:
         lines += ["", *changes_markdown(plan, changes)]
+    if registration is not None:
+        lines += ["", "```", *plan_lines(registration), "```"]
     return "\n".join(lines).rstrip() + "\n"
 
 
