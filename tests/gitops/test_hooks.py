@@ -3,6 +3,7 @@ broken overlay and accepted once it is fixed; each hook entry point checks what 
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import sys
@@ -262,3 +263,74 @@ def test_offered_hook_is_installed_by_pre_commit_and_runs_without_a_venv_on_path
     output = done.stdout + done.stderr
     assert done.returncode == 0, output
     assert re.search(r"mwaa-gitops validate, render, secrets\.+Passed", output)
+
+
+def test_broken_yaml_is_reported_once_and_not_again_by_yamllint(scaffold: Path,
+                                                                 run: Run) -> None:
+    assert run("pre-commit", "install", cwd=scaffold).returncode == 0
+    dev = scaffold / "environments" / "dev" / "environment.yaml"
+    dev.parent.mkdir()
+    dev.write_text("extends: base\nmwaa: [unclosed\n")
+    git(run, scaffold, "add", ".")
+    refused = run("git", "commit", "-m", "broken", cwd=scaffold)
+    output = refused.stdout + refused.stderr
+    assert refused.returncode == 1, output
+    assert output.count("environments/dev/environment.yaml:") == 1, output
+    assert "yamllint" not in output  # it waits until mwaa-gitops passes (fail_fast)
+
+
+def test_a_commit_from_a_shell_without_the_tool_on_path_runs_the_hooks(scaffold: Path,
+                                                                       run: Run) -> None:
+    """As from an IDE or a git GUI: the hooks installed the tool themselves."""
+    assert run("pre-commit", "install", cwd=scaffold).returncode == 0
+    bare = os.pathsep.join(p for p in os.environ.get("PATH", "").split(os.pathsep)
+                           if Path(p).resolve() != Path(sys.executable).parent.resolve())
+    dev = scaffold / "environments" / "dev" / "environment.yaml"
+    dev.parent.mkdir()
+    dev.write_text(DEV.format(region="eu-west-1"))
+    git(run, scaffold, "add", ".")
+    done = run("git", "commit", "-m", "add dev", cwd=scaffold, extra_env={"PATH": bare})
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert re.search(r"mwaa-gitops validate, render, secrets\.+Passed", done.stderr)
+    assert re.search(r"yamllint\.+Passed", done.stderr)
+
+
+def test_scaffold_hooks_install_themselves_pinned_to_the_requirement(scaffold: Path) -> None:
+    config = yaml.safe_load((scaffold / ".pre-commit-config.yaml").read_text())
+    hooks = {hook["id"]: hook for repo in config["repos"] for hook in repo["hooks"]}
+    assert {hook["language"] for hook in hooks.values()} == {"python"}
+    tool = [line for line in (scaffold / "requirements-gitops.txt").read_text().splitlines()
+            if line.startswith("mwaa-gitops")]
+    assert hooks["mwaa-gitops"]["additional_dependencies"] == tool
+    assert all("==" in dep for hook in hooks.values() if hook["id"] != "mwaa-gitops"
+               for dep in hook["additional_dependencies"])
+
+
+def test_yamllint_config_accepts_openmetadatas_unindented_lists(scaffold: Path,
+                                                                 run: Run) -> None:
+    workflow = scaffold / "environments" / "base" / "workflows" / "lists.yaml"
+    workflow.write_text("source:\n  sourceConfig:\n    config:\n      schemaFilterPattern:\n"
+                        "        includes:\n        - ^public$\n        - ^sales$\n"
+                        "      tableFilterPattern:\n        excludes:\n          - ^tmp_\n")
+    yamllint = Path(sys.executable).with_name("yamllint")
+    done = run(yamllint, "--strict", workflow, cwd=scaffold)
+    assert done.returncode == 0, done.stdout
+    workflow.write_text("source:\n   type: redshift\n  serviceName: x\n")  # still checked
+    assert run(yamllint, "--strict", workflow, cwd=scaffold).returncode == 1
+
+
+def test_editor_settings_declare_every_overlay_tag(scaffold: Path) -> None:
+    from mwaa_gitops.config.load import DIRECTIVES, MERGE_BY
+
+    settings = json.loads((scaffold / ".vscode" / "settings.json").read_text())
+    declared = {tag.split()[0]: tag.split()[1] for tag in settings["yaml.customTags"]}
+    assert {tag: declared.get(tag) for tag in DIRECTIVES} == {
+        "!delete": "scalar", "!append": "sequence", "!replace": "mapping"}
+    merges = [tag for tag in declared if tag.startswith(MERGE_BY)]
+    assert f"{MERGE_BY}name" in merges and {declared[t] for t in merges} == {"sequence"}
+
+
+def test_dependabot_keeps_actions_and_python_tools_current(scaffold: Path) -> None:
+    config = yaml.safe_load((scaffold / ".github" / "dependabot.yml").read_text())
+    assert {update["package-ecosystem"] for update in config["updates"]} == {
+        "github-actions", "pip"}

@@ -4,8 +4,10 @@ hooks and workflows, without ever overwriting a file unasked."""
 from __future__ import annotations
 
 import json
-import shutil
+import os
 from pathlib import Path
+
+import yaml
 
 from mwaa_gitops import __version__
 from mwaa_gitops.commands.init import scaffold_files
@@ -13,8 +15,6 @@ from mwaa_gitops.distribution import requirement_from
 from tests.gitops.shell import BIN, MWAA, ROOT, Run
 
 LOCK = ROOT / "requirements-dev.lock"
-# The build backend the wheel is built with, pinned like everything else the tests install.
-BUILD_BACKEND = "setuptools==84.2.1"
 
 
 def test_init_writes_layout_hooks_workflows_and_schemas(tmp_path: Path, run: Run) -> None:
@@ -36,20 +36,9 @@ def test_init_writes_layout_hooks_workflows_and_schemas(tmp_path: Path, run: Run
     assert "git init -b main" in done.stdout  # the scaffolded workflows run on main
 
 
-def test_init_from_a_wheel_installs_the_same_wheel_in_a_fresh_virtualenv(
-        tmp_path: Path, run: Run) -> None:
+def test_the_wheel_in_a_fresh_virtualenv_inits_validates_renders_and_commits_through_hooks(
+        tmp_path: Path, run: Run, tool_wheel: Path) -> None:
     uv = str(BIN / "uv")
-    source = tmp_path / "source"  # a copy: building writes build/ and *.egg-info beside it
-    shutil.copytree(ROOT / "tools", source / "tools",
-                    ignore=shutil.ignore_patterns("__pycache__", "*.egg-info"))
-    for name in ("pyproject.toml", "README.md"):
-        shutil.copy(ROOT / name, source / name)
-    (tmp_path / "build-constraints.txt").write_text(BUILD_BACKEND + "\n")
-    built = run(uv, "build", "--quiet", "--wheel", "--build-constraint",
-                tmp_path / "build-constraints.txt", "--out-dir", tmp_path / "dist", source,
-                cwd=tmp_path)
-    assert built.returncode == 0, built.stderr
-    (wheel,) = (tmp_path / "dist").glob("mwaa_gitops-*.whl")
 
     def venv(name: str, *install: str | Path) -> Path:
         made = run(uv, "venv", "--quiet", "--python", BIN / "python", tmp_path / name,
@@ -61,18 +50,32 @@ def test_init_from_a_wheel_installs_the_same_wheel_in_a_fresh_virtualenv(
         assert done.returncode == 0, done.stderr
         return python.parent
 
-    first = venv("first", wheel)
+    first = venv("first", tool_wheel)
     done = run(first / "mwaa-gitops", "init", "config", cwd=tmp_path)
     assert done.returncode == 0, done.stderr
-    requirements = tmp_path / "config" / "requirements-gitops.txt"
-    assert f"mwaa-gitops @ {wheel.as_uri()}" in requirements.read_text().splitlines()
+    config = tmp_path / "config"
+    requirements = config / "requirements-gitops.txt"
+    assert f"mwaa-gitops @ {tool_wheel.as_uri()}" in requirements.read_text().splitlines()
     assert "installs mwaa-gitops from a path on this machine" in done.stderr
 
     second = venv("second", "-r", requirements)
-    validated = run(second / "mwaa-gitops", "validate", cwd=tmp_path / "config")
+    validated = run(second / "mwaa-gitops", "validate", cwd=config)
     assert validated.returncode == 0, validated.stderr
     assert validated.stdout == "ok: 1 environment, 1 workflow valid\n"
-    assert (second / "pre-commit").is_file() and (second / "yamllint").is_file()
+    rendered = run(second / "mwaa-gitops", "render", "--env", "local", "--out", "out",
+                   cwd=config)
+    assert rendered.returncode == 0, rendered.stderr
+    assert (config / "out" / "requirements.txt").is_file()
+
+    # A commit from a shell where neither virtualenv is on PATH: the hooks install the tool.
+    bare = ":".join(p for p in os.environ.get("PATH", "").split(":")
+                    if Path(p).resolve() != BIN.resolve())
+    for args in (("init", "--quiet", "-b", "main"), ("add", "."),):
+        assert run("git", *args, cwd=config).returncode == 0
+    assert run(second / "pre-commit", "install", cwd=config).returncode == 0
+    committed = run("git", "commit", "-m", "scaffold", cwd=config, extra_env={"PATH": bare})
+    assert committed.returncode == 0, committed.stdout + committed.stderr
+    assert "mwaa-gitops validate, render, secrets" in committed.stderr
 
 
 def test_init_requirement_follows_how_the_running_tool_was_installed() -> None:
@@ -127,7 +130,13 @@ def test_init_requirement_points_at_a_wheel_with_a_comment_on_the_choices(
     for way in ("git+https://", ".whl", "--index-url", "--requirement SPEC"):
         assert way in comment, way
     requirements = [line for line in lines if line and not line.startswith("#")]
-    assert requirements == [spec, "pre-commit>=3.7", "yamllint>=1.35"]
+    # Every tool at an exact version, as the development lock has it.
+    lock = (ROOT / "requirements-dev.lock").read_text()
+    assert requirements[0] == spec and len(requirements) == 3
+    for line in requirements[1:]:
+        pin, marker = (part.strip() for part in line.split(";"))
+        assert f"{pin} ; {marker.replace('_version', '_full_version')}" in lock.replace(
+            "'", '"'), line
 
 
 def test_init_requirement_must_be_one_line(tmp_path: Path, run: Run) -> None:
@@ -187,3 +196,21 @@ def test_init_layer_files_name_the_overlay_schemas_editors_check_them_against() 
     for path, text in layers.items():
         kind = "environment" if path.name == "environment.yaml" else "workflow"
         assert f"schemas/{kind}.overlay.schema.json\n" in text.splitlines(keepends=True)[0], path
+
+
+def test_init_requirement_pins_the_commit_hooks_to_the_same_tool(tmp_path: Path,
+                                                                 run: Run) -> None:
+    assert run(MWAA, "init", "config", cwd=tmp_path).returncode == 0
+    spec = 'mwaa-gitops @ git+https://git.example.com/mwaa-gitops.git@v1.2.0 ; os_name != "nt"'
+    assert run(MWAA, "init", "config", "--requirement", spec, cwd=tmp_path).returncode == 0
+    config = yaml.safe_load((tmp_path / "config" / ".pre-commit-config.yaml").read_text())
+    (hook,) = [h for repo in config["repos"] for h in repo["hooks"] if h["id"] == "mwaa-gitops"]
+    assert hook["additional_dependencies"] == [spec]
+
+
+def test_a_tool_installed_from_a_local_git_clone_gets_a_url_old_pip_accepts() -> None:
+    local = requirement_from({"url": "file:///src/mwaa-gitops", "vcs_info": {
+        "vcs": "git", "commit_id": "0123abcd"}}, "1.2.0")
+    # pip 23.2 (Python 3.11's and 3.12's) rejects git+file:///…, a VCS URL without a host.
+    assert local.line == "mwaa-gitops @ git+file://localhost/src/mwaa-gitops@0123abcd"
+    assert local.local_only is not None

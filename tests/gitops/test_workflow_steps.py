@@ -98,13 +98,15 @@ def test_manual_run_syncs_the_requested_environment(commits: History, run: Run) 
     assert "::error::unknown environment 'prdo'" in unknown.stdout
 
 
-def test_pull_request_lists_every_environment_for_the_preview(commits: History,
-                                                              run: Run) -> None:
-    step = run_step(run, commits.repo, script("pull-request.yml", "validate",
-                                              "List environments"), {})
+def test_pull_request_previews_every_bucket_and_the_local_folder_only_when_asked(
+        commits: History, run: Run) -> None:
+    text = script("pull-request.yml", "validate", "List environments")
+    step = run_step(run, commits.repo, text, {"PREVIEW_FOLDERS": ""})
     assert step.returncode == 0, step.stderr
-    assert names(step) == ["dev", "local", "prod"]
+    assert names(step) == ["dev", "prod"]
     assert "\n" not in step.outputs["environments"]  # one line: a valid step output
+    asked = run_step(run, commits.repo, text, {"PREVIEW_FOLDERS": "true"})
+    assert names(asked) == ["dev", "local", "prod"]
 
 
 def test_pull_request_summary_shows_the_rendered_diff(commits: History, run: Run) -> None:
@@ -118,9 +120,12 @@ def test_pull_request_summary_shows_the_rendered_diff(commits: History, run: Run
                                               "BASE_SHA": commits.environments})
     assert "no change to the rendered files" in prod.summary
     new = run_step(run, commits.repo, text, {"ENV_NAME": "prod", "BASE_SHA": commits.scaffold})
-    # prod did not exist at the base: every file is new
+    # prod did not exist at the base: every file is new, its DAG shown by its settings
     assert re.search(r"0 changed, [1-9]\d* added, 0 removed, 0 unchanged", new.summary)
-    assert "+++ b/dags/openmetadata/airflow_pipelines.py" in new.summary
+    assert "+ dags/openmetadata/airflow_pipelines.py (rendered DAG code" in new.summary
+    assert "+++ b/dags/openmetadata/airflow_pipelines.yaml" in new.summary
+    # The same section is kept for the pull-request comment.
+    assert (commits.repo / "preview" / "prod.md").read_text() == new.summary
 
 
 def test_validation_errors_become_annotations(history: History, run: Run) -> None:
@@ -156,3 +161,47 @@ def test_verify_step_reaches_the_verification_and_fails_where_there_is_no_mwaa(
     assert step.returncode == 1, step.stderr
     assert step.stdout.startswith("::error file=environments/local/environment.yaml,")
     assert "nothing to verify" in step.stdout
+
+
+GH_STAND_IN = """#!/bin/sh
+# GitHub's CLI, as far as the comment step uses it: comments are files under $GH_STATE.
+echo "$*" >> "$GH_STATE/calls"
+case "$*" in
+  *"--method PATCH"*) cp "${6#body=@}" "$GH_STATE/comment-$(basename "$4")" ;;
+  *"--method POST"*) cp "${6#body=@}" "$GH_STATE/comment-101" ;;
+  *) for f in "$GH_STATE"/comment-*; do
+       if head -n 1 "$f" | grep -q "mwaa-gitops preview"; then basename "$f" | cut -d- -f2; fi
+     done ;;
+esac
+"""
+
+
+def test_the_pull_request_gets_one_comment_with_every_environment_updated_in_place(
+        commits: History, run: Run) -> None:
+    work = commits.repo.parent / "comment"
+    (work / "preview").mkdir(parents=True)
+    (work / "bin").mkdir()
+    (work / "state").mkdir()
+    gh = work / "bin" / "gh"
+    gh.write_text(GH_STAND_IN)
+    gh.chmod(0o755)
+    (work / "state" / "comment-7").write_text("someone else's comment\n")
+    (work / "preview" / "dev.md").write_text("### Rendered diff: `dev`\n")
+    (work / "preview" / "prod.md").write_text("### mwaa-gitops plan: `prod`\n")
+    text = script("pull-request.yml", "comment", "Post or update the comment")
+    env = {"PATH": f"{work / 'bin'}:/usr/bin:/bin", "GH_STATE": str(work / "state"),
+           "PR_NUMBER": "5", "HEAD_SHA": "a" * 40, "GITHUB_REPOSITORY": "team/config"}
+
+    first = run_step(run, work, text, env)
+    assert first.returncode == 0, first.stderr
+    comment = (work / "state" / "comment-101").read_text()
+    assert comment.startswith("<!-- mwaa-gitops preview -->\n")
+    assert comment.index("`dev`") < comment.index("`prod`")
+    (work / "preview" / "dev.md").write_text("### Rendered diff: `dev` (second push)\n")
+    second = run_step(run, work, text, env)
+    assert second.returncode == 0, second.stderr
+    calls = (work / "state" / "calls").read_text().splitlines()
+    assert [c.split()[2] for c in calls if "--method" in c] == ["POST", "PATCH"]
+    assert "repos/team/config/issues/comments/101" in calls[-1]
+    assert "(second push)" in (work / "state" / "comment-101").read_text()
+    assert (work / "state" / "comment-7").read_text() == "someone else's comment\n"

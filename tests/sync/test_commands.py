@@ -51,14 +51,17 @@ def test_local_quick_start_syncs_without_aws_or_boto3(repo: Path) -> None:
     assert bucket(repo) == rendered(repo)
 
 
-def test_exit_codes_tell_applied_nothing_to_do_and_failure_apart(repo: Path) -> None:
+def test_detailed_exitcode_has_terraforms_meaning_0_no_changes_1_error_2_changes(
+        repo: Path) -> None:
     args = ("--env", "local", "--repo", str(repo), "--detailed-exitcode")
-    assert cli("plan", *args)[0] == 0  # changes pending
-    assert cli("sync", *args)[0] == 0  # applied
-    assert cli("sync", *args)[0] == 3  # nothing to do
-    assert cli("plan", *args)[0] == 3
+    assert cli("plan", *args)[0] == 2  # changes pending
+    assert cli("sync", *args)[0] == 2  # applied
+    assert cli("sync", *args)[0] == 0  # nothing to do
+    assert cli("plan", *args)[0] == 0
     assert cli("sync", "--env", "local", "--repo", str(repo))[0] == 0  # default: success
-    assert cli("sync", "--env", "nowhere", "--repo", str(repo))[0] in (1, 2)
+    # A usage error is an error (1), never to be taken for changes (2).
+    assert cli("plan", "--env", "nowhere", "--repo", str(repo), "--detailed-exitcode")[0] == 1
+    assert cli("plan", "--env", "nowhere", "--repo", str(repo))[0] == 2
 
 
 def test_sync_dry_run_shows_the_plan_and_writes_nothing(repo: Path) -> None:
@@ -122,3 +125,27 @@ def test_manifest_records_git_head_unless_overridden(repo: Path,
     workflow.write_text(workflow.read_text().replace("loggerLevel: WARN", "loggerLevel: INFO"))
     assert cli("sync", "--env", "local", "--repo", str(repo), "--commit", "given")[0] == 0
     assert manifest_commit(repo) == "given"
+
+
+def test_plan_shows_each_files_content_change_and_drift_as_content(repo: Path) -> None:
+    assert cli("sync", "--env", "local", "--repo", str(repo))[0] == 0
+    usage = repo / "environments" / "local" / "workflows" / "redshift_usage.yaml"
+    usage.parent.mkdir(exist_ok=True)
+    usage.write_text('dag:\n  schedule: "0 4 * * *"\nworkflowConfig:\n  loggerLevel: DEBUG\n')
+    drifted = repo / ".local-bucket" / "dags" / "openmetadata" / "metabase_dashboards.yaml"
+    drifted.write_text(drifted.read_text() + "edited: in the bucket\n")
+    code, out, _ = cli("plan", "--env", "local", "--repo", str(repo), "--detailed-exitcode")
+    assert code == 2
+    config = out.split("\n~ dags/openmetadata/redshift_usage.yaml\n", 1)[1].split("\n\n")[0]
+    assert "    -  loggerLevel: INFO\n    +  loggerLevel: DEBUG" in config
+    dag = out.split("\n~ dags/openmetadata/redshift_usage.py\n", 1)[1]
+    assert dag.startswith("    ~ SCHEDULE: '30 3 * * *' → '0 4 * * *'\n")
+    assert "(drift: changed outside mwaa-gitops since the last sync)\n" in out
+    assert "    -edited: in the bucket\n" in out
+
+    code, out, _ = cli("plan", "--env", "local", "--repo", str(repo), "--format", "json")
+    items = {i["key"]: i for i in json.loads(out)["items"]}
+    assert items["dags/openmetadata/redshift_usage.py"]["change"] == {
+        "kind": "settings", "lines": ["~ SCHEDULE: '30 3 * * *' → '0 4 * * *'"]}
+    assert "change" not in items["requirements.txt"]  # unchanged: nothing read
+    assert "~" not in cli("plan", "--env", "local", "--repo", str(repo), "--no-content")[1]

@@ -141,7 +141,7 @@ def test_an_older_commit_that_renders_the_same_files_writes_nothing(commits: Com
     assert sync(repo)[0] == 0
     git(repo, "checkout", "-q", commits.new)
     # Nothing to write, so nothing to refuse: the target already holds these bytes.
-    assert sync(repo, "--detailed-exitcode")[0] == 3
+    assert sync(repo, "--detailed-exitcode")[0] == 0
 
 
 def test_shallow_checkout_of_an_old_commit_warns_and_syncs(commits: Commits,

@@ -14,7 +14,11 @@ from typing import Annotated, Any, NoReturn
 
 import typer
 
+from mwaa_gitops.exits import ExitCode
 from mwaa_gitops.report import OutputFormat
+
+# `-h` as well as `--help`, on every command and command group.
+HELP = {"help_option_names": ["-h", "--help"]}
 
 app = typer.Typer(
     name="mwaa-gitops",
@@ -24,13 +28,48 @@ app = typer.Typer(
     add_completion=True,
     pretty_exceptions_enable=False,
     rich_markup_mode=None,
+    context_settings=HELP,
 )
 
+def _repo_of(ctx: typer.Context) -> Path | None:
+    """The ``--repo`` already typed on the command line being completed, if any."""
+    value = ctx.params.get("repo")
+    return value if isinstance(value, Path) else None
+
+
+def _complete_environments(ctx: typer.Context, incomplete: str) -> list[str]:
+    """Shell completion: the deployable environments of the repository (none outside one)."""
+    from mwaa_gitops.diagnostics import ConfigError
+    from mwaa_gitops.render.pipeline import deployable, open_repository
+
+    try:
+        names = deployable(open_repository(_repo_of(ctx)))
+    except ConfigError:
+        return []
+    return [name for name in names if name.startswith(incomplete)]
+
+
+def _complete_workflows(ctx: typer.Context, incomplete: str) -> list[str]:
+    """Shell completion: the workflow names of every layer, and ``environment``."""
+    from mwaa_gitops.diagnostics import ConfigError
+    from mwaa_gitops.render.pipeline import open_repository
+
+    try:
+        repo = open_repository(_repo_of(ctx))
+        names = {name for layer in repo.layer_names() for name in repo.workflow_files(layer)}
+    except ConfigError:
+        return []
+    return [name for name in ["environment", *sorted(names)] if name.startswith(incomplete)]
+
+
 def _finish(fmt: OutputFormat, run: Callable[..., int], *args: Any, **kwargs: Any) -> NoReturn:
-    """Run one command inside the one error boundary and exit with its code."""
+    """Run one command inside the one error boundary and exit with its code (with
+    ``--detailed-exitcode``, where 2 means changes, a usage error exits 1 as in Terraform)."""
     from mwaa_gitops.commands import guarded
 
-    raise typer.Exit(guarded(fmt, functools.partial(run, *args, **kwargs)))
+    detailed = bool(kwargs.get("detailed_exitcode")) or DETAILED_EXITCODE in sys.argv[1:]
+    usage = ExitCode.INVALID if detailed else ExitCode.USAGE
+    raise typer.Exit(guarded(fmt, functools.partial(run, *args, **kwargs), usage=usage))
 
 
 def _print_version(value: bool) -> None:
@@ -61,10 +100,12 @@ FormatOption = Annotated[
 ]
 EnvsOption = Annotated[
     list[str] | None,
-    typer.Option("--env", "-e", metavar="ENV",
+    typer.Option("--env", "-e", metavar="ENV", autocompletion=_complete_environments,
                  help="Environment to use (repeatable; default: all)."),
 ]
-EnvOption = Annotated[str, typer.Option("--env", "-e", metavar="ENV", help="Environment name.")]
+EnvOption = Annotated[str, typer.Option("--env", "-e", metavar="ENV",
+                                        autocompletion=_complete_environments,
+                                        help="Environment name.")]
 
 
 @app.command()
@@ -91,8 +132,9 @@ def validate(env: EnvsOption = None, repo: RepoOption = None,
 @app.command(short_help="Render an environment's files as laid out in its bucket.")
 def render(out: Annotated[Path, typer.Option("--out", "-o", help="Folder to write into "
                                               "(laid out as in the bucket).")],
-           env: Annotated[str | None, typer.Option("--env", "-e", help="Environment name.")]
-           = None,
+           env: Annotated[str | None, typer.Option(
+               "--env", "-e", autocompletion=_complete_environments,
+               help="Environment name.")] = None,
            all_envs: Annotated[bool, typer.Option(
                "--all", help="Every deployable environment, each into OUT/<env>/.")] = False,
            repo: RepoOption = None,
@@ -111,8 +153,11 @@ def render(out: Annotated[Path, typer.Option("--out", "-o", help="Folder to writ
     _finish(fmt, command.run, repo, env, out, fmt, discovery=discovery)
 
 
+DETAILED_EXITCODE = "--detailed-exitcode"
 DetailedExitOption = Annotated[bool, typer.Option(
-    "--detailed-exitcode", help="Exit 3 (instead of 0) when the target already matches.")]
+    DETAILED_EXITCODE, help="Terraform's exit codes: 0 nothing to do, 1 error, 2 changes.")]
+CodeOption = Annotated[bool, typer.Option(
+    "--code", help="Diff rendered DAG code line by line instead of by its settings.")]
 AdoptOption = Annotated[bool, typer.Option(
     "--adopt", help="Take over rendered keys that hold objects this repository does not own.")]
 
@@ -137,14 +182,20 @@ def plan(env: EnvOption, repo: RepoOption = None,
          detailed_exitcode: DetailedExitOption = False,
          check_dags: Annotated[bool, typer.Option(
              "--check-dags/--no-check-dags", help="Ask MWAA (InvokeRestApi) whether another "
-             "file already defines one of the rendered dag ids.")] = True) -> None:
-    """Compare an environment's rendered files with its target by content hash.
+             "file already defines one of the rendered dag ids.")] = True,
+         content: Annotated[bool, typer.Option(
+             "--content/--no-content", help="Show each file's change: a diff of configs and "
+             "requirements, the changed settings of rendered DAG code.")] = True,
+         code: CodeOption = False) -> None:
+    """Compare an environment's rendered files with its target by content hash, and show
+    what each change does to the file.
 
     Exits 4 when MWAA already has one of the rendered dag ids from another file.
     """
     from mwaa_gitops.commands import plan as command
 
-    _finish(fmt, command.run, repo, env, fmt, adopt, detailed_exitcode, check_dags)
+    _finish(fmt, command.run, repo, env, fmt, adopt, detailed_exitcode=detailed_exitcode,
+            check_dags=check_dags, content=content, code=code)
 
 
 @app.command(short_help="Check in MWAA that the synced DAGs parsed and work.")
@@ -242,7 +293,9 @@ def unlock(env: EnvOption,
 
 
 @app.command(short_help="Show a merged value, where it was set, and what it overrode.")
-def explain(workflow: Annotated[str, typer.Argument(metavar="WORKFLOW", help="Workflow name, "
+def explain(workflow: Annotated[str, typer.Argument(metavar="WORKFLOW",
+                                                     autocompletion=_complete_workflows,
+                                                     help="Workflow name, "
                                                      "or 'environment' for environment.yaml "
                                                      "settings.")],
             path: Annotated[str, typer.Argument(metavar="PATH", help="Dotted path, e.g. "
@@ -296,11 +349,13 @@ def diff(env: EnvOption,
          fmt: FormatOption = OutputFormat.text,
          exit_code: Annotated[bool, typer.Option(
              "--exit-code", help="Exit 1 when the rendered files differ, 0 when not.")]
-         = False) -> None:
-    """Render an environment at two revisions and show how its files differ."""
+         = False,
+         code: CodeOption = False) -> None:
+    """Render an environment at two revisions and show how its files differ (rendered DAG
+    code by the settings that changed)."""
     from mwaa_gitops.commands import diff as command
 
-    _finish(fmt, command.run, repo, env, base, head, fmt, exit_code)
+    _finish(fmt, command.run, repo, env, base, head, fmt, exit_code, code=code)
 
 
 @app.command(short_help="List the deployable environments that changed files reach.")
@@ -322,7 +377,7 @@ def affected(files: Annotated[list[Path] | None, typer.Argument(help="Changed fi
 hook_app = typer.Typer(name="hook", help="Entry points for pre-commit (see "
                        ".pre-commit-hooks.yaml). 'hook all' runs every check in one process; "
                        "the others take the staged file names, except 'hook render'.",
-                       no_args_is_help=True)
+                       no_args_is_help=True, context_settings=HELP)
 app.add_typer(hook_app)
 HookFiles = Annotated[list[Path] | None, typer.Argument(metavar="FILE...", help="Staged files.")]
 
@@ -362,7 +417,7 @@ def hook_secrets(files: HookFiles = None, fmt: FormatOption = OutputFormat.text)
 
 
 connection_app = typer.Typer(name="connection", help="Connection blocks for workflow "
-                             "overlays.", no_args_is_help=True)
+                             "overlays.", no_args_is_help=True, context_settings=HELP)
 app.add_typer(connection_app)
 
 
@@ -381,15 +436,31 @@ def connection_from_url(
 
 
 def main() -> None:
-    """Console-script entry point; usage errors exit 2 (click's convention)."""
-    try:
-        from mwaa_gitops.commands.hook import from_argv
+    """Console-script entry point; usage errors exit 2 (click's convention), 1 with
+    ``--detailed-exitcode``, where 2 means changes (Terraform's convention)."""
+    if DETAILED_EXITCODE in sys.argv[1:]:
+        import click
 
-        # The commit hooks run on every commit: a plain invocation skips building the app.
-        code = from_argv(sys.argv[1:])
-        if code is not None:
-            sys.exit(code)
-        app()
+        click.UsageError.exit_code = ExitCode.INVALID
+    try:
+        try:
+            from mwaa_gitops.commands.hook import from_argv
+
+            # The commit hooks run on every commit: a plain invocation skips building the app.
+            code = from_argv(sys.argv[1:])
+            if code is not None:
+                sys.exit(code)
+            app()
+        finally:
+            # Output that fit in the buffer meets a closed pipe only here.
+            sys.stdout.flush()
     except KeyboardInterrupt:
         sys.stderr.write("interrupted\n")
-        sys.exit(130)
+        sys.exit(ExitCode.INTERRUPTED)
+    except BrokenPipeError:
+        # The reader left (`mwaa-gitops envs | head -1`): not an error worth a word. Python
+        # would try to flush stdout again at exit and complain, so point it at /dev/null.
+        import os
+
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        sys.exit(ExitCode.PIPE_CLOSED)

@@ -15,6 +15,10 @@ from mwaa_gitops import __version__
 
 NAME = "mwaa-gitops"
 LOCAL_SCHEME = "file://"
+# pip < 24 (the one Python 3.11 and 3.12 ship) rejects `git+file:///path`, a VCS URL with no
+# host, as an invalid requirement; `git+file://localhost/path` is the same to git and to
+# every pip and uv.
+LOCAL_HOST = "file://localhost/"
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,6 +51,8 @@ def requirement_from(direct_url: dict[str, Any] | None, version: str) -> Require
     fragment = f"#subdirectory={subdirectory}" if subdirectory else ""
     if "vcs_info" in direct_url:
         vcs = direct_url["vcs_info"]
+        if url.startswith(LOCAL_SCHEME + "/"):
+            url = LOCAL_HOST + url[len(LOCAL_SCHEME) + 1:]
         # The exact commit: a branch or tag that moves later would install something else.
         return Requirement(f"{NAME} @ {vcs['vcs']}+{url}@{vcs['commit_id']}{fragment}", local)
     if "dir_info" in direct_url:

@@ -23,16 +23,20 @@ from mwaa_gitops.report import OutputFormat, report
 TRACEBACK_VARIABLE = "MWAA_GITOPS_TRACEBACK"
 
 
-def guarded(fmt: OutputFormat, action: Callable[[], int]) -> int:
-    """Run ``action``; a :class:`ConfigError` is reported once and becomes exit code 1, and any
-    other error is a bug, reported in one line (exit code 1)."""
+def guarded(fmt: OutputFormat, action: Callable[[], int], *,
+            usage: ExitCode = ExitCode.USAGE) -> int:
+    """Run ``action``; a :class:`ConfigError` is reported once and becomes exit code 1 (or
+    ``usage`` when it only holds usage errors), and any other error is a bug, reported in one
+    line (exit code 1). A reader that closed the output pipe is left to the caller."""
     try:
         return action()
     except ConfigError as exc:
-        usage = all(d.code == "usage" for d in exc.diagnostics)
-        code = ExitCode.USAGE if usage else ExitCode.INVALID
+        only_usage = all(d.code == "usage" for d in exc.diagnostics)
+        code = usage if only_usage else ExitCode.INVALID
         report(exc.diagnostics, fmt)
         return code
+    except BrokenPipeError:
+        raise
     except Exception as exc:
         if os.environ.get(TRACEBACK_VARIABLE):
             raise

@@ -21,6 +21,7 @@ from mwaa_gitops.diagnostics import ConfigError, Diagnostic
 from mwaa_gitops.exits import ExitCode
 from mwaa_gitops.render import pipeline
 from mwaa_gitops.report import OutputFormat
+from mwaa_gitops.sync.changes import is_rendered_dag, settings_change
 
 # A job summary holds at most 1 MiB per step; keep each environment's diff well below that.
 MAX_SUMMARY_CHARS = 200_000
@@ -49,11 +50,12 @@ class TreeDiff:
 
 
 def run(root: Path | None, env: str, base: str, head: str | None, fmt: OutputFormat,
-        exit_code: bool = False) -> int:
+        exit_code: bool = False, *, code: bool = False) -> int:
     """Render ``env`` at ``base`` and at ``head`` (default: the work tree) and compare; with
-    ``exit_code``, exit 1 when the rendered files differ (as ``git diff --exit-code``)."""
+    ``exit_code``, exit 1 when the rendered files differ (as ``git diff --exit-code``).
+    Rendered DAG code shows as the settings that changed, unless ``code``."""
     repo = pipeline.open_repository(root)
-    result = compare(repo, env, base, head)
+    result = compare(repo, env, base, head, code=code)
     if fmt is OutputFormat.json:
         print(json.dumps({
             "environment": result.environment, "base": result.base, "head": result.head,
@@ -74,8 +76,10 @@ def run(root: Path | None, env: str, base: str, head: str | None, fmt: OutputFor
     return ExitCode.DIFFERS if exit_code and differs else ExitCode.OK
 
 
-def compare(repo: Repository, env: str, base: str, head: str | None = None) -> TreeDiff:
-    """The rendered files of ``env`` at ``base`` against ``head`` (None: the work tree)."""
+def compare(repo: Repository, env: str, base: str, head: str | None = None, *,
+            code: bool = False) -> TreeDiff:
+    """The rendered files of ``env`` at ``base`` against ``head`` (None: the work tree);
+    rendered DAG code is summarised by its settings unless ``code``."""
     base_id = git.require_commit(repo.root, base)
     head_id = git.require_commit(repo.root, head) if head is not None else None
     with tempfile.TemporaryDirectory(prefix="mwaa-gitops-diff-") as tmp:
@@ -87,7 +91,7 @@ def compare(repo: Repository, env: str, base: str, head: str | None = None) -> T
             old = render_tree(old_repo, env) if env in old_repo.layer_names() else {}
         except ConfigError as exc:
             old, result.base_problems = {}, exc.diagnostics
-    _fill(result, old, new)
+    _fill(result, old, new, code)
     return result
 
 
@@ -105,7 +109,8 @@ def _checkout(repo: Repository, rev: str, dest: Path) -> Repository:
     return Repository(dest.resolve())
 
 
-def _fill(result: TreeDiff, old: dict[str, bytes], new: dict[str, bytes]) -> None:
+def _fill(result: TreeDiff, old: dict[str, bytes], new: dict[str, bytes],
+          code: bool = False) -> None:
     chunks: list[str] = []
     for key in sorted(set(old) | set(new)):
         before, after = old.get(key), new.get(key)
@@ -118,8 +123,18 @@ def _fill(result: TreeDiff, old: dict[str, bytes], new: dict[str, bytes]) -> Non
             result.removed.append(key)
         else:
             result.changed.append(key)
-        chunks.append(_file_patch(key, before, after))
+        if not code and is_rendered_dag(key, before, after):
+            chunks.append(_settings_section(key, before, after))
+        else:
+            chunks.append(_file_patch(key, before, after))
     result.patch = "".join(chunks)
+
+
+def _settings_section(key: str, before: bytes | None, after: bytes | None) -> str:
+    """A rendered DAG file by the settings that changed, in place of its Python diff."""
+    mark = "+" if before is None else "-" if after is None else "~"
+    lines = "".join(f"    {line}\n" for line in settings_change(before, after))
+    return f"{mark} {key} (rendered DAG code, by its settings; --code shows the Python)\n{lines}"
 
 
 def _file_patch(key: str, before: bytes | None, after: bytes | None) -> str:

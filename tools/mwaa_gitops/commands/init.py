@@ -23,8 +23,11 @@ else:
 # Template files are stored as ``dot-name``: packaging tools skip dotfiles in package data.
 DOT_PREFIX = "dot-"
 REQUIREMENT_TOKEN = "@MWAA_GITOPS_REQUIREMENT@"
+# The same requirement as a quoted YAML (JSON) string: the commit hooks install it themselves.
+QUOTED_REQUIREMENT_TOKEN = "@MWAA_GITOPS_REQUIREMENT_JSON@"
 SCHEMA_SUFFIX = ".json"
 REQUIREMENTS = PurePosixPath("requirements-gitops.txt")
+HOOKS_CONFIG = PurePosixPath(".pre-commit-config.yaml")
 # The mwaa-gitops line of a requirements file: the name (any spelling pip accepts), then a
 # version, URL, extra or marker.
 TOOL_LINE = re.compile(r"^\s*mwaa[-_.]gitops\s*(?=$|[\[=@;<>~!\s])", re.IGNORECASE)
@@ -117,6 +120,7 @@ def _update_requirement(path: Path, spec: str, fmt: OutputFormat) -> int:
     lines[index] = spec + ending
     if old != spec:
         path.write_text("".join(lines))
+        _update_hook_requirement(path.parent / HOOKS_CONFIG, old, spec)
     if fmt is OutputFormat.json:
         print(json.dumps({"file": str(path), "line": index + 1, "old": old, "requirement": spec,
                           "changed": old != spec}, indent=2))
@@ -124,6 +128,17 @@ def _update_requirement(path: Path, spec: str, fmt: OutputFormat) -> int:
         where = f"{display_path(path)}:{index + 1}"
         print(f"updated {where}: {spec}" if old != spec else f"unchanged {where}: {spec}")
     return ExitCode.OK
+
+
+def _update_hook_requirement(path: Path, old: str, spec: str) -> None:
+    """Pin the self-installing commit hooks to the same mwaa-gitops as requirements-gitops.txt
+    (where the hooks still name the old requirement)."""
+    if not path.is_file():
+        return
+    text = path.read_text()
+    quoted_old = json.dumps(old.strip())
+    if quoted_old in text:
+        path.write_text(text.replace(quoted_old, json.dumps(spec)))
 
 
 def _checked_requirement(requirement: str) -> str:
@@ -149,7 +164,10 @@ def scaffold_files(requirement: str | None = None) -> dict[PurePosixPath, bytes]
     for relative, item in _walk(data / "scaffold", PurePosixPath()):
         name = PurePosixPath(*(p.replace(DOT_PREFIX, ".", 1) if p.startswith(DOT_PREFIX) else p
                                for p in relative.parts))
-        files[name] = item.read_bytes().replace(REQUIREMENT_TOKEN.encode(), spec)
+        files[name] = (item.read_bytes()
+                       .replace(QUOTED_REQUIREMENT_TOKEN.encode(), json.dumps(spec.decode())
+                                .encode())
+                       .replace(REQUIREMENT_TOKEN.encode(), spec))
     for relative, item in _walk(data / "schemas", PurePosixPath("schemas")):
         if relative.suffix == SCHEMA_SUFFIX:
             files[relative] = item.read_bytes()

@@ -18,6 +18,7 @@ from mwaa_gitops.diagnostics import ConfigError
 from mwaa_gitops.exits import ExitCode
 from mwaa_gitops.report import OutputFormat, publish_markdown
 from mwaa_gitops.sync import deploy, registration
+from mwaa_gitops.sync.changes import plan_changes
 from mwaa_gitops.sync.mwaa import MwaaEnvironment
 from mwaa_gitops.sync.prepare import prepare
 from mwaa_gitops.sync.progress import for_stream
@@ -56,9 +57,10 @@ def run(root: Path | None, env: str, fmt: OutputFormat, *, dry_run: bool = False
                                         layout=prepared.layout, adopt=adopt,
                                         track_mwaa=prepared.manages_mwaa and update_mwaa)
             planned = registration.plan_registration(prepared.environment, prepared.target)
-        show_plan(inspection, env, fmt, planned)
+            changes = plan_changes(inspection.plan, prepared.desired, prepared.target)
+        show_plan(inspection, env, fmt, planned, changes)
         nothing = inspection.plan.nothing_to_do and (planned is None or planned.nothing_to_do)
-        return ExitCode.NOTHING_TO_DO if detailed_exitcode and nothing else ExitCode.OK
+        return ExitCode.CHANGES if detailed_exitcode and not nothing else ExitCode.OK
     started = time.monotonic()
     mwaa_settings = prepared.environment.mwaa
     options = deploy.Options(adopt=adopt, jobs=jobs, wait=wait,
@@ -107,9 +109,9 @@ def run(root: Path | None, env: str, fmt: OutputFormat, *, dry_run: bool = False
                                around=document if fmt is OutputFormat.json else None)
         if code:
             return code
-    if detailed_exitcode and not outcome.changed and (registered is None
-                                                      or not registered[1].changed):
-        return ExitCode.NOTHING_TO_DO
+    if detailed_exitcode and (outcome.changed or (registered is not None
+                                                  and registered[1].changed)):
+        return ExitCode.CHANGES
     return ExitCode.OK
 
 

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import json
+import re
+from collections.abc import Mapping
 from typing import Any
 
 from mwaa_gitops.diagnostics import Diagnostic, Location
 from mwaa_gitops.report import OutputFormat, github_line, publish_markdown
+from mwaa_gitops.sync.changes import FileChange
 from mwaa_gitops.sync.deploy import Inspection, Outcome
 from mwaa_gitops.sync.plan import Action, Item, Plan
 from mwaa_gitops.sync.progress import human_bytes
@@ -29,9 +32,54 @@ def totals(plan: Plan) -> str:
     return ", ".join(parts) + (foreign if plan.foreign else "")
 
 
+Changes = Mapping[str, FileChange]
+# Terraform's marks: what happens to each file, before its content change.
+MARKS = {Action.add: "+", Action.change: "~", Action.delete: "-", Action.conflict: "!"}
+# A GitHub comment or step summary holds at most 65,536 / 1 MiB characters.
+MAX_MARKDOWN_CHARS = 60_000
+
+
+def changes_text(plan: Plan, changes: Changes) -> list[str]:
+    """Each file's content change under a ``~ key`` heading, in apply order."""
+    lines: list[str] = []
+    for item in plan.items:
+        change = changes.get(item.key)
+        if change is None:
+            continue
+        drift = f"  (drift: {item.drift})" if item.drift else ""
+        lines += ["", f"{MARKS.get(item.action, ' ')} {item.key}{drift}",
+                  *(f"    {line}" for line in change.lines)]
+    return lines
+
+
+def changes_markdown(plan: Plan, changes: Changes, budget: int = MAX_MARKDOWN_CHARS) -> list[str]:
+    """Each file's change as a collapsible block; files beyond ``budget`` characters are
+    named only (the whole plan is in the job's log)."""
+    out: list[str] = []
+    used = 0
+    for item in plan.items:
+        change = changes.get(item.key)
+        if change is None:
+            continue
+        body = change.text
+        drift = f" — **drift**: {item.drift}" if item.drift else ""
+        title = f"{MARKS.get(item.action, ' ')} <code>{item.key}</code>{drift}"
+        if used + len(body) > budget:
+            out.append(f"- {title}: left out here (too long; see the job log)")
+            continue
+        used += len(body)
+        fence = "`" * max(3, 1 + max((len(m) for m in re.findall(r"`+", body)), default=0))
+        language = "diff" if change.kind == "diff" else "text"
+        out += [f"<details open><summary>{title}</summary>", "",
+                f"{fence}{language}", body.rstrip("\n"), fence, "", "</details>", ""]
+    return out
+
+
 def plan_text(inspection: Inspection, environment: str,
-              registration: RegistrationPlan | None = None) -> str:
-    """The plan as an aligned table with a closing summary line (and the registration's)."""
+              registration: RegistrationPlan | None = None,
+              changes: Changes | None = None) -> str:
+    """The plan as an aligned table with a closing summary line (and the registration's),
+    then each file's content change."""
     plan = inspection.plan
     lines = [f"plan for '{environment}' → {inspection.target.url}"]
     items = shown(plan)
@@ -46,9 +94,11 @@ def plan_text(inspection: Inspection, environment: str,
     lines.extend(_facts(inspection))
     if plan.nothing_to_do:
         lines.append("nothing to do: the target already holds exactly the rendered files")
+    if changes:
+        lines.extend([*changes_text(plan, changes), ""])
     if registration is not None:
         lines.extend(plan_lines(registration))
-    return "\n".join(lines)
+    return "\n".join(lines).rstrip("\n")
 
 
 def _facts(inspection: Inspection) -> list[str]:
@@ -66,14 +116,16 @@ def _facts(inspection: Inspection) -> list[str]:
     return facts
 
 
-def item_json(item: Item) -> dict[str, Any]:
-    """One plan item for ``--format json``."""
+def item_json(item: Item, change: FileChange | None = None) -> dict[str, Any]:
+    """One plan item for ``--format json`` (with its content change, when one was read)."""
     return {"key": item.key, "action": item.action.value, "phase": item.phase.name,
-            "size": item.size, "drift": item.drift, "note": item.note}
+            "size": item.size, "drift": item.drift, "note": item.note,
+            **({"change": {"kind": change.kind, "lines": list(change.lines)}} if change else {})}
 
 
 def plan_json(inspection: Inspection, environment: str,
-              registration: RegistrationPlan | None = None) -> dict[str, Any]:
+              registration: RegistrationPlan | None = None,
+              changes: Changes | None = None) -> dict[str, Any]:
     """The whole plan as plain data."""
     plan = inspection.plan
     holder = inspection.holder
@@ -89,13 +141,15 @@ def plan_json(inspection: Inspection, environment: str,
         "versioning": inspection.versioning,
         "locked_by": holder.describe() if holder else None,
         "manifest_commit": inspection.manifest.commit if inspection.manifest else None,
-        "items": [item_json(i) for i in plan.items],
+        "items": [item_json(i, (changes or {}).get(i.key)) for i in plan.items],
     }
 
 
 def plan_markdown(inspection: Inspection, environment: str,
-                  registration: RegistrationPlan | None = None) -> str:
-    """A GitHub step summary: heading, table of changes, totals."""
+                  registration: RegistrationPlan | None = None,
+                  changes: Changes | None = None) -> str:
+    """A GitHub step summary (or pull-request comment section): heading, table of changes,
+    totals, then each file's content change."""
     plan = inspection.plan
     lines = [f"### mwaa-gitops plan: `{environment}` → `{inspection.target.url}`", ""]
     items = shown(plan)
@@ -109,6 +163,8 @@ def plan_markdown(inspection: Inspection, environment: str,
         lines.append("")
     lines.append(totals(plan))
     lines += ["", *(f"- {fact}" for fact in _facts(inspection))]
+    if changes:
+        lines += ["", *changes_markdown(plan, changes)]
     if registration is not None:
         lines += ["", "```", *plan_lines(registration), "```"]
     return "\n".join(lines).rstrip() + "\n"
@@ -160,16 +216,18 @@ def outcome_markdown(outcome: Outcome, environment: str, seconds: float) -> str:
 
 
 def show_plan(inspection: Inspection, env: str, fmt: OutputFormat,
-              registration: RegistrationPlan | None = None) -> None:
+              registration: RegistrationPlan | None = None,
+              changes: Changes | None = None) -> None:
     """Print a plan in ``fmt`` (GitHub: step summary file when set, plus drift annotations),
-    with the registration's changes when the environment registers its pipelines."""
+    with the registration's changes when the environment registers its pipelines, and each
+    file's content change when ``changes`` holds them."""
     if fmt is OutputFormat.json:
-        print(json.dumps(plan_json(inspection, env, registration), indent=2))
+        print(json.dumps(plan_json(inspection, env, registration, changes), indent=2))
     elif fmt is OutputFormat.github:
-        publish_markdown(plan_markdown(inspection, env, registration))
+        publish_markdown(plan_markdown(inspection, env, registration, changes))
         annotate_drift(inspection, env)
     else:
-        print(plan_text(inspection, env, registration))
+        print(plan_text(inspection, env, registration, changes))
 
 
 def annotate_drift(inspection: Inspection, env: str) -> None:
