@@ -11,6 +11,7 @@ models. (The ECS approach's run id: ``test_ecs.py``.)
 from __future__ import annotations
 
 import uuid
+from pathlib import Path
 
 import pytest
 
@@ -25,9 +26,15 @@ def pipeline_run_id(dag_id: str, run_id: str) -> str:
     return str(uuid.uuid5(uuid.NAMESPACE_URL, f"airflow:{dag_id}/{run_id}"))
 
 
+def environment_file(airflow: E2EAirflow) -> Path:
+    return airflow.repo / "environments" / airflow.spec.environment / "environment.yaml"
+
+
 def register(airflow: E2EAirflow) -> str:
-    """Turn registration on for the tier's environment and sync it; the sync's output."""
-    path = airflow.repo / "environments" / airflow.spec.environment / "environment.yaml"
+    """Turn registration on for the tier's environment and sync it; the sync's output.
+
+    The environment file is shared by the tier's other modules: the caller puts it back."""
+    path = environment_file(airflow)
     text = path.read_text()
     if "registerPipelines" not in text:
         path.write_text(text.replace("\nopenmetadata:\n",
@@ -46,6 +53,7 @@ def test_each_run_is_recorded_running_then_final_on_the_pipeline_registered_at_s
     fqn = f"{service}.airflow_{approach}"
     openmetadata_api.put("/services/pipelineServices", {"name": service,
                                                         "serviceType": "Airflow"})
+    original = environment_file(airflow).read_text()
     try:
         out = register(airflow)
         assert "ingestion pipelines: 1 created" in out, out
@@ -75,4 +83,5 @@ def test_each_run_is_recorded_running_then_final_on_the_pipeline_registered_at_s
         assert states == [(expected_failed, "running"), (expected_failed, "failed")], states
         assert expected_failed != expected
     finally:
+        environment_file(airflow).write_text(original)
         openmetadata_api.reset()
