@@ -100,7 +100,8 @@ def locked_version(lock: Path, package: str) -> str:
 # openmetadata.lock for the release the example environments pin, one more per other supported line.
 OPENMETADATA_LOCK = HERE / "openmetadata.lock"
 OPENMETADATA_VERSION = locked_version(OPENMETADATA_LOCK, "openmetadata-ingestion")
-OPENMETADATA_LOCKS = {"1.12": HERE / "openmetadata-1.12.lock", "1.13": OPENMETADATA_LOCK}
+OPENMETADATA_LOCKS = {"1.12": HERE / "openmetadata-1.12.lock", "1.13": OPENMETADATA_LOCK,
+                      "2.0": HERE / "openmetadata-2.0.lock"}
 OPENMETADATA_PYTHON = "3.11"  # the Python the locks are compiled for
 
 

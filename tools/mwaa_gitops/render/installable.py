@@ -5,8 +5,11 @@
   it with the constraint pins offline; ``validate --resolve`` also resolves it with uv
   (:mod:`mwaa_gitops.facts.resolver`, cached), which finds transitive conflicts too.
 * virtualenv approach: the task virtualenv installs a vendored lock
-  (:mod:`mwaa_gitops.facts.requirements_data`); a combination without one, or one that does not
-  resolve, is refused here before rendering.
+  (:mod:`mwaa_gitops.facts.requirements_data`), or, for a release of a supported line the tool
+  has not vendored, one resolved on demand (:mod:`mwaa_gitops.facts.venv_locks`); a combination
+  without one, or one that does not resolve, is refused here before rendering.
+* A release that is not vendored is read from the package index, once (then cached); when the
+  index cannot be reached, that is said once, at ``openmetadata.ingestionVersion``.
 * Both install each workflow's connector extras (:mod:`mwaa_gitops.facts.connectors`); a test suite
   whose connection the server gives at run time gets a warning: its driver cannot be known.
 
@@ -26,7 +29,15 @@ from mwaa_gitops.config.environments import MergedEnvironment
 from mwaa_gitops.config.model import Environment, Workflow
 from mwaa_gitops.config.provenance import Node
 from mwaa_gitops.diagnostics import Diagnostic, Location
-from mwaa_gitops.facts import connectors, mwaa_install, mwaa_releases, requirements_data, resolver
+from mwaa_gitops.facts import (
+    connectors,
+    mwaa_install,
+    mwaa_releases,
+    package_index,
+    requirements_data,
+    resolver,
+    venv_locks,
+)
 from mwaa_gitops.facts.kinds import kind_of
 from mwaa_gitops.render import pipelines
 from mwaa_gitops.render.mwaa import render_requirements
@@ -39,8 +50,26 @@ SHOWN = 12  # conflicts named in one message; the rest are counted
 def requirements_install(merged: MergedEnvironment, environment: Environment, *,
                          resolve: bool = False) -> list[Diagnostic]:
     """Every workflow of ``environment`` whose requirements do not install on its release."""
-    return [*python_approach(merged, environment, resolve=resolve),
-            *virtualenv_approach(merged, environment), *drivers_unknown(merged, environment)]
+    try:
+        return [*python_approach(merged, environment, resolve=resolve),
+                *virtualenv_approach(merged, environment), *drivers_unknown(merged, environment)]
+    except package_index.IndexUnavailable as exc:
+        _, ingestion = _versions(merged)
+        if ingestion is None:
+            raise
+        return [index_unavailable(ingestion, exc)]
+
+
+def index_unavailable(ingestion: Node, exc: package_index.IndexUnavailable) -> Diagnostic:
+    """A release the tool has not vendored, whose facts the package index could not give."""
+    vendored = requirements_data.vendored_of_line(str(ingestion.value))
+    return Diagnostic(
+        ingestion.location,
+        f"openmetadata-ingestion {ingestion.value} is not vendored in this mwaa-gitops, so what "
+        f"it requires is read from the package index; {exc}",
+        "reach the package index once (what it answers is kept in "
+        f"{resolver.cache_dir()}), or pin the vendored release of the line"
+        + (f", {vendored}" if vendored else ""), "index-unavailable")
 
 
 def drivers_unknown(merged: MergedEnvironment, environment: Environment) -> Iterator[Diagnostic]:
@@ -122,7 +151,7 @@ def virtualenv_approach(merged: MergedEnvironment, environment: Environment
         if workflow.dag.approach != "virtualenv":
             continue
         extras = connectors.workflow_extras(workflow.config, str(ingestion.value))
-        lock = requirements_data.venv_lock(str(airflow.value), str(ingestion.value), extras)
+        lock = venv_locks.locked(str(airflow.value), str(ingestion.value), extras)
         if lock is None:
             here = _latest(merged, [airflow, ingestion, _approach(merged, workflow)])
             yield Diagnostic(here, missing_lock_message(workflow, str(airflow.value),
@@ -169,9 +198,7 @@ def working_approaches(merged: MergedEnvironment, environment: Environment,
     airflow, ingestion = (str(n.value) if n else "" for n in _versions(merged))
     if _python_installs(environment, airflow, ingestion, workflow):
         found.append("python")
-    lock = requirements_data.venv_lock(airflow, ingestion,
-                                       connectors.workflow_extras(workflow.config, ingestion))
-    if lock is not None and lock.unresolvable is None:
+    if _locked(airflow, ingestion, connectors.workflow_extras(workflow.config, ingestion)):
         found.append("virtualenv")
     tree = merged.workflows[workflow.name]
     kind = tree.get(*CONNECTION_TYPE)
@@ -223,7 +250,14 @@ def _installs(airflow: str, ingestion: str, extras: tuple[str, ...]) -> bool:
 
 
 def _locked(airflow: str, ingestion: str, extras: tuple[str, ...]) -> bool:
+    """A lock that resolved: vendored, or for the environment's own release resolved on demand
+    (cached); another release than a vendored one is not resolved just to suggest it."""
     lock = requirements_data.venv_lock(airflow, ingestion, extras)
+    if lock is None and not requirements_data.is_vendored(ingestion):
+        try:
+            lock = venv_locks.locked(airflow, ingestion, extras)
+        except package_index.IndexUnavailable:
+            return False
     return lock is not None and lock.unresolvable is None
 
 
