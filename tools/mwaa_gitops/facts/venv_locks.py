@@ -109,6 +109,7 @@ def locked(airflow: str, ingestion: str, extras: tuple[str, ...]) -> VenvLock | 
             requirements_data.vendored_of_line(ingestion) is None or \
             not mwaa_releases.is_release(airflow):
         return vendored
+    requirements_data.requires_dist(ingestion)  # a release the index has, or say why not
     try:
         pins, reason = resolve_lock(airflow, ingestion, extras)
     except (resolver.ResolverUnavailable, LockFailed) as exc:

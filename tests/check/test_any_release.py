@@ -1,0 +1,106 @@
+"""Any release of a supported line: a patch the tool has not vendored is checked against its
+line's model, with what is patch-specific read from the package index on demand (and cached),
+and said plainly, at the line that pins it, when the index cannot be reached."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from mwaa_gitops.config.repository import Repository
+from mwaa_gitops.diagnostics import Diagnostic
+from mwaa_gitops.facts import package_index, requirements_data, resolver, venv_locks
+from mwaa_gitops.render import pipeline
+from tests.conftest import Writer
+
+UNSEEN = "1.13.5.0"  # on the index, not vendored
+
+
+def pin(write: Writer, repo: Path, ingestion: str, server: str) -> None:
+    write("environments/dev/environment.yaml", (repo / "environments/dev/environment.yaml")
+          .read_text().replace("openmetadata:\n", f'openmetadata:\n  ingestionVersion: '
+                               f'"{ingestion}"\n  serverVersion: "{server}"\n'))
+
+
+def problems(repo: Path, name: str) -> list[Diagnostic]:
+    return pipeline.check(Repository(repo), [name]).diagnostics.sorted()
+
+
+@pytest.fixture
+def offline(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """An empty cache and a package index nobody listens at."""
+    monkeypatch.setenv("MWAA_GITOPS_CACHE", str(tmp_path / "cache"))
+    monkeypatch.setattr(resolver, "INDEX_URL", "http://127.0.0.1:9/simple")
+    requirements_data.requires_dist.cache_clear()
+    requirements_data.connectors.cache_clear()
+    venv_locks.locked.cache_clear()
+
+
+def test_an_unseen_patch_offline_is_said_once_at_the_line_that_pins_it(
+        repo: Path, write: Writer, offline: None) -> None:
+    pin(write, repo, UNSEEN, "1.13.5")
+    found = problems(repo, "dev")
+    assert [(d.code, str(d.location)) for d in found] == [
+        ("index-unavailable", "environments/dev/environment.yaml:7:21")]
+    (problem,) = found
+    assert f"openmetadata-ingestion {UNSEEN} is not vendored" in problem.message
+    assert "could not be reached" in problem.message and "Traceback" not in problem.message
+    assert problem.hint is not None and "1.13.6.3" in problem.hint
+
+
+def test_an_unseen_patch_is_checked_against_its_lines_model(
+        repo: Path, write: Writer, offline: None) -> None:
+    pin(write, repo, UNSEEN, "1.13.5")
+    write("environments/dev/workflows/metabase_dashboards.yaml", """
+        source:
+          sourceConfig:
+            config:
+              notAField: true
+        """)
+    codes = {d.code for d in problems(repo, "dev")}
+    assert "unknown-key" in codes and "unsupported-line" not in codes
+
+
+def test_a_release_of_no_supported_line_is_refused_at_its_pin(
+        repo: Path, write: Writer, offline: None) -> None:
+    pin(write, repo, "1.11.13.0", "1.11.13")
+    found = [d for d in problems(repo, "dev") if d.code == "unsupported-line"]
+    assert [str(d.location) for d in found] == ["environments/dev/environment.yaml:7:21"]
+    assert "1.12, 1.13, 2.0" in found[0].message
+
+
+def test_the_index_answer_is_kept_in_the_cache(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("MWAA_GITOPS_CACHE", str(tmp_path))
+    requires, connectors = package_index.cached_files(UNSEEN)
+    requires.parent.mkdir(parents=True)
+    requires.write_text("# cached\nboto3~=1.0\n")
+    connectors.write_text('{"extras": ["postgres"], "sources": {}}\n')
+    monkeypatch.setattr(resolver, "INDEX_URL", "http://127.0.0.1:9/simple")
+    assert package_index.release_files(UNSEEN)[0] == b"# cached\nboto3~=1.0\n"
+
+
+@pytest.mark.network
+def test_an_unseen_patch_validates_with_the_index_reachable(
+        repo: Path, write: Writer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("MWAA_GITOPS_CACHE", str(tmp_path / "cache"))
+    for cached in (requirements_data.requires_dist, requirements_data.connectors,
+                   venv_locks.locked):
+        cached.cache_clear()
+    pin(write, repo, UNSEEN, "1.13.5")
+    assert problems(repo, "dev") == []
+    requires, connectors = package_index.cached_files(UNSEEN)
+    assert "sqlalchemy" in requires.read_text().lower() and connectors.is_file()
+    assert requirements_data.requires_dist(UNSEEN) != requirements_data.requires_dist(
+        "1.13.6.3")
+
+
+@pytest.mark.network
+def test_a_release_the_index_does_not_have_is_named(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("MWAA_GITOPS_CACHE", str(tmp_path))
+    with pytest.raises(package_index.IndexUnavailable,
+                       match=re.escape("has no openmetadata-ingestion 1.13.99.0")):
+        package_index.release_files("1.13.99.0")
