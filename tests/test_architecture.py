@@ -149,7 +149,8 @@ def test_import_chains_are_at_most_twelve_modules_long() -> None:
 
 def test_every_package_says_what_it_may_import() -> None:
     silent = [m for m, path in modules().items() if path.name == "__init__.py" and m.count(".")
-              and "may import" not in (ast.get_docstring(ast.parse(path.read_text())) or "").lower()]
+              and "may import" not in
+              (ast.get_docstring(ast.parse(path.read_text())) or "").lower()]
     assert silent == []
 
 

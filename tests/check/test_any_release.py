@@ -4,15 +4,18 @@ and said plainly, at the line that pins it, when the index cannot be reached."""
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from pathlib import Path
 
 import pytest
 
+from mwaa_gitops.config import environments
+from mwaa_gitops.config.model import environment_from
 from mwaa_gitops.config.repository import Repository
-from mwaa_gitops.diagnostics import Diagnostic
+from mwaa_gitops.diagnostics import ConfigError, Diagnostic
 from mwaa_gitops.facts import package_index, requirements_data, resolver, venv_locks
-from mwaa_gitops.render import pipeline
+from mwaa_gitops.render import pipeline, render_environment
 from tests.conftest import Writer
 
 UNSEEN = "1.13.5.0"  # on the index, not vendored
@@ -48,6 +51,18 @@ def test_an_unseen_patch_offline_is_said_once_at_the_line_that_pins_it(
     assert f"openmetadata-ingestion {UNSEEN} is not vendored" in problem.message
     assert "could not be reached" in problem.message and "Traceback" not in problem.message
     assert problem.hint is not None and "1.13.6.3" in problem.hint
+
+
+def test_render_of_an_unseen_patch_offline_fails_at_the_workflows_approach(
+        repo: Path, offline: None) -> None:
+    env = environment_from(environments.build(Repository(repo), "dev"))
+    env = dataclasses.replace(env, openmetadata=dataclasses.replace(
+        env.openmetadata, ingestion_version=UNSEEN, server_version="1.13.5"))
+    with pytest.raises(ConfigError) as raised:
+        render_environment(env)
+    (problem,) = raised.value.diagnostics
+    assert str(problem.location) == "environments/base/workflows/airflow_pipelines.yaml:7:13"
+    assert problem.code == "index-unavailable"
 
 
 def test_an_unseen_patch_is_checked_against_its_lines_model(
