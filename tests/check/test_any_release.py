@@ -78,14 +78,6 @@ def test_an_unseen_patch_is_checked_against_its_lines_model(
     assert "unknown-key" in codes and "unsupported-line" not in codes
 
 
-def test_a_release_of_no_supported_line_is_refused_at_its_pin(
-        repo: Path, write: Writer, offline: None) -> None:
-    pin(write, repo, "1.11.13.0", "1.11.13")
-    found = [d for d in problems(repo, "dev") if d.code == "unsupported-line"]
-    assert [str(d.location) for d in found] == ["environments/dev/environment.yaml:7:21"]
-    assert "1.12, 1.13, 2.0" in found[0].message
-
-
 def test_the_index_answer_is_kept_in_the_cache(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("MWAA_GITOPS_CACHE", str(tmp_path))

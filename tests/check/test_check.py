@@ -442,7 +442,7 @@ def test_an_ingestion_release_of_no_supported_line_is_reported_at_the_version(
     use_ingestion(repo, "1.11.9")
     found = [d for d in problems(repo, "dev") if d.code == "unsupported-line"]
     assert [str(d.location) for d in found] == ["environments/base/environment.yaml:12:21"]
-    assert "1.12, 1.13" in found[0].message
+    assert "1.12, 1.13, 2.0" in found[0].message
     # The workflows are not judged by another line's model meanwhile (the domain rules still
     # apply: 1.11 cannot authenticate to MWAA).
     assert {d.code for d in problems(repo, "dev") if "workflows/" in d.location.path} == {

@@ -164,7 +164,7 @@ def test_lint_checks_against_the_model_of_the_ingestion_version_given(tmp_path: 
     code, _, err = run("lint", "--ingestion-version", "1.11.4", str(pubsub))
     assert code == 2
     assert "--ingestion-version: openmetadata-ingestion '1.11.4' is of no supported line (use " \
-        "one of 1.12, 1.13)" in err
+        "one of 1.12, 1.13, 2.0)" in err
 
 
 def test_render_writes_configs_as_laid_out_in_the_bucket(repo: Path, tmp_path: Path) -> None:
