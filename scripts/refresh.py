@@ -149,9 +149,11 @@ def refresh_openmetadata(version: str) -> None:
         r"^openmetadata-ingestion==(\S+)$", p.read_text(), re.MULTILINE)[1]))  # type: ignore[index]
     path = test_input(line)
     path.write_text(pinned_input(path, version, newest_input))
-    run(Path(python()).with_name("uv"), "pip", "compile", "--quiet", "--upgrade",
-        "--python-version", "3.11", "--generate-hashes", "--custom-compile-command",
-        "make test-locks", "-o", path.with_suffix(".lock"), path)
+    # Only the release moves: the lock's other pins stay where they fit (`make test-locks`
+    # upgrades them all).
+    run(Path(python()).with_name("uv"), "pip", "compile", "--quiet", "--upgrade-package",
+        "openmetadata-ingestion", "--python-version", "3.11", "--generate-hashes",
+        "--custom-compile-command", "make test-locks", "-o", path.with_suffix(".lock"), path)
     lines = sorted({line, *(p.parent.name for p in (REPO / "schemas" / "openmetadata").glob(
         "*/workflow.schema.json"))}, key=version_key)
     if new_line:
