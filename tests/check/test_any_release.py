@@ -78,17 +78,6 @@ def test_an_unseen_patch_is_checked_against_its_lines_model(
     assert "unknown-key" in codes and "unsupported-line" not in codes
 
 
-def test_the_index_answer_is_kept_in_the_cache(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("MWAA_GITOPS_CACHE", str(tmp_path))
-    requires, connectors = package_index.cached_files(UNSEEN)
-    requires.parent.mkdir(parents=True)
-    requires.write_text("# cached\nboto3~=1.0\n")
-    connectors.write_text('{"extras": ["postgres"], "sources": {}}\n')
-    monkeypatch.setattr(resolver, "INDEX_URL", "http://127.0.0.1:9/simple")
-    assert package_index.release_files(UNSEEN)[0] == b"# cached\nboto3~=1.0\n"
-
-
 @pytest.mark.network
 def test_an_unseen_patch_validates_with_the_index_reachable(
         repo: Path, write: Writer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
