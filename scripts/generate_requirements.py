@@ -10,6 +10,8 @@ task-virtualenv locks, and uv's verdict on each python-approach requirement set.
                                                        release x openmetadata-ingestion x extras
                                                        sets install with the python approach
                                                        (offline)
+    python scripts/generate_requirements.py --docs     write those tables and the locks' into
+                                                       docs/rendering.md (offline)
 
 ``make requirements-data`` runs the first (``MISSING=1``: the second), ``make check-data`` the
 third.
@@ -280,13 +282,80 @@ def measure() -> str:
     return "\n".join([*rows, "", *added])
 
 
+AIRFLOW_NEEDS = re.compile(r"apache-airflow(?:-core)?==\S+ depends on (sqlalchemy\S*?),? ")
+NO_WHEEL = re.compile(r"Because ([A-Za-z0-9._-]+)==(\S+) has no usable wheels")
+DOCS = REPO / "docs" / "rendering.md"
+
+
+def _short(reason: str) -> str:
+    """uv's reason for an unresolvable lock, in a few words."""
+    if (found := AIRFLOW_NEEDS.search(reason)) is not None:
+        return f"Airflow needs {found[1]}"
+    if (found := NO_WHEEL.search(reason)) is not None:
+        return f"{found[1]} {found[2]} has no usable wheel"
+    return reason[:60]
+
+
+def locks_table() -> str:
+    """The task-virtualenv locks as a markdown table, from the vendored data: per MWAA release
+    and supported release, the pins of each extras set (what the lock adds over the image), or
+    why it does not resolve."""
+    index = json.loads((HERE / INDEX).read_text(encoding="utf-8"))
+    names = " / ".join(f"`{','.join(e)}`" if e else "none" for e in EXTRA_SETS)
+    rows = [f"| MWAA Airflow | {' | '.join(f'`{PACKAGE}` {v}' for v in SUPPORTED_INGESTION)} |",
+            "| --- |" + " --- |" * len(SUPPORTED_INGESTION)]
+    for airflow in mwaa_releases.releases():
+        cells = []
+        for version in SUPPORTED_INGESTION:
+            counted, refused = [], []
+            for extras in EXTRA_SETS:
+                entry = index["venvs"][lock_key(airflow, version, extras)]
+                if "file" in entry:
+                    text = (HERE / entry["file"]).read_text(encoding="utf-8")
+                    counted.append(str(sum(1 for line in text.splitlines()
+                                           if line and not line.startswith("#"))))
+                else:
+                    refused.append((extras, _short(entry["unresolvable"])))
+            if not counted:
+                cells.append(f"no: {refused[0][1]}")
+                continue
+            cell = " / ".join(counted) + " pins"
+            cell += "".join(f"; `{','.join(e) or 'none'}`: no, {why}" for e, why in refused)
+            cells.append(cell)
+        rows.append(f"| {airflow} | " + " | ".join(cells) + " |")
+    return f"Extras sets: {names}.\n\n" + "\n".join(rows)
+
+
+# The blocks of the docs page written from the vendored data (a marker line before each table,
+# the table ends at the first blank line).
+BLOCKS = {"python-approach": lambda: measure().split("\n\n")[0],
+          "extras": lambda: measure().split("\n\n")[1],
+          "locks": locks_table}
+
+
+def docs_blocks(text: str) -> str:
+    """``text`` (docs/rendering.md) with every generated block written again."""
+    for name, make in BLOCKS.items():
+        marker = f"<!-- {SCRIPT} --docs: {name} -->\n"
+        start = text.index(marker) + len(marker)
+        end = text.index("\n\n", start) if name != "locks" else \
+            text.index("\n\n", text.index("\n\n", start) + 2)
+        text = text[:start] + make() + text[end:]
+    return text
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--check", action="store_true", help="verify checksums only")
     parser.add_argument("--measure", action="store_true", help="print the python-approach table")
     parser.add_argument("--missing", action="store_true",
                         help="resolve only what index.json lacks, keeping the rest")
+    parser.add_argument("--docs", action="store_true",
+                        help="rewrite the measured tables of docs/rendering.md (offline)")
     args = parser.parse_args()
+    if args.docs:
+        DOCS.write_text(docs_blocks(DOCS.read_text(encoding="utf-8")), encoding="utf-8")
+        return 0
     if args.check:
         problems = check()
         print("\n".join(problems) or "ok")

@@ -19,7 +19,8 @@ openmetadata-ingestion V (line L = V's major.minor):
      branch in ``schemas/environment.schema.json`` (which server-connection schema checks
      ``openmetadata.server``; a file that does not say is checked as the newest line);
   4. its requirements, connectors, task-virtualenv locks and uv's verdicts
-     (``scripts/generate_requirements.py --missing``: what is vendored already is kept);
+     (``scripts/generate_requirements.py --missing``: what is vendored already is kept), and
+     the measured tables of ``docs/rendering.md`` from them (``--docs``);
   5. every generator's offline check.
 MWAA: ``scripts/generate_mwaa.py --source GITDIR --rev REV``, ``generate_schemas.py --overlays``,
 then step 4 and 5 (the new releases' locks).
@@ -166,6 +167,7 @@ def refresh_openmetadata(version: str) -> None:
     run(venv_python, "scripts/generate_schemas.py")
     run(python(), "scripts/generate_schemas.py", "--overlays")
     run(python(), "scripts/generate_requirements.py", "--missing")
+    run(python(), "scripts/generate_requirements.py", "--docs")
     check()
 
 
@@ -190,6 +192,7 @@ def refresh_mwaa(source: Path, rev: str, releases: list[str]) -> None:
     run(python(), "scripts/generate_mwaa.py", "--source", source, "--rev", rev)
     run(python(), "scripts/generate_schemas.py", "--overlays")
     run(python(), "scripts/generate_requirements.py", "--missing")
+    run(python(), "scripts/generate_requirements.py", "--docs")
     check()
 
 
