@@ -15,7 +15,10 @@ from typing import ClassVar
 
 import pytest
 
-from mwaa_gitops.facts import package_index, resolver
+from mwaa_gitops.config.repository import Repository
+from mwaa_gitops.facts import package_index, requirements_data, resolver, venv_locks
+from mwaa_gitops.render import pipeline
+from tests.conftest import Writer
 
 VERSION = "9.9.1.0"
 METADATA = ("Metadata-Version: 2.1\nName: openmetadata-ingestion\nVersion: 9.9.1.0\n"
@@ -99,3 +102,19 @@ def test_a_release_the_index_lacks_is_named_with_the_wheel_looked_for(
         package_index.release_files("9.9.2.0")
     assert "has no openmetadata-ingestion 9.9.2.0" in str(raised.value)
     assert package_index.wheel_name("9.9.2.0") in str(raised.value)
+
+
+def test_a_pin_the_index_lacks_is_said_at_the_pin_as_no_such_release(
+        index: type[Index], repo: Path, write: Writer) -> None:
+    for cached in (requirements_data.requires_dist, requirements_data.connectors,
+                   venv_locks.locked):
+        cached.cache_clear()
+    write("environments/dev/environment.yaml", (repo / "environments/dev/environment.yaml")
+          .read_text().replace("openmetadata:\n", 'openmetadata:\n  ingestionVersion: '
+                               '"2.0.7"\n  serverVersion: "2.0.7"\n'))
+    (problem,) = pipeline.check(Repository(repo), ["dev"]).diagnostics.sorted()
+    assert (str(problem.location), problem.code) == (
+        "environments/dev/environment.yaml:7:21", "no-such-release")
+    assert "has no openmetadata-ingestion 2.0.7 (no wheel" in problem.message
+    assert problem.hint == ("use a release the index has, or pin the vendored release of the "
+                            "line, 2.0.7.0")

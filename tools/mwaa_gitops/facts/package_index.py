@@ -34,7 +34,11 @@ CONNECTOR = re.compile(r"^metadata/ingestion/source/([a-z_]+)/([a-z0-9_]+)/servi
 
 class IndexUnavailable(RuntimeError):
     """The release's wheel could not be read from the package index: unreachable, or no such
-    release there. The message says which, for the user."""
+    release there (:class:`NoSuchRelease`). The message says which, for the user."""
+
+
+class NoSuchRelease(IndexUnavailable):
+    """The index answered, and has no wheel of that release."""
 
 
 def wheel_name(version: str) -> str:
@@ -113,8 +117,8 @@ def wheel_url(version: str) -> tuple[str, int | None]:
         if entry.get("filename") == wheel_name(version) and not entry.get("yanked"):
             size = entry.get("size")
             return str(entry["url"]), int(size) if isinstance(size, int) else None
-    raise IndexUnavailable(f"the package index ({resolver.INDEX_URL}) has no "
-                           f"{PACKAGE} {version} (no wheel {wheel_name(version)})")
+    raise NoSuchRelease(f"the package index ({resolver.INDEX_URL}) has no {PACKAGE} {version} "
+                        f"(no wheel {wheel_name(version)})")
 
 
 def _reason(exc: BaseException) -> str:
