@@ -1,14 +1,16 @@
 """An OpenMetadata workflow that runs outside MWAA, as an ECS task (EcsRunTaskOperator).
 
-The task runs the ingestion image's entry point with two environment variables: ``pipelineType``
-and ``config`` (the workflow config). A config that fits in ECS's 8,192-character limit for
-overrides travels inline; a larger one is an environment file in the bucket, which ECS reads
-when the task starts. Secrets stay ``secret:`` references, resolved in the container by
-OpenMetadata's secrets manager. Task logs are read back from the task definition's log group.
+The task runs the ingestion image's entry point with the environment variables ``pipelineType``,
+``config`` (the workflow config) and, set per run, ``pipelineRunId``. A config that fits in
+ECS's 8,192-character limit for overrides travels inline; a larger one is an environment file
+in the bucket, which ECS reads when the task starts. Secrets stay ``secret:`` references,
+resolved in the container by OpenMetadata's secrets manager. Task logs are read back from the
+task definition's log group.
 """
 
 from __future__ import annotations
 
+import uuid
 from datetime import datetime, timedelta, timezone
 
 from airflow.providers.amazon.aws.operators.ecs import EcsRunTaskOperator
@@ -58,6 +60,23 @@ OVERRIDES = {
 AWSLOGS_GROUP = "/ecs/openmetadata-ingestion"
 AWSLOGS_STREAM_PREFIX = "ingestion/openmetadata-ingestion"
 CONTAINER_NAME = "openmetadata-ingestion"
+# The variable the ingestion image's entry point reads the run's id from.
+RUN_ID_VARIABLE = "pipelineRunId"
+
+
+def with_run_id(context) -> None:
+    """Before the task starts: the container's ``pipelineRunId`` variable, which the image's
+    entry point puts into the workflow config. One id per Airflow run, the same for its retries,
+    so OpenMetadata records a run's RUNNING and final states on one row of its history."""
+    task = context["task"]
+    run_id = str(uuid.uuid5(uuid.NAMESPACE_URL, f"airflow:{DAG_ID}/{context['run_id']}"))
+    first, *others = task.overrides["containerOverrides"]
+    environment = [item for item in first["environment"] if item["name"] != RUN_ID_VARIABLE]
+    # A new value, not an edit: the rendered overrides stay as the DAG file wrote them.
+    task.overrides = {**task.overrides, "containerOverrides": [
+        {**first, "environment": [*environment, {"name": RUN_ID_VARIABLE, "value": run_id}]},
+        *others]}
+
 
 with DAG(
     dag_id=DAG_ID,
@@ -92,5 +111,6 @@ with DAG(
         awslogs_group=literal(AWSLOGS_GROUP),
         # The awslogs driver names streams <prefix>/<container>/<task id>.
         awslogs_stream_prefix=literal(AWSLOGS_STREAM_PREFIX),
+        pre_execute=with_run_id,
         **container,
     )

@@ -148,10 +148,20 @@ def test_import_chains_are_at_most_twelve_modules_long() -> None:
 
 
 def test_every_package_says_what_it_may_import() -> None:
-    silent = [m for m, path in modules().items() if path.name == "__init__.py" and m.count(".")
-              and "may import" not in
-              (ast.get_docstring(ast.parse(path.read_text())) or "").lower()]
+    def says(path: Path) -> bool:
+        return "may import" in (ast.get_docstring(ast.parse(path.read_text())) or "").lower()
+
+    silent = [m for m, path in modules().items() if path.name == "__init__.py" and not says(path)]
     assert silent == []
+
+
+def test_a_new_kind_of_sync_target_is_one_module_named_after_its_scheme() -> None:
+    from mwaa_gitops.sync.targets import _opener
+
+    stores = {p.stem for p in (PACKAGE / "sync" / "targets").glob("*.py")} - {"__init__", "base"}
+    assert stores == {"file", "s3"}
+    assert all(_opener(scheme) is not None for scheme in stores)
+    assert _opener("base") is None and _opener("ftp") is None and _opener("S3") is None
 
 
 def test_the_checks_catch_an_upward_import_and_a_cycle() -> None:

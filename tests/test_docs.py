@@ -74,3 +74,42 @@ def test_every_page_of_the_manual_is_linked_from_the_readme() -> None:
     linked = {(ROOT / target.partition("#")[0]).resolve() for target in links(ROOT / "README.md")}
     assert [page.name for page in sorted((ROOT / "docs").glob("*.md"))
             if page.resolve() not in linked] == []
+
+
+def _kinds_table() -> dict[str, list[str]]:
+    """docs/kinds.md's table: the cells of each kind's row, by kind."""
+    rows: dict[str, list[str]] = {}
+    text = (ROOT / "docs" / "kinds.md").read_text()
+    table = text[text.index("## The table"):].split("\n\n")[1]
+    for line in table.splitlines()[2:]:
+        cells = [c.strip() for c in line.strip("|").split("|")]
+        for name in cells[0].split(", "):
+            rows[name] = cells
+    return rows
+
+
+def test_the_kinds_page_shows_the_kinds_table_of_the_code() -> None:
+    from mwaa_gitops.facts.kinds import KINDS
+
+    rows = _kinds_table()
+    assert set(rows) == set(KINDS)
+    for name, kind in KINDS.items():
+        _, command, workflow_class, pipeline_type, extras, _checks = rows[name]
+        assert command == (f"`{kind.cli.removeprefix('metadata ')}`" if kind.cli
+                           and kind.workflow_class else "—"), name
+        shown_class = workflow_class.strip("`")
+        assert (kind.workflow_class or "—").endswith(shown_class), name
+        assert pipeline_type.startswith(f"`{kind.pipeline_type}`" if kind.pipeline_type
+                                        else "—"), name
+        assert extras == ", ".join(f"`{e}`" for e in kind.extras), name
+
+
+def test_the_docs_list_every_mwaa_release_the_tool_knows() -> None:
+    from mwaa_gitops.facts.mwaa_releases import releases
+
+    known = releases()
+    configuration = (ROOT / "docs" / "configuration.md").read_text()
+    assert f"an Airflow release MWAA runs: {', '.join(known)} " in configuration
+    rendering = (ROOT / "docs" / "rendering.md").read_text()
+    majors = [", ".join(r for r in known if r.startswith(f"{m}.")) for m in ("2", "3")]
+    assert f"Airflow 2 ({majors[0]}) | Airflow 3 ({majors[1]})" in rendering

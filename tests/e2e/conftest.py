@@ -40,7 +40,7 @@ from tests.support.airflow import (
     airflow3_python,
 )
 from tests.support.airflow_services import AirflowServices, Run, airflow_services
-from tests.support.mwaa_api import AirflowApi, MwaaApi, mwaa_api
+from tests.support.mwaa_api import ACCESS_KEY, SECRET_KEY, AirflowApi, MwaaApi, mwaa_api
 from tests.support.openmetadata_api import OpenMetadataApi, openmetadata_api
 from tests.support.postgres import Postgres, postgres
 from tests.support.wheelhouse import wheelhouse
@@ -49,7 +49,10 @@ __all__ = ["airflow2_python", "airflow3_python", "openmetadata_api", "postgres"]
 
 MWAA_GITOPS = Path(sys.executable).with_name("mwaa-gitops")
 EXAMPLE_DAGS = Path(__file__).with_name("example_dags")
-EXAMPLE_DAG_IDS = ("example_cleanup", "example_etl", "example_report")
+# The example with the 240-character id (example_dags/example_long_dag_id.py).
+LONG_DAG_ID = "example_long_" + "x" * 227
+EXAMPLE_DAG_IDS = ("example_cleanup", "example_etl", "example_report", LONG_DAG_ID)
+SCHEDULED_DAG_IDS = ("example_etl",)  # scheduled: unpausing starts a run of its own
 REGION = "eu-west-1"
 # What the OpenMetadata stand-in accepts as the ingestion bot's token (never a real one).
 TOKEN = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJpbmdlc3Rpb24tYm90In0.c3RhbmQtaW4"
@@ -113,6 +116,8 @@ class E2EAirflow:
     repo: Path
     example_runs: dict[str, Run] = field(default_factory=dict)
     sync_output: str = ""
+    # Every run of each example DAG (triggered and scheduled), all finished.
+    all_runs: dict[str, list[Run]] = field(default_factory=dict)
 
 
 def config_repository(root: Path, spec: Major, bucket: str, openmetadata: OpenMetadataApi,
@@ -202,6 +207,24 @@ def config_repository(root: Path, spec: Major, bucket: str, openmetadata: OpenMe
     return root
 
 
+def finished_runs(services: AirflowServices, dag_id: str, scheduled: bool,
+                  timeout: float = 300.0) -> list[Run]:
+    """Every run of ``dag_id`` once all have finished (with one of the scheduler's own when
+    ``scheduled``), each with its task states, oldest first."""
+    deadline = time.monotonic() + timeout
+    while True:
+        status, answer = services.request("GET", f"/dags/{dag_id}/dagRuns", query={"limit": 100})
+        assert status == 200, answer
+        runs = answer["dag_runs"]
+        done = all(run["state"] in ("success", "failed") for run in runs) and (
+            not scheduled or any(run["dag_run_id"].startswith("scheduled__") for run in runs))
+        if done:
+            return [services.wait_run(dag_id, run["dag_run_id"]) for run in runs]
+        if time.monotonic() > deadline:
+            raise AssertionError(f"runs of {dag_id} not finished in {timeout:.0f} s: {runs}")
+        time.sleep(1)
+
+
 def mwaa_gitops(repo: Path, *args: str, expect: int = 0,
                 env: dict[str, str] | None = None) -> str:
     """Run the real CLI in ``repo`` (``env`` added to the environment); its output (fails the
@@ -248,7 +271,7 @@ def airflow(request: pytest.FixtureRequest, postgres: Postgres, openmetadata_api
     # The repository holds the Airflow home, whose bucket/dags is the DAGs folder.
     bucket = f"airflow{spec.major}/bucket"
     started = time.monotonic()
-    with mwaa_api({}) as mwaa:
+    with mwaa_api({}, {ACCESS_KEY: SECRET_KEY}) as mwaa:
         repo = config_repository(workdir, spec, bucket, openmetadata_api, mwaa.endpoint_url)
         mwaa_gitops(repo, "validate", "--env", spec.environment)  # config errors fail first
         # What the rendered task virtualenvs install: the vendored locks of this combination,
@@ -266,8 +289,8 @@ def airflow(request: pytest.FixtureRequest, postgres: Postgres, openmetadata_api
             "OPENMETADATA_JWT": TOKEN,
             # The Postgres connector's password, as OpenMetadata's own ${NAME} reference reads it.
             WAREHOUSE_PASSWORD_VARIABLE: postgres.password,
-            "AWS_ACCESS_KEY_ID": "e2e-access-key",
-            "AWS_SECRET_ACCESS_KEY": "e2e-secret-key",
+            "AWS_ACCESS_KEY_ID": ACCESS_KEY,
+            "AWS_SECRET_ACCESS_KEY": SECRET_KEY,
             "AWS_DEFAULT_REGION": REGION,
             "AWS_CONFIG_FILE": os.devnull,
             "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
@@ -286,9 +309,12 @@ def airflow(request: pytest.FixtureRequest, postgres: Postgres, openmetadata_api
                 runs = {dag_id: services.trigger(dag_id) for dag_id in EXAMPLE_DAG_IDS}
                 example_runs = {dag_id: services.wait_run(dag_id, run_id)
                                 for dag_id, run_id in runs.items()}
+                all_runs = {dag_id: finished_runs(services, dag_id,
+                                                  dag_id in SCHEDULED_DAG_IDS)
+                            for dag_id in EXAMPLE_DAG_IDS}
                 synced = mwaa_gitops(repo, "sync", "--env", spec.environment, "--no-update-mwaa")
                 services.wait_parsed([APPROACH_DAG_IDS[approach] for approach in SYNCED])
-                e2e = E2EAirflow(spec, services, mwaa, repo, example_runs, synced)
+                e2e = E2EAirflow(spec, services, mwaa, repo, example_runs, synced, all_runs)
                 sys.stderr.write(f"\n{spec.environment} ready in "
                                  f"{time.monotonic() - started:.0f} s\n")
                 yield e2e

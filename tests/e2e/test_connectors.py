@@ -19,6 +19,7 @@ import pytest
 
 from tests.e2e.conftest import (
     REGION,
+    TOKEN,
     WAREHOUSE_PASSWORD_VARIABLE,
     E2EAirflow,
     Major,
@@ -128,7 +129,9 @@ def rendered(airflow: E2EAirflow, openmetadata_api: OpenMetadataApi, postgres: P
     mwaa_gitops(repo, "render", "--env", airflow.spec.environment, "--out", str(out))
     folder = airflow.services.dags_folder / "connectors"
     folder.mkdir(exist_ok=True)
-    for name in ("warehouse_metadata.py", "warehouse_metadata.yaml"):
+    # The DAG, its config, and the runners' adapter beside them, as rendered.
+    for name in ("warehouse_metadata.py", "warehouse_metadata.yaml", "compat/mwaa_rest_api.py"):
+        (folder / name).parent.mkdir(exist_ok=True)
         shutil.copy(out / "dags" / "openmetadata" / name, folder / name)
     airflow.services.wait_parsed([DAG_ID])
     return folder / "warehouse_metadata.py"
@@ -146,7 +149,7 @@ def test_rendered_postgres_workflow_runs_its_kinds_class_in_a_locked_virtualenv(
 
 def test_postgres_connector_extracts_the_warehouse_into_openmetadata(
         airflow: E2EAirflow, openmetadata_api: OpenMetadataApi, rendered: Path) -> None:
-    openmetadata_api.reset()
+    openmetadata_api.reset(TOKEN)
     run = airflow.services.run(DAG_ID, timeout=900)
     log = airflow.services.task_log(DAG_ID, run.run_id, "run_workflow")
     assert run.state == "success", f"{run}\n--- task log:\n{log[-8000:]}"

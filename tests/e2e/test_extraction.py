@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import pytest
 
@@ -18,6 +19,8 @@ from mwaa_gitops.config.repository import Repository
 from mwaa_gitops.render.mwaa import render_requirements
 from tests.e2e.conftest import (
     APPROACH_DAG_IDS,
+    LONG_DAG_ID,
+    TOKEN,
     E2EAirflow,
     config_repository,
     install_requirements,
@@ -28,86 +31,148 @@ from tests.support.openmetadata_api import OpenMetadataApi
 
 pytestmark = pytest.mark.e2e
 
-# The example DAGs: task → downstream tasks, tags, and the status of their one run.
+HOST = "http://airflow.e2e.example"  # the workflows' hostPort: the base of source URLs
+# The example DAGs as Airflow defines them: task → downstream tasks, and the DAG's facts.
 EXAMPLES: dict[str, dict[str, Any]] = {
     "example_etl": {
         "tasks": {"extract": {"clean", "enrich"}, "clean": {"load"}, "enrich": {"load"},
                   "load": set()},
-        "tags": {"example", "etl"},
-        "status": "Successful",
-        "task_statuses": {"extract": "Successful", "clean": "Successful",
-                          "enrich": "Successful", "load": "Successful"},
+        "tags": {"example", "etl"}, "owners": {"data-eng"},
+        "description": "Extract, two transforms, load", "schedule": "0 0 * * *",
     },
     "example_report": {
         "tasks": {"query": {"publish"}, "publish": set()},
-        "tags": {"example", "reporting"},
-        "status": "Failed",
-        "task_statuses": {"query": "Successful", "publish": "Failed"},
+        "tags": {"example", "reporting"}, "owners": {"analytics"},
+        "description": "Query, then publish (fails)", "schedule": None,
     },
     "example_cleanup": {
         "tasks": {"vacuum": set()},
-        "tags": {"example"},
-        "status": "Successful",
-        "task_statuses": {"vacuum": "Successful"},
+        "tags": {"example"}, "owners": {"data-eng"}, "description": None, "schedule": None,
+    },
+    LONG_DAG_ID: {
+        "tasks": {"first": {"second"}, "second": set()},
+        "tags": {"example", "long"}, "owners": {"data-eng"},
+        "description": "A DAG id of 240 characters", "schedule": None,
     },
 }
+OWNERS = ("data-eng", "analytics")  # users of OpenMetadata the DAG owners map to
+# Airflow's run and task states → OpenMetadata's execution status (the final ones here).
+STATUS = {"success": "Successful", "failed": "Failed", "upstream_failed": "Failed",
+          "skipped": "Skipped"}
 # The package whose pin in MWAA's constraints keeps the python approach's requirements.txt
 # (openmetadata-ingestion) from installing, as uv names it first.
 PYTHON_APPROACH_CONFLICT: dict[int, str] = {
     2: "chardet",  # 1.12.14.2 pins chardet==4.0.0, Airflow 2.10.3's constraints 5.2.0
     3: "boto3",  # 1.13.6.3 needs boto3<1.42, Airflow 3.3.1's constraints pin 1.43.56
 }
+
+
 def run_extraction(airflow: E2EAirflow, openmetadata_api: OpenMetadataApi,
                    approach: str) -> tuple[Run, str]:
     """Trigger the approach's rendered DAG and await it; the run and its task log."""
-    openmetadata_api.reset()
+    prepare_openmetadata(openmetadata_api)
     airflow.mwaa.reset()
     dag_id = APPROACH_DAG_IDS[approach]
     run = airflow.services.run(dag_id, timeout=900)
     return run, airflow.services.task_log(dag_id, run.run_id, "run_workflow")
 
 
-def assert_extracted(airflow: E2EAirflow, openmetadata_api: OpenMetadataApi, approach: str,
-                     run: Run, log: str, connection: str | None = None) -> None:
-    """The run succeeded and the stand-in holds every DAG of the environment as it is.
+def prepare_openmetadata(openmetadata_api: OpenMetadataApi, token: str = TOKEN) -> None:
+    """A fresh stand-in that accepts only the workflow's token and knows the DAG owners."""
+    openmetadata_api.reset(token)
+    for name in OWNERS:
+        openmetadata_api.create_user(name, token)
 
-    ``connection``: the workflow's connection type; by default the environment's for the python
-    and virtualenv approaches, a database connection for others (ECS).
-    """
-    if connection is None:
-        connection = airflow.spec.connection if approach in APPROACH_DAG_IDS else "Postgres"
+
+def source_urls(major: int, dag_id: str, task_ids: set[str]) -> tuple[str, dict[str, str]]:
+    """A pipeline's and its tasks' URLs in the Airflow UI of ``major`` (the layout the
+    ``Backend`` source writes)."""
+    dag = quote(dag_id)
+    if major >= 3:
+        return f"{HOST}/dags/{dag}", {t: f"{HOST}/dags/{dag}/tasks/{quote(t)}" for t in task_ids}
+    return f"{HOST}/dags/{dag}/grid", {
+        t: f"{HOST}/taskinstance/list/?_flt_3_dag_id={dag}&_flt_3_task_id={quote(t)}"
+        for t in task_ids}
+
+
+def missing_facts(airflow: E2EAirflow, openmetadata_api: OpenMetadataApi,
+                  service: str, unchecked: tuple[str, ...] = ()) -> list[str]:
+    """What of each example DAG did not reach OpenMetadata as Airflow holds it: one line per
+    missing or wrong fact (tasks, edges, owners, tags, description, schedule, source URLs,
+    state, and every run's status with its task statuses)."""
+    missing: list[str] = []
+    pipelines = openmetadata_api.pipelines()
+    entities = openmetadata_api.entities("/pipelines")
+    for dag_id, expected in EXAMPLES.items():
+        name = dag_id if len(dag_id) < 40 else f"{dag_id[:20]}…"
+        fqn = f"{service}.{dag_id}"
+        pipeline = pipelines.get(fqn)
+        if pipeline is None:
+            missing.append(f"{name}: pipeline")
+            continue
+        tasks = {task["name"]: task for task in pipeline.get("tasks") or []}
+        url, task_urls = source_urls(airflow.spec.major, dag_id, set(expected["tasks"]))
+        facts = {
+            "tasks": (set(tasks), set(expected["tasks"])),
+            "edges": ({t: set(task.get("downstreamTasks") or []) for t, task in tasks.items()},
+                      expected["tasks"]),
+            "owners": ({o.get("name") for o in pipeline.get("owners") or []},
+                       expected["owners"]),
+            "tags": ({tag["tagFQN"].rpartition(".")[2] for tag in pipeline.get("tags") or []},
+                     expected["tags"]),
+            "description": (pipeline.get("description"), expected["description"]),
+            "schedule": (pipeline.get("scheduleInterval"), expected["schedule"]),
+            "source URL": (pipeline.get("sourceUrl"), url),
+            "task source URLs": ({t: task.get("sourceUrl") for t, task in tasks.items()},
+                                 task_urls),
+            "state": ((entities.get(fqn) or {}).get("state"), "Active"),
+        }
+        missing += [f"{name}: {fact} {got!r}, expected {want!r}"
+                    for fact, (got, want) in facts.items()
+                    if got != want and fact not in unchecked]
+        received = {s["executionId"]: s for s in openmetadata_api.statuses(fqn)}
+        for run in airflow.all_runs[dag_id]:
+            status = received.get(run.run_id)
+            if status is None:
+                missing.append(f"{name}: status of run {run.run_id}")
+                continue
+            if status["executionStatus"] != STATUS[run.state]:
+                missing.append(f"{name}: run {run.run_id} {status['executionStatus']}")
+            got = {t["name"]: t["executionStatus"] for t in status.get("taskStatus") or []}
+            want = {task: STATUS[state] for task, state in run.task_states.items()}
+            if got != want:
+                missing.append(f"{name}: task statuses of run {run.run_id}: {got}, "
+                               f"expected {want}")
+    return missing
+
+
+def assert_extracted(airflow: E2EAirflow, openmetadata_api: OpenMetadataApi, approach: str,
+                     run: Run, log: str, unchecked: tuple[str, ...] = ()) -> None:
+    """The run succeeded and the stand-in holds every DAG of the environment with all its
+    facts (but ``unchecked``), as Airflow holds them, and nothing it refused."""
     assert run.state == "success", f"{run}\n--- task log:\n{log[-8000:]}"
     service = f"e2e_airflow_{approach}"
+    missing = missing_facts(airflow, openmetadata_api, service, unchecked)
+    assert missing == [], "\n".join(missing) + f"\n--- task log:\n{log[-6000:]}"
     pipelines = openmetadata_api.pipelines()
     status, dags = airflow.services.request("GET", "/dags", query={"limit": 100})
     assert status == 200, dags
     assert {fqn.removeprefix(f"{service}.") for fqn in pipelines
             if fqn.startswith(f"{service}.")} == {d["dag_id"] for d in dags["dags"]}
-    for dag_id, expected in EXAMPLES.items():
-        fqn = f"{service}.{dag_id}"
-        pipeline = pipelines[fqn]
-        assert {task["name"]: set(task.get("downstreamTasks") or [])
-                for task in pipeline["tasks"]} == expected["tasks"], pipeline
-        assert {tag["tagFQN"].rpartition(".")[2] for tag in pipeline.get("tags") or []} \
-            == expected["tags"], pipeline
-        statuses = openmetadata_api.statuses(fqn)
-        assert [s["executionStatus"] for s in statuses] == [expected["status"]], statuses
-        task_statuses = {t["name"]: t["executionStatus"] for t in statuses[0]["taskStatus"]}
-        if connection == "RestAPI":
-            # /dags/<dag>/dagRuns/<run id>/taskInstances is longer than InvokeRestApi's 64
-            # characters of Path: MWAA refuses it, so runs arrive without task statuses.
-            assert task_statuses == {}, statuses
-            assert any(call.path.startswith(f"/dags/{dag_id}/dagRuns/")
-                       and call.path.endswith("/taskInstances") and len(call.path) > 64
-                       and call.status == 400 for call in airflow.mwaa.calls), airflow.mwaa.calls
-        else:
-            assert task_statuses == expected["task_statuses"], statuses
     assert not openmetadata_api.rejected(), openmetadata_api.rejected()
+    # Every runner call fitted InvokeRestApi: nothing refused for its Path or query.
+    refused = [call for call in airflow.mwaa.calls
+               if len(call.path) > 64 or "?" in call.path or call.status != 200]
+    assert approach not in APPROACH_DAG_IDS or refused == [], refused
 
 
 def test_example_runs_are_recorded_by_the_scheduler(airflow: E2EAirflow) -> None:
     assert {dag_id: run.state for dag_id, run in airflow.example_runs.items()} == {
-        "example_cleanup": "success", "example_etl": "success", "example_report": "failed"}
+        "example_cleanup": "success", "example_etl": "success", "example_report": "failed",
+        LONG_DAG_ID: "success"}
+    # The scheduler's own run of the scheduled example, beside the triggered one.
+    assert sorted(run.run_id.partition("__")[0] for run in airflow.all_runs["example_etl"]) \
+        == ["manual", "scheduled"]
     assert "fails on purpose" in airflow.services.task_log(
         "example_report", airflow.example_runs["example_report"].run_id, "publish")
 

@@ -10,6 +10,7 @@ from botocore.config import Config
 from botocore.exceptions import ClientError
 
 from tests.e2e.conftest import EXAMPLE_DAG_IDS, REGION, E2EAirflow
+from tests.support.mwaa_api import ACCESS_KEY, SECRET_KEY, mwaa_api
 
 if TYPE_CHECKING:
     from mypy_boto3_mwaa import MWAAClient
@@ -59,3 +60,36 @@ def test_an_unknown_environment_is_resource_not_found(airflow: E2EAirflow) -> No
     response = error(lambda: client(airflow).invoke_rest_api(
         Name="no-such-environment", Path="/dags", Method="GET"))
     assert response["Error"]["Code"] == "ResourceNotFoundException"
+
+
+def signed_by(endpoint: str, access_key: str, secret_key: str) -> MWAAClient:
+    return boto3.session.Session().client(
+        "mwaa", endpoint_url=endpoint, region_name=REGION, aws_access_key_id=access_key,
+        aws_secret_access_key=secret_key,
+        config=Config(inject_host_prefix=False, retries={"max_attempts": 1}))
+
+
+def test_a_request_signed_with_the_test_credentials_is_verified_and_served() -> None:
+    with mwaa_api({}) as mwaa:
+        response = error(lambda: signed_by(mwaa.endpoint_url, ACCESS_KEY, SECRET_KEY)
+                         .invoke_rest_api(Name="unknown", Path="/dags", Method="GET"))
+    # Past the signature check: the environment is what is missing.
+    assert response["Error"]["Code"] == "ResourceNotFoundException"
+
+
+def test_a_request_signed_with_another_secret_key_is_an_invalid_signature() -> None:
+    with mwaa_api({}) as mwaa:
+        response = error(lambda: signed_by(mwaa.endpoint_url, ACCESS_KEY, "not-the-secret")
+                         .invoke_rest_api(Name="unknown", Path="/dags", Method="GET"))
+        described = error(lambda: signed_by(mwaa.endpoint_url, ACCESS_KEY, "not-the-secret")
+                          .get_environment(Name="unknown"))
+    assert response["Error"]["Code"] == "InvalidSignatureException"
+    assert described["Error"]["Code"] == "InvalidSignatureException"
+    assert mwaa.calls == []
+
+
+def test_a_request_signed_with_an_unknown_access_key_is_refused() -> None:
+    with mwaa_api({}) as mwaa:
+        response = error(lambda: signed_by(mwaa.endpoint_url, "someone-else", SECRET_KEY)
+                         .invoke_rest_api(Name="unknown", Path="/dags", Method="GET"))
+    assert response["Error"]["Code"] == "UnrecognizedClientException"

@@ -12,6 +12,7 @@ import json
 import subprocess
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
@@ -98,7 +99,7 @@ def workflow(api: OpenMetadataApi, postgres: Postgres, database: str) -> str:
 def extraction(openmetadata_api: OpenMetadataApi, postgres: Postgres,
                airflow_database: str) -> Iterator[OpenMetadataApi]:
     """The stand-in after one real metadata workflow ran against it."""
-    openmetadata_api.reset()
+    openmetadata_api.reset(TOKEN)
     started = time.monotonic()
     done = run_container({"config": workflow(openmetadata_api, postgres, airflow_database),
                           "pipelineType": "metadata"})
@@ -167,7 +168,7 @@ def call(api: OpenMetadataApi, method: str, path: str, body: Any,
 
 @pytest.fixture
 def api(openmetadata_api: OpenMetadataApi) -> Iterator[OpenMetadataApi]:
-    openmetadata_api.reset()
+    openmetadata_api.reset(TOKEN)
     yield openmetadata_api
     openmetadata_api.reset()
 
@@ -212,3 +213,23 @@ def test_request_without_a_bearer_token_is_refused(api: OpenMetadataApi) -> None
     status, _ = call(api, "GET", "/system/version", None, token=None)
     assert status == 401
 
+
+
+def test_request_with_a_token_other_than_the_workflows_is_refused(api: OpenMetadataApi) -> None:
+    status, answer = call(api, "GET", "/system/version", None, token=TOKEN + "x")
+    assert status == 401 and "Token" in answer["message"]
+    assert call(api, "GET", "/system/version", None)[0] == 200
+
+
+def test_owner_lookup_finds_a_user_created_through_the_api(api: OpenMetadataApi) -> None:
+    api.create_user("data-eng", TOKEN)
+    query = json.dumps({"query": {"query_string": {"query": "data-eng AND isBot:false",
+                                                   "fields": ["name", "displayName"]}}})
+    found = call(api, "GET", "/search/query?" + urllib.parse.urlencode(
+        {"query_filter": query, "from": 0, "size": 1, "index": "user_search_index"}), None)[1]
+    assert [hit["_source"]["fullyQualifiedName"] for hit in found["hits"]["hits"]] == [
+        "data-eng"]
+    other = json.dumps({"query": {"query_string": {"query": "analytics AND isBot:false"}}})
+    missing = call(api, "GET", "/search/query?" + urllib.parse.urlencode(
+        {"query_filter": other, "index": "user_search_index"}), None)[1]
+    assert missing["hits"]["hits"] == []

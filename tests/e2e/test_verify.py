@@ -103,7 +103,7 @@ def verify_env(airflow: E2EAirflow) -> Iterator[VerifyEnv]:
 def test_a_good_sync_verifies_green_and_status_shows_it(verify_env: VerifyEnv) -> None:
     verify_env.workflow("verify_good", f"dagId: {GOOD}\nschedule: null")
     out = verify_env.cli("sync", "--env", verify_env.name, "--no-update-mwaa", "--verify")
-    print(out)  # shown with -rP: the README's example
+    print(out)  # shown with -rP: the example in docs/verify.md
     assert f"verified '{verify_env.name}'" in out, out
     assert "1 DAG parsed from our files, no import errors" in out, out
     status = verify_env.cli("status", "--env", verify_env.name)

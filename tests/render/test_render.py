@@ -59,8 +59,18 @@ def test_each_workflow_gets_its_dag_beside_its_config(examples: dict[str, Enviro
     # dev deploys every example but the profiler (disabled there).
     names = ["airflow_pipelines", "airflow_pipelines_ecs", "airflow_pipelines_virtualenv",
              "dbt_analytics", "metabase_dashboards", "redshift_metadata", "redshift_usage"]
-    assert sorted(tree) == [f"{PREFIX}/{name}.{ext}" for name in names for ext in ("py", "yaml")
-                            ] + ["requirements.txt"]
+    assert sorted(tree) == sorted([f"{PREFIX}/{name}.{ext}" for name in names
+                                   for ext in ("py", "yaml")]
+                                  + [f"{PREFIX}/compat/mwaa_rest_api.py", "requirements.txt"])
+
+
+def test_the_adapter_is_rendered_only_beside_runners_that_load_it(
+        examples: dict[str, Environment]) -> None:
+    env = examples["dev"]
+    ecs_only = dataclasses.replace(env, workflows=tuple(
+        wf for wf in env.workflows if wf.dag.approach == "ecs"))
+    assert f"{PREFIX}/compat/mwaa_rest_api.py" in render_environment(env)
+    assert not any("/compat/" in key for key in render_environment(ecs_only))
 
 
 def test_dag_settings_come_from_the_merged_dag_block(examples: dict[str, Environment]) -> None:

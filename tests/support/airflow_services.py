@@ -155,7 +155,10 @@ class AirflowServices:
         deadline = time.monotonic() + timeout
         missing = list(dag_ids)
         while missing:
-            missing = [d for d in missing if self.request("GET", f"/dags/{d}")[0] != 200]
+            # /details reads the serialized DAG, which triggering needs (the DAG row can come
+            # first).
+            missing = [d for d in missing
+                       if self.request("GET", f"/dags/{d}/details")[0] != 200]
             if not missing:
                 return
             errors = self.import_errors()

@@ -12,8 +12,12 @@ As MWAA does, ``POST /restapi/{Name}`` with ``Path``, ``Method``, ``QueryParamet
 ``RestApiStatusCode``/``RestApiResponse``; Airflow's 4xx come back as ``RestApiClientException``,
 its 5xx as ``RestApiServerException``, both HTTP 400 as in the model. The model's limits hold:
 ``Path`` 1-64 characters and a known ``Method`` (else ``ValidationException``), an unknown
-environment is ``ResourceNotFoundException``, an unsigned request ``AccessDeniedException``, a
-response over 6 MB ``ValidationException``. Every call is recorded.
+environment is ``ResourceNotFoundException``, a response over 6 MB ``ValidationException``.
+Every request must carry a SigV4 signature for the ``airflow`` signing name by a key pair the
+stand-in knows (``credentials``; the tests' pair unless told otherwise): botocore computes the
+signature the request should have and anything else is refused as AWS refuses it (unsigned:
+``AccessDeniedException``; unknown key: ``UnrecognizedClientException``; wrong signature:
+``InvalidSignatureException``). Every call is recorded.
 
 ``GET /environments/{Name}`` answers ``GetEnvironment`` with the environment's ``Status``
 (``statuses``, AVAILABLE unless a test sets another) and a successful ``LastUpdate``.
@@ -22,7 +26,9 @@ response over 6 MB ``ValidationException``. Every call is recorded.
 from __future__ import annotations
 
 import contextlib
+import hmac
 import json
+import re
 import threading
 import time
 import urllib.error
@@ -34,6 +40,10 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 HOST = "127.0.0.1"
+# The key pair the tests sign with (never a real one).
+ACCESS_KEY = "e2e-access-key"
+SECRET_KEY = "e2e-secret-key"
+SIGNING_NAME = "airflow"  # the service model's signingName
 PATH_MAX = 64  # RestApiPath's max length in the service model
 RESPONSE_MAX = 6 * 1024 * 1024
 METHODS = ("GET", "PUT", "POST", "PATCH", "DELETE")
@@ -64,8 +74,11 @@ class Call:
 class MwaaApi:
     """The running stand-in: ``endpoint_url`` for clients, ``calls`` for assertions."""
 
-    def __init__(self, environments: Mapping[str, AirflowApi]) -> None:
+    def __init__(self, environments: Mapping[str, AirflowApi],
+                 credentials: Mapping[str, str] | None = None) -> None:
         self.environments = dict(environments)
+        # Access key id → secret key of every signer the stand-in accepts.
+        self.credentials = dict(credentials or {ACCESS_KEY: SECRET_KEY})
         self.statuses: dict[str, str] = {}  # GetEnvironment's Status, AVAILABLE when not set
         self.started = time.time()
         self.calls: list[Call] = []
@@ -91,6 +104,13 @@ class MwaaApi:
     def record(self, call: Call) -> None:
         with self._lock:
             self.calls.append(call)
+
+    def signature_error(self, method: str, path: str, headers: Mapping[str, str],
+                        body: bytes) -> tuple[int, dict[str, str], Any] | None:
+        """``None`` when the request is signed (SigV4) by a known key pair as botocore signs
+        it, else the error AWS answers with."""
+        return _signature_error(self.credentials, method, f"http://{headers.get('Host', '')}"
+                                f"{path}", headers, body)
 
     def invoke(self, name: str, request: Mapping[str, Any],
                signed: bool) -> tuple[int, dict[str, str], Any]:
@@ -140,6 +160,43 @@ class MwaaApi:
                            "Source": "mwaa-gitops-tests"}}}
 
 
+def _signature_error(credentials: Mapping[str, str], method: str, url: str,
+                     headers: Mapping[str, str],
+                     body: bytes) -> tuple[int, dict[str, str], Any] | None:
+    from botocore.auth import SigV4Auth
+    from botocore.awsrequest import AWSRequest
+    from botocore.credentials import Credentials
+
+    authorization = headers.get("Authorization", "")
+    found = re.fullmatch(r"AWS4-HMAC-SHA256 Credential=([^/]+)/(\d{8})/([^/]+)/([^/]+)/"
+                         r"aws4_request, SignedHeaders=([^,]+), Signature=([0-9a-f]{64})",
+                         authorization)
+    if found is None:
+        return 403, {"x-amzn-ErrorType": "AccessDeniedException"}, {
+            "Message": "Missing Authentication Token"}
+    key, day, region, service, signed, signature = found.groups()
+    if key not in credentials:
+        return 403, {"x-amzn-ErrorType": "UnrecognizedClientException"}, {
+            "message": "The security token included in the request is invalid."}
+    stamp = headers.get("X-Amz-Date", "")
+    if service != SIGNING_NAME or not stamp.startswith(day):
+        return 403, {"x-amzn-ErrorType": "InvalidSignatureException"}, {
+            "message": f"Credential should be scoped to a valid service ({SIGNING_NAME}) and "
+                       "to the request's date."}
+    # What botocore signs for exactly the headers the client says it signed.
+    request = AWSRequest(method=method, url=url, data=body,
+                         headers={name: headers.get(name, "") for name in signed.split(";")})
+    request.context["timestamp"] = stamp
+    auth = SigV4Auth(Credentials(key, credentials[key]), SIGNING_NAME, region)
+    canonical = auth.canonical_request(request)
+    expected = auth.signature(auth.string_to_sign(request, canonical), request)
+    if not hmac.compare_digest(expected, signature):
+        return 403, {"x-amzn-ErrorType": "InvalidSignatureException"}, {
+            "message": "The request signature we calculated does not match the signature "
+                       "you provided."}
+    return None
+
+
 def _forward(api: AirflowApi, method: str, path: str, query: Any,
              body: Any) -> tuple[int, Any]:
     """Call Airflow's REST API: status and parsed JSON (text when it is not JSON)."""
@@ -173,12 +230,17 @@ def _handler(api: MwaaApi) -> type[BaseHTTPRequestHandler]:
             if not self.path.startswith(prefix):
                 return self._send(404, {"x-amzn-ErrorType": "UnknownOperationException"}, {})
             name = urllib.parse.unquote(self.path[len(prefix):].split("?")[0])
-            signed = "/airflow/aws4_request" in self.headers.get("Authorization", "")
-            return self._send(*api.describe(name, signed))
+            refused = api.signature_error("GET", self.path, self.headers, b"")
+            if refused is not None:
+                return self._send(*refused)
+            return self._send(*api.describe(name, True))
 
         def do_POST(self) -> None:
             length = int(self.headers.get("Content-Length") or 0)
-            raw = self.rfile.read(length) if length else b"{}"
+            raw = self.rfile.read(length) if length else b""
+            refused = api.signature_error("POST", self.path, self.headers, raw)
+            if refused is not None:
+                return self._send(*refused)
             prefix = "/restapi/"
             if not self.path.startswith(prefix):
                 return self._send(404, {"x-amzn-ErrorType": "UnknownOperationException"}, {})
@@ -188,9 +250,7 @@ def _handler(api: MwaaApi) -> type[BaseHTTPRequestHandler]:
             except json.JSONDecodeError:
                 return self._send(400, {"x-amzn-ErrorType": "SerializationException"},
                                   {"message": "request body is not JSON"})
-            # SigV4 for the service's signing name; signatures themselves are not checked.
-            signed = "/airflow/aws4_request" in self.headers.get("Authorization", "")
-            status, headers, payload = api.invoke(name, request, signed)
+            status, headers, payload = api.invoke(name, request, True)
             api.record(Call(name, str(request.get("Method")), str(request.get("Path")),
                             request.get("QueryParameters"), request.get("Body"), status,
                             payload.get("RestApiStatusCode") if isinstance(payload, dict)
@@ -211,9 +271,11 @@ def _handler(api: MwaaApi) -> type[BaseHTTPRequestHandler]:
 
 
 @contextlib.contextmanager
-def mwaa_api(environments: Mapping[str, AirflowApi]) -> Iterator[MwaaApi]:
-    """An InvokeRestApi stand-in serving ``environments`` (MWAA name → Airflow API)."""
-    server = MwaaApi(environments)
+def mwaa_api(environments: Mapping[str, AirflowApi],
+             credentials: Mapping[str, str] | None = None) -> Iterator[MwaaApi]:
+    """An InvokeRestApi stand-in serving ``environments`` (MWAA name → Airflow API) to the
+    signers of ``credentials`` (access key id → secret key; the tests' pair by default)."""
+    server = MwaaApi(environments, credentials)
     server.start()
     try:
         yield server

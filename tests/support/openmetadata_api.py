@@ -41,8 +41,13 @@ class OpenMetadataApi:
         self.log_path = log
         self.host_port = f"http://127.0.0.1:{port}/api"
 
-    def _call(self, method: str, path: str) -> Any:
-        request = urllib.request.Request(f"http://127.0.0.1:{self.port}{path}", method=method)
+    def _call(self, method: str, path: str, body: Any = None, token: str | None = None) -> Any:
+        headers = {"Content-Type": "application/json"}
+        if token is not None:
+            headers["Authorization"] = f"Bearer {token}"
+        request = urllib.request.Request(
+            f"http://127.0.0.1:{self.port}{path}", method=method, headers=headers,
+            data=None if body is None else json.dumps(body).encode())
         with urllib.request.urlopen(request, timeout=10) as response:
             return json.loads(response.read())
 
@@ -70,14 +75,46 @@ class OpenMetadataApi:
         statuses: list[dict[str, Any]] = self._record()["statuses"].get(fqn, [])
         return statuses
 
+    def ingestion_statuses(self, fqn: str) -> list[dict[str, Any]]:
+        """The ``PipelineStatus`` records received for an ingestion pipeline, in arrival order
+        (several per run: RUNNING at its start, its final state at its end)."""
+        statuses: list[dict[str, Any]] = self._record()["ingestionStatuses"].get(fqn, [])
+        return statuses
+
+    def put(self, path: str, body: Any, token: str = "stand-in") -> dict[str, Any]:
+        """``PUT /api/v1{path}`` as a client would (e.g. to create a service up front)."""
+        request = urllib.request.Request(f"{self.host_port}/v1{path}", method="PUT",
+                                         data=json.dumps(body).encode(),
+                                         headers={"Authorization": f"Bearer {token}",
+                                                  "Content-Type": "application/json"})
+        with urllib.request.urlopen(request, timeout=10) as response:
+            answer: dict[str, Any] = json.loads(response.read())
+            return answer
+
     def rejected(self) -> list[dict[str, Any]]:
         """Write requests refused (4xx/5xx): bodies that did not parse, unknown references…"""
         return [r for r in self.requests()
                 if r["status"] >= 400 and not (r["method"] == "GET" and r["status"] == 404)]
 
-    def reset(self) -> None:
-        """Forget everything received and created (the seed data comes back)."""
-        self._call("POST", "/stand-in/reset")
+    def refuse(self, prefix: str, status: int = 500) -> None:
+        """Answer every write under the path ``prefix`` (e.g. ``/api/v1/pipelines``) with
+        ``status`` until the next :meth:`reset`: a server failing part of a run's writes."""
+        request = urllib.request.Request(f"http://127.0.0.1:{self.port}/stand-in/refuse",
+                                         method="POST", headers={"X-Prefix": prefix,
+                                                                 "X-Status": str(status)})
+        with urllib.request.urlopen(request, timeout=10):
+            pass
+
+    def reset(self, token: str | None = None) -> None:
+        """Forget everything received and created (the seed data comes back); from now on
+        accept only the bearer ``token`` (the workflow's), any token when ``None``."""
+        self._call("POST", "/stand-in/reset", {"token": token})
+
+    def create_user(self, name: str, token: str) -> dict[str, Any]:
+        """Create a user through the API (``CreateUserRequest``), as an admin would."""
+        user: dict[str, Any] = self._call("PUT", "/api/v1/users", {
+            "name": name, "email": f"{name}@example.com"}, token)
+        return user
 
     def log(self) -> str:
         """The server's log so far."""

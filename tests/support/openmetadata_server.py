@@ -7,7 +7,14 @@ a workflow that misreads what the server answers fails as it would. Which model 
 collection comes from the client's own routing table (``metadata.ingestion.ometa.routes``).
 
 Usage: ``python openmetadata_server.py PORT``. Besides ``/api/v1/...`` it serves
-``GET /stand-in/record`` (everything received, as JSON) and ``POST /stand-in/reset``.
+``GET /stand-in/record`` (everything received, as JSON), ``POST /stand-in/reset`` (body
+``{"token": T}``: from then on only the bearer token ``T`` is accepted, as the real server
+accepts only the token it issued to the workflow's bot; any other is 401) and
+``POST /stand-in/refuse`` (headers ``X-Prefix``, ``X-Status``: answer every write under that path
+with that status, until the next reset).
+
+Search answers what OpenMetadata's client asks of it when it maps owners: a user or team by
+exact name (``query_filter`` of ``name_search_query_es``), among those created through the API.
 """
 
 from __future__ import annotations
@@ -30,6 +37,9 @@ from metadata.generated.schema.entity.data.pipeline import Pipeline, PipelineSta
 from metadata.generated.schema.entity.services.connections.testConnectionDefinition import (
     TestConnectionDefinition,
 )
+from metadata.generated.schema.entity.services.ingestionPipelines import (
+    ingestionPipeline as ingestion_models,
+)
 from metadata.generated.schema.type.bulkOperationResult import BulkOperationResult
 from metadata.generated.schema.type.entityReference import EntityReference
 from metadata.generated.schema.type.entityReferenceList import EntityReferenceList
@@ -41,6 +51,14 @@ from metadata.utils import fqn as fqn_utils
 from pydantic import BaseModel, ValidationError
 
 API = "/api/v1"
+INGESTION_PIPELINES = "/services/ingestionPipelines"
+
+
+class Empty:
+    """An answer with no body (what the server sends for a status it does not have)."""
+
+
+EMPTY = Empty()
 # Fields of a create request that name the entity's parent, in the order the server nests FQNs.
 PARENTS = ("service", "classification", "glossary", "database", "databaseSchema", "parent")
 # Fields an entity takes from its parent entity when its create request does not name them.
@@ -116,11 +134,16 @@ class Store:
         self.collections = collections()
         self.reset()
 
-    def reset(self) -> None:
+    def reset(self, token: str | None = None) -> None:
+        self.token = token  # the only bearer token accepted (None: any)
         self.entities: dict[str, dict[str, dict[str, Any]]] = {c.path: {} for c in self.collections}
         self.received: list[dict[str, Any]] = []
         self.statuses: dict[str, list[dict[str, Any]]] = {}
         self.pipelines: dict[str, dict[str, Any]] = {}
+        # Ingestion pipeline FQN → every PipelineStatus received, in arrival order.
+        self.ingestion_statuses: dict[str, list[dict[str, Any]]] = {}
+        # Path prefix → the status every write under it is answered with (a failing server).
+        self.refusing: dict[str, int] = {}
         for name, steps in TEST_CONNECTIONS.items():
             entity = TestConnectionDefinition.model_validate({
                 "id": str(uuid.uuid4()), "name": name,
@@ -252,7 +275,7 @@ class Handler(BaseHTTPRequestHandler):
         length = int(self.headers.get("Content-Length") or 0)
         raw = self.rfile.read(length) if length else b""
         if url.path.startswith("/stand-in/"):
-            self.control(method, url.path)
+            self.control(method, url.path, raw)
             return
         query = parse_qs(url.query)
         auth = self.headers.get("Authorization", "")
@@ -270,6 +293,13 @@ class Handler(BaseHTTPRequestHandler):
                 raise Refused(404, f"{url.path} is not under {API}")
             if record["token"] is None:
                 raise Refused(401, "missing Authorization: Bearer <token>")
+            if STORE.token is not None and record["token"] != STORE.token:
+                raise Refused(401, "Token verification failed: not the token of this client")
+            refused = next((status for prefix, status in STORE.refusing.items()
+                            if method != "GET" and (url.path == prefix
+                                                    or url.path.startswith(prefix + "/"))), None)
+            if refused is not None:
+                raise Refused(refused, "the stand-in was told to refuse this")
             with STORE.lock:
                 answer = route(method, url.path[len(API):], query, record["body"])
         except Refused as exc:
@@ -286,19 +316,24 @@ class Handler(BaseHTTPRequestHandler):
             sys.stderr.write(f"{method} {self.path} -> {status}: {answer}\n")
         self.reply(status, answer)
 
-    def control(self, method: str, path: str) -> None:
+    def control(self, method: str, path: str, raw: bytes) -> None:
         with STORE.lock:
             if method == "POST" and path == "/stand-in/reset":
-                STORE.reset()
+                STORE.reset((json.loads(raw) if raw else {}).get("token"))
+                self.reply(200, {})
+            elif method == "POST" and path == "/stand-in/refuse":
+                STORE.refusing[self.headers.get("X-Prefix", "")] = int(
+                    self.headers.get("X-Status", "500"))
                 self.reply(200, {})
             elif method == "GET" and path == "/stand-in/record":
                 self.reply(200, {"requests": STORE.received, "statuses": STORE.statuses,
-                                 "pipelines": STORE.pipelines, "entities": STORE.entities})
+                                 "pipelines": STORE.pipelines, "entities": STORE.entities,
+                                 "ingestionStatuses": STORE.ingestion_statuses})
             else:
                 self.reply(404, {"message": f"no {method} {path}"})
 
     def reply(self, status: int, answer: Any) -> None:
-        payload = json.dumps(answer).encode()
+        payload = b"" if answer is EMPTY else json.dumps(answer).encode()
         self.send_response(status)
         self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(payload)))
@@ -313,10 +348,13 @@ def route(method: str, path: str, query: dict[str, list[str]], body: Any) -> Any
         return OpenMetadataServerVersion(version=version, revision="stand-in",
                                          timestamp=now_ms()).model_dump(mode="json")
     if method == "GET" and path in ("/search/query", "/search/fieldQuery"):
-        # No search index here: every search finds nothing, as on a fresh server.
-        return {"hits": {"total": {"value": 0, "relation": "eq"}, "hits": []}}
+        return search(query)
     if path.startswith("/usage/"):
         return usage(method, path, body)
+    if path == INGESTION_PIPELINES or path.startswith(INGESTION_PIPELINES + "/"):
+        answer = ingestion_pipeline(method, path[len(INGESTION_PIPELINES):].strip("/"), body)
+        if answer is not None:
+            return answer
     found = STORE.collection(path)
     if found is None:
         raise Refused(404, f"the stand-in serves no {method} {path}")
@@ -351,6 +389,27 @@ def route(method: str, path: str, query: dict[str, list[str]], body: Any) -> Any
     if method == "DELETE":
         del STORE.entities[collection.path][entity["fullyQualifiedName"]]
     return entity
+
+
+# Search index → the collection it indexes (the indexes the client's owner lookup reads).
+INDEXES = {"user_search_index": "/users", "team_search_index": "/teams"}
+
+
+def search(query: dict[str, list[str]]) -> dict[str, Any]:
+    """A name lookup in the user or team index: the entity of exactly that name (the index is
+    kept in step with the API, as a settled server's is); any other search finds nothing."""
+    hits = []
+    collection = INDEXES.get(query.get("index", [""])[0])
+    try:
+        wanted = json.loads(query.get("query_filter", ["{}"])[0])["query"]["query_string"]
+    except (ValueError, KeyError, TypeError):
+        wanted = None
+    if collection is not None and wanted is not None:
+        name = str(wanted.get("query", "")).removesuffix(" AND isBot:false")
+        hits = [{"_source": {"fullyQualifiedName": entity["fullyQualifiedName"]}}
+                for entity in STORE.entities[collection].values()
+                if entity["name"] == name and not entity.get("isBot")]
+    return {"hits": {"total": {"value": len(hits), "relation": "eq"}, "hits": hits}}
 
 
 def bulk(collection: Collection, body: Any) -> dict[str, Any]:
@@ -406,6 +465,88 @@ def pipeline_status(method: str, rest: str, body: Any) -> dict[str, Any]:
         STORE.statuses.setdefault(fqn, []).append(data)
         pipeline["pipelineStatus"] = data
     return STORE.put_entity("/pipelines", build(Pipeline, pipeline))
+
+
+def ingestion_pipeline(method: str, rest: str, body: Any) -> Any:
+    """The routes of ``/services/ingestionPipelines`` beyond plain entities (None: those).
+
+    ``PUT`` (create or update; the service is a reference by id, and the pipeline's FQN is the
+    service's FQN and its name), ``PUT {fqn}/pipelineStatus`` (one ``PipelineStatus``, kept per
+    ``runId`` as the server does, every arrival recorded), ``GET {fqn}/pipelineStatus/{runId}``
+    (no body when there is none), and the progress, metrics and log routes a run calls, whose
+    bodies are parsed with their models where the release has them."""
+    parts = [unquote(part) for part in rest.split("/")] if rest else []
+    if method in ("PUT", "POST") and not parts:
+        return create_ingestion_pipeline(body)
+    if parts and parts[0] in ("progress", "metrics", "logs") and len(parts) >= 3:
+        model = {"progress": "progressUpdate.ProgressUpdate",
+                 "metrics": "operationMetricsBatch.OperationMetricsBatch"}.get(parts[0])
+        if model is not None and method in ("PUT", "POST"):
+            module, _, name = model.partition(".")
+            try:
+                found = __import__("metadata.generated.schema.entity.services."
+                                   f"ingestionPipelines.{module}", fromlist=[name])
+                parse(getattr(found, name), body)
+            except ImportError:
+                pass  # a release without the model does not call the route
+        return {}
+    if len(parts) in (2, 3) and parts[1] == "pipelineStatus":
+        fqn = parts[0]
+        if fqn not in STORE.entities[INGESTION_PIPELINES]:
+            raise Refused(404, f"ingestionPipeline instance for {fqn} not found")
+        received = STORE.ingestion_statuses.setdefault(fqn, [])
+        if method == "PUT" and len(parts) == 2:
+            status = parse(ingestion_models.PipelineStatus, body)
+            received.append(json.loads(status.model_dump_json(exclude_none=True)))
+            return {}
+        if method == "GET" and len(parts) == 3:
+            by_run = [s for s in received if s.get("runId") == parts[2]]
+            return by_run[-1] if by_run else EMPTY
+        if method == "GET":
+            latest = {s.get("runId"): s for s in received}
+            return {"data": list(latest.values()), "paging": {"total": len(latest)}}
+    return None
+
+
+def create_ingestion_pipeline(body: Any) -> dict[str, Any]:
+    """``PUT /services/ingestionPipelines``: a ``CreateIngestionPipelineRequest`` whose service
+    (and owners) are references by id; the pipeline keeps its id, statuses and enabled flag
+    across updates."""
+    found = STORE.collection(INGESTION_PIPELINES)
+    assert found is not None and found[0].create is not None
+    request = parse(found[0].create, body)
+    data: dict[str, Any] = json.loads(request.model_dump_json(by_alias=True, exclude_none=True))
+    fields = ingestion_models.IngestionPipeline.model_fields
+    entity = {key: value for key, value in data.items() if key in fields}
+    entity["service"] = by_reference(data["service"])
+    if data.get("owners"):
+        entity["owners"] = [by_reference(owner) for owner in data["owners"]]
+    fqn = f"{entity['service']['fullyQualifiedName']}.{fqn_utils.quote_name(data['name'])}"
+    previous = STORE.entities[INGESTION_PIPELINES].get(fqn)
+    entity.update({
+        "id": previous["id"] if previous else str(uuid.uuid4()),
+        "fullyQualifiedName": fqn,
+        "version": round(previous["version"] + 0.1, 1) if previous else 0.1,
+        "enabled": previous.get("enabled", True) if previous else True,
+        "deployed": False,
+        "updatedAt": now_ms(), "updatedBy": "ingestion-bot", "deleted": False,
+        "href": f"http://127.0.0.1{API}{INGESTION_PIPELINES}/{fqn}",
+    })
+    return STORE.put_entity(INGESTION_PIPELINES, build(ingestion_models.IngestionPipeline,
+                                                         entity))
+
+
+def by_reference(reference: dict[str, Any]) -> dict[str, Any]:
+    """The full reference to the stored entity a ``{id, type}`` reference names (404 when
+    there is none, as the server answers)."""
+    for collection in STORE.collections:
+        if get_entity_type(collection.entity) != reference.get("type"):
+            continue
+        entity = STORE.find(collection.path, str(reference.get("id")))
+        if entity is not None:
+            return {"id": entity["id"], "type": reference["type"], "name": entity["name"],
+                    "fullyQualifiedName": entity["fullyQualifiedName"], "deleted": False}
+    raise Refused(404, f"{reference.get('type')} instance for {reference.get('id')} not found")
 
 
 def usage(method: str, path: str, body: Any) -> dict[str, Any]:

@@ -15,7 +15,7 @@ from mwaa_gitops.sync import manifest as manifests
 from mwaa_gitops.sync.deploy import Options, inspect, sync
 from mwaa_gitops.sync.plan import desired_files
 from mwaa_gitops.sync.targets import RESERVED, RemoteObject, Written
-from mwaa_gitops.sync.targets.folder import LocalTarget
+from mwaa_gitops.sync.targets.file import LocalTarget
 from tests.sync.trees import FOREIGN, LAYOUT, V1, V2, V3, dags_missing_config
 
 

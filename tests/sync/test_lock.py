@@ -11,7 +11,7 @@ import pytest
 from mwaa_gitops.sync import SyncError
 from mwaa_gitops.sync.lock import LOCK_KEY, Lock, LockHeld, break_lock, read_holder
 from mwaa_gitops.sync.targets import ConditionalWritesUnsupported, RemoteObject, Written
-from mwaa_gitops.sync.targets.folder import LocalTarget
+from mwaa_gitops.sync.targets.file import LocalTarget
 
 NOW = datetime(2024, 5, 1, 12, 0, tzinfo=timezone.utc)
 

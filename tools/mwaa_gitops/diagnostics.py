@@ -117,3 +117,99 @@ def did_you_mean(word: str, choices: set[str] | list[str]) -> str | None:
     if close:
         return f"did you mean '{by_lower[close[0]]}'?"
     return f"known: {', '.join(sorted(choices))}" if choices else None
+
+
+# Every diagnostic code, with what it means: users see them in JSON output and as the titles
+# of GitHub annotations; docs/diagnostics.md lists this table, and a test keeps both in step
+# with the codes the package reports.
+CODES: dict[str, str] = {
+    # load and merge
+    "yaml": "the file is not valid YAML",
+    "encoding": "the file is not UTF-8",
+    "unreadable": "the file cannot be read",
+    "too-large": "the file is larger than a config file can be",
+    "too-deep": "the YAML nests deeper than a config file can",
+    "duplicate-key": "a map sets the same key twice",
+    "unsafe-tag": "a YAML tag other than the overlay directives",
+    "directive": "an overlay directive (!append, !delete, !replace, !merge) misused",
+    "cycle": "the layers' `extends` chain loops",
+    "unknown-parent": "`extends` names a layer that does not exist",
+    "layout": "environments/ holds something other than plain files and folders",
+    "not-a-layer": "a folder of environments/ without its environment.yaml",
+    "duplicate-workflow": "two files of one layer define the same workflow",
+    "orphan-overlay": "a workflow overlay with nothing below it to overlay",
+    # schemas
+    "invalid": "a problem with no more specific code",
+    "schema": "the value breaks its JSON Schema",
+    "unknown-key": "a key the model does not have",
+    "required": "a required key is missing",
+    "type": "a value of the wrong type",
+    "enum": "a value that is not one of those allowed",
+    "unsupported-line": "an openmetadata-ingestion release of no supported line",
+    # domain rules
+    "plaintext-secret": "a secret written in clear where a reference belongs",
+    "malformed-reference": "a secret reference that is not of a known form",
+    "embedded-reference": "a secret reference inside a longer value, where none is resolved",
+    "secret-provider": "a `secret:` reference without OpenMetadata's secrets manager",
+    "version-mismatch": "the ingestion client's major.minor differs from the server's",
+    "environment-name": "an environment name MWAA or the bucket cannot use",
+    "workflow-name": "a workflow file name that cannot name a DAG file",
+    "backend-airflow3": "a `Backend` connection on Airflow 3, whose tasks have no database",
+    "discovery-airflow3": "the connection discovery DAG on Airflow 3",
+    "mwaa-auth-version": "MWAA authentication on an ingestion release without it",
+    "ecs-backend": "a `Backend` connection in an ECS task",
+    "ecs-settings": "an ECS workflow in an environment without `ecs:` settings",
+    "ecs-reference": "a reference an ECS task cannot resolve",
+    "ecs-overrides": "an ECS workflow too large for container overrides",
+    "kind-mismatch": "a sourceConfig type that is not of the source's kind",
+    "kind-approach": "a workflow kind the chosen approach cannot run",
+    "kind-not-runnable": "a workflow kind the server runs, not MWAA",
+    "processor-missing": "a workflow kind whose processor block is missing",
+    "classification-models": "a classification workflow without its models' extra",
+    "dbt-bucket": "a dbt config reading a bucket without naming it",
+    "usage-steps": "a usage workflow without its processor, stage or bulkSink",
+    "usage-staging": "a usage workflow whose staging folder is not usable",
+    "usage-staging-shared": "two usage workflows staging in one folder",
+    "ingestion-pipeline": "an ingestion pipeline name or FQN OpenMetadata would not accept",
+    "static-run-id": "a pipelineRunId written in a config, where each run needs its own",
+    # installing
+    "dependency-conflict": "the requirements cannot be installed under MWAA's constraints",
+    "requirements-unverified": "the requirements fit MWAA only as far as is known offline",
+    "missing-lock": "no locked requirement set for a task virtualenv",
+    "unsupported-ingestion": "an ingestion release whose requirements are not known",
+    "driver-unknown": "a connector whose database driver extra is not known",
+    # render
+    "discovery-name": "a workflow named like the discovery DAG",
+    "render-path": "a rendered path that cannot be written under --out",
+    "render-write": "writing a rendered file failed",
+    "render-marker": "the --out folder's render marker cannot be read",
+    # sync and plan
+    "sync": "the target refused or failed a sync step",
+    "drift": "an object in the target changed since the last sync",
+    "registration": "OpenMetadata refused to register an ingestion pipeline",
+    # verify
+    "no-mwaa": "verify asked of a target with no MWAA environment behind it",
+    "mwaa-unreachable": "MWAA or its Airflow API did not answer",
+    "mwaa-denied": "the caller may not call InvokeRestApi or GetEnvironment",
+    "mwaa-unavailable": "the MWAA environment is updating, failed or does not exist",
+    "airflow-refused": "Airflow's REST API refused a call",
+    "path-too-long": "an Airflow API path over InvokeRestApi's 64 characters",
+    "import-error": "MWAA failed to import one of our DAG files",
+    "not-parsed": "MWAA had not parsed one of our DAG files when the wait ended",
+    "dag-id-collision": "another file in MWAA defines one of our dag ids",
+    "pause-differs": "a DAG's pause state in MWAA differs from its dag.paused",
+    "paused": "a scheduled DAG that is paused in MWAA",
+    "smoke": "the smoke run did not succeed",
+    # the command line
+    "usage": "a wrong command line (unknown environment, option or file)",
+    "git": "a git command the tool needs failed",
+    "exists": "`init` would overwrite a file",
+    "no-requirement": "`init` cannot name the tool's own requirement",
+}
+# Codes named after the JSON Schema keyword that failed (a value's `pattern`, `minimum`, …).
+SCHEMA_KEYWORDS = frozenset({
+    "const", "format", "pattern", "minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum",
+    "multipleOf", "minLength", "maxLength", "minItems", "maxItems", "uniqueItems", "minProperties",
+    "maxProperties", "additionalProperties", "propertyNames", "dependentRequired", "oneOf",
+    "anyOf", "allOf", "not", "if", "contains", "unevaluatedProperties",
+})

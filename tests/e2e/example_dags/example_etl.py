@@ -1,4 +1,7 @@
-"""Example DAG for the end-to-end tier: a small ETL that succeeds (a fan-out and a fan-in)."""
+"""Example DAG for the end-to-end tier: a small daily ETL that succeeds (a fan-out and a fan-in).
+
+Scheduled: unpaused, the scheduler starts its latest interval's run (``scheduled__...``).
+"""
 
 from __future__ import annotations
 
@@ -18,7 +21,7 @@ def step(name: str) -> str:
 
 with DAG(
     dag_id="example_etl",
-    schedule=None,
+    schedule="0 0 * * *",
     start_date=datetime(2024, 1, 1, tzinfo=timezone.utc),
     catchup=False,
     tags=["example", "etl"],

@@ -95,8 +95,8 @@ def _workflow_line(env: MergedEnvironment) -> tuple[str | None, list[Diagnostic]
     return None, [Diagnostic(
         version.location, f"openmetadata-ingestion {version.value} is of no supported line: "
         f"workflows are checked against the model of {', '.join(lines)}",
-        f"use a {' or '.join(lines)} release (e.g. {lines[-1]}.x); or generate the schemas "
-        "of its line with schemas/generate.py", "unsupported-line")]
+        f"use a {' or '.join(lines)} release (e.g. {lines[-1]}.x); a newer line needs the "
+        "mwaa-gitops release that adds its model", "unsupported-line")]
 
 
 def check_workflow(tree: Node, line: str | None = None, *,

@@ -9,6 +9,14 @@ from typing import TYPE_CHECKING
 from mwaa_gitops.check.kind_rules import kind_node, kind_rules
 from mwaa_gitops.check.messages import plaintext_secret, set_at
 from mwaa_gitops.check.secrets import EXAMPLE, find_plaintext
+from mwaa_gitops.config.ingestion_pipeline import (
+    FQN_KEY,
+    NAME_PATH,
+    RUN_ID_KEY,
+    SERVICE_PATH,
+    name_problem,
+    split_fqn,
+)
 from mwaa_gitops.config.provenance import Node, dotted
 from mwaa_gitops.diagnostics import Diagnostic, Location
 from mwaa_gitops.facts.airflow_connector import (
@@ -123,6 +131,60 @@ def unique_service_names(env: MergedEnvironment) -> Iterator[Diagnostic]:
                        "service name", None, lambda tree: kind_node(tree)[0].name)
 
 
+def ingestion_pipelines(env: MergedEnvironment) -> Iterator[Diagnostic]:
+    """Each workflow's ``ingestionPipelineFQN`` names a pipeline OpenMetadata accepts, of the
+    workflow's own service (the framework creates it under ``source.serviceName`` with the
+    FQN's last part as its name), and no two workflows of a service share one: their runs
+    would land in one history."""
+    for name, tree in _enabled(env):
+        own = _own_fqn(tree)
+        service = tree.get(*SERVICE_PATH)
+        set_name = tree.get(*NAME_PATH)
+        if own is not None and set_name is not None:
+            yield Diagnostic(set_name.location, f"workflow '{name}' sets both "
+                             f"dag.ingestionPipeline and {FQN_KEY} (at {own.location})",
+                             "keep one of them", "ingestion-pipeline")
+        if own is not None:
+            parts = split_fqn(own.value) if isinstance(own.value, str) else []
+            problem = name_problem(parts[-1]) if parts else "it is not a string"
+            if service is not None and isinstance(service.value, str) and \
+                    kind_node(tree)[0].name != "TestSuite" and parts[:-1] != [service.value]:
+                problem = problem or (f"it is not <serviceName>.<name> of service "
+                                      f"'{service.value}' (set at {service.location})")
+            if problem is not None:
+                yield Diagnostic(own.location, f"{FQN_KEY} '{own.value}' of workflow '{name}' "
+                                 f"is not an ingestion pipeline OpenMetadata can record runs "
+                                 f"of: {problem}", f"leave {FQN_KEY} out (mwaa-gitops sets "
+                                 "<serviceName>.<workflow name>), or name the pipeline with "
+                                 "dag.ingestionPipeline", "ingestion-pipeline")
+        # A name set in the dag block is checked by its schema (dag.schema.json).
+    yield from _unique(env, lambda name, tree: tree.get(FQN_KEY), "ingestion pipeline", None)
+
+
+def run_ids_are_per_run(env: MergedEnvironment) -> Iterator[Diagnostic]:
+    """A ``pipelineRunId`` in a file would be every run's: each run would overwrite one row of
+    the pipeline's run history. The rendered DAG gives every Airflow run its own."""
+    for name, tree in env.workflows.items():
+        node = tree.get(RUN_ID_KEY)
+        if node is not None and node.value is not None:
+            yield Diagnostic(node.location, f"workflow '{name}' sets {RUN_ID_KEY}, so every run "
+                             "would overwrite the status of one run in OpenMetadata",
+                             f"leave {RUN_ID_KEY} out: the rendered DAG sets one per Airflow "
+                             "run, the same across its retries", "static-run-id")
+
+
+def _own_fqn(tree: Node) -> Node | None:
+    """The ``ingestionPipelineFQN`` a workflow file sets (not the one built for it)."""
+    node = tree.get(FQN_KEY)
+    if node is None:
+        return None
+    named = tree.get(*NAME_PATH) or tree.get(*SERVICE_PATH)
+    # The built value points at the name or the service; a file's own value at its own line.
+    built = named is not None and node.location == named.location and node.key_location == \
+        named.key_location
+    return None if built else node
+
+
 def ingestion_matches_server(env: MergedEnvironment) -> Iterator[Diagnostic]:
     """The ingestion client must be the server's major.minor release."""
     client = env.settings.get("openmetadata", "ingestionVersion")
@@ -193,7 +255,8 @@ RULES: tuple[Callable[[MergedEnvironment], Iterator[Diagnostic]], ...] = (
     ecs_needs_real_connection, ecs_needs_settings, backend_needs_airflow_2,
     mwaa_auth_needs_ingestion, discovery_needs_airflow_2, unique_dag_ids, unique_service_names,
     ingestion_matches_server, secrets_are_references, workflow_names,
-    environment_name, secret_references_need_a_provider, kind_rules,
+    environment_name, secret_references_need_a_provider, kind_rules, ingestion_pipelines,
+    run_ids_are_per_run,
 )
 
 

@@ -14,9 +14,10 @@ import time
 from datetime import timedelta
 from pathlib import Path
 
+from mwaa_gitops.diagnostics import ConfigError
 from mwaa_gitops.exits import ExitCode
 from mwaa_gitops.report import OutputFormat, publish_markdown
-from mwaa_gitops.sync import deploy
+from mwaa_gitops.sync import deploy, registration
 from mwaa_gitops.sync.mwaa import MwaaEnvironment
 from mwaa_gitops.sync.prepare import prepare
 from mwaa_gitops.sync.progress import for_stream
@@ -54,8 +55,9 @@ def run(root: Path | None, env: str, fmt: OutputFormat, *, dry_run: bool = False
             inspection = deploy.inspect(prepared.target, prepared.desired, environment=env,
                                         layout=prepared.layout, adopt=adopt,
                                         track_mwaa=prepared.manages_mwaa and update_mwaa)
-        show_plan(inspection, env, fmt)
-        nothing = inspection.plan.nothing_to_do
+            planned = registration.plan_registration(prepared.environment, prepared.target)
+        show_plan(inspection, env, fmt, planned)
+        nothing = inspection.plan.nothing_to_do and (planned is None or planned.nothing_to_do)
         return ExitCode.NOTHING_TO_DO if detailed_exitcode and nothing else ExitCode.OK
     started = time.monotonic()
     mwaa_settings = prepared.environment.mwaa
@@ -74,9 +76,17 @@ def run(root: Path | None, env: str, fmt: OutputFormat, *, dry_run: bool = False
                               layout=prepared.layout, mwaa=mwaa, options=options,
                               progress=for_stream(sys.stderr),
                               history=prepared.repo.root)
+    # After the bucket, never undoing it: a refusal is reported once the sync's outcome is.
+    with prepared.errors():
+        registered = registration.register(
+            prepared.environment, prepared.target, setting=prepared.registration_setting,
+            commit=recorded, note=for_stream(sys.stderr).note)
     seconds = time.monotonic() - started
     if fmt is OutputFormat.json:
         document = outcome_json(outcome, env, seconds)
+        if registered is not None:
+            document["registration"] = {**registration.plan_document(registered[0]),
+                                        **registration.outcome_document(registered[1])}
         if verify is None:
             print(json.dumps(document, indent=2))
     elif fmt is OutputFormat.github:
@@ -84,6 +94,10 @@ def run(root: Path | None, env: str, fmt: OutputFormat, *, dry_run: bool = False
         annotate_drift(outcome.inspection, env)
     else:
         print(outcome_text(outcome, env, seconds))
+    if registered is not None and fmt is not OutputFormat.json:
+        print(registration.outcome_line(registered[1]))
+    if registered is not None and registered[1].problems:
+        raise ConfigError(registered[1].problems)
     if verify is not None:
         progress = for_stream(sys.stderr)
         progress.note(f"verifying '{env}' in MWAA "
@@ -93,7 +107,8 @@ def run(root: Path | None, env: str, fmt: OutputFormat, *, dry_run: bool = False
                                around=document if fmt is OutputFormat.json else None)
         if code:
             return code
-    if detailed_exitcode and not outcome.changed:
+    if detailed_exitcode and not outcome.changed and (registered is None
+                                                      or not registered[1].changed):
         return ExitCode.NOTHING_TO_DO
     return ExitCode.OK
 

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from pathlib import PurePosixPath
 from typing import Any
 
+from mwaa_gitops.config.ingestion_pipeline import LOGS_KEY, with_pipeline_fqn
 from mwaa_gitops.config.overlay import merge_layers
 from mwaa_gitops.config.provenance import Node
 from mwaa_gitops.config.repository import ENVIRONMENT_FILE, Repository
@@ -84,9 +85,9 @@ def build(repo: Repository, name: str) -> MergedEnvironment:
         for workflow, path in repo.workflow_files(layer).items():
             files.setdefault(workflow, []).append((layer, repo.load(path)))
 
-    workflows = {wf: _with_mwaa_facts(settings, merge_layers(
+    workflows = {wf: with_pipeline_fqn(wf, _with_mwaa_facts(settings, merge_layers(
                      [_defaults_layer(settings, layers[0][1].location),
-                      *(node for _, node in layers)]))
+                      *(node for _, node in layers)])))
                  for wf, layers in sorted(files.items())}
     layers_of = {wf: tuple(layer for layer, _ in layers) for wf, layers in files.items()}
     return MergedEnvironment(name, chain, abstract, settings, workflows, layers_of,
@@ -99,7 +100,8 @@ def _settings_layer(node: Node) -> Node:
 
 
 def _defaults_layer(settings: Node, workflow_file: Location) -> Node:
-    """What an environment gives every workflow: dag defaults and its OpenMetadata server.
+    """What an environment gives every workflow: dag defaults, its OpenMetadata server and
+    whether runs stream their logs to it (``openmetadata.enableStreamableLogs``).
 
     The layer's root points at the workflow's first file, so problems with the workflow as a
     whole (a missing `sink:`) point there rather than at environment.yaml.
@@ -111,6 +113,9 @@ def _defaults_layer(settings: Node, workflow_file: Location) -> Node:
     server = settings.get("openmetadata", "server")
     if server is not None and isinstance(server.value, dict):
         top[SERVER_PATH[0]] = Node({SERVER_PATH[1]: server}, server.location)
+    logs = settings.get("openmetadata", LOGS_KEY)
+    if logs is not None:
+        top[LOGS_KEY] = logs
     return Node(top, workflow_file)
 
 

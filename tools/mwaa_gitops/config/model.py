@@ -33,12 +33,28 @@ class MwaaSettings:
     def airflow_major(self) -> int:
         return int(self.airflow_version.split(".")[0])
 
+    @property
+    def s3_location(self) -> tuple[str, str] | None:
+        """The bucket and prefix of an ``s3://`` target; None for a target of another store
+        (what an ECS task can read from S3 depends on it)."""
+        scheme, _, location = self.target.partition("://")
+        if scheme != "s3":
+            return None
+        bucket, _, prefix = location.partition("/")
+        return bucket, prefix.strip("/")
+
+
+DEFAULT_TOKEN_VARIABLE = "OPENMETADATA_TOKEN"
+
 
 @dataclass(frozen=True)
 class OpenMetadataSettings:
     ingestion_version: str
     server_version: str
     server: dict[str, Any]
+    # sync registers each workflow's IngestionPipeline (docs/openmetadata.md).
+    register_pipelines: bool = False
+    token_variable: str = DEFAULT_TOKEN_VARIABLE  # where CI holds the token for that
 
 
 @dataclass(frozen=True)
@@ -136,6 +152,8 @@ def environment_from(merged: MergedEnvironment) -> Environment:
             ingestion_version=str(om["ingestionVersion"]),
             server_version=str(om["serverVersion"]),
             server=om.get("server", {}),
+            register_pipelines=om.get("registerPipelines", False),
+            token_variable=om.get("tokenVariable", DEFAULT_TOKEN_VARIABLE),
         ),
         ecs=EcsSettings(
             cluster=ecs["cluster"],

@@ -1,11 +1,11 @@
 """Stage 2, merge: layer overlays onto their parents, keeping provenance.
 
-Rules (DESIGN.md): maps merge deeply, scalars replace, lists replace unless the overlay says
-``!append`` or ``!merge:KEY``, a key is removed by ``!delete`` and a map is swapped whole by
-``!replace``. New keys keep the order in which layers introduce them, so output is
-deterministic. ``merge`` is associative: overlays may be combined before they are applied,
-because directives survive until :func:`resolve` turns the final tree into plain values.
-"""
+Rules (docs/configuration.md, overlay rules): maps merge deeply, scalars replace, lists replace
+unless the overlay says ``!append`` or ``!merge:KEY``, a key is removed by ``!delete`` and a map
+is swapped whole by ``!replace``. New keys keep the order in which layers introduce them, so
+output is deterministic. ``merge`` is associative: overlays may be combined before they are
+applied, because directives survive until :func:`resolve` turns the final tree into plain
+values."""
 
 from __future__ import annotations
 

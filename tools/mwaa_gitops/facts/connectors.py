@@ -5,7 +5,7 @@ openmetadata-ingestion imports a workflow's source from
 first ``-`` (``redshift-usage`` → ``redshift``; ``metadata.utils.importer``), and a missing
 dependency surfaces as ``pip install "openmetadata-ingestion[<source type>]"``. The packages a
 connector imports are those of the pip extra of the same name, when the wheel declares one
-(``Provides-Extra``, vendored per release by ``data/requirements/generate.py`` with the connector
+(``Provides-Extra``, vendored per release by ``scripts/generate_requirements.py`` with the connector
 modules the wheel ships; see :mod:`mwaa_gitops.facts.requirements_data`). A few modules take their
 packages from an extra named otherwise (``ALIASES``, from the ``plugins`` of the release's
 ``setup.py``), or from one of several extras chosen by the connection's settings (``Datalake``,

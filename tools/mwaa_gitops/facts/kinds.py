@@ -108,6 +108,27 @@ CONFIG_TYPES: dict[str, str] = {
     "Application": "application",
     "ReverseIngestion": "reverseIngestion",
 }
+# sourceConfig.config.type → the kind of service its ingestion pipeline belongs to (the
+# `<kind>Service` entity reference, `/services/<kind>Services` collection: class_helper's
+# SERVICE_TYPE_REF). Usage, lineage, profiler, dbt and auto-classification read a database
+# service's tables; a test suite's pipeline belongs to its test suite, not to a service.
+SERVICE_KINDS: dict[str, str] = {
+    "ApiMetadata": "api",
+    "DashboardMetadata": "dashboard",
+    "DatabaseMetadata": "database",
+    "DriveMetadata": "drive",
+    "McpMetadata": "mcp",
+    "MessagingMetadata": "messaging",
+    "MlModelMetadata": "mlmodel",
+    "PipelineMetadata": "pipeline",
+    "SearchMetadata": "search",
+    "StorageMetadata": "storage",
+    "DatabaseUsage": "database",
+    "DatabaseLineage": "database",
+    "Profiler": "database",
+    "AutoClassification": "database",
+    "DBT": "database",
+}
 # source.type suffixes of the usage and lineage sources (`redshift-usage`, `postgres-lineage`).
 SOURCE_SUFFIXES: dict[str, str] = {"-usage": "usage", "-lineage": "lineage"}
 SOURCE_CONFIG_TYPE = ("source", "sourceConfig", "config", "type")

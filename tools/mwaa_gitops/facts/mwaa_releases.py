@@ -1,7 +1,7 @@
 """The Airflow releases Amazon MWAA runs, with the Python, constraints and packages of each.
 
 Vendored from the public ``aws/amazon-mwaa-docker-images`` repository (the images MWAA builds its
-environments from) by ``data/mwaa/generate.py``; ``data/mwaa/releases.json`` names the commit and
+environments from) by ``scripts/generate_mwaa.py``; ``data/mwaa/releases.json`` names the commit and
 the upstream path of every file. Per release:
 
 * ``airflow_constraints.txt``: Apache Airflow's constraints for that release and Python, as the

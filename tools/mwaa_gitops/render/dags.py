@@ -23,6 +23,9 @@ TEMPLATES = {
     "ecs": "ecs_workflow.py",
     "virtualenv": "virtualenv_workflow.py",
 }
+# The runners' adaptation of the Airflow connector to InvokeRestApi, copied as it is.
+ADAPTER_TEMPLATE = "mwaa_rest_api_compat.py"
+ADAPTER = "compat/mwaa_rest_api.py"  # beside the DAGs, as the templates' ADAPTER expects
 
 
 def dag_key(env: Environment, workflow: Workflow) -> str:
@@ -94,8 +97,14 @@ def venv_requirements(env: Environment, workflow: Workflow) -> tuple[str, ...]:
 
 
 def render_dags(env: Environment) -> dict[str, bytes]:
-    """Every workflow's DAG file (and companions) for the environment."""
+    """Every workflow's DAG file (and companions) for the environment, and the module that
+    adapts the Airflow connector to InvokeRestApi when a runner in MWAA loads it."""
     tree: dict[str, bytes] = {}
     for workflow in env.workflows:
         tree.update(render_dag(env, workflow))
+    if any(workflow.dag.approach in ("python", "virtualenv") for workflow in env.workflows):
+        source = Template.load(ADAPTER_TEMPLATE).source
+        tree[f"{env.mwaa.dags_prefix}/{OPENMETADATA_FOLDER}/{ADAPTER}"] = (
+            f"# Rendered by mwaa-gitops from dags/{ADAPTER_TEMPLATE}.\n"
+            "# Do not edit: it is the same for every environment.\n" + source).encode("utf-8")
     return tree

@@ -32,6 +32,10 @@ from mwaa_gitops.render.configs import OPENMETADATA_FOLDER, dump_config
 OVERRIDES_LIMIT = 8192  # characters ECS accepts for a RunTask's overrides
 CONFIG_VARIABLE = "config"
 PIPELINE_TYPE_VARIABLE = "pipelineType"
+# What the DAG adds to the overrides of each run: the run's id for OpenMetadata (a UUID).
+RUN_ID_VARIABLE = "pipelineRunId"
+RUN_ID_SIZE = len(json.dumps({"name": RUN_ID_VARIABLE, "value": "0" * 36},
+                             separators=(",", ":"))) + 1  # and its comma
 
 
 def env_file_key(env: Environment, workflow: Workflow) -> str:
@@ -41,8 +45,8 @@ def env_file_key(env: Environment, workflow: Workflow) -> str:
 
 def overrides_size(overrides: dict[str, Any]) -> int:
     """Characters of ``overrides`` as the ECS API counts them (compact JSON, ASCII-escaped, so
-    that the count can only err on the safe side)."""
-    return len(json.dumps(overrides, separators=(",", ":"), ensure_ascii=True))
+    that the count can only err on the safe side), with the run id each run adds."""
+    return len(json.dumps(overrides, separators=(",", ":"), ensure_ascii=True)) + RUN_ID_SIZE
 
 
 def ecs_arguments(env: Environment, workflow: Workflow) -> tuple[dict[str, Any], dict[str, bytes]]:
@@ -126,14 +130,14 @@ def _overrides(ecs: EcsSettings, pipeline_type: str, environment: list[dict[str,
 
 
 def _object_arn(env: Environment, workflow: Workflow, key: str) -> str:
-    target = env.mwaa.target
-    if not target.startswith("s3://"):
+    location = env.mwaa.s3_location
+    if location is None:
         raise ConfigError.at(workflow.tree.location, f"workflow '{workflow.name}' is too large "
                              "for ECS container overrides and must be read from the bucket, but "
-                             f"environment '{env.name}' has no S3 target ({target})",
+                             f"environment '{env.name}' has no S3 target ({env.mwaa.target})",
                              "use an s3:// target, or shorten the config", code="ecs-overrides")
-    bucket, _, prefix = target.removeprefix("s3://").partition("/")
-    path = "/".join(part for part in (prefix.strip("/"), key) if part)
+    bucket, prefix = location
+    path = "/".join(part for part in (prefix, key) if part)
     region = env.mwaa.region
     partition = ("aws-cn" if region.startswith("cn-") else
                  "aws-us-gov" if region.startswith("us-gov-") else "aws")

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from mwaa_gitops.config.model import Environment
+from mwaa_gitops.config.provenance import Node
 from mwaa_gitops.config.repository import Repository
 from mwaa_gitops.diagnostics import ConfigError, Diagnostic, Location
 from mwaa_gitops.render import pipeline
@@ -31,6 +32,15 @@ class Prepared:
     desired: dict[str, Desired]
     target: Target
     where: Location  # mwaa.target in the layer that set it: where sync errors point
+    settings: Node | None = None  # the merged environment.yaml settings, with provenance
+
+    @property
+    def registration_setting(self) -> Location:
+        """``openmetadata.registerPipelines`` where it was set: where registration errors
+        that concern the server or its token point."""
+        node = self.settings.get("openmetadata", "registerPipelines") if self.settings \
+            else None
+        return node.location if node is not None else self.where
 
     @contextlib.contextmanager
     def errors(self) -> Iterator[None]:
@@ -118,4 +128,5 @@ def _prepare(repo: Repository, env: str, jobs: int) -> Prepared:
                                       region=environment.mwaa.region, jobs=jobs)
     except SyncError as exc:
         raise ConfigError([Diagnostic(where, exc.message, exc.hint, code="sync")]) from exc
-    return Prepared(repo, environment, layout, desired, prepared_target, where)
+    return Prepared(repo, environment, layout, desired, prepared_target, where,
+                    checked.merged.settings)

@@ -10,6 +10,7 @@ from mwaa_gitops.report import OutputFormat, github_line, publish_markdown
 from mwaa_gitops.sync.deploy import Inspection, Outcome
 from mwaa_gitops.sync.plan import Action, Item, Plan
 from mwaa_gitops.sync.progress import human_bytes
+from mwaa_gitops.sync.registration import RegistrationPlan, plan_document, plan_lines
 
 
 def shown(plan: Plan) -> list[Item]:
@@ -28,8 +29,9 @@ def totals(plan: Plan) -> str:
     return ", ".join(parts) + (foreign if plan.foreign else "")
 
 
-def plan_text(inspection: Inspection, environment: str) -> str:
-    """The plan as an aligned table with a closing summary line."""
+def plan_text(inspection: Inspection, environment: str,
+              registration: RegistrationPlan | None = None) -> str:
+    """The plan as an aligned table with a closing summary line (and the registration's)."""
     plan = inspection.plan
     lines = [f"plan for '{environment}' → {inspection.target.url}"]
     items = shown(plan)
@@ -44,6 +46,8 @@ def plan_text(inspection: Inspection, environment: str) -> str:
     lines.extend(_facts(inspection))
     if plan.nothing_to_do:
         lines.append("nothing to do: the target already holds exactly the rendered files")
+    if registration is not None:
+        lines.extend(plan_lines(registration))
     return "\n".join(lines)
 
 
@@ -68,11 +72,13 @@ def item_json(item: Item) -> dict[str, Any]:
             "size": item.size, "drift": item.drift, "note": item.note}
 
 
-def plan_json(inspection: Inspection, environment: str) -> dict[str, Any]:
+def plan_json(inspection: Inspection, environment: str,
+              registration: RegistrationPlan | None = None) -> dict[str, Any]:
     """The whole plan as plain data."""
     plan = inspection.plan
     holder = inspection.holder
     return {
+        **({"registration": plan_document(registration)} if registration else {}),
         "environment": environment,
         "target": inspection.target.url,
         "nothing_to_do": plan.nothing_to_do,
@@ -87,7 +93,8 @@ def plan_json(inspection: Inspection, environment: str) -> dict[str, Any]:
     }
 
 
-def plan_markdown(inspection: Inspection, environment: str) -> str:
+def plan_markdown(inspection: Inspection, environment: str,
+                  registration: RegistrationPlan | None = None) -> str:
     """A GitHub step summary: heading, table of changes, totals."""
     plan = inspection.plan
     lines = [f"### mwaa-gitops plan: `{environment}` → `{inspection.target.url}`", ""]
@@ -102,6 +109,8 @@ def plan_markdown(inspection: Inspection, environment: str) -> str:
         lines.append("")
     lines.append(totals(plan))
     lines += ["", *(f"- {fact}" for fact in _facts(inspection))]
+    if registration is not None:
+        lines += ["", "```", *plan_lines(registration), "```"]
     return "\n".join(lines).rstrip() + "\n"
 
 
@@ -150,15 +159,17 @@ def outcome_markdown(outcome: Outcome, environment: str, seconds: float) -> str:
     return body + "\n" + outcome_text(outcome, environment, seconds) + "\n"
 
 
-def show_plan(inspection: Inspection, env: str, fmt: OutputFormat) -> None:
-    """Print a plan in ``fmt`` (GitHub: step summary file when set, plus drift annotations)."""
+def show_plan(inspection: Inspection, env: str, fmt: OutputFormat,
+              registration: RegistrationPlan | None = None) -> None:
+    """Print a plan in ``fmt`` (GitHub: step summary file when set, plus drift annotations),
+    with the registration's changes when the environment registers its pipelines."""
     if fmt is OutputFormat.json:
-        print(json.dumps(plan_json(inspection, env), indent=2))
+        print(json.dumps(plan_json(inspection, env, registration), indent=2))
     elif fmt is OutputFormat.github:
-        publish_markdown(plan_markdown(inspection, env))
+        publish_markdown(plan_markdown(inspection, env, registration))
         annotate_drift(inspection, env)
     else:
-        print(plan_text(inspection, env))
+        print(plan_text(inspection, env, registration))
 
 
 def annotate_drift(inspection: Inspection, env: str) -> None:

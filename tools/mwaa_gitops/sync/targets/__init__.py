@@ -4,13 +4,16 @@ Every target speaks :class:`Target`, keyed by paths relative to the environment'
 plan, apply and verify never know which one they talk to; a target says itself whether it
 serves an MWAA environment. Every target reports a content fingerprint (``etag``) per object:
 S3's ETag, or the MD5 of the file for a folder, which is what S3 reports for a plain
-single-part upload. A new kind of store is a module here and one line in :data:`SCHEMES`.
+single-part upload. A new kind of store is a module here named after its URL scheme, with an
+``open_url(location, url, **settings)``: ``open_target`` finds it by that name.
 
 Part of the sync layer: may import the ground modules and ``sync``'s own base modules.
 """
 
 from __future__ import annotations
 
+import importlib
+import re
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, Protocol
@@ -38,7 +41,6 @@ __all__ = [
     "DEFAULT_ATTEMPTS",
     "DEFAULT_JOBS",
     "RESERVED",
-    "SCHEMES",
     "ConditionalWritesUnsupported",
     "PreconditionFailed",
     "RemoteObject",
@@ -95,23 +97,8 @@ class Target(Protocol):
         ...
 
 
-Opener = Callable[..., Target]
-
-
-def _open_folder(location: str, url: str, **settings: Any) -> Target:
-    from mwaa_gitops.sync.targets.folder import open_folder
-
-    return open_folder(location, url, **settings)
-
-
-def _open_s3(location: str, url: str, **settings: Any) -> Target:
-    from mwaa_gitops.sync.targets.s3 import open_bucket
-
-    return open_bucket(location, url, **settings)
-
-
-# Each kind of store by its URL scheme; its module is imported only when a URL names it.
-SCHEMES: dict[str, Opener] = {"file": _open_folder, "s3": _open_s3}
+# A URL scheme names the module of its kind of store: s3:// is ``s3.py``, file:// ``file.py``.
+_SCHEME = re.compile(r"[a-z][a-z0-9]*")
 
 
 def open_target(url: str, *, root: Path, endpoint_url: str | None = None,
@@ -123,8 +110,20 @@ def open_target(url: str, *, root: Path, endpoint_url: str | None = None,
     ``environments/``.
     """
     scheme, separator, location = url.partition("://")
-    opener = SCHEMES.get(scheme) if separator else None
+    opener = _opener(scheme) if separator else None
     if opener is None:
         raise SyncError(f"unsupported target '{url}'", "use s3://bucket/prefix or file://path")
     return opener(location, url, root=root, endpoint_url=endpoint_url, region=region,
                   jobs=jobs, attempts=attempts)
+
+
+def _opener(scheme: str) -> Callable[..., Target] | None:
+    """``open_url`` of the module named after ``scheme``; None when no such store exists."""
+    if not _SCHEME.fullmatch(scheme) or scheme == "base":
+        return None
+    try:
+        module = importlib.import_module(f"{__name__}.{scheme}")
+    except ModuleNotFoundError:
+        return None
+    opener: Callable[..., Target] | None = getattr(module, "open_url", None)
+    return opener

@@ -27,7 +27,7 @@ if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
 
 
-def open_bucket(location: str, url: str, *, endpoint_url: str | None = None,
+def open_url(location: str, url: str, *, endpoint_url: str | None = None,
                 region: str | None = None, jobs: int = DEFAULT_JOBS,
                 attempts: int = DEFAULT_ATTEMPTS, root: Path | None = None) -> S3Target:
     """The bucket prefix ``location`` (``bucket[/prefix]``)."""

@@ -30,16 +30,23 @@ TIMEOUT_MINUTES = None
 WORKFLOW_CLASS = "metadata.workflow.metadata.MetadataWorkflow"
 
 CONFIG = Path(__file__).with_suffix(".yaml")
+# Adapts the Airflow connector to MWAA's InvokeRestApi; rendered with the DAGs.
+ADAPTER = Path(__file__).parent / "compat" / "mwaa_rest_api.py"
 
 
-def run_workflow(config_yaml: str, workflow_class: str) -> None:
+def run_workflow(config_yaml: str, workflow_class: str, dag_id: str, run_id: str,
+                 adapter: str | None = None) -> None:
     """Create the OpenMetadata workflow from its config, execute it, and fail on its errors.
 
     Self-contained (imports inside), so that the same function can run in a task virtualenv.
+    ``adapter``: the path of the module that adapts the Airflow connector to MWAA's
+    InvokeRestApi (rendered beside the DAGs), applied before the workflow is created.
     """
     import importlib
+    import importlib.util
     import os
     import re
+    import uuid
 
     import yaml
 
@@ -75,16 +82,28 @@ def run_workflow(config_yaml: str, workflow_class: str) -> None:
     cls = getattr(importlib.import_module(module), name)
     if not (isinstance(cls, type) and issubclass(cls, BaseWorkflow)):
         raise TypeError(f"{workflow_class!r} is not an OpenMetadata workflow class")
-    workflow = cls.create(resolve(yaml.safe_load(config_yaml)))
+    config = resolve(yaml.safe_load(config_yaml))
+    # One id per Airflow run, the same for its retries: OpenMetadata records a run's RUNNING
+    # and final states on one row of the ingestion pipeline's history.
+    config["pipelineRunId"] = str(uuid.uuid5(uuid.NAMESPACE_URL, f"airflow:{dag_id}/{run_id}"))
+    if adapter is not None:
+        spec = importlib.util.spec_from_file_location("mwaa_rest_api_compat", adapter)
+        if spec is None or spec.loader is None:
+            raise ImportError(f"cannot load {adapter}")
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        module.adapt(config)
+    workflow = cls.create(config)
     # execute() already prints the summary and stops the workflow (its usage and status
     # posts included); calling them again would report every run twice.
     workflow.execute()
     workflow.raise_from_status()
 
 
-def run_config_beside_this_file() -> None:
-    """The PythonOperator's callable: read the config now, at run time, and run it."""
-    run_workflow(CONFIG.read_text(encoding="utf-8"), WORKFLOW_CLASS)
+def run_config_beside_this_file(run_id: str) -> None:
+    """The PythonOperator's callable: read the config now, at run time, and run it as the
+    Airflow run ``run_id`` (from the task's context)."""
+    run_workflow(CONFIG.read_text(encoding="utf-8"), WORKFLOW_CLASS, DAG_ID, run_id, str(ADAPTER))
 
 
 with DAG(

@@ -25,7 +25,7 @@ from mwaa_gitops.sync.targets.base import (
 )
 
 
-def open_folder(location: str, url: str, *, root: Path, **_: Any) -> LocalTarget:
+def open_url(location: str, url: str, *, root: Path, **_: Any) -> LocalTarget:
     """The folder ``location`` of ``root`` (the config repository), outside its
     ``environments/``."""
     relative = location.rstrip("/")
