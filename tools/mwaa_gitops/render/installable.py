@@ -66,15 +66,14 @@ def index_unavailable(ingestion: Node, exc: package_index.IndexUnavailable) -> D
     """A release the tool has not vendored, whose facts the package index could not give."""
     vendored = requirements_data.vendored_of_line(str(ingestion.value))
     pin = f"pin the vendored release of the line{f', {vendored}' if vendored else ''}"
-    return Diagnostic(
-        ingestion.location,
-        f"openmetadata-ingestion {ingestion.value} is not vendored in this mwaa-gitops, so what "
-        f"it requires is read from the package index; {exc}",
-        f"use a release the index has, or {pin}"
-        if isinstance(exc, package_index.NoSuchRelease) else
-        f"reach the package index once (what it answers is kept in {resolver.cache_dir()}), "
-        f"or {pin}", "no-such-release" if isinstance(exc, package_index.NoSuchRelease)
-        else "index-unavailable")
+    message = (f"openmetadata-ingestion {ingestion.value} is not vendored in this mwaa-gitops, "
+               f"so what it requires is read from the package index; {exc}")
+    if isinstance(exc, package_index.NoSuchRelease):
+        return Diagnostic(ingestion.location, message, f"use a release the index has, or {pin}",
+                          "no-such-release")
+    return Diagnostic(ingestion.location, message, "reach the package index once (what it "
+                      f"answers is kept in {resolver.cache_dir()}), or {pin}",
+                      "index-unavailable")
 
 
 def drivers_unknown(merged: MergedEnvironment, environment: Environment) -> Iterator[Diagnostic]:
