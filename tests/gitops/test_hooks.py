@@ -212,7 +212,7 @@ def test_hook_all_prints_each_problem_once_under_one_summary(repo: Path, write: 
 
 def test_hook_all_passes_for_the_example_repository() -> None:
     assert invoke("hook", "all", "--repo", ROOT) == (
-        0, "ok: 3 environments valid, rendered (47 files), no plaintext secrets\n", "")
+        0, "ok: 3 environments valid, rendered (50 files), no plaintext secrets\n", "")
 
 
 def test_hook_entry_points_skip_the_typer_app_and_answer_as_it_does(run: Run) -> None:
