@@ -28,8 +28,10 @@ def main() -> None:
     outcomes = []
     for case in request["cases"]:
         try:
+            # A DAG id and run id as Airflow passes them: the runner derives pipelineRunId.
             namespace["run_workflow"](Path(case["config"]).read_text(encoding="utf-8"),
-                                      case["workflow_class"])
+                                      case["workflow_class"], "openmetadata_driver",
+                                      "manual__2026-01-01T00:00:00+00:00")
             outcomes.append({"raised": None, "message": ""})
         except Exception as exc:  # the outcome is what the test looks at
             chain = []
