@@ -186,6 +186,7 @@ def test_operators_get_the_rendered_arguments_after_airflow_renders_templates(
             adapter = folder / env.mwaa.dags_prefix / "openmetadata" / "compat" / "mwaa_rest_api.py"
             assert fields["op_kwargs"] == {"config_yaml": config_text,
                                            "workflow_class": values["WORKFLOW_CLASS"],
+                                           "dag_id": values["DAG_ID"],
                                            "adapter": str(adapter)}
             assert adapter.is_file()
             assert yaml.safe_load(config_text)["source"]["serviceName"] == \
