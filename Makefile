@@ -8,7 +8,7 @@ LOCK   := requirements-dev.lock
 UV_VERSION := $(shell sed -n 's/^uv==\([^ ;]*\).*/\1/p' $(LOCK))
 
 .PHONY: demo test lint install lock test-locks clean schemas mwaa-data requirements-data \
-	check-data
+	check-data refresh
 
 $(BIN)/uv: $(LOCK)
 	$(PYTHON) -m venv $(VENV)
@@ -74,6 +74,15 @@ mwaa-data: install
 # from PyPI (network); MISSING=1 resolves only what index.json lacks.
 requirements-data: install
 	$(BIN)/python scripts/generate_requirements.py $(if $(MISSING),--missing)
+
+# An upstream release in one command (scripts/refresh.py runs the generators above in order):
+# make refresh OPENMETADATA=2.0.7.0   an openmetadata-ingestion release, of a known or new line
+# make refresh SOURCE=<clone of aws/amazon-mwaa-docker-images> [REV=<commit>]   MWAA's releases
+refresh: install
+	@test -n "$(OPENMETADATA)$(SOURCE)" || { echo "usage: make refresh OPENMETADATA=<release>" \
+	  "| SOURCE=<clone of aws/amazon-mwaa-docker-images> [REV=<commit>]" >&2; exit 2; }
+	$(BIN)/python scripts/refresh.py $(if $(OPENMETADATA),--openmetadata "$(OPENMETADATA)") \
+	  $(if $(SOURCE),--mwaa "$(SOURCE)" --rev "$(REV)")
 
 # Every generator's offline check: vendored files match their checksums, overlays their bases.
 check-data: install

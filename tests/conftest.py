@@ -10,6 +10,9 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
+# The openmetadata-ingestion release and server the example environments' base pins.
+BASE_INGESTION = "2.0.7.0"
+BASE_SERVER = "2.0.7"
 
 
 @pytest.fixture

@@ -138,7 +138,7 @@ def test_the_offline_check_agrees_with_uvs_vendored_verdict_on_each_extras_set(
 # What the offline check cannot see, measured: sqlalchemy-redshift's own SQLAlchemy range (one
 # level below the extra) against the SQLAlchemy MWAA's constraints pin.
 TRANSITIVE_ONLY = {("3.0.6", "1.13.6.3", ("redshift",)), ("3.2.1", "1.12.14.2", ("redshift",)),
-                   ("3.3.1", "1.12.14.2", ("redshift",))}
+                   ("3.3.1", "1.12.14.2", ("redshift",)), ("3.0.6", "2.0.7.0", ("redshift",))}
 
 
 @pytest.mark.parametrize(("airflow", "ingestion", "extras"), WITH_EXTRAS, ids=ids(WITH_EXTRAS))
@@ -173,4 +173,16 @@ def test_redshift_brings_its_dialects_pin_conflict_on_airflow_2_only() -> None:
                                   "0.8.14)"],
         ("2.10.3", "1.13.6.3"): ["sqlalchemy-redshift~=1.0.0 (for [redshift]; MWAA pins "
                                  "0.8.14)"],
-        ("3.3.1", "1.12.14.2"): [], ("3.3.1", "1.13.6.3"): []}
+        ("2.10.3", "2.0.7.0"): ["sqlalchemy-redshift~=1.0.0 (for [redshift]; MWAA pins "
+                                "0.8.14)"],
+        ("3.3.1", "1.12.14.2"): [], ("3.3.1", "1.13.6.3"): [], ("3.3.1", "2.0.7.0"): []}
+
+
+def test_the_measured_tables_of_the_docs_are_what_the_vendored_data_says() -> None:
+    """docs/rendering.md's python-approach, extras and locks tables are written from the
+    vendored data (``scripts/generate_requirements.py --docs``): a release added without them
+    fails here."""
+    text = generate_requirements.DOCS.read_text(encoding="utf-8")
+    assert generate_requirements.docs_blocks(text) == text
+    for version in requirements_data.SUPPORTED_INGESTION:
+        assert f"`openmetadata-ingestion` {version} |" in text

@@ -170,4 +170,4 @@ def test_validate_resolve_refuses_what_only_the_resolver_finds(
     assert str(problem.location) == "environments/dev/workflows/airflow_pipelines_ecs.yaml:2:13"
     assert "cannot be installed on MWAA's Airflow 3.3.1 (set at environments/base/environment" \
            ".yaml:6:19): the resolver finds no solution: Because openmetadata-ingestion" \
-           "==1.13.6.3 depends on boto3" in problem.message
+           ">=2.0.7.0 depends on urllib3>=2.8.0 and urllib3==2.7.0" in problem.message

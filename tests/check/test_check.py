@@ -7,7 +7,7 @@ from pathlib import Path
 from mwaa_gitops.config.repository import Repository
 from mwaa_gitops.diagnostics import Diagnostic
 from mwaa_gitops.render import pipeline
-from tests.conftest import Writer, with_backend_connections
+from tests.conftest import BASE_INGESTION, BASE_SERVER, Writer, with_backend_connections
 
 
 def problems(repo: Path, *names: str) -> list[Diagnostic]:
@@ -413,9 +413,9 @@ def use_ingestion(repo: Path, version: str) -> None:
     """Pin the example environments to openmetadata-ingestion ``version`` and its server."""
     path = repo / "environments/base/environment.yaml"
     server = ".".join(version.split(".")[:3])
-    path.write_text(path.read_text().replace('ingestionVersion: "1.13.6.3"',
+    path.write_text(path.read_text().replace(f'ingestionVersion: "{BASE_INGESTION}"',
                                              f'ingestionVersion: "{version}"')
-                    .replace('serverVersion: "1.13.6"', f'serverVersion: "{server}"'))
+                    .replace(f'serverVersion: "{BASE_SERVER}"', f'serverVersion: "{server}"'))
 
 
 def test_a_snowflake_metadata_workflow_passes_the_schema(repo: Path, write: Writer) -> None:
@@ -442,7 +442,7 @@ def test_an_ingestion_release_of_no_supported_line_is_reported_at_the_version(
     use_ingestion(repo, "1.11.9")
     found = [d for d in problems(repo, "dev") if d.code == "unsupported-line"]
     assert [str(d.location) for d in found] == ["environments/base/environment.yaml:12:21"]
-    assert "1.12, 1.13" in found[0].message
+    assert "1.12, 1.13, 2.0" in found[0].message
     # The workflows are not judged by another line's model meanwhile (the domain rules still
     # apply: 1.11 cannot authenticate to MWAA).
     assert {d.code for d in problems(repo, "dev") if "workflows/" in d.location.path} == {

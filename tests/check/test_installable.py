@@ -3,7 +3,6 @@ refuses the approach at the line that chose the versions, naming only ways out t
 
 from __future__ import annotations
 
-import dataclasses
 from pathlib import Path
 
 import pytest
@@ -11,12 +10,12 @@ import pytest
 from mwaa_gitops.config import environments
 from mwaa_gitops.config.model import environment_from
 from mwaa_gitops.config.repository import Repository
-from mwaa_gitops.diagnostics import ConfigError, Diagnostic
+from mwaa_gitops.diagnostics import Diagnostic
 from mwaa_gitops.facts import connectors, mwaa_install, mwaa_releases, requirements_data
-from mwaa_gitops.render import pipeline, render_environment
+from mwaa_gitops.render import pipeline
 from mwaa_gitops.render.dags import venv_requirements
 from mwaa_gitops.render.mwaa import render_requirements
-from tests.conftest import Writer, with_backend_connections
+from tests.conftest import BASE_INGESTION, BASE_SERVER, Writer, with_backend_connections
 
 BASE = "environments/base/environment.yaml"
 ECS_WORKFLOW = "environments/base/workflows/airflow_pipelines_ecs.yaml"
@@ -45,8 +44,8 @@ def on_versions(repo: Path, airflow: str, ingestion: str) -> None:
     path = repo / BASE
     server = ".".join(ingestion.split(".")[:3])
     text = path.read_text().replace('airflowVersion: "3.3.1"', f'airflowVersion: "{airflow}"')
-    text = text.replace('ingestionVersion: "1.13.6.3"', f'ingestionVersion: "{ingestion}"')
-    path.write_text(text.replace('serverVersion: "1.13.6"', f'serverVersion: "{server}"'))
+    text = text.replace(f'ingestionVersion: "{BASE_INGESTION}"', f'ingestionVersion: "{ingestion}"')
+    path.write_text(text.replace(f'serverVersion: "{BASE_SERVER}"', f'serverVersion: "{server}"'))
 
 
 def expected_conflicts(repo: Path, name: str) -> list[mwaa_install.DirectConflict]:
@@ -71,14 +70,14 @@ def test_python_approach_is_refused_at_the_approach_with_every_conflicting_pin(
     listed = ", ".join(c.text() for c in conflicts[:12])
     assert problem.message.startswith(
         "workflow 'airflow_pipelines_ecs' runs in MWAA's own Python (approach python), where "
-        "openmetadata-ingestion 1.13.6.3 (set at environments/base/environment.yaml:12:21) "
+        f"openmetadata-ingestion {BASE_INGESTION} (set at "
+        "environments/base/environment.yaml:12:21) "
         "cannot be installed on MWAA's Airflow 3.3.1 (set at "
         f"environments/base/environment.yaml:6:19): it requires {listed}")
     assert problem.message.endswith(f"({len(conflicts)} conflicting packages)")
     assert problem.hint == (
-        "use approach virtualenv or ecs; with approach python, no supported "
-        "openmetadata-ingestion release installs on Airflow 3.3.1, nor does 1.13.6.3 on any "
-        "MWAA release")
+        "use approach virtualenv or ecs; with approach python, no openmetadata-ingestion 2.0 "
+        f"release installs on Airflow 3.3.1, nor does {BASE_INGESTION} on any MWAA release")
 
 
 def test_a_backend_workflow_is_never_pointed_at_ecs(repo: Path, write: Writer) -> None:
@@ -121,7 +120,8 @@ def test_on_every_release_the_python_example_installs_or_is_refused_with_its_exa
 
 def test_a_task_virtualenv_that_does_not_resolve_is_refused_with_the_resolvers_reason(
         repo: Path) -> None:
-    # prod (Airflow 2.10.3) on the base's openmetadata-ingestion 1.13.6.3: SQLAlchemy 1.4 vs 2.
+    # prod (Airflow 2.10.3) on the base's openmetadata-ingestion 2.0 and its 2.0 server:
+    # SQLAlchemy 1.4 vs 2.
     with_backend_connections(repo)
     path = repo / "environments/prod/environment.yaml"
     path.write_text(path.read_text().replace('  ingestionVersion: "1.12.14.2"\n', "")
@@ -137,39 +137,19 @@ def test_a_task_virtualenv_that_does_not_resolve_is_refused_with_the_resolvers_r
     assert all("use approach ecs" in (d.hint or "") for d in found if d is not problem)
     assert "apache-airflow==2.10.3 depends on sqlalchemy" in problem.message
     assert problem.hint is not None
-    assert "openmetadata-ingestion 1.12.14.2" in problem.hint
+    # The combinations that work: 2.0 on Airflow 3.2.1 or 3.3.1; not 1.12, which installs here
+    # but which a 2.0 server refuses.
+    assert problem.hint.startswith("MWAA with Airflow 3.2.1 or 3.3.1; the server is on 2.0")
+    assert "1.12" not in problem.hint
     assert "ecs" not in problem.hint  # Backend connections: ECS cannot reach them
-
-
-def test_a_combination_without_a_vendored_lock_says_how_to_add_it(
-        repo: Path, write: Writer) -> None:
-    write("environments/dev/environment.yaml", (repo / "environments/dev/environment.yaml")
-          .read_text().replace("openmetadata:\n", 'openmetadata:\n  ingestionVersion: '
-                               '"1.13.5.0"\n  serverVersion: "1.13.5"\n'))
-    found = problems(repo, "dev")
-    assert {d.code for d in found} == {"missing-lock"}
-    assert {str(d.location) for d in found} == {"environments/dev/environment.yaml:7:21"}
-    assert found[0].hint is not None
-    assert requirements_data.GENERATE in found[0].hint
-
-
-def test_render_without_a_lock_fails_at_the_workflows_approach(repo: Path) -> None:
-    env = environment_from(environments.build(Repository(repo), "dev"))
-    env = dataclasses.replace(env, openmetadata=dataclasses.replace(
-        env.openmetadata, ingestion_version="1.13.5.0", server_version="1.13.5"))
-    with pytest.raises(ConfigError) as raised:
-        render_environment(env)
-    (problem,) = raised.value.diagnostics
-    assert str(problem.location) == "environments/base/workflows/airflow_pipelines.yaml:7:13"
-    assert problem.code == "missing-lock"
 
 
 def test_virtualenv_dags_carry_the_vendored_lock(repo: Path) -> None:
     env = environment_from(environments.build(Repository(repo), "dev"))
     for workflow in env.workflows:
         if workflow.dag.approach == "virtualenv":
-            extras = connectors.workflow_extras(workflow.config, "1.13.6.3")
-            lock = requirements_data.venv_lock("3.3.1", "1.13.6.3", extras)
+            extras = connectors.workflow_extras(workflow.config, BASE_INGESTION)
+            lock = requirements_data.venv_lock("3.3.1", BASE_INGESTION, extras)
             assert lock is not None and lock.pins, extras
             assert venv_requirements(env, workflow) == lock.pins
 
@@ -240,7 +220,7 @@ def test_the_python_approach_says_what_offline_cannot_see_when_nothing_conflicts
     assert (problem.severity, problem.code) == ("warning", "requirements-unverified")
     assert str(problem.location) == "environments/dev/workflows/airflow_pipelines_ecs.yaml:2:13"
     assert problem.message.startswith(
-        "requirements.txt (openmetadata-ingestion==1.13.6.3) for "
+        f"requirements.txt (openmetadata-ingestion=={BASE_INGESTION}) for "
         "'airflow_pipelines_ecs' fits MWAA's constraints on Airflow 3.3.1 as far as is known "
         "offline")
     assert "is not vendored" in problem.message
@@ -260,7 +240,8 @@ def test_a_virtualenv_workflow_whose_extras_have_no_lock_is_refused_saying_how_t
     assert str(problem.location) == "environments/base/workflows/warehouse.yaml:3:13"
     assert problem.message == (
         "workflow 'warehouse' runs in a task virtualenv, but no locked requirement set of "
-        "openmetadata-ingestion[snowflake]==1.13.6.3 on MWAA's Airflow 3.3.1 is vendored")
+        f"openmetadata-ingestion[snowflake]=={BASE_INGESTION} on MWAA's Airflow 3.3.1 is "
+        "vendored")
     assert problem.hint == (
         "add the extras set ('snowflake',) to EXTRA_SETS in mwaa_gitops.facts."
         f"requirements_data of mwaa-gitops and run `{requirements_data.GENERATE}` there")
@@ -311,5 +292,5 @@ def test_a_test_suite_leaving_its_connection_to_the_server_is_warned_its_driver_
     assert [d for d in problems(repo, "dev") if "orders_tests" in d.message] == []
     env = environment_from(environments.build(Repository(repo), "dev"))
     (workflow,) = [wf for wf in env.workflows if wf.name == "orders_tests"]
-    lock = requirements_data.venv_lock("3.3.1", "1.13.6.3", ("redshift",))
+    lock = requirements_data.venv_lock("3.3.1", BASE_INGESTION, ("redshift",))
     assert lock is not None and venv_requirements(env, workflow) == lock.pins

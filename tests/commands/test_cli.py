@@ -164,7 +164,24 @@ def test_lint_checks_against_the_model_of_the_ingestion_version_given(tmp_path: 
     code, _, err = run("lint", "--ingestion-version", "1.11.4", str(pubsub))
     assert code == 2
     assert "--ingestion-version: openmetadata-ingestion '1.11.4' is of no supported line (use " \
-        "one of 1.12, 1.13)" in err
+        "one of 1.12, 1.13, 2.0)" in err
+
+
+def test_lint_takes_any_release_of_a_supported_line_as_its_lines_model(tmp_path: Path) -> None:
+    prefect = tmp_path / "prefect.yaml"
+    # Prefect's pipeline connector came with openmetadata-ingestion 2.0.
+    prefect.write_text(
+        "source:\n  type: prefect\n  serviceName: flows\n  serviceConnection:\n    config:\n"
+        "      type: Prefect\n      hostPort: http://prefect:4200/api\n"
+        "      authType:\n        authString: secret:/prefect/token\n"
+        "  sourceConfig:\n    config:\n      type: PipelineMetadata\n"
+        "workflowConfig:\n  openMetadataServerConfig:\n    hostPort: http://om:8585/api\n")
+    # Patches the tool has not vendored: 2.0.3.0 (not 2.0.7.0), 1.13.2.0 (not 1.13.6.3).
+    assert run("lint", "--ingestion-version", "2.0.3.0", str(prefect))[0] == 0
+    code, _, err = run("lint", "--ingestion-version", "1.13.2.0", str(prefect))
+    assert code == 1
+    assert "prefect.yaml:6:13: source.serviceConnection.config.type: 'Prefect' is not one of " \
+        in err
 
 
 def test_render_writes_configs_as_laid_out_in_the_bucket(repo: Path, tmp_path: Path) -> None:

@@ -172,14 +172,36 @@ def test_init_refuses_to_overwrite_and_changes_nothing(tmp_path: Path, run: Run)
     assert not (repo / ".pre-commit-config.yaml").exists()  # all or nothing
 
 
-def test_init_force_overwrites_the_scaffold_files(tmp_path: Path, run: Run) -> None:
+def test_init_force_refreshes_the_tools_copies_and_keeps_the_users_settings(
+        tmp_path: Path, run: Run) -> None:
+    assert run(MWAA, "init", "existing", cwd=tmp_path).returncode == 0
     repo = tmp_path / "existing"
-    (repo / "environments" / "base").mkdir(parents=True)
-    (repo / "environments" / "base" / "environment.yaml").write_text("# ours\n")
+    base = repo / "environments" / "base" / "environment.yaml"
+    ours = base.read_text() + "ecs:\n  cluster: ours\n"
+    base.write_text(ours)
+    schema = repo / "schemas" / "workflow.schema.json"
+    schema.write_text("{}\n")
     done = run(MWAA, "init", "--force", repo, cwd=tmp_path)
     assert done.returncode == 0, done.stderr
-    assert "overwrote environments/base/environment.yaml" in done.stdout
-    assert "abstract: true" in (repo / "environments" / "base" / "environment.yaml").read_text()
+    assert "kept environments/base/environment.yaml" in done.stdout
+    assert "overwrote schemas/workflow.schema.json" in done.stdout
+    assert base.read_text() == ours
+    assert schema.read_text() != "{}\n"
+
+
+def test_validate_warns_when_the_repositorys_schemas_are_another_tools(
+        tmp_path: Path, run: Run) -> None:
+    assert run(MWAA, "init", "new", cwd=tmp_path).returncode == 0
+    repo = tmp_path / "new"
+    (repo / "schemas" / "workflow.schema.json").write_text("{}\n")
+    done = run(MWAA, "validate", cwd=repo)
+    assert done.returncode == 0, done.stderr
+    assert "schemas/workflow.schema.json:1:1: warning: the repository's copy of " \
+           "workflow.schema.json is not the installed mwaa-gitops" in done.stdout + done.stderr
+    assert "mwaa-gitops init --force" in done.stdout + done.stderr
+    assert run(MWAA, "init", "--force", repo, cwd=tmp_path).returncode == 0
+    again = run(MWAA, "validate", cwd=repo)
+    assert "stale" not in again.stdout + again.stderr and "copy of" not in again.stderr
 
 
 def test_init_into_a_file_is_a_usage_error(tmp_path: Path, run: Run) -> None:

@@ -39,13 +39,13 @@ CLI_MODULES = {"metadata ingest": "ingest", "metadata usage": "usage",
                "metadata classify": "classify"}
 
 
-@pytest.fixture(scope="module", params=["1.13", "1.12"])
+@pytest.fixture(scope="module", params=["2.0", "1.13", "1.12"])
 def openmetadata_python(request: pytest.FixtureRequest) -> Path:
-    """``bin/python`` of an openmetadata-ingestion of each supported line: the venv the schema
-    tests use (1.13) and the ingestion image's (1.12)."""
-    if request.param == "1.13":
-        return shared_openmetadata_python()
-    return image_python("1.12.14.2")
+    """``bin/python`` of an openmetadata-ingestion of each supported line: the venvs the schema
+    tests use (2.0, 1.13) and the ingestion image's (1.12)."""
+    if request.param == "1.12":
+        return image_python("1.12.14.2")
+    return shared_openmetadata_python(request.param)
 
 
 @pytest.fixture(scope="module")

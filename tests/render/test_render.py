@@ -110,7 +110,7 @@ def test_dag_paused_is_passed_as_is_paused_upon_creation_only_when_set(
 @pytest.mark.parametrize(("name", "constraints", "packages"), [
     # The examples' connector extras (Metabase and the Airflow connector on RestAPI have none).
     ("dev-python", "constraints-3.3.1/constraints-3.12.txt",
-     ["openmetadata-ingestion[dbt,redshift]==1.13.6.3"]),
+     ["openmetadata-ingestion[dbt,redshift]==2.0.7.0"]),
     ("prod-python", "constraints-2.10.3/constraints-3.11.txt",
      ["openmetadata-ingestion[dbt,redshift]==1.12.14.2"]),
 ])

@@ -55,13 +55,13 @@ def requirements(env: Environment) -> list[str]:
 
 
 @pytest.mark.parametrize(("names", "line"), [
-    (("warehouse",), "openmetadata-ingestion[redshift]==1.13.6.3"),
-    (("warehouse_usage", "warehouse_profiler"), "openmetadata-ingestion[redshift]==1.13.6.3"),
-    (("dbt",), "openmetadata-ingestion[dbt]==1.13.6.3"),
-    (("dashboards",), "openmetadata-ingestion==1.13.6.3"),
-    (("warehouse", "dbt", "dashboards"), "openmetadata-ingestion[dbt,redshift]==1.13.6.3"),
+    (("warehouse",), "openmetadata-ingestion[redshift]==2.0.7.0"),
+    (("warehouse_usage", "warehouse_profiler"), "openmetadata-ingestion[redshift]==2.0.7.0"),
+    (("dbt",), "openmetadata-ingestion[dbt]==2.0.7.0"),
+    (("dashboards",), "openmetadata-ingestion==2.0.7.0"),
+    (("warehouse", "dbt", "dashboards"), "openmetadata-ingestion[dbt,redshift]==2.0.7.0"),
     (("warehouse", "warehouse_classifier"),
-     "openmetadata-ingestion[pii-processor,redshift]==1.13.6.3"),
+     "openmetadata-ingestion[pii-processor,redshift]==2.0.7.0"),
 ])
 def test_requirements_txt_names_the_union_of_the_python_workflows_extras(
         examples: dict[str, Environment], names: tuple[str, ...], line: str) -> None:
@@ -108,7 +108,7 @@ def test_a_virtualenv_workflow_whose_extras_have_no_lock_fails_saying_how_to_add
     (problem,) = raised.value.diagnostics
     assert problem.code == "missing-lock"
     assert str(problem.location).startswith("environments/")
-    assert "openmetadata-ingestion[snowflake]==1.13.6.3 on MWAA's Airflow 3.3.1" in \
+    assert "openmetadata-ingestion[snowflake]==2.0.7.0 on MWAA's Airflow 3.3.1" in \
         problem.message
     assert problem.hint is not None
     assert "add the extras set ('snowflake',) to EXTRA_SETS in " in problem.hint

@@ -28,7 +28,6 @@ from tests.schemas.conftest import (
     errors,
     registry,
 )
-from tests.support.venvs import OPENMETADATA_VERSION
 
 OVERLAY = "workflow.overlay.schema.json"
 
@@ -78,14 +77,13 @@ def test_each_supported_line_has_schemas_generated_from_its_supported_release() 
                 assert f"openmetadata-ingestion {version}" in comment, path
 
 
-def test_editor_schema_is_the_pinned_release_line_plus_the_dag_block() -> None:
+def test_editor_schema_is_the_line_the_examples_pin_the_newest_plus_the_dag_block() -> None:
     base = load_file(ROOT / "environments/base/environment.yaml").plain()
-    assert base["openmetadata"]["ingestionVersion"] == OPENMETADATA_VERSION
     newest = max(SUPPORTED_INGESTION, key=lambda v: tuple(map(int, v.split("."))))
-    assert newest == OPENMETADATA_VERSION
+    assert base["openmetadata"]["ingestionVersion"] == newest
     for variant in (".schema.json", ".overlay.schema.json"):
         comment = json.loads((SCHEMAS / f"workflow{variant}").read_text())["$comment"]
-        assert f"openmetadata-ingestion {OPENMETADATA_VERSION}" in comment
+        assert f"openmetadata-ingestion {newest}" in comment
 
 
 def test_environment_schema_checks_the_server_with_the_ingestion_lines_model() -> None:
@@ -277,13 +275,13 @@ def test_the_editor_schema_follows_the_newest_line(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     root = tmp_path / "schemas"
     shutil.copytree(SCHEMAS, root)
-    newer = {path.replace("/1.13/", "/1.14/"): schema
-             for path, schema in committed("1.13").items()}
+    newer = {path.replace("/2.0/", "/2.1/"): schema
+             for path, schema in committed("2.0").items()}
     monkeypatch.setattr(generate_schemas, "openmetadata_schemas", lambda: newer)
-    monkeypatch.setattr(generate_schemas, "installed_line", lambda: "1.14")
+    monkeypatch.setattr(generate_schemas, "installed_line", lambda: "2.1")
     assert generate_schemas.main([], root=root) == 0
     editor = json.loads((root / "workflow.schema.json").read_text())
     assert editor["properties"]["source"]["$ref"] == (
-        "openmetadata/1.14/workflow.schema.json#/properties/source")
-    assert (root / "openmetadata/1.14/workflow.overlay.schema.json").is_file()
-    assert (root / "openmetadata/1.13/workflow.schema.json").is_file()
+        "openmetadata/2.1/workflow.schema.json#/properties/source")
+    assert (root / "openmetadata/2.1/workflow.overlay.schema.json").is_file()
+    assert (root / "openmetadata/2.0/workflow.schema.json").is_file()

@@ -100,7 +100,12 @@ def locked_version(lock: Path, package: str) -> str:
 # openmetadata.lock for the release the example environments pin, one more per other supported line.
 OPENMETADATA_LOCK = HERE / "openmetadata.lock"
 OPENMETADATA_VERSION = locked_version(OPENMETADATA_LOCK, "openmetadata-ingestion")
-OPENMETADATA_LOCKS = {"1.12": HERE / "openmetadata-1.12.lock", "1.13": OPENMETADATA_LOCK}
+# Each supported line's lock, by the major.minor of the release it pins (one file per line:
+# scripts/refresh.py adds a line's .in, `make test-locks` its .lock).
+OPENMETADATA_LOCKS = dict(sorted(
+    ((".".join(locked_version(lock, "openmetadata-ingestion").split(".")[:2]), lock)
+     for lock in HERE.glob("openmetadata*.lock")),
+    key=lambda item: tuple(map(int, item[0].split(".")))))
 OPENMETADATA_PYTHON = "3.11"  # the Python the locks are compiled for
 
 

@@ -324,8 +324,9 @@ def lint(files: Annotated[list[Path], typer.Argument(help="OpenMetadata workflow
 
 @app.command(short_help="Scaffold a config repository (environments, hooks, CI).")
 def init(directory: Annotated[Path, typer.Argument(help="Folder for the new config repository.")],
-         force: Annotated[bool, typer.Option("--force", help="Overwrite files the scaffold "
-                                             "would write.")] = False,
+         force: Annotated[bool, typer.Option("--force", help="Refresh the tool's copies "
+                                             "(schemas, hooks, CI workflows); existing files "
+                                             "under environments/ are kept.")] = False,
          fmt: FormatOption = OutputFormat.text,
          requirement: Annotated[str | None, typer.Option(
              "--requirement", metavar="SPEC", help="How the new repository installs "

@@ -177,6 +177,8 @@ CODES: dict[str, str] = {
     "requirements-unverified": "the requirements fit MWAA only as far as is known offline",
     "missing-lock": "no locked requirement set for a task virtualenv",
     "unsupported-ingestion": "an ingestion release whose requirements are not known",
+    "index-unavailable": "a release not vendored, and the package index could not be read",
+    "no-such-release": "a release not vendored, which the package index does not have",
     "driver-unknown": "a connector whose database driver extra is not known",
     # render
     "discovery-name": "a workflow named like the discovery DAG",
@@ -205,6 +207,7 @@ CODES: dict[str, str] = {
     "git": "a git command the tool needs failed",
     "exists": "`init` would overwrite a file",
     "no-requirement": "`init` cannot name the tool's own requirement",
+    "stale-copies": "the repository's schemas are not the installed tool's (`init --force`)",
 }
 # Codes named after the JSON Schema keyword that failed (a value's `pattern`, `minimum`, …).
 SCHEMA_KEYWORDS = frozenset({

@@ -195,8 +195,10 @@ def _union(error: Any, tree: Node, prefix: Path, path: Path, where: str) -> Iter
             return
         branches = matching
     # A plaintext secret is no sign of the wrong branch: the branch that fails only on
-    # secrets (or on fewest other things) is the one meant.
+    # secrets (or on fewest other things) is the one meant; on a tie, the one that knows every
+    # key written (2.0's auto-classification has three members of one `type`).
     best = min(branches.values(), key=lambda errs: (len([e for e in errs if not _secret(e)]),
+                                                   sum(_unknown_keys(e) for e in errs),
                                                    len(errs)))
     if len(branches) > 1 and not isinstance(instance, dict):
         location = _at(tree, path)
@@ -205,6 +207,14 @@ def _union(error: Any, tree: Node, prefix: Path, path: Path, where: str) -> Iter
         return
     for sub in best:
         yield from _translate(sub, tree, prefix)
+
+
+def _unknown_keys(error: Any) -> int:
+    """How many keys an ``additionalProperties: false`` error says the branch does not know."""
+    if error.validator != "additionalProperties" or not isinstance(error.instance, dict):
+        return 0
+    known = set(error.schema.get("properties", {}))
+    return len([key for key in error.instance if key not in known])
 
 
 def _secret(error: Any) -> bool:

@@ -28,13 +28,16 @@ QUOTED_REQUIREMENT_TOKEN = "@MWAA_GITOPS_REQUIREMENT_JSON@"
 SCHEMA_SUFFIX = ".json"
 REQUIREMENTS = PurePosixPath("requirements-gitops.txt")
 HOOKS_CONFIG = PurePosixPath(".pre-commit-config.yaml")
+SETTINGS = "environments"  # the user's: written when missing, never overwritten
 # The mwaa-gitops line of a requirements file: the name (any spelling pip accepts), then a
 # version, URL, extra or marker.
 TOOL_LINE = re.compile(r"^\s*mwaa[-_.]gitops\s*(?=$|[\[=@;<>~!\s])", re.IGNORECASE)
 
 
 def run(target: Path, force: bool, fmt: OutputFormat, requirement: str | None = None) -> int:
-    """Write the scaffold into ``target``; existing files are kept unless ``force``.
+    """Write the scaffold into ``target``; existing files are kept unless ``force``, which
+    refreshes the tool's copies (schemas, hooks, CI workflows) and still keeps every existing
+    file under ``environments/``: the user's settings.
 
     ``requirement`` is how the new repository installs mwaa-gitops (its line in
     ``requirements-gitops.txt``); by default the one that installs the mwaa-gitops running
@@ -49,6 +52,10 @@ def run(target: Path, force: bool, fmt: OutputFormat, requirement: str | None = 
         return _update_requirement(target / REQUIREMENTS, chosen.line, fmt)
     files = scaffold_files(chosen.line)
     existing = sorted(p for p in files if (target / p).exists() or (target / p).is_symlink())
+    # The user's settings: --force refreshes the tool's copies around them, never them.
+    kept = [p for p in existing if p.parts[0] == SETTINGS and force]
+    files = {p: data for p, data in files.items() if p not in kept}
+    existing = [p for p in existing if p not in kept]
     if existing and not force:
         raise ConfigError([
             Diagnostic(Location(display_path(target / p)), "already exists; not overwritten",
@@ -72,12 +79,15 @@ def run(target: Path, force: bool, fmt: OutputFormat, requirement: str | None = 
     if fmt is OutputFormat.json:
         print(json.dumps({"directory": str(target), "files": written,
                           "overwritten": [str(p) for p in existing],
+                          "kept": [str(p) for p in kept],
                           "requirement": chosen.line,
                           "warnings": [warning] if warning else []}, indent=2))
     else:
         shown = display_path(target)
         for relative in files:
             print(f"{'overwrote' if relative in existing else 'created'} {relative}")
+        for relative in kept:
+            print(f"kept {relative} (your settings: init never overwrites {SETTINGS}/)")
         if warning:
             sys.stderr.write(warning + "\n")
         # The scaffolded workflows run on `main`; plain `git init` may name it `master`.

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from mwaa_gitops.check.copies import stale_copies
 from mwaa_gitops.config.environments import chain_of
 from mwaa_gitops.config.repository import Repository
 from mwaa_gitops.diagnostics import ConfigError, Location
@@ -29,7 +30,8 @@ def run(root: Path | None, names: list[str], fmt: OutputFormat, *, resolve: bool
     except ResolverUnavailable as exc:
         raise ConfigError.at(Location(""), str(exc), code="usage") from None
     problems = result.diagnostics.sorted()
-    report(problems, fmt, pipeline.summary_line(result))
+    notes = stale_copies(repo.root)  # advice about the repository, not about its settings
+    report([*notes, *problems], fmt, pipeline.summary_line(result))
     return ExitCode.INVALID if problems else ExitCode.OK
 
 

@@ -26,11 +26,11 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from mwaa_gitops.facts import requirements_data
+from mwaa_gitops.facts import package_index, requirements_data
 from mwaa_gitops.facts.kinds import kind_of, value_at
 
 # Connector modules whose packages come with an extra of another name (openmetadata-ingestion's
-# setup.py `plugins`, 1.12 and 1.13).
+# setup.py `plugins`, 1.12, 1.13 and 2.0).
 ALIASES = {
     "mongodb": "mongo",
     "saphana": "sap-hana",
@@ -42,7 +42,7 @@ ALIASES = {
     "gluepipeline": "glue",
     "timescale": "postgres",  # its scheme is postgresql+psycopg2
 }
-# Mssql's driver follows its scheme (default mssql+pytds in 1.12 and 1.13).
+# Mssql's driver follows its scheme (default mssql+pytds in 1.12, 1.13 and 2.0).
 MSSQL_SCHEMES = {"mssql+pytds": "mssql", "mssql+pyodbc": "mssql-odbc",
                  "mssql+pymssql": "pymssql"}
 # Datalake's file system follows the credentials of its configSource.securityConfig.
@@ -99,8 +99,13 @@ def kind_extras(config: Mapping[str, Any]) -> tuple[str, ...]:
 
 
 def declared(ingestion: str) -> frozenset[str] | None:
-    """The extras the release declares (None: not vendored, every name is taken as given)."""
-    data = requirements_data.connectors(ingestion)
+    """The extras the release declares (None: unknown, every name is taken as given: a release
+    of no supported line, or one the package index could not give, which the requirements gate
+    reports)."""
+    try:
+        data = requirements_data.connectors(ingestion)
+    except package_index.IndexUnavailable:
+        return None
     return data[0] if data is not None else None
 
 

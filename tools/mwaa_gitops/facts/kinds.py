@@ -10,7 +10,8 @@ as several of the package's own examples do (``metadata/examples/workflows/*_usa
   creates for it (``metadata/cli/ingest.py``: ``MetadataWorkflow`` for metadata, lineage, dbt;
   ``usage.py``: ``UsageWorkflow``; ``profile.py``: ``ProfilerWorkflow``; ``dataquality.py``:
   ``TestSuiteWorkflow``; ``classify.py``: ``AutoClassificationWorkflow``). The classes sit in
-  ``metadata/workflow/*.py`` in both supported lines (wheels 1.12.14.2 and 1.13.6.3 on PyPI);
+  ``metadata/workflow/*.py`` in every supported line (wheels 1.12.14.2, 1.13.6.3 and 2.0.7.0 on
+  PyPI; ``tests/render/test_openmetadata.py`` imports them from each);
 - the ECS image's ``pipelineType``: the keys of ``WORKFLOW_MAP`` in the image's entry point
   (OpenMetadata's ``ingestion/operators/docker/main.py``, the release the 1.12/1.13 images
   build from: metadata, usage, lineage, profiler, TestSuite, elasticSearchReindex, dbt). It has

@@ -55,7 +55,8 @@ class DirectConflict:
 
 
 class UnknownIngestion(LookupError):
-    """An openmetadata-ingestion release whose Requires-Dist is not vendored."""
+    """An openmetadata-ingestion release of no supported line: its Requires-Dist is neither
+    vendored nor read from the package index."""
 
 
 def applied_constraints(requirements_txt: str, airflow: str) -> list[ConstraintFile]:

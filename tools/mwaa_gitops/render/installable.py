@@ -5,8 +5,11 @@
   it with the constraint pins offline; ``validate --resolve`` also resolves it with uv
   (:mod:`mwaa_gitops.facts.resolver`, cached), which finds transitive conflicts too.
 * virtualenv approach: the task virtualenv installs a vendored lock
-  (:mod:`mwaa_gitops.facts.requirements_data`); a combination without one, or one that does not
-  resolve, is refused here before rendering.
+  (:mod:`mwaa_gitops.facts.requirements_data`), or, for a release of a supported line the tool
+  has not vendored, one resolved on demand (:mod:`mwaa_gitops.facts.venv_locks`); a combination
+  without one, or one that does not resolve, is refused here before rendering.
+* A release that is not vendored is read from the package index, once (then cached); when the
+  index cannot be reached, that is said once, at ``openmetadata.ingestionVersion``.
 * Both install each workflow's connector extras (:mod:`mwaa_gitops.facts.connectors`); a test suite
   whose connection the server gives at run time gets a warning: its driver cannot be known.
 
@@ -17,6 +20,7 @@ ways out that resolve (measured by the same data) and that no other rule refuses
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -26,7 +30,15 @@ from mwaa_gitops.config.environments import MergedEnvironment
 from mwaa_gitops.config.model import Environment, Workflow
 from mwaa_gitops.config.provenance import Node
 from mwaa_gitops.diagnostics import Diagnostic, Location
-from mwaa_gitops.facts import connectors, mwaa_install, mwaa_releases, requirements_data, resolver
+from mwaa_gitops.facts import (
+    connectors,
+    mwaa_install,
+    mwaa_releases,
+    package_index,
+    requirements_data,
+    resolver,
+    venv_locks,
+)
 from mwaa_gitops.facts.kinds import kind_of
 from mwaa_gitops.render import pipelines
 from mwaa_gitops.render.mwaa import render_requirements
@@ -34,13 +46,34 @@ from mwaa_gitops.render.pipelines import missing_lock_message, regenerate_hint
 
 CONNECTION_TYPE = ("source", "serviceConnection", "config", "connection", "type")
 SHOWN = 12  # conflicts named in one message; the rest are counted
+EXTRAS_NAMED = re.compile(rf"{re.escape(requirements_data.PACKAGE)}\[[^\]]*\]")
 
 
 def requirements_install(merged: MergedEnvironment, environment: Environment, *,
                          resolve: bool = False) -> list[Diagnostic]:
     """Every workflow of ``environment`` whose requirements do not install on its release."""
-    return [*python_approach(merged, environment, resolve=resolve),
-            *virtualenv_approach(merged, environment), *drivers_unknown(merged, environment)]
+    try:
+        return [*python_approach(merged, environment, resolve=resolve),
+                *virtualenv_approach(merged, environment), *drivers_unknown(merged, environment)]
+    except package_index.IndexUnavailable as exc:
+        _, ingestion = _versions(merged)
+        if ingestion is None:
+            raise
+        return [index_unavailable(ingestion, exc)]
+
+
+def index_unavailable(ingestion: Node, exc: package_index.IndexUnavailable) -> Diagnostic:
+    """A release the tool has not vendored, whose facts the package index could not give."""
+    vendored = requirements_data.vendored_of_line(str(ingestion.value))
+    pin = f"pin the vendored release of the line{f', {vendored}' if vendored else ''}"
+    message = (f"openmetadata-ingestion {ingestion.value} is not vendored in this mwaa-gitops, "
+               f"so what it requires is read from the package index; {exc}")
+    if isinstance(exc, package_index.NoSuchRelease):
+        return Diagnostic(ingestion.location, message, f"use a release the index has, or {pin}",
+                          "no-such-release")
+    return Diagnostic(ingestion.location, message, "reach the package index once (what it "
+                      f"answers is kept in {resolver.cache_dir()}), or {pin}",
+                      "index-unavailable")
 
 
 def drivers_unknown(merged: MergedEnvironment, environment: Environment) -> Iterator[Diagnostic]:
@@ -122,14 +155,16 @@ def virtualenv_approach(merged: MergedEnvironment, environment: Environment
         if workflow.dag.approach != "virtualenv":
             continue
         extras = connectors.workflow_extras(workflow.config, str(ingestion.value))
-        lock = requirements_data.venv_lock(str(airflow.value), str(ingestion.value), extras)
+        lock = venv_locks.locked(str(airflow.value), str(ingestion.value), extras)
         if lock is None:
             here = _latest(merged, [airflow, ingestion, _approach(merged, workflow)])
             yield Diagnostic(here, missing_lock_message(workflow, str(airflow.value),
                                                         str(ingestion.value), extras),
                              regenerate_hint(extras, str(ingestion.value)), "missing-lock")
         elif lock.unresolvable is not None:
-            unresolvable.setdefault(lock.unresolvable, []).append(workflow)
+            # One root cause, one message: the same conflict whatever extras brought it there.
+            cause = EXTRAS_NAMED.sub(requirements_data.PACKAGE, lock.unresolvable)
+            unresolvable.setdefault(cause, []).append(workflow)
     for reason, workflows in unresolvable.items():
         yield from _refusals(merged, environment, workflows, "virtualenv",
                              f"its task virtualenv does not resolve: {reason}", airflow,
@@ -158,7 +193,7 @@ def _refusals(merged: MergedEnvironment, environment: Environment, workflows: li
             f"{set_at(ingestion, here)} cannot be installed on MWAA's Airflow "
             f"{airflow.value}{set_at(airflow, here)}: {reason}",
             _ways_out(approach, ways, str(airflow.value), str(ingestion.value),
-                      [wf.config for wf, _ in group]),
+                      [wf.config for wf, _ in group], _server(merged)),
             "dependency-conflict")
 
 
@@ -169,9 +204,7 @@ def working_approaches(merged: MergedEnvironment, environment: Environment,
     airflow, ingestion = (str(n.value) if n else "" for n in _versions(merged))
     if _python_installs(environment, airflow, ingestion, workflow):
         found.append("python")
-    lock = requirements_data.venv_lock(airflow, ingestion,
-                                       connectors.workflow_extras(workflow.config, ingestion))
-    if lock is not None and lock.unresolvable is None:
+    if _resolves(airflow, ingestion, connectors.workflow_extras(workflow.config, ingestion)):
         found.append("virtualenv")
     tree = merged.workflows[workflow.name]
     kind = tree.get(*CONNECTION_TYPE)
@@ -194,12 +227,15 @@ def _python_installs(environment: Environment, airflow: str, ingestion: str,
 
 
 def _ways_out(approach: str, ways: tuple[str, ...], airflow: str, ingestion: str,
-              configs: list[dict[str, Any]]) -> str:
+              configs: list[dict[str, Any]], server: str | None = None) -> str:
     """Approaches that work, then versions that would let this approach install (with the
-    extras the workflows need on each version)."""
+    extras the workflows need on each version): another ingestion release only of the server's
+    line (the client refuses a server of another major.minor), or another MWAA release."""
     options = [f"use approach {' or '.join(ways)}"] if ways else []
     works = _installs if approach == "python" else _locked
+    line = requirements_data.line_name(server or ingestion)
     others = [v for v in requirements_data.SUPPORTED_INGESTION if v != ingestion
+              and requirements_data.line_name(v) == line
               and all(works(airflow, v, connectors.workflow_extras(c, v)) for c in configs)]
     releases = [r for r in mwaa_releases.releases() if r != airflow
                 and all(works(r, ingestion, connectors.workflow_extras(c, ingestion))
@@ -212,9 +248,17 @@ def _ways_out(approach: str, ways: tuple[str, ...], airflow: str, ingestion: str
         return ("no approach installs it here: run it from an OpenMetadata server of its own, "
                 "or change the versions")
     if not others and not releases:
-        options.append(f"with approach {approach}, no supported openmetadata-ingestion release "
+        options.append(f"with approach {approach}, no openmetadata-ingestion {line} release "
                        f"installs on Airflow {airflow}, nor does {ingestion} on any MWAA release")
+    elif not others and server is not None:
+        options.append(f"the server is on {line}, and the ingestion client must be of the "
+                       "server's major.minor")
     return "; ".join(options)
+
+
+def _server(merged: MergedEnvironment) -> str | None:
+    node = merged.settings.get("openmetadata", "serverVersion")
+    return str(node.value) if node is not None else None
 
 
 def _installs(airflow: str, ingestion: str, extras: tuple[str, ...]) -> bool:
@@ -223,7 +267,20 @@ def _installs(airflow: str, ingestion: str, extras: tuple[str, ...]) -> bool:
 
 
 def _locked(airflow: str, ingestion: str, extras: tuple[str, ...]) -> bool:
-    lock = requirements_data.venv_lock(airflow, ingestion, extras)
+    """Whether a vendored lock resolved; for a release the tool has not vendored, the vendored
+    release of its line stands for it (nothing is resolved just to suggest a way out)."""
+    vendored = ingestion if requirements_data.is_vendored(ingestion) else \
+        requirements_data.vendored_of_line(ingestion)
+    lock = requirements_data.venv_lock(airflow, vendored, extras) if vendored else None
+    return lock is not None and lock.unresolvable is None
+
+
+def _resolves(airflow: str, ingestion: str, extras: tuple[str, ...]) -> bool:
+    """The environment's own combination: vendored, or resolved on demand (cached)."""
+    try:
+        lock = venv_locks.locked(airflow, ingestion, extras)
+    except package_index.IndexUnavailable:
+        return False
     return lock is not None and lock.unresolvable is None
 
 
@@ -265,7 +322,8 @@ def _latest(merged: MergedEnvironment, nodes: list[Node | None]) -> Location:
 
 def _origins(group: list[tuple[Workflow, Node | None]], here: Location) -> str:
     """``, set at <where>`` for each approach not set at ``here``; ``, by default`` if unset."""
-    located = [str(node.location) for _, node in group if node and node.location != here]
+    located = list(dict.fromkeys(str(node.location) for _, node in group
+                                 if node and node.location != here))
     origins = ([f"set at {', '.join(located)}"] if located else []) + \
         (["by default"] if any(node is None for _, node in group) else [])
     return "".join(f", {origin}" for origin in origins)
