@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import asdict
 from datetime import datetime, timezone
 from typing import Any
@@ -107,23 +108,28 @@ def verdict_text(verdict: Verdict) -> str:
 def verdict_markdown(verdict: Verdict) -> str:
     """A GitHub step summary: the DAG table and the headline."""
     mark = "✅" if verdict.ok else "❌"
-    lines = [f"### {mark} mwaa-gitops verify: {_md(verdict.environment)} → MWAA "
-             f"{_md(verdict.mwaa_name)}", "",
+    lines = [f"### {mark} mwaa-gitops verify: {_name(verdict.environment)} → MWAA "
+             f"{_name(verdict.mwaa_name)}", "",
              "| DAG | Workflow | File | State | Paused | Last parsed | Detail |",
              "|---|---|---|---|---|---|---|"]
     for r in verdict.rows:
-        lines.append(f"| {_md(r.expected.dag_id)} | {_md(r.expected.workflow)} | "
-                     f"{_md(r.expected.key)} | {r.state.value} | {_paused(r.paused)} | "
+        lines.append(f"| {_name(r.expected.dag_id)} | {_plain(r.expected.workflow)} | "
+                     f"{_name(r.expected.key)} | {r.state.value} | {_paused(r.paused)} | "
                      f"{_when(r.last_parsed)} | {_md(r.detail)} |")
     if verdict.smoke is not None:
-        lines += ["", f"Smoke run {_md(verdict.smoke.run_id)} of {_md(verdict.smoke.dag_id)}: "
-                  f"**{_md(verdict.smoke.state)}**"]
+        lines += ["", f"Smoke run {_name(verdict.smoke.run_id)} of "
+                  f"{_name(verdict.smoke.dag_id)}: **{_md(verdict.smoke.state)}**"]
     lines += ["", *(f"- {_md(note)}" for note in verdict.notes), _md(headline(verdict))]
     return "\n".join(lines) + "\n"
 
 
-# Characters that make Markdown or HTML of a text: each is shown as itself.
-_MARKDOWN = str.maketrans({c: f"&#{ord(c)};" for c in "\\`*_{}[]()<>#+-!|~&\"'=:"})
+# Characters that make Markdown or HTML of a text (links, code, emphasis, tags, table cells,
+# autolinks): each is written as an entity, so it shows as itself.
+_MARKDOWN = str.maketrans({c: f"&#{ord(c)};" for c in "\\`*[]()<>|&~!=:"})
+# An underscore starts emphasis only at the edge of a word; inside one (dag_id) it is text.
+_EDGE_UNDERSCORE = re.compile(r"(?<![A-Za-z0-9])_|_(?![A-Za-z0-9])")
+# Names that hold no markup at all: dag ids, workflow names, bucket keys as Airflow allows them.
+_PLAIN_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.\-/]*")
 SHOWN_MAX = 500
 
 
@@ -132,4 +138,16 @@ def _md(text: str) -> str:
     character that could start markup written as an entity, at most :data:`SHOWN_MAX` long."""
     flat = " ".join(str(text).split())
     flat = flat if len(flat) <= SHOWN_MAX else flat[:SHOWN_MAX] + "…"
-    return flat.translate(_MARKDOWN)
+    return _EDGE_UNDERSCORE.sub("&#95;", flat.translate(_MARKDOWN))
+
+
+def _plain(text: str) -> str:
+    """A name shown as text: itself when it holds no markup, else :func:`_md`."""
+    return text if _PLAIN_NAME.fullmatch(text) and len(text) <= SHOWN_MAX else _md(text)
+
+
+def _name(text: str) -> str:
+    """A name shown as code (a dag id, a key): a code span when it holds no markup (nothing in
+    one is read as Markdown), else :func:`_md`."""
+    plain = _plain(text)
+    return f"`{plain}`" if plain == text else plain
