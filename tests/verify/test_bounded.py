@@ -19,7 +19,13 @@ import pytest
 from botocore.config import Config
 
 from mwaa_gitops.diagnostics import Location
-from mwaa_gitops.verify.client import AirflowApi, MwaaFailure, RestApi, scrubbed_trace
+from mwaa_gitops.verify.client import (
+    AirflowApi,
+    MwaaFailure,
+    RestApi,
+    scrubbed_trace,
+    wait_available,
+)
 from mwaa_gitops.verify.result import verdict_markdown
 from mwaa_gitops.verify.verdict import Expected, Row, State, Verdict
 
@@ -49,6 +55,10 @@ def serve() -> Iterator[Callable[[Answer], RestApi]]:
                 length = int(self.headers.get("Content-Length") or 0)
                 with contextlib.suppress(BrokenPipeError, ConnectionResetError):
                     answer(self, json.loads(self.rfile.read(length) or b"{}"))
+
+            def do_GET(self) -> None:  # GetEnvironment: GET /environments/{Name}
+                with contextlib.suppress(BrokenPipeError, ConnectionResetError):
+                    answer(self, {"path": self.path})
 
         server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         server.daemon_threads = True
@@ -83,6 +93,20 @@ def test_an_answer_dripping_one_byte_at_a_time_ends_at_the_deadline(serve: Any) 
     with pytest.raises(MwaaFailure, match="time ran out"):
         AirflowApi(rest, 2).import_errors()
     assert time.monotonic() - started < 5.0
+
+
+def test_a_get_environment_that_stalls_ends_at_verify_s_deadline(serve: Any) -> None:
+    def stall(handler: BaseHTTPRequestHandler, request: dict[str, Any]) -> None:
+        assert request["path"].startswith("/environments/")
+        time.sleep(8)  # inside the client's 10 s read timeout, far past the deadline
+
+    rest = serve(stall)
+    rest.deadline = time.monotonic() + 1.0
+    started = time.monotonic()
+    with pytest.raises(MwaaFailure, match="time ran out during GetEnvironment"):
+        wait_available(rest.client, NAME, lambda _: None, timeout=600,
+                       deadline=rest.deadline)
+    assert time.monotonic() - started < 3.0
 
 
 def test_pages_that_never_end_are_an_api_failure(serve: Any) -> None:

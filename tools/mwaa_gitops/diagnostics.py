@@ -162,6 +162,8 @@ CODES: dict[str, str] = {
     "ecs-reference": "a reference an ECS task cannot resolve",
     "ecs-overrides": "an ECS workflow too large for container overrides",
     "kind-mismatch": "a sourceConfig type that is not of the source's kind",
+    "unknown-source-type": "a source type of no connector the ingestion release ships",
+    "custom-connector-class": "a custom connector without its sourcePythonClass",
     "kind-approach": "a workflow kind the chosen approach cannot run",
     "kind-not-runnable": "a workflow kind the server runs, not MWAA",
     "processor-missing": "a workflow kind whose processor block is missing",

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 from mwaa_gitops.check.kind_rules import kind_node, kind_rules
 from mwaa_gitops.check.messages import plaintext_secret, set_at
 from mwaa_gitops.check.secrets import EXAMPLE, find_plaintext, shown_path
+from mwaa_gitops.check.sources import known_source_types
 from mwaa_gitops.config.ingestion_pipeline import (
     FQN_KEY,
     NAME_PATH,
@@ -256,7 +257,7 @@ RULES: tuple[Callable[[MergedEnvironment], Iterator[Diagnostic]], ...] = (
     mwaa_auth_needs_ingestion, discovery_needs_airflow_2, unique_dag_ids, unique_service_names,
     ingestion_matches_server, secrets_are_references, workflow_names,
     environment_name, secret_references_need_a_provider, kind_rules, ingestion_pipelines,
-    run_ids_are_per_run,
+    run_ids_are_per_run, known_source_types,
 )
 
 

@@ -121,7 +121,7 @@ def check(prepared: Prepared, env: str, options: Options, progress: Progress,
     api.rest.deadline = started + options.timeout + DEADLINE_GRACE + (
         options.smoke_timeout if options.smoke is not None else 0.0)
     wait_available(api.rest.client, mwaa.environment_name, progress.note,
-                   timeout=options.timeout)
+                   timeout=options.timeout, deadline=api.rest.deadline)
     verdict = verify.Verdict(env, mwaa.environment_name, [],
                              verify.reference_time(manifest, copied=prepared.target.serves_mwaa),
                              manifest.commit)

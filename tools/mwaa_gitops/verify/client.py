@@ -27,7 +27,7 @@ import time
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from mwaa_gitops.exits import ExitCode
 from mwaa_gitops.sync import SyncError
@@ -209,28 +209,9 @@ class RestApi:
     def _within(self, request: dict[str, Any]) -> Any:
         """:meth:`_once`, given up at the deadline whatever the answer does (a call still
         reading then is left to end on its own: it holds at most one bounded answer)."""
-        left = self.remaining()
-        if left is None:
-            return self._once(request)
-        outcome: dict[str, Any] = {}
-
-        def run() -> None:
-            try:
-                outcome["answer"] = self._once(request)
-            except BaseException as exc:  # handed to the caller's thread
-                outcome["error"] = exc
-
-        worker = threading.Thread(target=run, name="invoke-rest-api", daemon=True)
-        worker.start()
-        worker.join(left)
-        if worker.is_alive() or isinstance(outcome.get("error"), _Late):
-            raise MwaaFailure(f"verify's time ran out during {request['Method']} "
-                              f"{request['Path']} on MWAA environment '{self.name}'",
-                              "Airflow's API answered too slowly; run verify again, or give it "
-                              "more time with --timeout")
-        if "error" in outcome:
-            raise outcome["error"]
-        return outcome.get("answer")
+        self.remaining()
+        return bounded(lambda: self._once(request), self.deadline,
+                       f"{request['Method']} {request['Path']}", self.name)
 
     def _once(self, request: dict[str, Any]) -> Any:
         from botocore.exceptions import (
@@ -288,6 +269,36 @@ class RestApi:
             raise _Transient(f"Airflow in {where} answered {status}: "
                              f"{_detail(response.get('RestApiResponse'))}") from exc
         raise MwaaFailure(f"InvokeRestApi on {where} failed: {code} {message}".rstrip()) from exc
+
+
+T = TypeVar("T")
+
+
+def bounded(call: Callable[[], T], deadline: float | None, what: str, name: str) -> T:
+    """``call()``'s result, given up at ``deadline`` (``time.monotonic`` seconds; None: no
+    deadline) whatever the other side does: the call runs in a thread of its own, left to end
+    on its own if it is still waiting then."""
+    if deadline is None:
+        return call()
+    outcome: dict[str, Any] = {}
+
+    def run() -> None:
+        try:
+            outcome["answer"] = call()
+        except BaseException as exc:  # handed to the caller's thread
+            outcome["error"] = exc
+
+    worker = threading.Thread(target=run, name="mwaa-call", daemon=True)
+    worker.start()
+    worker.join(max(0.0, deadline - time.monotonic()))
+    if worker.is_alive() or isinstance(outcome.get("error"), _Late):
+        raise MwaaFailure(f"verify's time ran out during {what} on MWAA environment '{name}'",
+                          "MWAA or Airflow's API answered too slowly; run verify again, or "
+                          "give it more time with --timeout")
+    if "error" in outcome:
+        raise outcome["error"]
+    answer: T = outcome["answer"]
+    return answer
 
 
 class _Late(Exception):
@@ -474,14 +485,18 @@ def describe_environment(client: MWAAClient, name: str) -> dict[str, Any] | None
 def wait_available(client: MWAAClient, name: str, note: Callable[[str], None], *,
                    timeout: float, poll: float = 30.0,
                    sleep: Callable[[float], None] = time.sleep,
-                   clock: Callable[[], float] = time.monotonic) -> dict[str, Any] | None:
+                   clock: Callable[[], float] = time.monotonic,
+                   deadline: float | None = None) -> dict[str, Any] | None:
     """Wait while the environment is being updated (its API may restart); raise when it is
-    gone or still busy at ``timeout``. None: GetEnvironment is not allowed (a note says so)."""
+    gone or still busy at ``timeout``. None: GetEnvironment is not allowed (a note says so).
+    Each ``GetEnvironment`` counts within verify's overall ``deadline`` (``time.monotonic``
+    seconds), like every InvokeRestApi call."""
     from mwaa_gitops.facts.mwaa_releases import BUSY
 
     started = clock()
     while True:
-        environment = describe_environment(client, name)
+        environment = bounded(lambda: describe_environment(client, name), deadline,
+                              "GetEnvironment", name)
         if environment is None:
             note(f"warning: cannot read MWAA environment '{name}' (no airflow:GetEnvironment "
                  "permission); verifying without knowing whether it is being updated")
@@ -499,4 +514,4 @@ def wait_available(client: MWAAClient, name: str, note: Callable[[str], None], *
             raise unavailable(f"MWAA environment '{name}' is still {status}",
                               "its Airflow restarts during an update; verify again once it is "
                               "AVAILABLE (e.g. sync --wait --verify)")
-        sleep(poll)
+        sleep(poll if deadline is None else max(0.0, min(poll, deadline - time.monotonic())))
