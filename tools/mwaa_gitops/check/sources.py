@@ -17,12 +17,12 @@ from collections.abc import Iterator
 from functools import cache
 from typing import TYPE_CHECKING
 
-from mwaa_gitops.check.kind_rules import kind_node
 from mwaa_gitops.diagnostics import Diagnostic
 from mwaa_gitops.facts import package_index, requirements_data
-from mwaa_gitops.facts.kinds import SOURCE_TYPE
+from mwaa_gitops.facts.kinds import SOURCE_CONFIG_TYPE, SOURCE_TYPE, kind_from
 
 if TYPE_CHECKING:
+    from mwaa_gitops.config.provenance import Node
     from mwaa_gitops.config.environments import MergedEnvironment
 
 CUSTOM_PREFIX = "custom"  # openmetadata-ingestion's CUSTOM_CONNECTOR_PREFIX
@@ -56,7 +56,7 @@ def known_source_types(env: MergedEnvironment) -> Iterator[Diagnostic]:
         enabled = tree.get("dag", "enabled")
         node = tree.get(*SOURCE_TYPE)
         if (enabled is not None and enabled.value is False) or node is None or \
-                not isinstance(node.value, str) or kind_node(tree)[0].name not in CONNECTOR_KINDS:
+                not isinstance(node.value, str) or _kind(tree, node.value) not in CONNECTOR_KINDS:
             continue
         lowered = node.value.lower()
         if lowered.startswith(CUSTOM_PREFIX):
@@ -85,3 +85,8 @@ def known_source_types(env: MergedEnvironment) -> Iterator[Diagnostic]:
                          f"no connector of openmetadata-ingestion{release}: the DAG would fail "
                          "to import its source", hint, "unknown-source-type",
                          subject="source.type")
+
+
+def _kind(tree: Node, source_type: str) -> str:
+    config_type = tree.get(*SOURCE_CONFIG_TYPE)
+    return kind_from(config_type.value if config_type else None, source_type).name
