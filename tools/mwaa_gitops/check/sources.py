@@ -22,8 +22,8 @@ from mwaa_gitops.facts import package_index, requirements_data
 from mwaa_gitops.facts.kinds import SOURCE_CONFIG_TYPE, SOURCE_TYPE, kind_from
 
 if TYPE_CHECKING:
-    from mwaa_gitops.config.provenance import Node
     from mwaa_gitops.config.environments import MergedEnvironment
+    from mwaa_gitops.config.provenance import Node
 
 CUSTOM_PREFIX = "custom"  # openmetadata-ingestion's CUSTOM_CONNECTOR_PREFIX
 CLASS_PATH = ("source", "serviceConnection", "config", "sourcePythonClass")
