@@ -298,11 +298,22 @@ ATTACKS = [
            ("is a symbolic link",)),
     Attack("a file in --out links outside", link_out_file_to_victim, "render"),
     Attack("requirementsPath is the DAG folder", lambda s: _set_mwaa(s, "requirementsPath", "dags"),
-           "render", ("rendered file 'dags' is also the folder of",)),
+           "render", ("'dags' is the folder of 'dags/openmetadata/",), LOCAL),
     Attack("requirementsPath is a folder of the DAGs",
            lambda s: (_set_mwaa(s, "dagsPrefix", "r.txt/d"), _set_mwaa(s, "requirementsPath",
                                                                        "r.txt")),
-           "sync", ("rendered file 'r.txt' is also the folder of",), LOCAL),
+           "validate", ("'r.txt' is the folder of 'r.txt/d/openmetadata/",), LOCAL),
+    # 5. Keys that cannot collide, refused by validate at the setting.
+    Attack("requirementsPath is a DAG's key", lambda s: _set_mwaa(
+        s, "requirementsPath", "dags/openmetadata/airflow_pipelines.py"), "validate",
+        ("is also the bucket key of the DAG of workflow 'airflow_pipelines'",), LOCAL),
+    Attack("requirementsPath is a DAG's key but for case", lambda s: _set_mwaa(
+        s, "requirementsPath", "dags/openmetadata/Airflow_Pipelines.py"), "sync",
+        ("differs only in letter case",), LOCAL),
+    Attack("workflow files equal but for case",
+           lambda s: shutil.copy(s.root / ECS, s.root / "environments/local/workflows/"
+                                 "Airflow_Pipelines_ECS.yaml"), "validate",
+           ("differ only in letter case",), "environments/local/workflows/Airflow_Pipelines_ECS"),
     # 5. Manifest and lock contents.
     Attack("manifest owns the lock", manifest_with(own(".mwaa-gitops/lock.json")), "sync",
            ("is not one sync may own",), LOCAL),

@@ -164,6 +164,8 @@ CODES: dict[str, str] = {
     "kind-mismatch": "a sourceConfig type that is not of the source's kind",
     "unknown-source-type": "a source type of no connector the ingestion release ships",
     "custom-connector-class": "a custom connector without its sourcePythonClass",
+    "case-collision": "workflow files or DAG ids equal but for letter case",
+    "key-collision": "an MWAA setting naming a rendered file's key, its folder or its case",
     "kind-approach": "a workflow kind the chosen approach cannot run",
     "kind-not-runnable": "a workflow kind the server runs, not MWAA",
     "processor-missing": "a workflow kind whose processor block is missing",

@@ -243,6 +243,41 @@ def workflow_names(env: MergedEnvironment) -> Iterator[Diagnostic]:
                              "use ASCII letters, digits, '_' or '-' (up to 100)", "workflow-name")
 
 
+def names_apart_in_case(env: MergedEnvironment) -> Iterator[Diagnostic]:
+    """Workflow files, and DAG ids, that differ only in letter case are one file, one id where
+    case is folded: a checkout on macOS or Windows keeps one of the two files, and the rendered
+    keys (named after the workflow) are one object for tools that fold case. Exact duplicates
+    are :func:`unique_dag_ids`'."""
+    names: dict[str, str] = {}
+    for name, tree in env.workflows.items():
+        other = names.setdefault(name.casefold(), name)
+        if other != name:
+            here, there = _later(env, Location(tree.location.path),
+                                 Location(env.workflows[other].location.path))
+            yield Diagnostic(here, f"workflow files '{other}' and '{name}' differ only in "
+                             f"letter case (also {there.path}): one file, and one bucket key, "
+                             "where case is folded (macOS, Windows)",
+                             "rename one of them", "case-collision")
+    ids: dict[str, tuple[str, Node]] = {}
+    for name, tree in _enabled(env):
+        node = tree.get("dag", "dagId")
+        value = node.value if node is not None else name
+        if not isinstance(value, str) or (node is None and names[name.casefold()] != name):
+            continue  # a default id of a name reported above
+        seen = ids.setdefault(value.casefold(), (value, node or Node(name, tree.location)))
+        if seen[0] != value:
+            here, there = _later(env, (node or seen[1]).location, seen[1].location)
+            yield Diagnostic(here, f"dag ids '{seen[0]}' and '{value}' differ only in letter "
+                             f"case (also set at {there})", "give each workflow a dag id "
+                             "that differs in more than case", "case-collision",
+                             subject="dag.dagId")
+
+
+def _later(env: MergedEnvironment, one: Location, other: Location) -> tuple[Location, Location]:
+    """The location set by the later layer first: that is the change to fix."""
+    return (one, other) if env.layer_of(one) >= env.layer_of(other) else (other, one)
+
+
 def environment_name(env: MergedEnvironment) -> Iterator[Diagnostic]:
     """Environment names reach file headers, CI job names and GitHub environments."""
     if not ENVIRONMENT_NAME.fullmatch(env.name):
@@ -257,7 +292,7 @@ RULES: tuple[Callable[[MergedEnvironment], Iterator[Diagnostic]], ...] = (
     mwaa_auth_needs_ingestion, discovery_needs_airflow_2, unique_dag_ids, unique_service_names,
     ingestion_matches_server, secrets_are_references, workflow_names,
     environment_name, secret_references_need_a_provider, kind_rules, ingestion_pipelines,
-    run_ids_are_per_run, known_source_types,
+    run_ids_are_per_run, known_source_types, names_apart_in_case,
 )
 
 

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from mwaa_gitops.check import check_environment
+from mwaa_gitops.check.keys import setting_key_collisions
 from mwaa_gitops.config.environments import MergedEnvironment, build
 from mwaa_gitops.config.model import Environment, environment_from
 from mwaa_gitops.config.repository import Repository
 from mwaa_gitops.diagnostics import ConfigError, Diagnostics, Location, did_you_mean
+from mwaa_gitops.render.configs import OPENMETADATA_FOLDER
 
 
 @dataclass(frozen=True)
@@ -113,10 +116,36 @@ def _render_into(result: Checked, merged: MergedEnvironment, resolve: bool) -> N
         result.diagnostics.extend(gate)
         return
     try:
-        result.rendered[merged.name] = Rendered(merged, environment,
-                                                render_environment(environment))
+        files = render_environment(environment)
     except ConfigError as exc:
         result.diagnostics.extend(exc.diagnostics)
+        return
+    mwaa = environment.mwaa
+    clashes = list(setting_key_collisions(merged, {
+        "requirementsPath": mwaa.requirements_path, "pluginsPath": mwaa.plugins_path,
+        "startupScriptPath": mwaa.startup_script_path}, _produced(environment, files)))
+    if clashes:
+        result.diagnostics.extend(clashes)
+        return
+    result.rendered[merged.name] = Rendered(merged, environment, files)
+
+
+def _produced(environment: Environment, files: Mapping[str, bytes]) -> dict[str, str]:
+    """Every rendered key but the requirements, with what it holds (for messages); read from
+    the renderers' own key functions, since the requirements replace a key they share."""
+    from mwaa_gitops.render.configs import config_key
+    from mwaa_gitops.render.dags import ADAPTER, dag_key
+    from mwaa_gitops.render.discovery import discovery_key
+
+    mwaa = environment.mwaa
+    produced = {key: "a rendered file" for key in files if key != mwaa.requirements_path}
+    produced[f"{mwaa.dags_prefix}/{OPENMETADATA_FOLDER}/{ADAPTER}"] = "the connector adapter"
+    if environment.discovery.enabled:
+        produced[discovery_key(environment)] = "the connection discovery DAG"
+    for workflow in environment.workflows:
+        produced[dag_key(environment, workflow)] = f"the DAG of workflow '{workflow.name}'"
+        produced[config_key(environment, workflow)] = f"the config of workflow '{workflow.name}'"
+    return produced
 
 
 def checked_environment(repo: Repository, name: str) -> Environment:

@@ -1,0 +1,68 @@
+"""Keys that cannot collide: MWAA settings naming rendered keys, names equal but for case."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from mwaa_gitops.config.repository import Repository
+from mwaa_gitops.diagnostics import Diagnostic
+from mwaa_gitops.render import pipeline
+
+LOCAL = "environments/local/environment.yaml"
+USAGE = "environments/base/workflows/redshift_usage.yaml"
+
+
+def problems(repo: Path, *names: str) -> list[Diagnostic]:
+    return pipeline.check(Repository(repo), list(names) or None).diagnostics.sorted()
+
+
+def set_mwaa(repo: Path, **settings: str) -> None:
+    path = repo / LOCAL
+    lines = "".join(f"  {key}: {value}\n" for key, value in settings.items())
+    path.write_text(path.read_text().replace("mwaa:\n", "mwaa:\n" + lines))
+
+
+@pytest.mark.parametrize(("setting", "key", "says"), [
+    ("requirementsPath", "dags/openmetadata/redshift_metadata.py",
+     "is also the bucket key of the DAG of workflow 'redshift_metadata', which it would replace"),
+    ("requirementsPath", "dags/openmetadata/redshift_usage.yaml",
+     "the config of workflow 'redshift_usage'"),
+    ("pluginsPath", "dags/openmetadata/compat.zip", None),
+    ("requirementsPath", "dags/openmetadata/Redshift_Metadata.py", "differs only in letter case"),
+    ("startupScriptPath", "dags/openmetadata/redshift_usage.yaml/run.sh", "which is a file"),
+    ("requirementsPath", "plugins.zip/requirements.txt", "the key of mwaa.pluginsPath"),
+], ids=["requirements-replaces-a-dag", "requirements-replaces-a-config", "distinct-key",
+        "case-only", "under-a-file", "two-settings"])
+def test_an_mwaa_key_equal_to_a_rendered_one_is_refused_at_the_setting(
+        repo: Path, setting: str, key: str, says: str | None) -> None:
+    set_mwaa(repo, **{setting: key})
+    found = [d for d in problems(repo, "local") if d.code == "key-collision"]
+    if says is None:
+        assert found == []
+        return
+    (problem,) = found
+    assert str(problem.location) == f"{LOCAL}:5:{len(setting) + 5}"
+    assert problem.subject == f"mwaa.{setting}" and says in problem.message
+
+
+def test_workflow_files_equal_but_for_case_are_refused_once(repo: Path) -> None:
+    text = (repo / USAGE).read_text().replace("openmetadata_redshift_usage",
+                                              "openmetadata_redshift_usage_copy")
+    text = text.replace("/tmp/openmetadata_redshift_usage", "/tmp/copy_usage")
+    text = text.replace("redshift_warehouse", "other_warehouse")
+    (repo / "environments/dev/workflows/Redshift_Usage.yaml").write_text(text)
+    found = [d for d in problems(repo, "dev") if d.code == "case-collision"]
+    assert [d.location.path for d in found] == ["environments/dev/workflows/Redshift_Usage.yaml"]
+    assert "'Redshift_Usage' and 'redshift_usage'" in found[0].message \
+        or "'redshift_usage' and 'Redshift_Usage'" in found[0].message
+
+
+def test_dag_ids_equal_but_for_case_are_refused_at_the_later_layer(repo: Path) -> None:
+    path = repo / "environments/dev/workflows/redshift_usage.yaml"
+    path.write_text(path.read_text() + "dag:\n  dagId: OpenMetadata_Redshift_Metadata\n")
+    found = [d for d in problems(repo, "dev") if d.code == "case-collision"]
+    assert len(found) == 1 and found[0].location.path.startswith("environments/dev/")
+    assert "'openmetadata_redshift_metadata' and 'OpenMetadata_Redshift_Metadata'" in \
+        found[0].message
