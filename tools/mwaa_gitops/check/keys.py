@@ -31,7 +31,7 @@ def setting_key_collisions(env: MergedEnvironment, values: Mapping[str, str | No
     """Each of ``values`` (a setting of :data:`SETTINGS` → the key it names, defaults
     included) against ``produced`` (every rendered key but the settings' own → what it holds,
     e.g. "the DAG of workflow 'x'") and against each other."""
-    keys = {s: values[s] for s in SETTINGS if values.get(s)}
+    keys = {s: key for s in SETTINGS if (key := values.get(s))}
     for setting, key in keys.items():
         problem = _collision(key, produced)
         if problem is not None:
