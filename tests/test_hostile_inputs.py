@@ -30,6 +30,7 @@ from mwaa_gitops.cli import app
 ROOT = Path(__file__).resolve().parent.parent
 LOCAL = "environments/local/environment.yaml"
 BASE = "environments/base/environment.yaml"
+DEV = "environments/dev/environment.yaml"
 MANIFEST = ".local-bucket/.mwaa-gitops/manifest.json"
 LOCK = ".local-bucket/.mwaa-gitops/lock.json"
 runner = CliRunner()
@@ -283,7 +284,7 @@ ATTACKS = [
            ("it leads out of the repository",), LOCAL),
     Attack("file:// target inside environments/",
            lambda s: s.edit(LOCAL, "file://.local-bucket", "file://environments/base"),
-           "sync", ("it lies inside environments/",), LOCAL),
+           "sync", ("lies inside the repository's environments/ folder",), LOCAL),
     # 1, 5. A tampered or damaged render marker.
     Attack("render marker lists a path outside --out", marker(["../outside/victim.txt"]),
            "render", ("refusing to write (as stale) a file named '../outside/victim.txt'",),
@@ -310,6 +311,21 @@ ATTACKS = [
     Attack("requirementsPath is a DAG's key but for case", lambda s: _set_mwaa(
         s, "requirementsPath", "dags/openmetadata/Airflow_Pipelines.py"), "sync",
         ("differs only in letter case",), LOCAL),
+    Attack("dev's target inside prod's DAG folder", lambda s: s.edit(
+        DEV, "s3://example-mwaa-dev/openmetadata", "s3://example-mwaa-prod/dags/dev/"),
+        "validate", ("lies inside the DAG folder (dags/) of environment 'prod'",), DEV),
+    Attack("dev's target is prod's but for a trailing slash", lambda s: s.edit(
+        DEV, "s3://example-mwaa-dev/openmetadata", "s3://example-mwaa-prod/"),
+        "validate", ("is the target of environment",)),
+    Attack("dev's target is a neighbour of prod's DAG folder", lambda s: s.edit(
+        DEV, "s3://example-mwaa-dev/openmetadata", "s3://example-mwaa-prod/dags-dev"),
+        "validate"),
+    Attack("file:// target inside .git/",
+           lambda s: s.edit(LOCAL, "file://.local-bucket", "file://.git/bucket"),
+           "validate", ("lies inside the repository's .git/ folder",), LOCAL),
+    Attack("file:// target inside environments/ at validate",
+           lambda s: s.edit(LOCAL, "file://.local-bucket", "file://environments/bucket"),
+           "validate", ("lies inside the repository's environments/ folder",), LOCAL),
     Attack("workflow files equal but for case",
            lambda s: shutil.copy(s.root / ECS, s.root / "environments/local/workflows/"
                                  "Airflow_Pipelines_ECS.yaml"), "validate",
@@ -698,3 +714,17 @@ def test_folder_target_files_are_readable_like_rendered_ones(scene: Scene) -> No
     for folder in (scene.root / ".local-bucket", scene.out):
         modes = {path.stat().st_mode & 0o777 for path in folder.rglob("*.py")}
         assert modes == {0o666 & ~umask}, (folder, modes)
+
+
+@pytest.mark.parametrize("inside", ["environments/rendered", ".git/rendered",
+                                    "environments/../environments/local/x"])
+def test_render_refuses_an_out_folder_inside_environments_or_git(scene: Scene,
+                                                                 inside: str) -> None:
+    (scene.root / ".git").mkdir()
+    before = snapshot(scene.root.parent, scene.out)
+    result = runner.invoke(app, ["render", "--env", "local", "--out", str(scene.root / inside),
+                                 "--repo", str(scene.root)])
+    output = result.stdout + result.stderr
+    assert result.exit_code == 1 and "nothing was written" in output, output
+    assert "Traceback" not in output
+    assert snapshot(scene.root.parent, scene.out) == before

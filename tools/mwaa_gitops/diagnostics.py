@@ -165,6 +165,8 @@ CODES: dict[str, str] = {
     "unknown-source-type": "a source type of no connector the ingestion release ships",
     "custom-connector-class": "a custom connector without its sourcePythonClass",
     "case-collision": "workflow files or DAG ids equal but for letter case",
+    "target-overlap": "a target that is another environment's, inside its DAG folder, or inside "
+                      "the repository's .git/ or environments/",
     "key-collision": "an MWAA setting naming a rendered file's key, its folder or its case",
     "kind-approach": "a workflow kind the chosen approach cannot run",
     "kind-not-runnable": "a workflow kind the server runs, not MWAA",

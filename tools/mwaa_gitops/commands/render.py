@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path, PurePosixPath
 
+from mwaa_gitops.check.targets import REPOSITORY_FOLDERS
 from mwaa_gitops.diagnostics import ConfigError, Location
 from mwaa_gitops.exits import ExitCode
 from mwaa_gitops.render import pipeline
@@ -23,6 +24,7 @@ def run(root: Path | None, env: str | None, out: Path, fmt: OutputFormat, *,
     from mwaa_gitops.render import render_environment
 
     repo = pipeline.open_repository(root)
+    _outside_repository_folders(repo.root, out)
     names = [env] if env is not None else pipeline.deployable(repo)
     # Check everything before writing anything: one bad environment stops them all.
     written = {}
@@ -38,6 +40,18 @@ def run(root: Path | None, env: str | None, out: Path, fmt: OutputFormat, *,
             where = out if env is not None else out / name
             print(f"rendered {len(files)} files for '{name}' into {where}")
     return ExitCode.OK
+
+
+def _outside_repository_folders(root: Path, out: Path) -> None:
+    """Refuse an ``--out`` inside the repository's ``environments/`` or ``.git/`` (links and
+    ``..`` resolved): a render there would mix rendered files into the configuration or the
+    repository's history."""
+    resolved = out.resolve()
+    for name in REPOSITORY_FOLDERS:
+        if resolved.is_relative_to((root / name).resolve()):
+            raise ConfigError.at(Location(str(out)), f"--out lies inside the repository's "
+                                 f"{name}/ folder; nothing was written", "render into a "
+                                 "folder of its own, e.g. --out build/", code="render-path")
 
 
 def write_tree(tree: dict[str, bytes], out: Path) -> None:

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from mwaa_gitops.check import check_environment
+from mwaa_gitops.check import check_environment, targets
 from mwaa_gitops.check.keys import setting_key_collisions
 from mwaa_gitops.config.environments import MergedEnvironment, build
 from mwaa_gitops.config.model import Environment, environment_from
@@ -81,6 +81,7 @@ def check(repo: Repository, names: list[str] | None = None, *, resolve: bool = F
     """
     result = Checked()
     known = repo.layer_names()
+    places: list[targets.Place] = []  # where each environment syncs, to compare them
     for name in names or known:
         if name not in known:
             raise ConfigError.at(Location(repo.display(repo.environments_dir)),
@@ -92,6 +93,10 @@ def check(repo: Repository, names: list[str] | None = None, *, resolve: bool = F
             result.diagnostics.extend(exc.diagnostics)
             continue
         result.summaries[name] = Summary(merged.abstract, len(merged.workflows))
+        place = None if merged.abstract else targets.place_of(name, merged.settings)
+        if place is not None:
+            places.append(place)
+            result.diagnostics.extend(list(targets.inside_repository_folders(place, repo.root)))
         if keep:
             result.environments[name] = merged
         problems = check_environment(merged)
@@ -100,6 +105,7 @@ def check(repo: Repository, names: list[str] | None = None, *, resolve: bool = F
             _render_into(result, merged, resolve)
             if not keep:
                 result.rendered.pop(name, None)
+    result.diagnostics.extend(list(targets.overlapping_targets(places, repo.root)))
     return result
 
 
