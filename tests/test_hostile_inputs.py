@@ -252,6 +252,10 @@ ATTACKS = [
            "validate", ("an owner is one line of at most 500 characters",), DAG_FILE),
     Attack("multi-line owner", dag_setting('owner: "team\\nsecond line"'),
            "validate", ("an owner is one line",), DAG_FILE),
+    Attack("startDate that is no day", dag_setting('startDate: "2024-02-30"'),
+           "validate", ("is no day of the calendar",), DAG_FILE),
+    Attack("startDate of year zero", dag_setting('startDate: "0000-01-01"'),
+           "validate", ("is no day of the calendar",), DAG_FILE),
     # 1. Paths in settings that would write outside the prefix or --out.
     Attack("absolute requirementsPath", lambda s: _set_mwaa(s, "requirementsPath", "/tmp/x.txt"),
            "validate", ("requirementsPath is a relative path",), LOCAL),

@@ -164,6 +164,7 @@ CODES: dict[str, str] = {
     "kind-mismatch": "a sourceConfig type that is not of the source's kind",
     "unknown-source-type": "a source type of no connector the ingestion release ships",
     "custom-connector-class": "a custom connector without its sourcePythonClass",
+    "start-date": "a dag.startDate that is no day of the calendar",
     "case-collision": "workflow files or DAG ids equal but for letter case",
     "target-overlap": "a target that is another environment's, inside its DAG folder, or inside "
                       "the repository's .git/ or environments/",

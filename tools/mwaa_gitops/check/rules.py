@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterator
+from datetime import date
 from typing import TYPE_CHECKING
 
 from mwaa_gitops.check.kind_rules import kind_node, kind_rules
@@ -34,6 +35,7 @@ if TYPE_CHECKING:
 CONNECTION = CONNECTION_PATH
 SERVER = ("workflowConfig", "openMetadataServerConfig")
 WORKFLOW_NAME = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_\-]{0,99}$")
+DATE_FORM = re.compile(r"\d{4}-\d{2}-\d{2}")  # dag.schema.json's startDate pattern
 ENVIRONMENT_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_\-]{0,62}$")
 
 
@@ -273,6 +275,24 @@ def names_apart_in_case(env: MergedEnvironment) -> Iterator[Diagnostic]:
                              subject="dag.dagId")
 
 
+def start_dates_exist(env: MergedEnvironment) -> Iterator[Diagnostic]:
+    """``dag.startDate`` is a day of the calendar: the schema checks only its form, and the
+    rendered DAG reads it with ``datetime.fromisoformat``, so ``2024-02-30`` would be an import
+    error in Airflow."""
+    for name, tree in env.workflows.items():
+        node = tree.get("dag", "startDate")
+        if node is None or not isinstance(node.value, str) or \
+                not DATE_FORM.fullmatch(node.value):
+            continue  # the schema reports other forms
+        try:
+            date.fromisoformat(node.value)
+        except ValueError:
+            yield Diagnostic(node.location, f"startDate '{node.value}' of workflow '{name}' is "
+                             "no day of the calendar: the DAG would fail to import",
+                             "write a date that exists, YYYY-MM-DD (e.g. 2024-01-01)",
+                             "start-date", subject="dag.startDate")
+
+
 def _later(env: MergedEnvironment, one: Location, other: Location) -> tuple[Location, Location]:
     """The location set by the later layer first: that is the change to fix."""
     return (one, other) if env.layer_of(one) >= env.layer_of(other) else (other, one)
@@ -292,7 +312,7 @@ RULES: tuple[Callable[[MergedEnvironment], Iterator[Diagnostic]], ...] = (
     mwaa_auth_needs_ingestion, discovery_needs_airflow_2, unique_dag_ids, unique_service_names,
     ingestion_matches_server, secrets_are_references, workflow_names,
     environment_name, secret_references_need_a_provider, kind_rules, ingestion_pipelines,
-    run_ids_are_per_run, known_source_types, names_apart_in_case,
+    run_ids_are_per_run, known_source_types, names_apart_in_case, start_dates_exist,
 )
 
 
