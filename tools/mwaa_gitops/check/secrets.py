@@ -223,10 +223,12 @@ def model_secret_names() -> frozenset[str]:
     return frozenset(name for name in secret if name not in plain or _credential(name))
 
 
+@lru_cache(maxsize=1 << 14)
 def credentials_in(value: str, key: str | None = None) -> str | None:
     """What credential ``value`` carries in clear ("a URL with a password in it", ...), or
     None; ``key`` is the name of its field, which tells a digest from a hex key. Linear in the
-    length of ``value`` (:mod:`mwaa_gitops.check.secret_forms`)."""
+    length of ``value`` (:mod:`mwaa_gitops.check.secret_forms`). Kept per text: every layer
+    an environment extends is checked, and they share most of their values."""
     return carried(value, is_secret_name, is_reference, key_words(key) if key else ())
 
 

@@ -7,9 +7,9 @@ from pathlib import PurePosixPath
 from typing import Any
 
 from mwaa_gitops.config.ingestion_pipeline import LOGS_KEY, with_pipeline_fqn
-from mwaa_gitops.config.overlay import merge_layers
+from mwaa_gitops.config.overlay import merge, resolve
 from mwaa_gitops.config.provenance import Node
-from mwaa_gitops.config.repository import ENVIRONMENT_FILE, Repository
+from mwaa_gitops.config.repository import ENVIRONMENT_FILE, Folded, Repository
 from mwaa_gitops.diagnostics import ConfigError, Location, did_you_mean
 from mwaa_gitops.facts.airflow_connector import CONNECTION_PATH, MWAA_CONFIG_PATH
 
@@ -40,7 +40,8 @@ class MergedEnvironment:
 
 
 def chain_of(repo: Repository, name: str) -> tuple[str, ...]:
-    """The layers of ``name`` from the root down, e.g. ``('base', 'dev')``."""
+    """The layers of ``name`` from the root down, e.g. ``('base', 'dev')``; a chain already
+    known (of a parent) is reused, so every layer's chain costs one step."""
     known = set(repo.layer_names())
     if name not in known:
         raise ConfigError.at(Location(repo.display(repo.environments_dir)),
@@ -48,7 +49,11 @@ def chain_of(repo: Repository, name: str) -> tuple[str, ...]:
                              code="usage")  # only a name from the command line can be unknown
     chain: list[str] = []
     current: str | None = name
+    above: tuple[str, ...] = ()
     while current is not None:
+        if current in repo.chains:
+            above = repo.chains[current]  # cycle-free, or it would not have been kept
+            break
         if current in chain:
             node = repo.load(repo.environment_file(chain[-1])).get("extends")
             cycle = " → ".join([*chain, current])
@@ -68,7 +73,10 @@ def chain_of(repo: Repository, name: str) -> tuple[str, ...]:
                                  code="unknown-parent")
         else:
             current = node.value
-    return tuple(reversed(chain))
+    found = (*above, *reversed(chain))
+    for index in range(len(above), len(found)):
+        repo.chains.setdefault(found[index], found[:index + 1])
+    return found
 
 
 def build(repo: Repository, name: str) -> MergedEnvironment:
@@ -77,21 +85,39 @@ def build(repo: Repository, name: str) -> MergedEnvironment:
     own = repo.load(repo.environment_file(name))
     abstract_node = own.get("abstract")
     abstract = bool(abstract_node.value) if abstract_node else False
-    settings = merge_layers(_settings_layer(repo.load(repo.environment_file(layer)))
-                            for layer in chain)
+    folded = _folded(repo, chain)
+    settings = resolve(folded.settings)
+    workflows = {wf: with_pipeline_fqn(wf, _with_mwaa_facts(settings, resolve(merge(
+                     _defaults_layer(settings, folded.starts[wf]),
+                     folded.workflows[wf]))))
+                 for wf in sorted(folded.workflows)}
+    return MergedEnvironment(name, chain, abstract, settings, workflows,
+                             dict(folded.workflow_layers), own.location)
 
-    files: dict[str, list[tuple[str, Node]]] = {}
-    for layer in chain:
-        for workflow, path in repo.workflow_files(layer).items():
-            files.setdefault(workflow, []).append((layer, repo.load(path)))
 
-    workflows = {wf: with_pipeline_fqn(wf, _with_mwaa_facts(settings, merge_layers(
-                     [_defaults_layer(settings, layers[0][1].location),
-                      *(node for _, node in layers)])))
-                 for wf, layers in sorted(files.items())}
-    layers_of = {wf: tuple(layer for layer, _ in layers) for wf, layers in files.items()}
-    return MergedEnvironment(name, chain, abstract, settings, workflows, layers_of,
-                             own.location)
+def _folded(repo: Repository, chain: tuple[str, ...]) -> Folded:
+    """The layers of ``chain`` folded, each layer onto its parent's fold (kept per layer:
+    ``merge`` is associative, so this is the chain merged in one go)."""
+    start = next((i for i in range(len(chain), 0, -1) if chain[i - 1] in repo.folds), 0)
+    folded = repo.folds[chain[start - 1]] if start else None
+    for layer in chain[start:]:
+        own = _settings_layer(repo.load(repo.environment_file(layer)))
+        files = {wf: repo.load(path) for wf, path in repo.workflow_files(layer).items()}
+        if folded is None:
+            folded = Folded(own, files, dict.fromkeys(files, (layer,)),
+                            {wf: node.location for wf, node in files.items()})
+        else:
+            workflows = dict(folded.workflows)
+            layers = dict(folded.workflow_layers)
+            starts = dict(folded.starts)
+            for wf, node in files.items():
+                workflows[wf] = merge(workflows.get(wf), node)
+                layers[wf] = (*layers.get(wf, ()), layer)
+                starts.setdefault(wf, node.location)
+            folded = Folded(merge(folded.settings, own), workflows, layers, starts)
+        repo.folds[layer] = folded
+    assert folded is not None  # a chain has at least its own layer
+    return folded
 
 
 def _settings_layer(node: Node) -> Node:

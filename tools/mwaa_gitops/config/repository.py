@@ -16,6 +16,17 @@ WORKFLOWS = "workflows"
 WORKFLOW_SUFFIXES = (".yaml", ".yml")
 
 
+@dataclass(frozen=True)
+class Folded:
+    """A layer's chain folded: settings and each workflow's files merged, directives kept (so
+    a child layer merges onto it as onto the chain), with the layers each workflow is in."""
+
+    settings: Node
+    workflows: dict[str, Node]
+    workflow_layers: dict[str, tuple[str, ...]]
+    starts: dict[str, Location]  # where each workflow's first file starts
+
+
 @dataclass
 class Repository:
     """A checkout holding ``environments/``; every YAML file is parsed at most once."""
@@ -23,6 +34,11 @@ class Repository:
     root: Path
     _cache: dict[Path, Node] = field(default_factory=dict, repr=False)
     _layers: list[str] | None = field(default=None, repr=False)
+    # Per layer, what every environment extending it reuses (config.environments): its chain,
+    # and its layers' settings and workflow files folded (merged, directives kept). Each layer
+    # is then merged once, however long the chains: linear in the depth of `extends`.
+    chains: dict[str, tuple[str, ...]] = field(default_factory=dict, repr=False)
+    folds: dict[str, Folded] = field(default_factory=dict, repr=False)
 
     @classmethod
     def find(cls, start: Path | None = None) -> Repository:
