@@ -66,3 +66,29 @@ def test_dag_ids_equal_but_for_case_are_refused_at_the_later_layer(repo: Path) -
     assert len(found) == 1 and found[0].location.path.startswith("environments/dev/")
     assert "'openmetadata_redshift_metadata' and 'OpenMetadata_Redshift_Metadata'" in \
         found[0].message
+
+
+def test_environments_sharing_an_inherited_target_are_told_once_where_it_is_set(
+        repo: Path) -> None:
+    for name in ("dev", "prod"):
+        path = repo / f"environments/{name}/environment.yaml"
+        lines = [line for line in path.read_text().splitlines(keepends=True)
+                 if not line.startswith("  target:")]
+        path.write_text("".join(lines))
+    base = repo / "environments/base/environment.yaml"
+    base.write_text(base.read_text().replace("mwaa:\n", "mwaa:\n  target: s3://shared\n", 1))
+    found = [d for d in problems(repo) if d.code == "target-overlap"]
+    assert [str(d.location) for d in found] == ["environments/base/environment.yaml:5:11"]
+    assert "both take it from" in found[0].message
+    assert found[0].hint == "set mwaa.target in each environment's own environment.yaml"
+
+
+def test_a_folder_target_reached_through_a_link_is_the_same_target(repo: Path) -> None:
+    (repo / ".local-bucket").mkdir()
+    (repo / "alias").symlink_to(repo / ".local-bucket", target_is_directory=True)
+    twin = repo / "environments/twin"
+    twin.mkdir()
+    (twin / "environment.yaml").write_text("extends: local\nmwaa:\n  target: file://alias\n")
+    found = [d for d in problems(repo, "local", "twin") if d.code == "target-overlap"]
+    assert [str(d.location) for d in found] == ["environments/twin/environment.yaml:3:11"]
+    assert "is the target of environment 'local'" in found[0].message
