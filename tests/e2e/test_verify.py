@@ -114,14 +114,22 @@ def test_a_good_sync_verifies_green_and_status_shows_it(verify_env: VerifyEnv) -
 
 def test_a_broken_rendered_dag_is_reported_at_its_workflows_file(
         verify_env: VerifyEnv) -> None:
-    # A date the schema's pattern accepts and Python does not: the DAG file fails to import.
+    # validate refuses every start date Python cannot read, so the DAG is broken in the
+    # bucket instead, as something validate cannot see would break it: its start date made
+    # impossible after the sync, on the line the workflow's startDate renders to.
     path = verify_env.workflow("verify_broken", "dagId: e2e_verify_broken\nschedule: null\n"
-                               "startDate: '2024-02-30'")
+                               "startDate: '2024-03-01'")
     try:
-        out = verify_env.cli("sync", "--env", verify_env.name, "--no-update-mwaa", "--verify",
-                             "--format", "github", expect=4)
+        verify_env.cli("sync", "--env", verify_env.name, "--no-update-mwaa")
+        synced = verify_env.airflow.services.dags_folder / "verify" / "dags" / \
+            "openmetadata" / "verify_broken.py"
+        text = synced.read_text()
+        assert 'START_DATE = "2024-03-01"' in text
+        synced.write_text(text.replace('START_DATE = "2024-03-01"', 'START_DATE = "2024-02-30"'))
+        out = verify_env.cli("verify", "--env", verify_env.name, "--format", "github",
+                             expect=4)
         print(out)
-        line = path.read_text().splitlines().index("  startDate: '2024-02-30'") + 1
+        line = path.read_text().splitlines().index("  startDate: '2024-03-01'") + 1
         where = f"file=environments/{verify_env.name}/workflows/verify_broken.yaml,line={line}"
         assert f"::error {where}" in out, out
         assert "day is out of range for month" in out, out
