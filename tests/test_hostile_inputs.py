@@ -256,6 +256,8 @@ ATTACKS = [
            "validate", ("is no day of the calendar",), DAG_FILE),
     Attack("startDate of year zero", dag_setting('startDate: "0000-01-01"'),
            "validate", ("is no day of the calendar",), DAG_FILE),
+    Attack("startDate in the year 9999", dag_setting('startDate: "9999-12-31"'),
+           "validate", ("past Python's last datetime",), DAG_FILE),
     # 1. Paths in settings that would write outside the prefix or --out.
     Attack("absolute requirementsPath", lambda s: _set_mwaa(s, "requirementsPath", "/tmp/x.txt"),
            "validate", ("requirementsPath is a relative path",), LOCAL),

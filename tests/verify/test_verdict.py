@@ -45,9 +45,11 @@ def local_expected(repo: Path) -> list[Expected]:
 
 @pytest.fixture
 def broken(repo: Path, write: Writer) -> tuple[list[Expected], Path]:
+    """An overlay setting the start date (the import error below is as if the bucket's file
+    had been broken after the sync: validate refuses a start date Python cannot read)."""
     path = write("environments/local/workflows/airflow_pipelines_virtualenv.yaml", """
         dag:
-          startDate: '9999-12-31'
+          startDate: '2024-03-01'
         """)
     return local_expected(repo), path
 
@@ -74,11 +76,11 @@ def test_an_import_error_points_at_the_overlay_line_of_the_setting_that_broke_th
     source = want.source.decode().splitlines()
     line = next(i for i, text in enumerate(source, 1) if "fromisoformat(START_DATE)" in text)
     trace = (f'Traceback (most recent call last):\n  File "{MWAA_DAGS}{want.path}", line {line}'
-             f', in <module>\n    start_date=...\nOverflowError: date value out of range\n')
+             f', in <module>\n    start_date=...\nValueError: day is out of range for month\n')
     rows = judge([want], [], [ImportFailure(MWAA_DAGS + want.path, LATER, trace)], UPLOAD, {})
     assert rows[0].state is State.import_error
     assert rows[0].where == Location(str(overlay.relative_to(overlay.parents[3])), 2, 14)
-    assert "date value out of range" in rows[0].detail
+    assert "day is out of range for month" in rows[0].detail
     assert f"rendered line {line}" in rows[0].detail
 
 

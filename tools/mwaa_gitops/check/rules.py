@@ -35,6 +35,10 @@ if TYPE_CHECKING:
 CONNECTION = CONNECTION_PATH
 SERVER = ("workflowConfig", "openMetadataServerConfig")
 WORKFLOW_NAME = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_\-]{0,99}$")
+# The last start date whose runs Airflow can schedule: a run's data interval, up to a year long
+# (@yearly), must end by 9999-12-31 (Airflow 2.10.3's DAG.next_dagrun_info raises OverflowError
+# for a @daily DAG starting 9999-12-31).
+LATEST_START = date(9997, 12, 31)
 DATE_FORM = re.compile(r"\d{4}-\d{2}-\d{2}")  # dag.schema.json's startDate pattern
 ENVIRONMENT_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_\-]{0,62}$")
 
@@ -285,12 +289,19 @@ def start_dates_exist(env: MergedEnvironment) -> Iterator[Diagnostic]:
                 not DATE_FORM.fullmatch(node.value):
             continue  # the schema reports other forms
         try:
-            date.fromisoformat(node.value)
+            day = date.fromisoformat(node.value)
         except ValueError:
             yield Diagnostic(node.location, f"startDate '{node.value}' of workflow '{name}' is "
                              "no day of the calendar: the DAG would fail to import",
                              "write a date that exists, YYYY-MM-DD (e.g. 2024-01-01)",
                              "start-date", subject="dag.startDate")
+            continue
+        if day > LATEST_START:
+            yield Diagnostic(node.location, f"startDate '{node.value}' of workflow '{name}' is "
+                             f"after {LATEST_START}: the scheduler's run intervals would end "
+                             "past Python's last datetime (year 9999)",
+                             f"write a date up to {LATEST_START}", "start-date",
+                             subject="dag.startDate")
 
 
 def _later(env: MergedEnvironment, one: Location, other: Location) -> tuple[Location, Location]:
