@@ -57,13 +57,13 @@ class Prepared:
     def preflight(self) -> Preflight:
         """The settings checked against the MWAA environment (``GetEnvironment``); see
         :mod:`mwaa_gitops.sync.preflight`. Reads nothing from the target."""
-        from botocore.exceptions import BotoCoreError
-
         from mwaa_gitops.sync import preflight
 
         mwaa = self.environment.mwaa
         client = None
         if self.manages_mwaa:
+            from botocore.exceptions import BotoCoreError
+
             try:
                 client = preflight.connect(mwaa.environment_name, mwaa.region)
             except BotoCoreError as exc:
