@@ -91,7 +91,8 @@ def test_target_outside_the_dag_folder_is_refused_at_the_setting_to_change(
     assert code == 1
     assert (f"{file}:4:11: MWAA environment '{NAME}' reads DAGs from s3://{bucket}/dags/ "
             f"(DagS3Path), but the DAGs would go to s3://{bucket}/openmetadata/dags/") in err
-    assert f"or to s3://{bucket}/dags/<folder>)" in err
+    assert f"(set mwaa.target to s3://{bucket}/dags/<folder>, or to s3://{bucket} with " \
+        "mwaa.dagsPrefix dags or a folder below it)" in err
     # Another bucket altogether.
     shared(repo, f"s3://{bucket}", proxy)
     describe(mwaa, "platform-airflow-bucket")
@@ -203,3 +204,39 @@ def test_update_environment_is_held_to_the_service_model(mwaa: MwaaApi) -> None:
     client.update_environment(Name=NAME, DagS3Path="airflow/dags")
     assert client.get_environment(Name=NAME)["Environment"]["DagS3Path"] == "airflow/dags"
     assert [op.status for op in mwaa.operations] == [400, 400, 404, 200, 200]
+
+
+def test_requirements_not_owned_are_told_as_the_lines_the_environments_file_must_hold(
+        repo: Path, mwaa: MwaaApi) -> None:
+    import boto3
+    from botocore.config import Config
+
+    from mwaa_gitops.diagnostics import Location
+    from mwaa_gitops.render import pipeline
+    from mwaa_gitops.sync.plan import Layout
+    from mwaa_gitops.sync.preflight import check
+    from mwaa_gitops.sync.targets.s3 import S3Target
+
+    dev = pipeline.checked_environment(pipeline.open_repository(repo), "dev")
+    layout = Layout.of(dev.mwaa, serves_mwaa=True)
+    assert layout.withheld == {"requirements.txt": "requirements", "plugins.zip": "plugins"} and \
+        "requirements.txt" not in layout.environment_files
+    needed = (b"# Rendered by mwaa-gitops.\n--constraint \"https://example.invalid/c.txt\"\n"
+              b"openmetadata-ingestion[postgres]==2.0.7.0\n")
+    mwaa.described[dev.mwaa.environment_name] = environment(
+        dev.mwaa.environment_name, airflow_version=dev.mwaa.airflow_version,
+        bucket="example-mwaa-dev", RequirementsS3Path=PLATFORM_REQUIREMENTS)
+    client = boto3.session.Session().client(
+        "mwaa", region_name="eu-west-1", endpoint_url=mwaa.endpoint_url,
+        aws_access_key_id=ACCESS_KEY, aws_secret_access_key=SECRET_KEY,
+        config=Config(inject_host_prefix=False))
+    found = check(dev, None, S3Target("example-mwaa-dev", ""), layout,
+                  {"requirements.txt": needed}, client, Location("dev"))
+    assert found.checked and found.problems == []
+    assert found.notes == [
+        "note: requirements are not owned by this repository (mwaa.owns), so MWAA "
+        "'openmetadata-dev' is not updated; for the rendered DAGs, "
+        f"s3://example-mwaa-dev/{PLATFORM_REQUIREMENTS} must contain:\n"
+        "  --constraint \"https://example.invalid/c.txt\"\n"
+        "  openmetadata-ingestion[postgres]==2.0.7.0"]
+    assert [op.operation for op in mwaa.operations] == ["GetEnvironment"]

@@ -154,7 +154,7 @@ def check(environment: Environment, settings: Node | None, target: Target, layou
                 f"s3://{target.bucket}/{ours}, and this repository does not own that setting",
                 f"remove mwaa.{key} to leave the environment's {label} as they are, or add "
                 f"{owned} to mwaa.owns to have sync upload the file and point the environment "
-                "at it (UpdateEnvironment restarts it)", code="mwaa-setting"))
+                "at it, which restarts it", code="mwaa-setting"))
     result.notes.extend(_requirements_note(name, layout, withheld, live, target))
     return result
 
@@ -182,8 +182,8 @@ def _dag_folder(name: str, live: Mapping[str, Any], target: Target, layout: Layo
             f"would go to s3://{bucket}/{folder}/, which it never reads",
             (f"set mwaa.dagsPrefix to {dag_path[len(prefix) + 1 if prefix else 0:]} or a "
              "folder below it" if fixable else
-             f"set mwaa.target to s3://{bucket} (with mwaa.dagsPrefix {dag_path} or a folder "
-             f"below it) or to s3://{bucket}/{dag_path}/<folder>"), not fixable)
+             f"set mwaa.target to s3://{bucket}/{dag_path}/<folder>, or to s3://{bucket} "
+             f"with mwaa.dagsPrefix {dag_path} or a folder below it"), not fixable)
 
 
 def _requirements_note(name: str, layout: Layout, withheld: Mapping[str, bytes],
