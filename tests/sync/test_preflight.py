@@ -124,7 +124,7 @@ def test_requirements_of_another_team_are_never_replaced(
     assert (f"{file}:6:21: MWAA environment '{NAME}' uses s3://{bucket}/"
             f"{PLATFORM_REQUIREMENTS} for its requirements, not s3://{bucket}/requirements.txt, "
             "and this repository does not own that setting (remove mwaa.requirementsPath to "
-            "leave the environment's requirements as they are, or add requirements to "
+            "leave the environment's requirements setting alone, or add requirements to "
             "mwaa.owns") in err
     assert keys(s3, bucket) == []
     # Not named, not owned: the DAGs are synced, requirements.txt is not, MWAA is not updated,

@@ -148,11 +148,12 @@ def check(environment: Environment, settings: Node | None, target: Target, layou
         ours = target.object_key(node.value.strip("/"))
         theirs = live.get(member)
         if theirs != ours:
-            used = f"s3://{target.bucket}/{theirs}" if theirs else "no file"
+            source = str(live.get("SourceBucketArn") or "").rpartition(":::")[2]
+            used = f"s3://{source or target.bucket}/{theirs}" if theirs else "no file"
             result.problems.append(Diagnostic(
                 node.location, f"MWAA environment '{name}' uses {used} for its {label}, not "
                 f"s3://{target.bucket}/{ours}, and this repository does not own that setting",
-                f"remove mwaa.{key} to leave the environment's {label} as they are, or add "
+                f"remove mwaa.{key} to leave the environment's {label} setting alone, or add "
                 f"{owned} to mwaa.owns to have sync upload the file and point the environment "
                 "at it, which restarts it", code="mwaa-setting"))
     result.notes.extend(_requirements_note(name, layout, withheld, live, target))
