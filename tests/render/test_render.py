@@ -230,11 +230,13 @@ def test_ecs_config_over_the_overrides_limit_goes_to_an_environment_file_in_the_
 
 
 def test_environment_file_arn_includes_the_target_prefix(examples: dict[str, Environment]) -> None:
-    env = large(examples["dev"])  # target s3://example-mwaa-dev/openmetadata
+    dev = large(examples["dev"])
+    env = dataclasses.replace(dev, mwaa=dataclasses.replace(
+        dev.mwaa, target="s3://example-mwaa-dev/team-a"))
     container = settings(render_environment(env), "airflow_pipelines_ecs")["OVERRIDES"][  # type: ignore[index]
         "containerOverrides"][0]
     assert container["environmentFiles"][0]["value"] == (
-        "arn:aws:s3:::example-mwaa-dev/openmetadata/dags/openmetadata/airflow_pipelines_ecs.env")
+        "arn:aws:s3:::example-mwaa-dev/team-a/dags/openmetadata/airflow_pipelines_ecs.env")
 
 
 def test_environment_file_keeps_every_character_on_one_line() -> None:

@@ -19,13 +19,22 @@ signature the request should have and anything else is refused as AWS refuses it
 ``AccessDeniedException``; unknown key: ``UnrecognizedClientException``; wrong signature:
 ``InvalidSignatureException``). Every call is recorded.
 
-``GET /environments/{Name}`` answers ``GetEnvironment`` with the environment's ``Status``
-(``statuses``, AVAILABLE unless a test sets another) and a successful ``LastUpdate``.
+``GET /environments/{Name}`` answers ``GetEnvironment`` and ``PATCH /environments/{Name}``
+``UpdateEnvironment`` (the model's ``requestUri`` for both) for the environments of
+``described`` (name → the members a test gives, over a complete, model-valid environment built
+by :func:`environment`) and for those of ``environments`` (Name, Arn, Status and LastUpdate
+only). Every answer is checked against the model's output shape before it is sent, and every
+``UpdateEnvironment`` request against its input shape: ``Name`` required, no member the model
+does not have, each value of its member's type, length, pattern and enum (``ValidationException``,
+as AWS answers; botocore refuses the same before sending). An accepted update changes the
+environment's members as MWAA records them and is kept in ``updates``. ``Status`` is
+``statuses``' (AVAILABLE unless a test sets another); ``operations`` records both calls.
 """
 
 from __future__ import annotations
 
 import contextlib
+import functools
 import hmac
 import json
 import re
@@ -37,7 +46,13 @@ import urllib.request
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+import regex
+from botocore.model import ListShape, MapShape, StructureShape
+
+if TYPE_CHECKING:
+    from botocore.model import ServiceModel, Shape
 
 HOST = "127.0.0.1"
 # The key pair the tests sign with (never a real one).
@@ -59,6 +74,140 @@ class AirflowApi:
 
 
 @dataclass(frozen=True)
+class Operation:
+    """One ``GetEnvironment`` or ``UpdateEnvironment`` call as received and answered."""
+
+    operation: str
+    name: str
+    params: Mapping[str, Any]  # the request's members, Name included
+    status: int
+
+
+@functools.cache
+def service_model() -> ServiceModel:
+    """botocore's own model of the ``mwaa`` API (botocore/data/mwaa/2020-07-01)."""
+    import botocore.session
+
+    return botocore.session.get_session().get_service_model("mwaa")
+
+
+def violations(value: Any, shape: Shape, where: str) -> list[str]:
+    """What in ``value`` the model's ``shape`` does not allow, as AWS words it: required and
+    unknown members, types, lengths and ranges, patterns (not anchored, as in the model's
+    Smithy meaning) and enums."""
+    found: list[str] = []
+    kind = shape.type_name
+    meta = shape.metadata
+    if isinstance(shape, StructureShape):
+        if not isinstance(value, Mapping):
+            return [f"Value at '{where}' failed to satisfy constraint: Member must be a "
+                    "structure"]
+        for name in shape.required_members:
+            if name not in value:
+                found.append(f"Value null at '{_member(where, name)}' failed to satisfy "
+                             "constraint: Member must not be null")
+        for name, item in value.items():
+            if name not in shape.members:
+                found.append(f"Unknown member '{_member(where, name)}'")
+            else:
+                found += violations(item, shape.members[name], _member(where, name))
+        return found
+    if isinstance(shape, ListShape):
+        if not isinstance(value, list):
+            return [f"Value at '{where}' failed to satisfy constraint: Member must be a list"]
+        found += _bounds(len(value), meta, where, "length")
+        for index, item in enumerate(value):
+            found += violations(item, shape.member, f"{where}.{index + 1}.member")
+        return found
+    if isinstance(shape, MapShape):
+        if not isinstance(value, Mapping):
+            return [f"Value at '{where}' failed to satisfy constraint: Member must be a map"]
+        found += _bounds(len(value), meta, where, "length")
+        for key, item in value.items():
+            found += violations(key, shape.key, f"{where}.key")
+            found += violations(item, shape.value, f"{where}.value")
+        return found
+    if kind == "string":
+        if not isinstance(value, str):
+            return [f"Value at '{where}' failed to satisfy constraint: Member must be a string"]
+        found += _bounds(len(value), meta, where, "length")
+        # ``regex``: the model's patterns use Unicode classes (\p{L}) that ``re`` lacks.
+        if "pattern" in meta and regex.search(meta["pattern"], value) is None:
+            found.append(f"Value '{value}' at '{where}' failed to satisfy constraint: Member "
+                         f"must satisfy regular expression pattern: {meta['pattern']}")
+        enum = meta.get("enum")
+        if enum and value not in enum:
+            found.append(f"Value '{value}' at '{where}' failed to satisfy constraint: Member "
+                         f"must satisfy enum value set: {list(enum)}")
+        return found
+    if kind in ("integer", "long"):
+        if not isinstance(value, int) or isinstance(value, bool):
+            return [f"Value at '{where}' failed to satisfy constraint: Member must be an "
+                    "integer"]
+        return _bounds(value, meta, where, "value")
+    if kind == "boolean":
+        return [] if isinstance(value, bool) else [
+            f"Value at '{where}' failed to satisfy constraint: Member must be a boolean"]
+    if kind == "timestamp":  # rest-json: epoch seconds
+        return [] if isinstance(value, int | float) and not isinstance(value, bool) else [
+            f"Value at '{where}' failed to satisfy constraint: Member must be a timestamp"]
+    raise AssertionError(f"the stand-in has no check for {kind} shapes ({where})")
+
+
+def _member(where: str, name: str) -> str:
+    return f"{where}.{name[:1].lower()}{name[1:]}" if where else f"{name[:1].lower()}{name[1:]}"
+
+
+def _bounds(size: int, meta: Mapping[str, Any], where: str, what: str) -> list[str]:
+    low, high = meta.get("min"), meta.get("max")
+    if low is not None and size < low:
+        return [f"Value at '{where}' failed to satisfy constraint: Member must have {what} "
+                f"greater than or equal to {low}"]
+    if high is not None and size > high:
+        return [f"Value at '{where}' failed to satisfy constraint: Member must have {what} "
+                f"less than or equal to {high}"]
+    return []
+
+
+def environment(name: str, *, airflow_version: str, bucket: str, dag_path: str = "dags",
+                region: str = "eu-west-1", account: str = "123456789012",
+                **members: Any) -> dict[str, Any]:
+    """A complete ``GetEnvironment`` environment as MWAA describes one it created, with
+    ``members`` (model names, e.g. ``RequirementsS3Path``) over it; checked against the
+    model."""
+    created = time.time() - 86400
+    described: dict[str, Any] = {
+        "Name": name,
+        "Status": "AVAILABLE",
+        "Arn": f"arn:aws:airflow:{region}:{account}:environment/{name}",
+        "CreatedAt": created,
+        "WebserverUrl": f"https://{name.lower()}.{region}.airflow.amazonaws.com",
+        "ExecutionRoleArn": f"arn:aws:iam::{account}:role/service-role/{name}-execution",
+        "ServiceRoleArn": f"arn:aws:iam::{account}:role/aws-service-role/airflow.amazonaws.com/"
+                          "AWSServiceRoleForAmazonMWAA",
+        "AirflowVersion": airflow_version,
+        "SourceBucketArn": f"arn:aws:s3:::{bucket}",
+        "DagS3Path": dag_path,
+        "EnvironmentClass": "mw1.small",
+        "MaxWorkers": 2,
+        "MinWorkers": 1,
+        "Schedulers": 2,
+        "NetworkConfiguration": {"SubnetIds": ["subnet-0aaaaaaaaaaaaaaa1",
+                                               "subnet-0aaaaaaaaaaaaaaa2"],
+                                 "SecurityGroupIds": ["sg-0bbbbbbbbbbbbbbb1"]},
+        "WebserverAccessMode": "PRIVATE_ONLY",
+        "WeeklyMaintenanceWindowStart": "SUN:03:00",
+        "EndpointManagement": "SERVICE",
+        "LastUpdate": {"Status": "SUCCESS", "CreatedAt": created, "Source": "Customer"},
+        "Tags": {"team": "data-platform"},
+        **members,
+    }
+    problems = violations(described, service_model().shape_for("Environment"), "")
+    assert not problems, problems
+    return described
+
+
+@dataclass(frozen=True)
 class Call:
     """One ``InvokeRestApi`` call as received and answered."""
 
@@ -75,8 +224,13 @@ class MwaaApi:
     """The running stand-in: ``endpoint_url`` for clients, ``calls`` for assertions."""
 
     def __init__(self, environments: Mapping[str, AirflowApi],
-                 credentials: Mapping[str, str] | None = None) -> None:
+                 credentials: Mapping[str, str] | None = None,
+                 described: Mapping[str, Mapping[str, Any]] | None = None) -> None:
         self.environments = dict(environments)
+        # Environments GetEnvironment describes in full (see :func:`environment`).
+        self.described = {name: dict(value) for name, value in (described or {}).items()}
+        self.operations: list[Operation] = []
+        self.updates: list[dict[str, Any]] = []  # accepted UpdateEnvironment requests
         # Access key id → secret key of every signer the stand-in accepts.
         self.credentials = dict(credentials or {ACCESS_KEY: SECRET_KEY})
         self.statuses: dict[str, str] = {}  # GetEnvironment's Status, AVAILABLE when not set
@@ -151,13 +305,54 @@ class MwaaApi:
         if not signed:
             return 403, {"x-amzn-ErrorType": "AccessDeniedException"}, {
                 "Message": "Missing Authentication Token"}
-        if name not in self.environments:
+        if name in self.described:
+            with self._lock:
+                found = {**self.described[name]}
+        elif name in self.environments:
+            found = {"Name": name, "Arn": f"arn:aws:airflow:eu-west-1:123456789012:"
+                     f"environment/{name}",
+                     "LastUpdate": {"Status": "SUCCESS", "CreatedAt": self.started,
+                                    "Source": "mwaa-gitops-tests"}}
+        else:
             return 404, {"x-amzn-ErrorType": "ResourceNotFoundException"}, {
                 "message": f"Environment {name} not found"}
-        return 200, {}, {"Environment": {
-            "Name": name, "Status": self.statuses.get(name, "AVAILABLE"),
-            "LastUpdate": {"Status": "SUCCESS", "CreatedAt": self.started,
-                           "Source": "mwaa-gitops-tests"}}}
+        found["Status"] = self.statuses.get(name, found.get("Status", "AVAILABLE"))
+        answer = {"Environment": found}
+        model = service_model().operation_model("GetEnvironment").output_shape
+        assert model is not None
+        problems = violations(answer, model, "")
+        assert not problems, f"the stand-in would answer outside the model: {problems}"
+        return 200, {}, answer
+
+    def update(self, name: str, body: Mapping[str, Any]) -> tuple[int, dict[str, str], Any]:
+        """Answer one (signed) UpdateEnvironment request for ``name`` with JSON ``body``."""
+        shape = service_model().operation_model("UpdateEnvironment").input_shape
+        assert shape is not None
+        params = {"Name": name, **body}
+        problems = violations(params, shape, "")
+        if "Name" in body:  # a URI member, never in the body
+            problems.append("Unknown member 'name' in the request body")
+        if problems:
+            return 400, {"x-amzn-ErrorType": "ValidationException"}, {
+                "message": f"{len(problems)} validation error"
+                           f"{'s' if len(problems) > 1 else ''} detected: "
+                           + "; ".join(problems)}
+        if name not in self.described and name not in self.environments:
+            return 404, {"x-amzn-ErrorType": "ResourceNotFoundException"}, {
+                "message": f"Environment {name} not found"}
+        with self._lock:
+            current = self.described.setdefault(name, {})
+            current.update(body)
+            current["LastUpdate"] = {"Status": "SUCCESS", "CreatedAt": time.time(),
+                                     "Source": "Customer"}
+            self.updates.append(params)
+            arn = current.get("Arn") or f"arn:aws:airflow:eu-west-1:123456789012:" \
+                                         f"environment/{name}"
+        return 200, {}, {"Arn": arn}
+
+    def record_operation(self, operation: Operation) -> None:
+        with self._lock:
+            self.operations.append(operation)
 
 
 def _signature_error(credentials: Mapping[str, str], method: str, url: str,
@@ -231,9 +426,32 @@ def _handler(api: MwaaApi) -> type[BaseHTTPRequestHandler]:
                 return self._send(404, {"x-amzn-ErrorType": "UnknownOperationException"}, {})
             name = urllib.parse.unquote(self.path[len(prefix):].split("?")[0])
             refused = api.signature_error("GET", self.path, self.headers, b"")
+            answer = refused if refused is not None else api.describe(name, True)
+            api.record_operation(Operation("GetEnvironment", name, {"Name": name}, answer[0]))
+            return self._send(*answer)
+
+        def do_PATCH(self) -> None:
+            length = int(self.headers.get("Content-Length") or 0)
+            raw = self.rfile.read(length) if length else b""
+            prefix = "/environments/"
+            if not self.path.startswith(prefix):
+                return self._send(404, {"x-amzn-ErrorType": "UnknownOperationException"}, {})
+            name = urllib.parse.unquote(self.path[len(prefix):].split("?")[0])
+            refused = api.signature_error("PATCH", self.path, self.headers, raw)
+            try:
+                body = json.loads(raw or b"{}")
+            except json.JSONDecodeError:
+                body = None
             if refused is not None:
-                return self._send(*refused)
-            return self._send(*api.describe(name, True))
+                answer = refused
+            elif not isinstance(body, dict):
+                answer = (400, {"x-amzn-ErrorType": "SerializationException"},
+                          {"message": "request body is not a JSON object"})
+            else:
+                answer = api.update(name, body)
+            params = {"Name": name, **body} if isinstance(body, dict) else {"Name": name}
+            api.record_operation(Operation("UpdateEnvironment", name, params, answer[0]))
+            return self._send(*answer)
 
         def do_POST(self) -> None:
             length = int(self.headers.get("Content-Length") or 0)
@@ -272,10 +490,12 @@ def _handler(api: MwaaApi) -> type[BaseHTTPRequestHandler]:
 
 @contextlib.contextmanager
 def mwaa_api(environments: Mapping[str, AirflowApi],
-             credentials: Mapping[str, str] | None = None) -> Iterator[MwaaApi]:
+             credentials: Mapping[str, str] | None = None,
+             described: Mapping[str, Mapping[str, Any]] | None = None) -> Iterator[MwaaApi]:
     """An InvokeRestApi stand-in serving ``environments`` (MWAA name → Airflow API) to the
-    signers of ``credentials`` (access key id → secret key; the tests' pair by default)."""
-    server = MwaaApi(environments, credentials)
+    signers of ``credentials`` (access key id → secret key; the tests' pair by default);
+    ``described`` environments (name → :func:`environment`) are described in full."""
+    server = MwaaApi(environments, credentials, described)
     server.start()
     try:
         yield server

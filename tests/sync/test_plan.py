@@ -156,3 +156,15 @@ def test_applying_a_plan_yields_the_rendered_tree_and_keeps_foreign_objects(
     assert result == {**after, **foreign}
     again = make_plan(desired_files(after, LAYOUT), listing(result), owned(after))
     assert again.nothing_to_do
+
+
+def test_requirements_given_up_are_released_never_deleted_nor_sent_to_mwaa() -> None:
+    # An earlier sync owned requirements.txt; the environment now owns no MWAA setting.
+    rendered = {"dags/openmetadata/a.yaml": b"a\n", "requirements.txt": b"x==1\n"}
+    given_up = Layout("dags", {}, {"requirements.txt": "requirements"})
+    desired = desired_files(rendered, given_up)
+    assert list(desired) == ["dags/openmetadata/a.yaml"]
+    plan = make_plan(desired, listing(rendered), owned(rendered, requirements_txt="v1"),
+                     layout=given_up, track_mwaa=True)
+    assert plan.deletions == [] and plan.mwaa_update == ()
+    assert plan.forgotten == ("requirements.txt",) and plan.manifest_stale

@@ -21,7 +21,7 @@ from mwaa_gitops.sync import manifest as manifests
 from mwaa_gitops.sync.deploy import Options, inspect, sync
 from mwaa_gitops.sync.lock import Lock, LockHeld
 from mwaa_gitops.sync.mwaa import MwaaEnvironment
-from mwaa_gitops.sync.plan import desired_files
+from mwaa_gitops.sync.plan import Layout, desired_files
 from mwaa_gitops.sync.progress import LineProgress
 from mwaa_gitops.sync.targets import RESERVED
 from mwaa_gitops.sync.targets.s3 import S3Target
@@ -57,9 +57,15 @@ def bucket_files(s3: S3, bucket: str, prefix: str = PREFIX) -> dict[str, bytes]:
 
 
 def rendered(repo: Path, env: str = "ci") -> dict[str, bytes]:
+    """What a sync puts in the bucket: the rendered files but those of MWAA settings the
+    repository does not own (the example owns none: requirements.txt stays out)."""
     from mwaa_gitops.render import pipeline
 
-    return render_environment(pipeline.checked_environment(pipeline.open_repository(repo), env))
+    checked = pipeline.checked_environment(pipeline.open_repository(repo), env)
+    withheld = Layout.of(checked.mwaa, serves_mwaa=True).withheld
+    assert "requirements.txt" in withheld
+    return {key: data for key, data in render_environment(checked).items()
+            if key not in withheld}
 
 
 def file_puts(proxy: FaultProxy) -> list[str]:

@@ -196,6 +196,11 @@ CODES: dict[str, str] = {
     "sync": "the target refused or failed a sync step",
     "drift": "an object in the target changed since the last sync",
     "registration": "OpenMetadata refused to register an ingestion pipeline",
+    "mwaa-environment": "MWAA has no environment of mwaa.environmentName in mwaa.region",
+    "mwaa-version": "mwaa.airflowVersion is not the Airflow version the MWAA environment runs",
+    "mwaa-dag-folder": "the target's DAG folder is not where the MWAA environment reads DAGs",
+    "mwaa-setting": "a requirements, plugins or startup script path that the MWAA environment "
+                    "does not use, for a setting the repository does not own (mwaa.owns)",
     # verify
     "no-mwaa": "verify asked of a target with no MWAA environment behind it",
     "mwaa-unreachable": "MWAA or its Airflow API did not answer",

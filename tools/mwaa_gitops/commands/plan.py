@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 from mwaa_gitops.exits import ExitCode
@@ -24,6 +25,10 @@ def run(root: Path | None, env: str, fmt: OutputFormat, adopt: bool = False,
     from mwaa_gitops.verify.check import precheck
 
     prepared = prepare(root, env)
+    checked = prepared.preflight()
+    checked.refuse()
+    for note in checked.notes:
+        sys.stderr.write(note + "\n")
     with prepared.errors():
         inspection = inspect(prepared.target, prepared.desired, environment=env,
                              layout=prepared.layout, adopt=adopt,

@@ -45,6 +45,10 @@ def run(root: Path | None, env: str, fmt: OutputFormat, *, dry_run: bool = False
     sync ends with a verification (whose exit code it then returns).
     """
     prepared = prepare(root, env, jobs)
+    checked = prepared.preflight()  # before anything is read from or written to the target
+    checked.refuse()
+    for note in checked.notes:
+        for_stream(sys.stderr).note(note)
     if verify is not None:
         if not has_mwaa(prepared):
             raise no_mwaa(prepared, env)

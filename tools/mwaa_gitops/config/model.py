@@ -28,6 +28,9 @@ class MwaaSettings:
     requirements_path: str
     plugins_path: str
     startup_script_path: str | None
+    # The environment settings this repository owns (``mwaa.owns``): ``requirements``,
+    # ``plugins``, ``startupScript``. Only those are uploaded and set with UpdateEnvironment.
+    owns: frozenset[str] = frozenset()
 
     @property
     def airflow_major(self) -> int:
@@ -147,6 +150,7 @@ def environment_from(merged: MergedEnvironment) -> Environment:
             requirements_path=mwaa.get("requirementsPath", "requirements.txt"),
             plugins_path=mwaa.get("pluginsPath", "plugins.zip"),
             startup_script_path=mwaa.get("startupScriptPath"),
+            owns=frozenset(mwaa.get("owns", ())),
         ),
         openmetadata=OpenMetadataSettings(
             ingestion_version=str(om["ingestionVersion"]),

@@ -35,20 +35,32 @@ class Phase(IntEnum):
     dags = 2         # files Airflow parses as DAGs
 
 
+# ``mwaa.owns`` names a setting by its config key; a layout names the file's kind.
+OWNED_KINDS = {"requirements": "requirements", "plugins": "plugins", "startupScript": "startup"}
+
+
 @dataclass(frozen=True)
 class Layout:
     """Where an environment keeps its DAGs and the files MWAA itself reads."""
 
     dags_prefix: str
     environment_files: dict[str, str] = field(default_factory=dict)  # key → MWAA kind
+    # Rendered environment files of settings the repository does not own: never written,
+    # never deleted, never given to UpdateEnvironment (key → MWAA kind).
+    withheld: dict[str, str] = field(default_factory=dict)
 
     @classmethod
-    def of(cls, mwaa: MwaaSettings) -> Layout:
-        """The layout an environment's settings describe."""
+    def of(cls, mwaa: MwaaSettings, *, serves_mwaa: bool = False) -> Layout:
+        """The layout an environment's settings describe. For a target that serves MWAA,
+        only the settings in ``mwaa.owns`` are the repository's; a folder keeps them all."""
         files = {mwaa.requirements_path: "requirements", mwaa.plugins_path: "plugins"}
         if mwaa.startup_script_path:
             files[mwaa.startup_script_path] = "startup"
-        return cls(mwaa.dags_prefix, {k.strip("/"): v for k, v in files.items()})
+        owned = {OWNED_KINDS[name] for name in mwaa.owns} if serves_mwaa \
+            else set(OWNED_KINDS.values())
+        return cls(mwaa.dags_prefix,
+                   {k.strip("/"): v for k, v in files.items() if v in owned},
+                   {k.strip("/"): v for k, v in files.items() if v not in owned})
 
     def phase_of(self, key: str, data: bytes) -> Phase:
         """The upload phase of a rendered file."""
@@ -82,6 +94,8 @@ def desired_files(tree: Mapping[str, bytes], layout: Layout) -> dict[str, Desire
                         "give mwaa.requirementsPath, pluginsPath and startupScriptPath names "
                         "outside mwaa.dagsPrefix's folders")
     for key, data in sorted(tree.items()):
+        if key in layout.withheld:
+            continue
         check_key(key)
         files[key] = Desired(key, data, sha256_hex(data), md5_hex(data), layout.phase_of(key, data))
     return files
@@ -106,7 +120,7 @@ class Plan:
 
     items: tuple[Item, ...]
     foreign: int = 0
-    forgotten: tuple[str, ...] = ()      # owned, no longer rendered, already gone
+    forgotten: tuple[str, ...] = ()      # owned, no longer rendered: gone, or given up
     mwaa_update: tuple[str, ...] = ()    # environment files MWAA must be pointed at
     manifest_stale: bool = False         # the manifest must be rewritten even without uploads
 
@@ -164,7 +178,8 @@ def make_plan(desired: Mapping[str, Desired], remote: Mapping[str, RemoteObject]
         if key in desired:
             continue
         found = remote.get(key)
-        if found is None:
+        if found is None or (layout is not None and key in layout.withheld):
+            # Gone, or a setting given up (mwaa.owns): MWAA may still read it, so it stays.
             forgotten.append(key)
             continue
         drift = None

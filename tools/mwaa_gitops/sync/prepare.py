@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -20,6 +20,7 @@ from mwaa_gitops.sync.targets import DEFAULT_JOBS, Target, open_target
 
 if TYPE_CHECKING:
     from mwaa_gitops.sync.observe import Observer
+    from mwaa_gitops.sync.preflight import Preflight
 
 
 @dataclass
@@ -33,6 +34,8 @@ class Prepared:
     target: Target
     where: Location  # mwaa.target in the layer that set it: where sync errors point
     settings: Node | None = None  # the merged environment.yaml settings, with provenance
+    # Rendered files of MWAA settings the repository does not own (mwaa.owns): not synced.
+    withheld: dict[str, bytes] = field(default_factory=dict)
 
     @property
     def registration_setting(self) -> Location:
@@ -50,6 +53,25 @@ class Prepared:
         except SyncError as exc:
             raise ConfigError([Diagnostic(self.where, exc.message, exc.hint, code="sync")]) \
                 from exc
+
+    def preflight(self) -> Preflight:
+        """The settings checked against the MWAA environment (``GetEnvironment``); see
+        :mod:`mwaa_gitops.sync.preflight`. Reads nothing from the target."""
+        from mwaa_gitops.sync import preflight
+
+        mwaa = self.environment.mwaa
+        client = None
+        if self.manages_mwaa:
+            from botocore.exceptions import BotoCoreError
+
+            try:
+                client = preflight.connect(mwaa.environment_name, mwaa.region)
+            except BotoCoreError as exc:
+                return preflight.Preflight(notes=[
+                    f"warning: could not read MWAA environment '{mwaa.environment_name}' "
+                    f"({exc}): its settings were not checked against it"])
+        return preflight.check(self.environment, self.settings, self.target, self.layout,
+                               self.withheld, client, self.where)
 
     @property
     def manages_mwaa(self) -> bool:
@@ -119,14 +141,14 @@ def _prepare(repo: Repository, env: str, jobs: int) -> Prepared:
     node = checked.merged.settings.get("mwaa", "target")
     where = node.location if node is not None else Location(repo.display(
         repo.environment_file(env)))
-    layout = Layout.of(environment.mwaa)
-    prepared_target: Target | None = None
     try:
-        desired = desired_files(checked.files, layout)
         prepared_target = open_target(environment.mwaa.target, root=repo.root,
                                       endpoint_url=environment.mwaa.endpoint_url,
                                       region=environment.mwaa.region, jobs=jobs)
+        layout = Layout.of(environment.mwaa, serves_mwaa=prepared_target.serves_mwaa)
+        desired = desired_files(checked.files, layout)
     except SyncError as exc:
         raise ConfigError([Diagnostic(where, exc.message, exc.hint, code="sync")]) from exc
+    withheld = {key: data for key, data in checked.files.items() if key in layout.withheld}
     return Prepared(repo, environment, layout, desired, prepared_target, where,
-                    checked.merged.settings)
+                    checked.merged.settings, withheld)
