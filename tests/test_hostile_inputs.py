@@ -318,13 +318,13 @@ ATTACKS = [
         s, "requirementsPath", "dags/openmetadata/Airflow_Pipelines.py"), "sync",
         ("differs only in letter case",), LOCAL),
     Attack("dev's target inside prod's DAG folder", lambda s: s.edit(
-        DEV, "s3://example-mwaa-dev/openmetadata", "s3://example-mwaa-prod/dags/dev/"),
+        DEV, "s3://example-mwaa-dev ", "s3://example-mwaa-prod/dags/dev/ "),
         "validate", ("lies inside the DAG folder (dags/) of environment 'prod'",), DEV),
     Attack("dev's target is prod's but for a trailing slash", lambda s: s.edit(
-        DEV, "s3://example-mwaa-dev/openmetadata", "s3://example-mwaa-prod/"),
+        DEV, "s3://example-mwaa-dev ", "s3://example-mwaa-prod/ "),
         "validate", ("is the target of environment",)),
     Attack("dev's target is a neighbour of prod's DAG folder", lambda s: s.edit(
-        DEV, "s3://example-mwaa-dev/openmetadata", "s3://example-mwaa-prod/dags-dev"),
+        DEV, "s3://example-mwaa-dev ", "s3://example-mwaa-prod/dags-dev "),
         "validate"),
     Attack("file:// target inside .git/",
            lambda s: s.edit(LOCAL, "file://.local-bucket", "file://.git/bucket"),
