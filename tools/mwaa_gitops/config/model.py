@@ -6,9 +6,11 @@ Built only after the schema and domain checks passed, so the accessors trust the
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from mwaa_gitops.config.provenance import Node
+from mwaa_gitops.diagnostics import Location
 
 if TYPE_CHECKING:
     from mwaa_gitops.config.environments import MergedEnvironment
@@ -28,6 +30,8 @@ class MwaaSettings:
     requirements_path: str
     plugins_path: str
     startup_script_path: str | None
+    # Where ``mwaa.privateNetwork: true`` was set (None: the workers reach a package index).
+    private_network: Location | None = None
 
     @property
     def airflow_major(self) -> int:
@@ -120,6 +124,8 @@ class Environment:
     workflows: tuple[Workflow, ...]
     discovery: DiscoverySettings
     settings: dict[str, Any]
+    # The config repository's root: what a render reads beyond the settings (the wheel bundle).
+    repository: Path | None = None
 
 
 def environment_from(merged: MergedEnvironment) -> Environment:
@@ -147,6 +153,7 @@ def environment_from(merged: MergedEnvironment) -> Environment:
             requirements_path=mwaa.get("requirementsPath", "requirements.txt"),
             plugins_path=mwaa.get("pluginsPath", "plugins.zip"),
             startup_script_path=mwaa.get("startupScriptPath"),
+            private_network=_private_network(merged.settings),
         ),
         openmetadata=OpenMetadataSettings(
             ingestion_version=str(om["ingestionVersion"]),
@@ -177,6 +184,11 @@ def environment_from(merged: MergedEnvironment) -> Environment:
         ),
         settings=s,
     )
+
+
+def _private_network(settings: Node) -> Location | None:
+    node = settings.get("mwaa", "privateNetwork")
+    return node.location if node is not None and node.value is True else None
 
 
 def _enabled(tree: Node) -> bool:
