@@ -30,6 +30,7 @@ from tests.e2e.test_connectors import (
     warehouse,
 )
 from tests.support.airflow_services import AirflowServices, airflow_services
+from tests.support.image_site import image_user_base
 from tests.support.openmetadata_api import OpenMetadataApi
 from tests.support.postgres import Postgres
 
@@ -70,8 +71,9 @@ def private(request: pytest.FixtureRequest, postgres: Postgres,
     root = tmp_path_factory.mktemp(f"private-{spec.environment}")
     repo = private_repository(root, spec, openmetadata_api, postgres)
     extra = {
-        # MWAA's layout: the image's packages on the user site (see conftest.py).
-        "PYTHONUSERBASE": str(python.parent.parent),
+        # MWAA's layout: the image's packages on the user site (see conftest.py), all of them:
+        # the lock leaves out what the image has.
+        "PYTHONUSERBASE": str(image_user_base(python, spec.release)),
         "PIP_INDEX_URL": CLOSED_INDEX,
         "UV_INDEX_URL": CLOSED_INDEX,
         "UV_DEFAULT_INDEX": CLOSED_INDEX,
