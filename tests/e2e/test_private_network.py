@@ -59,7 +59,7 @@ def private_repository(root: Path, spec: Major, openmetadata: OpenMetadataApi,
     return repo
 
 
-@pytest.fixture(scope="module", params=[3], ids=["airflow3"])
+@pytest.fixture(scope="module", params=[3, 2], ids=["airflow3", "airflow2"])
 def private(request: pytest.FixtureRequest, postgres: Postgres,
             openmetadata_api: OpenMetadataApi, warehouse: str,
             tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Major, Path,
