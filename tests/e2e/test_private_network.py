@@ -42,20 +42,24 @@ CLOSED_INDEX = "http://127.0.0.1:9/simple"
 # What would give the task an index or a wheel folder the DAG did not name.
 INDEX_SETTINGS = ("PIP_NO_INDEX", "PIP_FIND_LINKS", "PIP_EXTRA_INDEX_URL", "UV_FIND_LINKS",
                   "UV_NO_INDEX", "UV_EXTRA_INDEX_URL")
-INSTALLATION = "private-network"
+
+
+def installation(spec: Major) -> str:
+    """The Airflow installation's name: its home folder and its database."""
+    return f"private-{spec.environment}"
 
 
 def private_repository(root: Path, spec: Major, openmetadata: OpenMetadataApi,
                        postgres: Postgres) -> Path:
     """The connector's repository, its environment on a private network, its bucket the
-    installation's (``<INSTALLATION>/bucket``, whose ``dags/`` is the DAGs folder)."""
+    installation's (``<installation>/bucket``, whose ``dags/`` is the DAGs folder)."""
     repo = connector_repository(root, spec, openmetadata, postgres)
     environment = repo / "environments" / spec.environment / "environment.yaml"
     text = environment.read_text()
     assert "  target: file://bucket\n" in text
     environment.write_text(text.replace(
         "  target: file://bucket\n",
-        f"  target: file://{INSTALLATION}/bucket\n  privateNetwork: true\n"))
+        f"  target: file://{installation(spec)}/bucket\n  privateNetwork: true\n"))
     return repo
 
 
@@ -84,7 +88,7 @@ def private(request: pytest.FixtureRequest, postgres: Postgres,
         for name in INDEX_SETTINGS:  # whatever this machine's pip or uv would be given
             patch.delenv(name, raising=False)
         with airflow_services(python, postgres, root, spec.major, extra,
-                              INSTALLATION) as services:
+                              installation(spec)) as services:
             assert not set(INDEX_SETTINGS) & services.env.keys()
             yield spec, repo, services
 
