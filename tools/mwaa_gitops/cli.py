@@ -129,7 +129,7 @@ def validate(env: EnvsOption = None, repo: RepoOption = None,
     _finish(fmt, command.run, repo, env or [], fmt, resolve=resolve)
 
 
-@app.command(short_help="Write private-network environments' wheel bundles into locks/wheels/.")
+@app.command(short_help="Write the wheel bundles of private networks into locks/.")
 def bundle(env: EnvsOption = None, repo: RepoOption = None,
            fmt: FormatOption = OutputFormat.text) -> None:
     """Download (or build) a wheel for every pin of each private-network environment's locks,

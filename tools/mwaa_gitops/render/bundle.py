@@ -19,13 +19,11 @@ from mwaa_gitops.facts import mwaa_releases, wheel_bundle
 from mwaa_gitops.render.configs import OPENMETADATA_FOLDER
 
 REPOSITORY_FOLDER = "locks/wheels"  # in the config repository
+BUNDLE_FOLDER = "wheels"  # beside the DAGs, in the bucket
 IGNORE_FILE = ".airflowignore"
 # Every file of the bundle folder, in the .airflowignore syntax Airflow uses by default:
 # regular expressions on Airflow 2, glob patterns on Airflow 3.
 IGNORE_ALL = {2: ".*\n", 3: "*\n"}
-
-
-BUNDLE_FOLDER = "wheels"  # beside the DAGs, in the bucket
 
 
 def python(env: Environment) -> str:
@@ -86,9 +84,3 @@ def render_bundle(env: Environment, pins: tuple[str, ...]) -> dict[str, bytes]:
         tree[f"{prefix}/{name}"] = (folder / name).read_bytes()
     return tree
 
-
-def bundle_size(tree: dict[str, bytes]) -> tuple[int, int]:
-    """The wheels of a rendered tree: how many, and their bytes."""
-    wheels = [data for key, data in tree.items()
-              if key.endswith(".whl") and f"/{BUNDLE_FOLDER}/" in key]
-    return len(wheels), sum(len(data) for data in wheels)
