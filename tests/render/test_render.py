@@ -82,6 +82,7 @@ def test_dag_settings_come_from_the_merged_dag_block(examples: dict[str, Environ
         "TIMEOUT_MINUTES": None, "WORKFLOW_CLASS": "metadata.workflow.metadata.MetadataWorkflow",
         "REQUIREMENTS": list(venv_requirements(examples["dev"], workflow(examples["dev"],
                                                                          "virtualenv"))),
+        "WHEELS": None,  # the workers reach a package index
     }
 
 

@@ -335,11 +335,15 @@ def services_env(python: Path, home: Path, database_url: str, major: int, port: 
 
 @contextlib.contextmanager
 def airflow_services(python: Path, postgres: Postgres, workdir: Path, major: int,
-                     extra_env: Mapping[str, str] | None = None) -> Iterator[AirflowServices]:
-    """A migrated Airflow on ``postgres`` with its API server, scheduler and dag processor."""
-    home = workdir / f"airflow{major}"
+                     extra_env: Mapping[str, str] | None = None,
+                     name: str | None = None) -> Iterator[AirflowServices]:
+    """A migrated Airflow on ``postgres`` with its API server, scheduler and dag processor;
+    ``name`` (default ``airflow<major>``) names its home under ``workdir`` and its database,
+    so that two installations can run side by side."""
+    name = name or f"airflow{major}"
+    home = workdir / name
     home.mkdir(parents=True, exist_ok=True)
-    database_url = postgres.create_database(f"airflow{major}")
+    database_url = postgres.create_database(name)
     port = free_port()
     env = services_env(python, home, database_url, major, port, extra_env or {})
     services = AirflowServices(major=major, python=python, home=home, env=env, port=port)

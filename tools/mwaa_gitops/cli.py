@@ -129,6 +129,16 @@ def validate(env: EnvsOption = None, repo: RepoOption = None,
     _finish(fmt, command.run, repo, env or [], fmt, resolve=resolve)
 
 
+@app.command(short_help="Write the wheel bundles of private networks into locks/.")
+def bundle(env: EnvsOption = None, repo: RepoOption = None,
+           fmt: FormatOption = OutputFormat.text) -> None:
+    """Download (or build) a wheel for every pin of each private-network environment's locks,
+    for MWAA's platform and Python, into the config repository: render reads them from there."""
+    from mwaa_gitops.commands import bundle as command
+
+    _finish(fmt, command.run, repo, env or [], fmt)
+
+
 @app.command(short_help="Render an environment's files as laid out in its bucket.")
 def render(out: Annotated[Path, typer.Option("--out", "-o", help="Folder to write into "
                                               "(laid out as in the bucket).")],

@@ -183,6 +183,7 @@ CODES: dict[str, str] = {
     "dependency-conflict": "the requirements cannot be installed under MWAA's constraints",
     "requirements-unverified": "the requirements fit MWAA only as far as is known offline",
     "missing-lock": "no locked requirement set for a task virtualenv",
+    "missing-wheels": "a private-network environment's wheel bundle lacks wheels of its locks",
     "unsupported-ingestion": "an ingestion release whose requirements are not known",
     "index-unavailable": "a release not vendored, and the package index could not be read",
     "no-such-release": "a release not vendored, which the package index does not have",

@@ -6,9 +6,11 @@ Built only after the schema and domain checks passed, so the accessors trust the
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from mwaa_gitops.config.provenance import Node
+from mwaa_gitops.diagnostics import Location
 
 if TYPE_CHECKING:
     from mwaa_gitops.config.environments import MergedEnvironment
@@ -31,6 +33,8 @@ class MwaaSettings:
     # The environment settings this repository owns (``mwaa.owns``): ``requirements``,
     # ``plugins``, ``startupScript``. Only those are uploaded and set with UpdateEnvironment.
     owns: frozenset[str] = frozenset()
+    # Where ``mwaa.privateNetwork: true`` was set (None: the workers reach a package index).
+    private_network: Location | None = None
 
     @property
     def airflow_major(self) -> int:
@@ -123,6 +127,8 @@ class Environment:
     workflows: tuple[Workflow, ...]
     discovery: DiscoverySettings
     settings: dict[str, Any]
+    # The config repository's root: what a render reads beyond the settings (the wheel bundle).
+    repository: Path | None = None
 
 
 def environment_from(merged: MergedEnvironment) -> Environment:
@@ -151,6 +157,7 @@ def environment_from(merged: MergedEnvironment) -> Environment:
             plugins_path=mwaa.get("pluginsPath", "plugins.zip"),
             startup_script_path=mwaa.get("startupScriptPath"),
             owns=frozenset(mwaa.get("owns", ())),
+            private_network=_private_network(merged.settings),
         ),
         openmetadata=OpenMetadataSettings(
             ingestion_version=str(om["ingestionVersion"]),
@@ -181,6 +188,11 @@ def environment_from(merged: MergedEnvironment) -> Environment:
         ),
         settings=s,
     )
+
+
+def _private_network(settings: Node) -> Location | None:
+    node = settings.get("mwaa", "privateNetwork")
+    return node.location if node is not None and node.value is True else None
 
 
 def _enabled(tree: Node) -> bool:

@@ -20,7 +20,8 @@ def render_environment(env: Environment, *, discovery: bool = False) -> Rendered
 
     ``discovery`` adds the connection discovery DAG even when the environment does not enable it.
     """
-    from mwaa_gitops.render.dags import render_dags
+    from mwaa_gitops.render.bundle import render_bundle
+    from mwaa_gitops.render.dags import lock_pins, render_dags
     from mwaa_gitops.render.discovery import render_discovery
     from mwaa_gitops.render.mwaa import render_requirements
 
@@ -28,6 +29,8 @@ def render_environment(env: Environment, *, discovery: bool = False) -> Rendered
     tree.update(render_configs(env))
     tree.update(render_dags(env))  # an ECS DAG reuses its config's text (configs.dump_config)
     tree.update(render_requirements(env))
+    if env.mwaa.private_network is not None:
+        tree.update(render_bundle(env, lock_pins(env)))
     if discovery or env.discovery.enabled:
         tree.update(render_discovery(env))
     return dict(sorted(tree.items()))

@@ -15,6 +15,7 @@ from mwaa_gitops.config.model import Environment, Workflow
 from mwaa_gitops.diagnostics import ConfigError
 from mwaa_gitops.facts import connectors, package_index, venv_locks
 from mwaa_gitops.render import ecs, pipelines
+from mwaa_gitops.render.bundle import wheels_setting
 from mwaa_gitops.render.configs import OPENMETADATA_FOLDER
 from mwaa_gitops.render.templates import OMIT, Template, header, render_template
 
@@ -63,6 +64,7 @@ def render_dag(env: Environment, workflow: Workflow) -> dict[str, bytes]:
         settings["WORKFLOW_CLASS"] = pipelines.workflow_class(workflow)
     if approach == "virtualenv":
         settings["REQUIREMENTS"] = list(venv_requirements(env, workflow))
+        settings["WHEELS"] = wheels_setting(env)
     name = TEMPLATES[approach]
     major = env.mwaa.airflow_major
     files[dag_key(env, workflow)] = render_template(Template.load(name), major, settings,
@@ -94,6 +96,14 @@ def venv_requirements(env: Environment, workflow: Workflow) -> tuple[str, ...]:
         raise ConfigError.at(where, message, regenerate_hint(extras, ingestion),
                              code="missing-lock")
     return lock.pins
+
+
+def lock_pins(env: Environment) -> tuple[str, ...]:
+    """Every pin the environment's task virtualenvs install (their locks, merged, sorted): what
+    a private network's wheel bundle holds, from the same locks as the DAGs' requirements."""
+    return tuple(sorted({pin for workflow in env.workflows
+                         if workflow.dag.approach == "virtualenv"
+                         for pin in venv_requirements(env, workflow)}))
 
 
 def render_dags(env: Environment) -> dict[str, bytes]:

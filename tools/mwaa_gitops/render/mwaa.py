@@ -24,6 +24,10 @@ from mwaa_gitops.render import pipelines
 HEADER = "# Rendered by mwaa-gitops. Do not edit: change environments/ and re-render."
 # No "-c"/"--constraint" in it: MWAA reads any such text, even in a comment, as a constraints line.
 NOTHING_TO_INSTALL = "# The rendered DAGs need nothing beyond the packages of MWAA's image."
+# A private network's requirements install from plugins.zip, which MWAA extracts there before
+# it installs requirements.txt (AWS's guidance for environments without internet access).
+PLUGINS_FOLDER = "/usr/local/airflow/plugins"
+NO_INDEX = ["--no-index", f"--find-links {PLUGINS_FOLDER}"]
 
 
 def requirements(env: Environment) -> list[str]:
@@ -49,6 +53,7 @@ def render_requirements(env: Environment) -> dict[str, bytes]:
     holds no constraints line either: MWAA would fetch that URL (from outside a private
     network) for nothing."""
     packages = requirements(env)
-    lines = [HEADER, f'--constraint "{constraints_url(env.mwaa.airflow_version)}"', *packages] \
-        if packages else [HEADER, NOTHING_TO_INSTALL]
+    no_index = NO_INDEX if env.mwaa.private_network is not None else []
+    lines = [HEADER, *no_index, f'--constraint "{constraints_url(env.mwaa.airflow_version)}"',
+             *packages] if packages else [HEADER, NOTHING_TO_INSTALL]
     return {env.mwaa.requirements_path: ("\n".join(lines) + "\n").encode("utf-8")}

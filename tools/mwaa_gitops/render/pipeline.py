@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from mwaa_gitops.check import check_environment, targets
@@ -102,21 +102,22 @@ def check(repo: Repository, names: list[str] | None = None, *, resolve: bool = F
         problems = check_environment(merged)
         result.diagnostics.extend(problems)
         if not merged.abstract and not any(d.severity == "error" for d in problems):
-            _render_into(result, merged, resolve)
+            _render_into(result, repo, merged, resolve)
             if not keep:
                 result.rendered.pop(name, None)
     result.diagnostics.extend(list(targets.overlapping_targets(places, repo.root)))
     return result
 
 
-def _render_into(result: Checked, merged: MergedEnvironment, resolve: bool) -> None:
+def _render_into(result: Checked, repo: Repository, merged: MergedEnvironment,
+                 resolve: bool) -> None:
     """Render in memory: what cannot be rendered (an ECS config too large for its target, an
     Airflow reference in an ECS task…) or installed (requirements MWAA's constraints reject) is
     a validation error, not a surprise at sync time."""
     from mwaa_gitops.render import render_environment
     from mwaa_gitops.render.installable import requirements_install
 
-    environment = environment_from(merged)
+    environment = replace(environment_from(merged), repository=repo.root)
     gate = requirements_install(merged, environment, resolve=resolve)
     if gate:
         result.diagnostics.extend(gate)

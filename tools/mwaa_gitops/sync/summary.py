@@ -8,6 +8,8 @@ from collections.abc import Mapping
 from typing import Any
 
 from mwaa_gitops.diagnostics import Diagnostic, Location
+from mwaa_gitops.render.bundle import BUNDLE_FOLDER
+from mwaa_gitops.render.configs import OPENMETADATA_FOLDER
 from mwaa_gitops.report import OutputFormat, github_line, publish_markdown
 from mwaa_gitops.sync.changes import FileChange
 from mwaa_gitops.sync.deploy import Inspection, Outcome
@@ -101,9 +103,25 @@ def plan_text(inspection: Inspection, environment: str,
     return "\n".join(lines).rstrip("\n")
 
 
+def bundle(plan: Plan) -> dict[str, int] | None:
+    """A private network's wheel bundle in the plan: its wheels, their bytes, and how many
+    this sync uploads; None without one."""
+    wheels = [i for i in plan.items if i.action is not Action.delete
+              and i.key.endswith(".whl") and f"/{OPENMETADATA_FOLDER}/{BUNDLE_FOLDER}/" in
+              f"/{i.key}"]
+    if not wheels:
+        return None
+    return {"wheels": len(wheels), "bytes": sum(i.size for i in wheels),
+            "upload": sum(1 for i in wheels if i.action in (Action.add, Action.change))}
+
+
 def _facts(inspection: Inspection) -> list[str]:
     facts = []
     plan = inspection.plan
+    wheels = bundle(plan)
+    if wheels is not None:
+        facts.append(f"wheel bundle: {wheels['wheels']} wheels, "
+                     f"{wheels['bytes'] / 1e6:.1f} MB ({wheels['upload']} to upload)")
     if inspection.versioning is not None:
         facts.append(f"bucket versioning: {inspection.versioning}")
     if plan.mwaa_update:
@@ -138,6 +156,7 @@ def plan_json(inspection: Inspection, environment: str,
         "foreign": plan.foreign,
         "drift": [i.key for i in plan.drifted],
         "mwaa_update": list(plan.mwaa_update),
+        "bundle": bundle(plan),
         "versioning": inspection.versioning,
         "locked_by": holder.describe() if holder else None,
         "manifest_commit": inspection.manifest.commit if inspection.manifest else None,

@@ -134,6 +134,8 @@ REQUIREMENTS = [
     "urllib3==2.8.0",
     "websocket-client==1.9.2",
 ]
+# A private network's wheel bundle, relative to this file: installs use no package index.
+WHEELS = None
 
 CONFIG = Path(__file__).with_suffix(".yaml")
 # Adapts the Airflow connector to MWAA's InvokeRestApi; rendered with the DAGs.
@@ -227,6 +229,8 @@ with DAG(
         task_id="run_workflow",
         python_callable=run_workflow,
         requirements=REQUIREMENTS,
+        pip_install_options=None if WHEELS is None
+        else ["--no-index", "--find-links", str(Path(__file__).parent / WHEELS)],
         # MWAA's packages stay visible: the Airflow connector imports Airflow, Variables too.
         system_site_packages=True,
         venv_cache_path=str(VENV_CACHE),
