@@ -6,6 +6,7 @@ Built only after the schema and domain checks passed, so the accessors trust the
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from mwaa_gitops.config.provenance import Node
@@ -28,6 +29,8 @@ class MwaaSettings:
     requirements_path: str
     plugins_path: str
     startup_script_path: str | None
+    # The python approach installs under custom constraints from locks/ (opt-in).
+    custom_constraints: bool = False
 
     @property
     def airflow_major(self) -> int:
@@ -120,6 +123,7 @@ class Environment:
     workflows: tuple[Workflow, ...]
     discovery: DiscoverySettings
     settings: dict[str, Any]
+    root: Path | None = None  # the repository's root: where its locks/ are
 
 
 def environment_from(merged: MergedEnvironment) -> Environment:
@@ -147,6 +151,7 @@ def environment_from(merged: MergedEnvironment) -> Environment:
             requirements_path=mwaa.get("requirementsPath", "requirements.txt"),
             plugins_path=mwaa.get("pluginsPath", "plugins.zip"),
             startup_script_path=mwaa.get("startupScriptPath"),
+            custom_constraints=bool(mwaa.get("customConstraints", False)),
         ),
         openmetadata=OpenMetadataSettings(
             ingestion_version=str(om["ingestionVersion"]),
@@ -176,6 +181,7 @@ def environment_from(merged: MergedEnvironment) -> Environment:
             variable=discovery.get("variable"),
         ),
         settings=s,
+        root=merged.root,
     )
 
 

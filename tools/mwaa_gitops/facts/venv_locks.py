@@ -117,3 +117,36 @@ def locked(airflow: str, ingestion: str, extras: tuple[str, ...]) -> VenvLock | 
             f"the task virtualenv of {PACKAGE}{suffix(extras)}=={ingestion} could not be "
             f"resolved against the package index ({resolver.INDEX_URL}): {exc}") from exc
     return VenvLock(airflow, ingestion, extras, pins or (), reason)
+
+
+def hashed_lock(airflow: str, ingestion: str, extras: tuple[str, ...]
+                ) -> tuple[str | None, str | None]:
+    """The task virtualenv's lock of that combination as requirements with their hashes
+    (``uv pip compile --generate-hashes`` text), or the resolver's reason why none resolves.
+
+    The pins are the vendored lock's where this mwaa-gitops vendors the combination (the set
+    its own tests install), else resolved now (:func:`resolve_lock`, cached); the hashes come
+    from the package index. Raises :class:`resolver.ResolverUnavailable` (or
+    :class:`LockFailed`) when the index or uv cannot be used."""
+    vendored = requirements_data.venv_lock(airflow, ingestion, extras)
+    if vendored is not None:
+        if vendored.unresolvable is not None:
+            return None, vendored.unresolvable
+        pins: tuple[str, ...] | None = vendored.pins
+    else:
+        pins, reason = resolve_lock(airflow, ingestion, extras)
+        if pins is None:
+            return None, reason
+    if not pins:
+        return "", None
+    return resolver.hashes(pins, mwaa_releases.release(airflow).python), None
+
+
+def known_unresolvable(airflow: str, ingestion: str, extras: tuple[str, ...]) -> str | None:
+    """The resolver's reason why that task virtualenv does not resolve, when this mwaa-gitops
+    measured it (for a release it does not vendor, the vendored release of its line stands for
+    it); None when it resolves or is not measured. Offline."""
+    vendored = ingestion if requirements_data.is_vendored(ingestion) else \
+        requirements_data.vendored_of_line(ingestion)
+    lock = requirements_data.venv_lock(airflow, vendored, extras) if vendored else None
+    return lock.unresolvable if lock is not None else None
