@@ -151,7 +151,7 @@ def test_lock_check_lists_what_is_missing_and_writes_nothing(repo: Path, write: 
     before = sorted((repo / "locks").rglob("*"))
     code, _, err = run("lock", "--check", "--repo", str(repo))
     assert code == 1
-    for env, (airflow, ingestion) in RELEASES.items():
+    for airflow, ingestion in RELEASES.values():
         for connector in ("mysql", "kafka"):
             path = LockSet(airflow, ingestion, (connector,)).path
             assert f"{path} (openmetadata-ingestion[{connector}]=={ingestion}" in err
