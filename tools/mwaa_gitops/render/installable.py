@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 from mwaa_gitops.check.messages import set_at
@@ -144,18 +145,26 @@ def _custom_constraints(merged: MergedEnvironment, environment: Environment
         if problems:
             yield from problems
             continue
-        lock = locks.read(merged.root, lock_set)
-        moves = lock.moves if lock is not None else ()
         airflow, ingestion = _versions(merged)
         here = _latest(merged, [airflow, ingestion, _custom(merged)])
-        yield Diagnostic(
-            here, f"the python approach installs {lock_set.requirement} into MWAA's own Python "
-            f"under the custom constraints {lock_set.path}, which move "
-            f"{len(moves)} of the packages MWAA's image has on Airflow {lock_set.airflow}"
-            f"{': ' + ', '.join(moves) if moves else ''}",
-            "review that MWAA's own DAGs and operators work with these versions; approach "
-            "virtualenv keeps MWAA's packages as they are", "custom-constraints",
-            severity="warning")
+        yield from moves_warning(merged.root, lock_set, here)
+
+
+def moves_warning(root: Path | None, lock_set: LockSet, here: Location
+                  ) -> Iterator[Diagnostic]:
+    """The packages of MWAA's image that fresh custom constraints move, as one warning."""
+    lock = locks.read(root, lock_set)
+    if lock is None or lock.digest != lock_set.digest:
+        return
+    moves = lock.moves
+    yield Diagnostic(
+        here, f"the python approach installs {lock_set.requirement} into MWAA's own Python "
+        f"under the custom constraints {lock_set.path}, which move "
+        f"{len(moves)} of the packages MWAA's image has on Airflow {lock_set.airflow}"
+        f"{': ' + ', '.join(moves) if moves else ''}",
+        "review that MWAA's own DAGs and operators work with these versions; approach "
+        "virtualenv keeps MWAA's packages as they are", "custom-constraints",
+        severity="warning")
 
 
 def _unverified(merged: MergedEnvironment, workflows: list[Workflow], text: str, airflow: Node,
