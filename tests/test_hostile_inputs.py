@@ -411,6 +411,7 @@ ATTACKS = [
 def scene(tmp_path: Path) -> Scene:
     root = tmp_path / "repo"
     shutil.copytree(ROOT / "environments", root / "environments")
+    shutil.copytree(ROOT / "locks", root / "locks")
     victim = tmp_path / "outside" / "victim.txt"
     victim.parent.mkdir()
     victim.write_text("must survive\n")
@@ -592,6 +593,7 @@ def test_render_and_sync_write_only_under_their_root_for_any_configured_paths(
     with tempfile.TemporaryDirectory() as tmp:
         top = Path(tmp)
         shutil.copytree(ROOT / "environments", top / "repo/environments")
+        shutil.copytree(ROOT / "locks", top / "repo/locks")
         scene = Scene(top / "repo", top / "out", top / "outside/victim.txt")
         scene.victim.parent.mkdir()
         scene.victim.write_text("must survive\n")
