@@ -273,9 +273,13 @@ def airflow(request: pytest.FixtureRequest, postgres: Postgres, openmetadata_api
     started = time.monotonic()
     with mwaa_api({}, {ACCESS_KEY: SECRET_KEY}) as mwaa:
         repo = config_repository(workdir, spec, bucket, openmetadata_api, mwaa.endpoint_url)
-        mwaa_gitops(repo, "validate", "--env", spec.environment)  # config errors fail first
-        # What the rendered task virtualenvs install: the vendored locks of this combination,
-        # for the Airflow connector and for the Postgres connector (test_connectors.py).
+        # The repository's locks, as a team writes them (the index, for the hashes), then
+        # validate: config errors fail first.
+        mwaa_gitops(repo, "lock", "--env", spec.environment)
+        mwaa_gitops(repo, "validate", "--env", spec.environment)
+        # What the rendered task virtualenvs install: the repository's locks of this
+        # combination (seeded from the vendored pins), for the Airflow connector and for the
+        # Postgres connector (test_connectors.py).
         houses = []
         for extras in ((), CONNECTOR_EXTRAS):
             lock = requirements_data.venv_lock(spec.release, spec.ingestion, extras)
