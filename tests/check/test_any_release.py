@@ -15,7 +15,7 @@ from mwaa_gitops.config import environments
 from mwaa_gitops.config.model import environment_from
 from mwaa_gitops.config.repository import Repository
 from mwaa_gitops.diagnostics import ConfigError, Diagnostic
-from mwaa_gitops.facts import package_index, requirements_data, resolver, venv_locks
+from mwaa_gitops.facts import package_index, requirements_data, resolver
 from mwaa_gitops.render import pipeline, render_environment
 from mwaa_gitops.report import OutputFormat
 from tests.conftest import Writer
@@ -40,7 +40,6 @@ def offline(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(resolver, "INDEX_URL", "http://127.0.0.1:9/simple")
     requirements_data.requires_dist.cache_clear()
     requirements_data.connectors.cache_clear()
-    venv_locks.locked.cache_clear()
 
 
 def test_an_unseen_patch_offline_is_said_once_at_the_line_that_pins_it(
@@ -85,8 +84,7 @@ def test_an_unseen_patch_is_checked_against_its_lines_model(
 def test_an_unseen_patch_validates_with_the_index_reachable(
         repo: Path, write: Writer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("MWAA_GITOPS_CACHE", str(tmp_path / "cache"))
-    for cached in (requirements_data.requires_dist, requirements_data.connectors,
-                   venv_locks.locked):
+    for cached in (requirements_data.requires_dist, requirements_data.connectors):
         cached.cache_clear()
     pin(write, repo, UNSEEN, "1.13.5")
     assert {d.code for d in problems(repo, "dev")} == {"missing-lock"}
