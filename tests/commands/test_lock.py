@@ -18,6 +18,7 @@ from mwaa_gitops.config import locks
 from mwaa_gitops.config.locks import LockSet
 from mwaa_gitops.config.repository import Repository
 from mwaa_gitops.diagnostics import Diagnostic
+from mwaa_gitops.facts import resolver
 from mwaa_gitops.render import pipeline
 from tests.conftest import ROOT, Writer
 
@@ -115,6 +116,16 @@ def add_connector(write: Writer, name: str) -> None:
           "  config: {}\nworkflowConfig:\n  loggerLevel: INFO\n")
 
 
+@pytest.fixture
+def offline(monkeypatch: pytest.MonkeyPatch) -> None:
+    """No resolver and no package index: what validate and `lock --check` must never need."""
+    def refused(*_: object, **__: object) -> str:
+        raise AssertionError("the resolver or the package index was used")
+
+    monkeypatch.setattr(resolver, "uv_binary", refused)
+    monkeypatch.setattr(resolver, "INDEX_URL", "http://127.0.0.1:9/simple")
+
+
 def problems(repo: Path, name: str) -> list[Diagnostic]:
     return pipeline.check(Repository(repo), [name]).diagnostics.sorted()
 
@@ -127,7 +138,7 @@ def test_the_example_repositorys_locks_are_fresh_and_all_used() -> None:
 
 @pytest.mark.parametrize("connector", sorted(CONNECTORS))
 def test_a_connector_beyond_the_examples_is_refused_until_locked_naming_the_command(
-        repo: Path, write: Writer, connector: str) -> None:
+        repo: Path, write: Writer, connector: str, offline: None) -> None:
     add_connector(write, connector)
     for env, (airflow, ingestion) in RELEASES.items():
         (problem,) = problems(repo, env)
@@ -145,7 +156,8 @@ def test_a_connector_beyond_the_examples_is_refused_until_locked_naming_the_comm
     assert str(problems(repo, "prod")[0].location) == "environments/prod/environment.yaml:11:21"
 
 
-def test_lock_check_lists_what_is_missing_and_writes_nothing(repo: Path, write: Writer) -> None:
+def test_lock_check_lists_what_is_missing_and_writes_nothing(
+        repo: Path, write: Writer, offline: None) -> None:
     for connector in ("mysql", "kafka"):
         add_connector(write, connector)
     before = sorted((repo / "locks").rglob("*"))
@@ -160,7 +172,8 @@ def test_lock_check_lists_what_is_missing_and_writes_nothing(repo: Path, write: 
     assert sorted((repo / "locks").rglob("*")) == before
 
 
-def test_an_edited_lock_is_stale_for_validate_render_and_check(repo: Path) -> None:
+def test_an_edited_lock_is_stale_for_validate_and_check(repo: Path, offline: None
+                                                             ) -> None:
     lock_set = LockSet("3.3.1", "2.0.7.0", ("redshift",))
     path = repo / lock_set.path
     path.write_text(path.read_text().replace(lock_set.digest, "0" * 64))
@@ -178,7 +191,8 @@ def test_an_edited_lock_is_stale_for_validate_render_and_check(repo: Path) -> No
     assert "is stale" in err
 
 
-def test_lock_removes_the_locks_no_environment_uses_any_more(repo: Path) -> None:
+def test_lock_removes_the_locks_no_environment_uses_any_more(repo: Path, offline: None
+                                                            ) -> None:
     unused = repo / "locks" / "airflow-3.2.1" / "openmetadata-ingestion-2.0.7.0[mysql].txt"
     unused.parent.mkdir()
     unused.write_text("# left over\n")
