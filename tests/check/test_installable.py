@@ -147,10 +147,14 @@ def test_a_task_virtualenv_that_does_not_resolve_is_refused_with_the_resolvers_r
     assert "ecs" not in problem.hint  # Backend connections: ECS cannot reach them
 
 
-def pins_of(requirements: tuple[str, ...]) -> tuple[str, ...]:
-    """``name==version`` of each rendered requirement, after checking it carries hashes."""
+def seeded(requirements: tuple[str, ...], airflow: str) -> tuple[str, ...]:
+    """What the rendered requirements add to MWAA's image, after checking every line carries
+    its hashes and that the rest is the image's own packages at the image's versions (pinned
+    too: pip checks the hash of whatever it installs)."""
     assert all(" --hash=sha256:" in line for line in requirements), requirements[:3]
-    return tuple(line.split()[0] for line in requirements)
+    installed = mwaa_releases.installed_packages(airflow)
+    pins = [line.split()[0].split("==") for line in requirements]
+    return tuple(f"{name}=={pin}" for name, pin in pins if installed.get(name) != pin)
 
 
 def test_virtualenv_dags_carry_the_repositorys_lock_seeded_from_the_vendored_one(
@@ -161,7 +165,7 @@ def test_virtualenv_dags_carry_the_repositorys_lock_seeded_from_the_vendored_one
             extras = connectors.workflow_extras(workflow.config, BASE_INGESTION)
             lock = requirements_data.venv_lock("3.3.1", BASE_INGESTION, extras)
             assert lock is not None and lock.pins, extras
-            assert pins_of(venv_requirements(env, workflow)) == lock.pins
+            assert seeded(venv_requirements(env, workflow), "3.3.1") == lock.pins
 
 
 WAREHOUSE = """
@@ -200,7 +204,7 @@ def test_a_redshift_workflow_installs_its_extras_lock_in_every_example_environme
         lock = requirements_data.venv_lock(env.mwaa.airflow_version,
                                            env.openmetadata.ingestion_version, ("redshift",))
         assert lock is not None
-        assert pins_of(venv_requirements(env, workflow)) == lock.pins
+        assert seeded(venv_requirements(env, workflow), env.mwaa.airflow_version) == lock.pins
 
 
 def test_the_python_approach_names_each_conflict_a_workflows_connector_extra_brings(
@@ -302,4 +306,4 @@ def test_a_test_suite_leaving_its_connection_to_the_server_is_warned_its_driver_
     env = environment_from(environments.build(Repository(repo), "dev"))
     (workflow,) = [wf for wf in env.workflows if wf.name == "orders_tests"]
     lock = requirements_data.venv_lock("3.3.1", BASE_INGESTION, ("redshift",))
-    assert lock is not None and pins_of(venv_requirements(env, workflow)) == lock.pins
+    assert lock is not None and seeded(venv_requirements(env, workflow), "3.3.1") == lock.pins

@@ -32,7 +32,8 @@ from pathlib import Path
 
 import pytest
 
-from mwaa_gitops.facts import mwaa_releases, requirements_data
+from mwaa_gitops.config import locks
+from mwaa_gitops.facts import mwaa_releases, venv_locks
 from tests.support.airflow import (
     AIRFLOW_2_RELEASE,
     AIRFLOW_3_RELEASE,
@@ -282,9 +283,11 @@ def airflow(request: pytest.FixtureRequest, postgres: Postgres, openmetadata_api
         # Postgres connector (test_connectors.py).
         houses = []
         for extras in ((), CONNECTOR_EXTRAS):
-            lock = requirements_data.venv_lock(spec.release, spec.ingestion, extras)
-            assert lock is not None and lock.unresolvable is None, (extras, lock)
-            houses.append(str(wheelhouse(python, list(lock.pins))))
+            # The Postgres set is locked by test_connectors.py's repository, later: the same
+            # lock, computed the same way (and cached) here.
+            text, reason = venv_locks.hashed_lock(spec.release, spec.ingestion, extras)
+            assert text is not None, (extras, reason)
+            houses.append(str(wheelhouse(python, list(locks.parse(text).pins))))
         extra = {
             "PYTHONUSERBASE": str(python.parent.parent),
             # pip reads several find-links from one variable, separated by spaces.

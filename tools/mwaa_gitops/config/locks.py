@@ -27,8 +27,9 @@ from mwaa_gitops.facts.requirements_data import PACKAGE
 from mwaa_gitops.facts.resolver import PLATFORM
 
 LOCKS = "locks"
-# Raised whenever what a lock holds would be computed differently: every lock becomes stale.
-ALGORITHM = "1"
+# Raised whenever what a lock holds would be computed differently: every lock of that kind
+# becomes stale.
+ALGORITHM = {"venv": "2", "constraints": "2"}
 DIGEST_PREFIX = "# inputs: sha256:"
 MOVES_PREFIX = "# moves: "
 LOCK_COMMAND = "mwaa-gitops lock"
@@ -65,7 +66,7 @@ class LockSet:
             if mwaa_releases.is_release(self.airflow) else ""
         inputs = {"airflow": self.airflow, "ingestion": self.ingestion,
                   "extras": list(self.extras), "python": python, "platform": PLATFORM,
-                  "algorithm": ALGORITHM, "kind": self.kind}
+                  "algorithm": ALGORITHM[self.kind], "kind": self.kind}
         return hashlib.sha256(json.dumps(inputs, sort_keys=True).encode()).hexdigest()
 
 

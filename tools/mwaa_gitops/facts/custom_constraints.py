@@ -8,7 +8,8 @@ constraints alone, for the release's Python on linux x86_64, together with
 ``apache-airflow==<release>`` and every other package of MWAA's image (so MWAA's Airflow and
 its providers stay consistent), preferring the image's versions and those Airflow's constraints
 pin; each Airflow constraint the resolution moves is rewritten, every other line (and every
-essential pin) is left as it is.
+essential pin) is left as it is, and what the set brings beyond those constraints is pinned as
+resolved after them.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from dataclasses import dataclass
 from mwaa_gitops.facts import mwaa_releases, resolver
 from mwaa_gitops.facts.requirements_data import PACKAGE, WHEELS_ONLY, undeclared
 
+ADDED = "# Added by mwaa-gitops lock: what the set brings beyond these constraints, as resolved."
 _PIN_LINE = re.compile(r"^([A-Za-z0-9][A-Za-z0-9._-]*)==(\S+)(.*)$")
 
 
@@ -36,7 +38,7 @@ class Move:
 
 @dataclass(frozen=True)
 class CustomConstraints:
-    text: str  # Airflow's constraints, the moved lines changed
+    text: str  # Airflow's constraints, the moved lines changed, then the added pins
     changed: tuple[str, ...]  # the constraint lines that moved, as written
     moves: tuple[Move, ...]  # the image's packages installed at another version
 
@@ -74,6 +76,15 @@ def resolve(airflow: str, ingestion: str, extras: tuple[str, ...]
             lines.append(moved)
         else:
             lines.append(line)
+    # What the set adds beyond Airflow's constraints, pinned as resolved: the install is the one
+    # resolved here, and pip never explores another release (some source releases build only
+    # by downloading from outside the index).
+    known = {mwaa_releases.normalize(m[1]) for m in map(_PIN_LINE.match, (
+        line.strip() for line in airflow_text.splitlines())) if m}
+    known |= set(mwaa_releases.essential_constraints(airflow))
+    added = [f"{name}=={pin}" for name, pin in sorted(resolved.items()) if name not in known]
+    if added:
+        lines += ["", f"{ADDED}", *added]
     moves = tuple(Move(name, installed[name], resolved[name]) for name in sorted(installed)
                   if name in resolved and resolved[name] != installed[name])
     return CustomConstraints("\n".join(lines) + "\n", tuple(changed), moves), None

@@ -59,11 +59,26 @@ def resolve_lock(airflow: str, version: str, extras: tuple[str, ...], *,
     nothing resolves. ``index_state``: ``uv pip compile`` options that fix the index's state
     (``--exclude-newer``). Raises :class:`resolver.ResolverUnavailable` when the index or uv
     cannot be used."""
+    resolved, reason = _resolve(airflow, version, extras, index_state=index_state)
+    if resolved is None:
+        return None, reason
+    installed = mwaa_releases.installed_packages(airflow)
+    return tuple(pin for pin in resolved if installed.get(pin.split("==")[0]) !=
+                 pin.split("==")[1]), None
+
+
+def _resolve(airflow: str, version: str, extras: tuple[str, ...], *,
+             index_state: tuple[str, ...] = (), prefer: tuple[str, ...] = ()
+             ) -> tuple[tuple[str, ...] | None, str | None]:
+    """Every pin of the resolution but apache-airflow (the image's packages at the image's
+    versions included), once what it adds beyond the image comes as wheels; ``prefer``: more
+    versions to keep where they fit."""
     release = mwaa_releases.release(airflow)
     installed = mwaa_releases.installed_packages(airflow)
     wanted = [f"{PACKAGE}{suffix(extras)}=={version}", f"apache-airflow=={airflow}",
               *undeclared(version)]
-    preferences = "".join(f"{name}=={pin}\n" for name, pin in sorted(installed.items()))
+    preferences = "".join(f"{name}=={pin}\n" for name, pin in sorted(installed.items())) + \
+        "".join(f"{pin}\n" for pin in prefer)
     wheels_only: tuple[str, ...] = WHEELS_ONLY
     for _ in range(MAX_ROUNDS):
         result = resolver.resolve("\n".join(wanted) + "\n", [], release.python,
@@ -72,12 +87,13 @@ def resolve_lock(airflow: str, version: str, extras: tuple[str, ...], *,
         if not result.ok:
             return None, result.message
         pins = sorted((mwaa_releases.normalize(name), pin) for name, pin in result.pins.items())
+        every = tuple(f"{name}=={pin}" for name, pin in pins if name != "apache-airflow")
         kept = tuple(f"{name}=={pin}" for name, pin in pins
                      if name != "apache-airflow" and installed.get(name) != pin)
         wheels = resolver.resolve("".join(f"{line}\n" for line in kept), [], release.python,
                                   options=wheels_check_options(index_state))
         if wheels.ok:
-            return kept, None
+            return every, None
         source_only = NO_WHEELS.search(wheels.message)
         if source_only is None:
             raise LockFailed(f"{airflow}/{version}{suffix(extras)}: {wheels.message}")
@@ -101,19 +117,19 @@ def hashed_lock(airflow: str, ingestion: str, extras: tuple[str, ...]
     """The task virtualenv's lock of that combination as requirements with their hashes
     (``uv pip compile --generate-hashes`` text), or the resolver's reason why none resolves.
 
-    The pins are the vendored lock's where this mwaa-gitops vendors the combination (the set
-    its own tests install), else resolved now (:func:`resolve_lock`, cached); the hashes come
-    from the package index. Raises :class:`resolver.ResolverUnavailable` (or
+    Every package of the resolution is pinned, those MWAA's image has at the locked version
+    too: pip checks hashes of whatever it installs, so a package the image should have and
+    does not (or has at another version) is installed as locked, never left to chance. Where
+    this mwaa-gitops vendors the combination (the set its own tests install), its pins are
+    preferred, so the lock agrees with it. Raises :class:`resolver.ResolverUnavailable` (or
     :class:`LockFailed`) when the index or uv cannot be used."""
     vendored = requirements_data.venv_lock(airflow, ingestion, extras)
-    if vendored is not None:
-        if vendored.unresolvable is not None:
-            return None, vendored.unresolvable
-        pins: tuple[str, ...] | None = vendored.pins
-    else:
-        pins, reason = resolve_lock(airflow, ingestion, extras)
-        if pins is None:
-            return None, reason
+    if vendored is not None and vendored.unresolvable is not None:
+        return None, vendored.unresolvable
+    pins, reason = _resolve(airflow, ingestion, extras,
+                            prefer=vendored.pins if vendored is not None else ())
+    if pins is None:
+        return None, reason
     if not pins:
         return "", None
     return resolver.hashes(pins, mwaa_releases.release(airflow).python), None
