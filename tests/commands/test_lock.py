@@ -251,3 +251,20 @@ def test_lock_writes_a_new_sets_lock_and_validate_then_passes(
     assert status.splitlines() == [f"?? {lock_set.path}"]
     # prod still lacks its own set, at its own release.
     assert {d.code for d in problems(repo, "prod")} == {"missing-lock"}
+
+
+def test_lock_of_one_environment_is_not_stopped_by_another_that_does_not_validate(
+        repo: Path, write: Writer, offline: None) -> None:
+    write("environments/prod/workflows/dbt_analytics.yaml", """
+        workflowConfig:
+          loggerLevel: LOUD
+        """)
+    unused = repo / "locks" / "airflow-3.2.1" / "left-over.txt"
+    unused.parent.mkdir()
+    unused.write_text("# left over\n")
+    code, _, err = run("lock", "--env", "dev", "--repo", str(repo))
+    assert code == 0, err
+    assert "warning: environment 'prod' does not validate" in err
+    code, _, err = run("lock", "--repo", str(repo))
+    assert code == 1 and "nothing locked" in err
+    assert unused.exists()  # nothing is removed while an environment cannot say what it uses

@@ -34,10 +34,12 @@ def run(root: Path | None, names: list[str], fmt: OutputFormat, *, check: bool =
                                  f"unknown or abstract environment '{name}'",
                                  did_you_mean(name, everything), code="usage")
     wanted, needed, problems = _needed(repo, names or everything, everything)
-    if problems:
+    if any(d.severity == "error" for d in problems):
         report(problems, fmt, f"{len(problems)} problem(s): nothing locked")
         return ExitCode.INVALID
-    unused = _unused(repo.root, needed)
+    if problems:  # another environment that does not validate: its locks are kept
+        report(problems, fmt)
+    unused = [] if problems else _unused(repo.root, needed)
     if check:
         return _check(repo, wanted, needed, unused, fmt)
     failures: list[Diagnostic] = []
@@ -69,12 +71,12 @@ def _needed(repo: Repository, names: list[str], everything: list[str]
     for name in everything:
         try:
             merged = build(repo, name)
+            errors = [d for d in check_environment(merged) if d.severity == "error"]
         except ConfigError as exc:
-            problems.extend(exc.diagnostics)
-            continue
-        errors = [d for d in check_environment(merged) if d.severity == "error"]
+            errors = exc.diagnostics
         if errors:
-            problems.extend(errors)
+            # Another environment's problems stop only the removal of unused locks.
+            problems.extend(errors if name in names else [_unchecked(repo, name)])
             continue
         for lock_set, places in _sets(merged).items():
             for here, workflows in places.items():
@@ -83,6 +85,13 @@ def _needed(repo: Repository, names: list[str], everything: list[str]
             if name in names and lock_set not in wanted:
                 wanted.append(lock_set)
     return wanted, needed, problems
+
+
+def _unchecked(repo: Repository, name: str) -> Diagnostic:
+    return Diagnostic(Location(repo.display(repo.environment_file(name))),
+                      f"environment '{name}' does not validate, so which locks it uses is not "
+                      "known", f"run `mwaa-gitops validate --env {name}`, fix it, then lock",
+                      "usage", severity="warning")
 
 
 def _sets(merged: MergedEnvironment) -> dict[LockSet, dict[Location, list[str]]]:
