@@ -118,12 +118,16 @@ def test_lock_resolves_the_custom_constraints_under_mwaas_essential_ones_only(
     moved = {move.split()[0] for move in written.moves}
     assert {"boto3", "botocore", "s3transfer", "aiobotocore", "click"} <= moved
     text = (repo / LOCK.path).read_text()
-    pins = mwaa_releases.pins(text)
+    constraints, _, added = text.partition(custom_constraints.ADDED)
+    pins = mwaa_releases.pins(constraints)
     original = mwaa_releases.airflow_constraints("3.3.1")
     essential = mwaa_releases.essential_constraints("3.3.1")
     assert all(pins.get(name, pin) == pin for name, pin in essential.items())
     changed = {name for name, pin in original.items() if pins.get(name) != pin}
+    # Airflow's lines, only those that must move changed; then what the set adds, pinned.
     assert 10 <= len(changed) <= 30 and set(pins) == set(original)
+    extra = mwaa_releases.pins(added)
+    assert "dbt-core" in extra and not set(extra) & (set(original) | set(essential))
     found, reason = custom_constraints.resolve("3.3.1", "2.0.7.0", ())
     assert reason is None and found is not None
     assert {m.name for m in found.moves} == moved
