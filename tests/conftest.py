@@ -17,8 +17,10 @@ BASE_SERVER = "2.0.7"
 
 @pytest.fixture
 def repo(tmp_path: Path) -> Path:
-    """A copy of the example config repository (environments/ only) to edit freely."""
+    """A copy of the example config repository (environments/ and its locks/) to edit
+    freely."""
     shutil.copytree(ROOT / "environments", tmp_path / "environments")
+    shutil.copytree(ROOT / "locks", tmp_path / "locks")
     return tmp_path
 
 

@@ -444,6 +444,7 @@ ATTACKS = [
 def scene(tmp_path: Path) -> Scene:
     root = tmp_path / "repo"
     shutil.copytree(ROOT / "environments", root / "environments")
+    shutil.copytree(ROOT / "locks", root / "locks")
     victim = tmp_path / "outside" / "victim.txt"
     victim.parent.mkdir()
     victim.write_text("must survive\n")
@@ -508,10 +509,11 @@ def test_hostile_input_gives_a_located_error_or_a_correct_result(scene: Scene,
 
 @pytest.fixture
 def small_bucket(scene: Scene) -> Iterator[Path]:
-    """The local target folder on its own 1 MiB file system (needs the right to mount)."""
+    """The local target folder on its own 4 MiB file system (needs the right to mount): room
+    for the environment's files (each task virtualenv DAG carries its lock's hashes, ~200 kB)."""
     folder = scene.root / ".local-bucket"
     folder.mkdir()
-    done = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", str(folder)],
+    done = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=4m", "tmpfs", str(folder)],
                           capture_output=True, check=False)
     if done.returncode != 0:
         pytest.skip("mounting a small file system needs privileges this run does not have")
@@ -536,18 +538,19 @@ def test_full_target_recovers_when_the_config_shrinks(scene: Scene, small_bucket
     synced(scene)
     fill(small_bucket)
     tags = ", ".join(f"tag-{n:04d}-" + "x" * 80 for n in range(1500))  # ~140 kB more
-    scene.edit("environments/base/workflows/airflow_pipelines.yaml",
-               "tags: !append [airflow-connector]", f"tags: !append [{tags}]")
+    # The ECS workflow: its DAG is small (a task virtualenv's carries its lock's hashes).
+    workflow = "environments/base/workflows/airflow_pipelines_ecs.yaml"
+    scene.edit(workflow, "tags: !append [airflow-connector]", f"tags: !append [{tags}]")
     code, output = scene.cli("sync", "--env", "local")
     assert code == 1 and "Traceback" not in output
     assert f"{LOCAL}:6:11: " in output and "No space left on device" in output
-    scene.edit("environments/base/workflows/airflow_pipelines.yaml", f"tags: !append [{tags}]",
-               "tags: !append [airflow-connector]\n  retries: 4")
-    (scene.root / "environments/base/workflows/airflow_pipelines_ecs.yaml").unlink()
+    scene.edit(workflow, f"tags: !append [{tags}]", "tags: !append [airflow-connector]\n"
+               "  retries: 4")
+    (scene.root / "environments/base/workflows/metabase_dashboards.yaml").unlink()
     code, output = scene.cli("sync", "--env", "local")
     assert code == 0, output
-    assert not (small_bucket / "dags/openmetadata/airflow_pipelines_ecs.py").exists()
-    assert b"4" in (small_bucket / "dags/openmetadata/airflow_pipelines.py").read_bytes()
+    assert not (small_bucket / "dags/openmetadata/metabase_dashboards.py").exists()
+    assert b"4" in (small_bucket / "dags/openmetadata/airflow_pipelines_ecs.py").read_bytes()
 
 
 def test_read_only_target_is_a_located_error(scene: Scene, small_bucket: Path) -> None:
@@ -625,6 +628,7 @@ def test_render_and_sync_write_only_under_their_root_for_any_configured_paths(
     with tempfile.TemporaryDirectory() as tmp:
         top = Path(tmp)
         shutil.copytree(ROOT / "environments", top / "repo/environments")
+        shutil.copytree(ROOT / "locks", top / "repo/locks")
         scene = Scene(top / "repo", top / "out", top / "outside/victim.txt")
         scene.victim.parent.mkdir()
         scene.victim.write_text("must survive\n")

@@ -16,7 +16,7 @@ from typing import ClassVar
 import pytest
 
 from mwaa_gitops.config.repository import Repository
-from mwaa_gitops.facts import package_index, requirements_data, resolver, venv_locks
+from mwaa_gitops.facts import package_index, requirements_data, resolver
 from mwaa_gitops.render import pipeline
 from tests.conftest import Writer
 
@@ -106,8 +106,7 @@ def test_a_release_the_index_lacks_is_named_with_the_wheel_looked_for(
 
 def test_a_pin_the_index_lacks_is_said_at_the_pin_as_no_such_release(
         index: type[Index], repo: Path, write: Writer) -> None:
-    for cached in (requirements_data.requires_dist, requirements_data.connectors,
-                   venv_locks.locked):
+    for cached in (requirements_data.requires_dist, requirements_data.connectors):
         cached.cache_clear()
     write("environments/dev/environment.yaml", (repo / "environments/dev/environment.yaml")
           .read_text().replace("openmetadata:\n", 'openmetadata:\n  ingestionVersion: '

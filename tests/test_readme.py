@@ -36,6 +36,7 @@ def explained(page: Path, repo: Path) -> tuple[int, list[str]]:
     """Replay the page's walkthrough in ``repo``: write what it `cat`s, re-run what it
     `explain`s; the number of explains run, and those that printed something else."""
     shutil.copytree(ROOT / "environments", repo / "environments")
+    shutil.copytree(ROOT / "locks", repo / "locks")
     checked, wrong = 0, []
     for command, shown in steps(page):
         words = command.split()

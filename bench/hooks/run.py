@@ -79,6 +79,7 @@ Reading it:
 def prepare(folder: Path) -> dict[str, str]:
     """The repository with one staged edit; returns the environment to run tools in."""
     shutil.copytree(ROOT / "environments", folder / "environments")
+    shutil.copytree(ROOT / "locks", folder / "locks")
     (folder / "before.yaml").write_text(BEFORE)
     (folder / "after.yaml").write_text(AFTER)
     tools = folder.parent / f"{folder.name}-bin"

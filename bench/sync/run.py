@@ -75,6 +75,7 @@ def workflow(index: int) -> str:
 def make_repository(path: Path, endpoint: str, bucket: str, files: int) -> dict[str, bytes]:
     """A git config repository whose ``bench`` environment renders about ``files`` files."""
     shutil.copytree(ROOT / "environments", path / "environments")
+    shutil.copytree(ROOT / "locks", path / "locks")
     env = path / "environments/bench"
     (env / "workflows").mkdir(parents=True)
     (env / "environment.yaml").write_text(

@@ -48,6 +48,7 @@ CHECK_JSONSCHEMA = "check-jsonschema==0.37.2"
 def generate(target: Path, workflows: int, environments: int) -> int:
     """Write the repository; returns the number of merged workflows across environments."""
     shutil.copytree(ROOT / "environments" / "base", target / "environments" / "base")
+    shutil.copytree(ROOT / "locks", target / "locks")
     base_wf = target / "environments" / "base" / "workflows"
     airflow = [(base_wf / name).read_text() for name in AIRFLOW]
     kinds = [*AIRFLOW, *KINDS]

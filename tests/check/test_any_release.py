@@ -10,12 +10,14 @@ from pathlib import Path
 
 import pytest
 
+from mwaa_gitops.commands import lock
 from mwaa_gitops.config import environments
 from mwaa_gitops.config.model import environment_from
 from mwaa_gitops.config.repository import Repository
 from mwaa_gitops.diagnostics import ConfigError, Diagnostic
-from mwaa_gitops.facts import package_index, requirements_data, resolver, venv_locks
+from mwaa_gitops.facts import package_index, requirements_data, resolver
 from mwaa_gitops.render import pipeline, render_environment
+from mwaa_gitops.report import OutputFormat
 from tests.conftest import Writer
 
 UNSEEN = "1.13.5.0"  # on the index, not vendored
@@ -38,7 +40,6 @@ def offline(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(resolver, "INDEX_URL", "http://127.0.0.1:9/simple")
     requirements_data.requires_dist.cache_clear()
     requirements_data.connectors.cache_clear()
-    venv_locks.locked.cache_clear()
 
 
 def test_an_unseen_patch_offline_is_said_once_at_the_line_that_pins_it(
@@ -53,7 +54,7 @@ def test_an_unseen_patch_offline_is_said_once_at_the_line_that_pins_it(
     assert problem.hint is not None and "1.13.6.3" in problem.hint
 
 
-def test_render_of_an_unseen_patch_offline_fails_at_the_workflows_approach(
+def test_render_of_an_unseen_patch_without_its_lock_fails_at_the_workflows_approach(
         repo: Path, offline: None) -> None:
     env = environment_from(environments.build(Repository(repo), "dev"))
     env = dataclasses.replace(env, openmetadata=dataclasses.replace(
@@ -62,7 +63,8 @@ def test_render_of_an_unseen_patch_offline_fails_at_the_workflows_approach(
         render_environment(env)
     (problem,) = raised.value.diagnostics
     assert str(problem.location) == "environments/base/workflows/airflow_pipelines.yaml:7:13"
-    assert problem.code == "index-unavailable"
+    assert problem.code == "missing-lock"
+    assert problem.hint == "run `mwaa-gitops lock --env dev` and commit locks/"
 
 
 def test_an_unseen_patch_is_checked_against_its_lines_model(
@@ -82,10 +84,11 @@ def test_an_unseen_patch_is_checked_against_its_lines_model(
 def test_an_unseen_patch_validates_with_the_index_reachable(
         repo: Path, write: Writer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("MWAA_GITOPS_CACHE", str(tmp_path / "cache"))
-    for cached in (requirements_data.requires_dist, requirements_data.connectors,
-                   venv_locks.locked):
+    for cached in (requirements_data.requires_dist, requirements_data.connectors):
         cached.cache_clear()
     pin(write, repo, UNSEEN, "1.13.5")
+    assert {d.code for d in problems(repo, "dev")} == {"missing-lock"}
+    assert lock.run(repo, ["dev"], OutputFormat.text) == 0
     assert problems(repo, "dev") == []
     requires, connectors = package_index.cached_files(UNSEEN)
     assert "sqlalchemy" in requires.read_text().lower() and connectors.is_file()

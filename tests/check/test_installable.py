@@ -77,7 +77,10 @@ def test_python_approach_is_refused_at_the_approach_with_every_conflicting_pin(
     assert problem.message.endswith(f"({len(conflicts)} conflicting packages)")
     assert problem.hint == (
         "use approach virtualenv or ecs; with approach python, no openmetadata-ingestion 2.0 "
-        f"release installs on Airflow 3.3.1, nor does {BASE_INGESTION} on any MWAA release")
+        f"release installs on Airflow 3.3.1, nor does {BASE_INGESTION} on any MWAA release; "
+        "or install it under custom constraints that move MWAA's packages where they must: set "
+        "`mwaa.customConstraints: true` in the environment's settings, then run "
+        "`mwaa-gitops lock --env dev`")
 
 
 def test_a_backend_workflow_is_never_pointed_at_ecs(repo: Path, write: Writer) -> None:
@@ -144,14 +147,25 @@ def test_a_task_virtualenv_that_does_not_resolve_is_refused_with_the_resolvers_r
     assert "ecs" not in problem.hint  # Backend connections: ECS cannot reach them
 
 
-def test_virtualenv_dags_carry_the_vendored_lock(repo: Path) -> None:
+def seeded(requirements: tuple[str, ...], airflow: str) -> tuple[str, ...]:
+    """What the rendered requirements add to MWAA's image, after checking every line carries
+    its hashes and that the rest is the image's own packages at the image's versions (pinned
+    too: pip checks the hash of whatever it installs)."""
+    assert all(" --hash=sha256:" in line for line in requirements), requirements[:3]
+    installed = mwaa_releases.installed_packages(airflow)
+    pins = [line.split()[0].split("==") for line in requirements]
+    return tuple(f"{name}=={pin}" for name, pin in pins if installed.get(name) != pin)
+
+
+def test_virtualenv_dags_carry_the_repositorys_lock_seeded_from_the_vendored_one(
+        repo: Path) -> None:
     env = environment_from(environments.build(Repository(repo), "dev"))
     for workflow in env.workflows:
         if workflow.dag.approach == "virtualenv":
             extras = connectors.workflow_extras(workflow.config, BASE_INGESTION)
             lock = requirements_data.venv_lock("3.3.1", BASE_INGESTION, extras)
             assert lock is not None and lock.pins, extras
-            assert venv_requirements(env, workflow) == lock.pins
+            assert seeded(venv_requirements(env, workflow), "3.3.1") == lock.pins
 
 
 WAREHOUSE = """
@@ -190,7 +204,7 @@ def test_a_redshift_workflow_installs_its_extras_lock_in_every_example_environme
         lock = requirements_data.venv_lock(env.mwaa.airflow_version,
                                            env.openmetadata.ingestion_version, ("redshift",))
         assert lock is not None
-        assert venv_requirements(env, workflow) == lock.pins
+        assert seeded(venv_requirements(env, workflow), env.mwaa.airflow_version) == lock.pins
 
 
 def test_the_python_approach_names_each_conflict_a_workflows_connector_extra_brings(
@@ -227,7 +241,7 @@ def test_the_python_approach_says_what_offline_cannot_see_when_nothing_conflicts
     assert problem.hint is not None and "validate --resolve" in problem.hint
 
 
-def test_a_virtualenv_workflow_whose_extras_have_no_lock_is_refused_saying_how_to_add_one(
+def test_a_virtualenv_workflow_whose_extras_have_no_lock_is_refused_naming_the_lock_command(
         repo: Path, write: Writer) -> None:
     snowflake = WAREHOUSE.replace("type: redshift", "type: snowflake").replace(
         "type: Redshift", "type: Snowflake").replace(
@@ -239,12 +253,11 @@ def test_a_virtualenv_workflow_whose_extras_have_no_lock_is_refused_saying_how_t
     assert problem.code == "missing-lock"
     assert str(problem.location) == "environments/base/workflows/warehouse.yaml:3:13"
     assert problem.message == (
-        "workflow 'warehouse' runs in a task virtualenv, but no locked requirement set of "
-        f"openmetadata-ingestion[snowflake]=={BASE_INGESTION} on MWAA's Airflow 3.3.1 is "
-        "vendored")
-    assert problem.hint == (
-        "add the extras set ('snowflake',) to EXTRA_SETS in mwaa_gitops.facts."
-        f"requirements_data of mwaa-gitops and run `{requirements_data.GENERATE}` there")
+        "workflow 'warehouse' needs the task virtualenv lock of "
+        f"openmetadata-ingestion[snowflake]=={BASE_INGESTION} on MWAA's Airflow 3.3.1, and the "
+        f"repository has no locks/airflow-3.3.1/openmetadata-ingestion-{BASE_INGESTION}"
+        "[snowflake].txt")
+    assert problem.hint == "run `mwaa-gitops lock --env dev` and commit locks/"
 
 
 TEST_SUITE = """
@@ -293,4 +306,4 @@ def test_a_test_suite_leaving_its_connection_to_the_server_is_warned_its_driver_
     env = environment_from(environments.build(Repository(repo), "dev"))
     (workflow,) = [wf for wf in env.workflows if wf.name == "orders_tests"]
     lock = requirements_data.venv_lock("3.3.1", BASE_INGESTION, ("redshift",))
-    assert lock is not None and venv_requirements(env, workflow) == lock.pins
+    assert lock is not None and seeded(venv_requirements(env, workflow), "3.3.1") == lock.pins

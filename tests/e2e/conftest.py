@@ -32,7 +32,8 @@ from pathlib import Path
 
 import pytest
 
-from mwaa_gitops.facts import mwaa_releases, requirements_data
+from mwaa_gitops.config import locks
+from mwaa_gitops.facts import mwaa_releases, venv_locks
 from tests.support.airflow import (
     AIRFLOW_2_RELEASE,
     AIRFLOW_3_RELEASE,
@@ -273,14 +274,20 @@ def airflow(request: pytest.FixtureRequest, postgres: Postgres, openmetadata_api
     started = time.monotonic()
     with mwaa_api({}, {ACCESS_KEY: SECRET_KEY}) as mwaa:
         repo = config_repository(workdir, spec, bucket, openmetadata_api, mwaa.endpoint_url)
-        mwaa_gitops(repo, "validate", "--env", spec.environment)  # config errors fail first
-        # What the rendered task virtualenvs install: the vendored locks of this combination,
-        # for the Airflow connector and for the Postgres connector (test_connectors.py).
+        # The repository's locks, as a team writes them (the index, for the hashes), then
+        # validate: config errors fail first.
+        mwaa_gitops(repo, "lock", "--env", spec.environment)
+        mwaa_gitops(repo, "validate", "--env", spec.environment)
+        # What the rendered task virtualenvs install: the repository's locks of this
+        # combination (seeded from the vendored pins), for the Airflow connector and for the
+        # Postgres connector (test_connectors.py).
         houses = []
         for extras in ((), CONNECTOR_EXTRAS):
-            lock = requirements_data.venv_lock(spec.release, spec.ingestion, extras)
-            assert lock is not None and lock.unresolvable is None, (extras, lock)
-            houses.append(str(wheelhouse(python, list(lock.pins))))
+            # The Postgres set is locked by test_connectors.py's repository, later: the same
+            # lock, computed the same way (and cached) here.
+            text, reason = venv_locks.hashed_lock(spec.release, spec.ingestion, extras)
+            assert text is not None, (extras, reason)
+            houses.append(str(wheelhouse(python, list(locks.parse(text).pins))))
         extra = {
             "PYTHONUSERBASE": str(python.parent.parent),
             # pip reads several find-links from one variable, separated by spaces.

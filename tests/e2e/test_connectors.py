@@ -1,6 +1,9 @@
 """A database connector beyond Airflow's, proven end to end: the Postgres connector's metadata
-workflow, rendered by ``mwaa-gitops render`` for the virtualenv approach, run by real Airflow in
-its supervised task process, extracts the tier's PostgreSQL into the OpenMetadata stand-in.
+workflow (its ``postgres`` extra is none of the example repository's locked sets), refused by
+``validate`` until ``mwaa-gitops lock`` writes the repository's lock of its set, rendered by
+``mwaa-gitops render`` for the virtualenv approach with that lock's hashes, installed by pip in
+hash-checking mode and run by real Airflow in its supervised task process, extracts the tier's
+PostgreSQL into the OpenMetadata stand-in.
 
 The virtualenv approach because it is the one that installs on MWAA: the python approach's
 ``openmetadata-ingestion[postgres]`` collides with MWAA's constraints on every release (see
@@ -10,6 +13,7 @@ own ``${NAME}`` reference, which the runner reads as ``${env:NAME}``.
 
 from __future__ import annotations
 
+import re
 import shutil
 import textwrap
 from pathlib import Path
@@ -124,6 +128,10 @@ def rendered(airflow: E2EAirflow, openmetadata_api: OpenMetadataApi, postgres: P
              warehouse: str, tmp_path: Path) -> Path:
     """The workflow rendered by the CLI and put into Airflow's DAGs folder, parsed."""
     repo = connector_repository(tmp_path / "repo", airflow.spec, openmetadata_api, postgres)
+    # Refused until the repository holds the lock of its [postgres] set; `lock` writes it.
+    refused = mwaa_gitops(repo, "validate", "--env", airflow.spec.environment, expect=1)
+    assert f"run `mwaa-gitops lock --env {airflow.spec.environment}`" in refused
+    mwaa_gitops(repo, "lock", "--env", airflow.spec.environment)
     mwaa_gitops(repo, "validate", "--env", airflow.spec.environment)
     out = tmp_path / "rendered"
     mwaa_gitops(repo, "render", "--env", airflow.spec.environment, "--out", str(out))
@@ -141,9 +149,10 @@ def test_rendered_postgres_workflow_runs_its_kinds_class_in_a_locked_virtualenv(
         rendered: Path) -> None:
     text = rendered.read_text()
     assert 'WORKFLOW_CLASS = "metadata.workflow.metadata.MetadataWorkflow"' in text
-    # The lock of openmetadata-ingestion[postgres]: what the extra adds beyond MWAA's image
-    # (psycopg2-binary is in the image, seen through the system site packages).
-    assert '"geoalchemy2==' in text
+    # The repository's lock of openmetadata-ingestion[postgres], every pin with its hashes:
+    # what the extra adds beyond MWAA's image (psycopg2-binary is in the image, seen through
+    # the system site packages). pip installs it in hash-checking mode.
+    assert re.search(r'"geoalchemy2==\S+ --hash=sha256:[0-9a-f]{64}', text)
     assert f"${{{WAREHOUSE_PASSWORD_VARIABLE}}}" in rendered.with_suffix(".yaml").read_text()
 
 

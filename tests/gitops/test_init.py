@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 import os
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 import yaml
 
@@ -236,3 +236,11 @@ def test_a_tool_installed_from_a_local_git_clone_gets_a_url_old_pip_accepts() ->
     # pip 23.2 (Python 3.11's and 3.12's) rejects git+file:///…, a VCS URL without a host.
     assert local.line == "mwaa-gitops @ git+file://localhost/src/mwaa-gitops@0123abcd"
     assert local.local_only is not None
+
+
+def test_a_new_repository_gets_the_lock_its_example_workflow_installs() -> None:
+    files = scaffold_files()
+    seeded = sorted(str(p) for p in files if p.parts[0] == "locks")
+    assert seeded == ["locks/airflow-3.3.1/openmetadata-ingestion-2.0.7.0.txt"]
+    # The example repository's own lock of the same set, as `mwaa-gitops lock` wrote it.
+    assert files[PurePosixPath(seeded[0])] == (ROOT / seeded[0]).read_bytes()

@@ -101,6 +101,7 @@ def test_resync_of_fresh_clone_uploads_nothing(ci_repo: Path, tmp_path: Path,
     assert cli("sync", "--env", "ci", "--repo", str(ci_repo), "--no-update-mwaa")[0] == 0
     clone = tmp_path / "clone"
     shutil.copytree(ci_repo / "environments", clone / "environments")  # new mtimes, same bytes
+    shutil.copytree(ci_repo / "locks", clone / "locks")
     proxy.reset()
     code, out, _ = cli("sync", "--env", "ci", "--repo", str(clone), "--no-update-mwaa",
                        "--detailed-exitcode")

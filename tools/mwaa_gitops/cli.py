@@ -139,6 +139,23 @@ def bundle(env: EnvsOption = None, repo: RepoOption = None,
     _finish(fmt, command.run, repo, env or [], fmt)
 
 
+@app.command(short_help="Write the repository's locks (locks/) for its environments.")
+def lock(env: EnvsOption = None, repo: RepoOption = None,
+         fmt: FormatOption = OutputFormat.text,
+         check: Annotated[bool, typer.Option(
+             "--check", help="Write nothing: list the locks that are missing, stale or "
+             "unused, and exit 1 if any (offline).")] = False) -> None:
+    """Resolve each requirement set the environments install (every virtualenv workflow's
+    task virtualenv; the python approach's custom constraints, when an environment opts in)
+    with uv against the package index, and write its lock, with hashes, into locks/.
+
+    Without --env, locks no environment uses are removed.
+    """
+    from mwaa_gitops.commands import lock as command
+
+    _finish(fmt, command.run, repo, env or [], fmt, check=check)
+
+
 @app.command(short_help="Render an environment's files as laid out in its bucket.")
 def render(out: Annotated[Path, typer.Option("--out", "-o", help="Folder to write into "
                                               "(laid out as in the bucket).")],

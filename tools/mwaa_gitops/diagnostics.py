@@ -182,8 +182,11 @@ CODES: dict[str, str] = {
     # installing
     "dependency-conflict": "the requirements cannot be installed under MWAA's constraints",
     "requirements-unverified": "the requirements fit MWAA only as far as is known offline",
-    "missing-lock": "no locked requirement set for a task virtualenv",
+    "missing-lock": "the repository has no lock (locks/) for a requirement set it installs",
+    "stale-lock": "a lock in locks/ written for other inputs than its requirement set's",
+    "unused-lock": "a lock in locks/ that no environment uses",
     "missing-wheels": "a private-network environment's wheel bundle lacks wheels of its locks",
+    "custom-constraints": "the python approach's custom constraints move MWAA's packages",
     "unsupported-ingestion": "an ingestion release whose requirements are not known",
     "index-unavailable": "a release not vendored, and the package index could not be read",
     "no-such-release": "a release not vendored, which the package index does not have",

@@ -7,7 +7,6 @@ from __future__ import annotations
 import filecmp
 import json
 import shutil
-from dataclasses import replace
 from pathlib import Path
 
 from mwaa_gitops.config.model import environment_from
@@ -31,8 +30,7 @@ def run(root: Path | None, names: list[str], fmt: OutputFormat) -> int:
     summary: dict[str, dict[str, object]] = {}
     kept: set[Path] = set()
     for name in chosen:
-        environment = replace(environment_from(result.environments[name]),
-                              repository=repo.root)
+        environment = environment_from(result.environments[name])
         if environment.mwaa.private_network is None:
             continue
         folder = bundle.repository_folder(repo.root, environment)

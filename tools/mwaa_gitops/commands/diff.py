@@ -1,8 +1,8 @@
 """``mwaa-gitops diff``: what a change does to an environment's rendered files.
 
-Both sides are rendered by the installed tool from the ``environments/`` folder as it is at
-each revision, so the diff shows exactly what the configuration change does; a change of the
-tool itself shows up in ``plan``, which compares with the bucket.
+Both sides are rendered by the installed tool from the ``environments/`` and ``locks/`` folders
+as they are at each revision, so the diff shows exactly what the configuration change does; a
+change of the tool itself shows up in ``plan``, which compares with the bucket.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
 from mwaa_gitops import git
+from mwaa_gitops.config.locks import LOCKS
 from mwaa_gitops.config.repository import ENVIRONMENTS, Repository
 from mwaa_gitops.diagnostics import ConfigError, Diagnostic
 from mwaa_gitops.exits import ExitCode
@@ -106,6 +107,8 @@ def _checkout(repo: Repository, rev: str, dest: Path) -> Repository:
     folder = PurePosixPath(repo.environments_dir.resolve().relative_to(top).as_posix())
     (dest / ENVIRONMENTS).mkdir(parents=True)
     git.export(repo.root, rev, folder, dest / ENVIRONMENTS)
+    # The repository's locks at that revision: what its task virtualenvs install then.
+    git.export(repo.root, rev, folder.parent / LOCKS, dest / LOCKS)
     return Repository(dest.resolve())
 
 

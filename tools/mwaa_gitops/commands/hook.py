@@ -48,7 +48,7 @@ def all_checks(root: Path | None, files: list[Path], fmt: OutputFormat) -> int:
         except ConfigError as exc:
             found.extend(exc.diagnostics)
     problems = found.sorted()
-    if problems:
+    if found:  # an error among them; warnings are shown and pass
         summary = (f"{len(problems)} problem{'s' if len(problems) != 1 else ''} in "
                    f"{len({d.location.path for d in problems})} file(s)")
     else:
@@ -56,7 +56,7 @@ def all_checks(root: Path | None, files: list[Path], fmt: OutputFormat) -> int:
         summary = (f"ok: {len(result.rendered)} environments valid, rendered ({rendered} "
                    f"files), no plaintext secrets")
     report(problems, fmt, summary)
-    return ExitCode.INVALID if problems else ExitCode.OK
+    return ExitCode.INVALID if found else ExitCode.OK
 
 
 def validate(root: Path | None, files: list[Path], fmt: OutputFormat) -> int:
@@ -84,9 +84,9 @@ def render(root: Path | None, fmt: OutputFormat) -> int:
     result = pipeline.check(repo, names)  # checking renders every valid environment
     files = sum(len(r.files) for r in result.rendered.values())
     problems = result.diagnostics.sorted()
-    report(problems, fmt, f"{len(problems)} problem(s)" if problems else
+    report(problems, fmt, f"{len(problems)} problem(s)" if result.diagnostics else
            f"ok: {len(names)} environments render ({files} files)")
-    return ExitCode.INVALID if problems else ExitCode.OK
+    return ExitCode.INVALID if result.diagnostics else ExitCode.OK
 
 
 def secrets(files: list[Path], fmt: OutputFormat) -> int:

@@ -29,6 +29,7 @@ SCHEMA_SUFFIX = ".json"
 REQUIREMENTS = PurePosixPath("requirements-gitops.txt")
 HOOKS_CONFIG = PurePosixPath(".pre-commit-config.yaml")
 SETTINGS = "environments"  # the user's: written when missing, never overwritten
+LOCKS = "locks"  # the user's too: `mwaa-gitops lock` rewrites them, init only seeds them
 # The mwaa-gitops line of a requirements file: the name (any spelling pip accepts), then a
 # version, URL, extra or marker.
 TOOL_LINE = re.compile(r"^\s*mwaa[-_.]gitops\s*(?=$|[\[=@;<>~!\s])", re.IGNORECASE)
@@ -53,7 +54,7 @@ def run(target: Path, force: bool, fmt: OutputFormat, requirement: str | None = 
     files = scaffold_files(chosen.line)
     existing = sorted(p for p in files if (target / p).exists() or (target / p).is_symlink())
     # The user's settings: --force refreshes the tool's copies around them, never them.
-    kept = [p for p in existing if p.parts[0] == SETTINGS and force]
+    kept = [p for p in existing if p.parts[0] in (SETTINGS, LOCKS) and force]
     files = {p: data for p, data in files.items() if p not in kept}
     existing = [p for p in existing if p not in kept]
     if existing and not force:
@@ -95,7 +96,8 @@ def run(target: Path, force: bool, fmt: OutputFormat, requirement: str | None = 
             f"\nA config repository is ready in {shown}. Next:\n"
             f"  cd {shown} && git init -b main\n"
             "  pip install -r requirements-gitops.txt && pre-commit install\n"
-            "  mwaa-gitops validate && mwaa-gitops sync --env local\n")
+            "  mwaa-gitops validate && mwaa-gitops sync --env local\n"
+            "  mwaa-gitops lock    # after adding a workflow whose connector needs a new lock\n")
     return ExitCode.OK
 
 

@@ -5,8 +5,12 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+from mwaa_gitops.config.model import Environment
+from mwaa_gitops.config.provenance import Node
 from mwaa_gitops.exits import ExitCode
-from mwaa_gitops.report import OutputFormat
+from mwaa_gitops.render.installable import moves_warning
+from mwaa_gitops.render.mwaa import custom_constraints_set
+from mwaa_gitops.report import OutputFormat, report
 from mwaa_gitops.sync.changes import plan_changes
 from mwaa_gitops.sync.deploy import inspect
 from mwaa_gitops.sync.prepare import prepare
@@ -36,6 +40,7 @@ def run(root: Path | None, env: str, fmt: OutputFormat, adopt: bool = False,
         registration = plan_registration(prepared.environment, prepared.target)
         changes = (plan_changes(inspection.plan, prepared.desired, prepared.target, code=code)
                    if content else None)
+    _custom_constraints(prepared.environment, prepared.settings, fmt)
     show_plan(inspection, env, fmt, registration, changes)
     collided = precheck(prepared, fmt, required=False) if check_dags else ExitCode.OK
     if collided:
@@ -44,3 +49,16 @@ def run(root: Path | None, env: str, fmt: OutputFormat, adopt: bool = False,
             registration is None or registration.nothing_to_do)):
         return ExitCode.CHANGES
     return ExitCode.OK
+
+
+def _custom_constraints(environment: Environment, settings: Node | None,
+                        fmt: OutputFormat) -> None:
+    """The packages of MWAA's image the python approach's custom constraints move: a warning
+    a reviewer sees beside the plan."""
+    lock_set = custom_constraints_set(environment)
+    node = settings.get("mwaa", "customConstraints") if settings is not None else None
+    if lock_set is None or node is None:
+        return
+    warnings = list(moves_warning(environment.root, lock_set, node.location))
+    if warnings:
+        report(warnings, fmt)

@@ -32,7 +32,7 @@ def run(root: Path | None, names: list[str], fmt: OutputFormat, *, resolve: bool
     problems = result.diagnostics.sorted()
     notes = stale_copies(repo.root)  # advice about the repository, not about its settings
     report([*notes, *problems], fmt, pipeline.summary_line(result))
-    return ExitCode.INVALID if problems else ExitCode.OK
+    return ExitCode.INVALID if result.diagnostics else ExitCode.OK  # errors; warnings pass
 
 
 def _refuse_abstract(repo: Repository, names: list[str]) -> None:

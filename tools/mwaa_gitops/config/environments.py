@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import PurePosixPath
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 from mwaa_gitops.config.ingestion_pipeline import LOGS_KEY, with_pipeline_fqn
@@ -29,6 +29,7 @@ class MergedEnvironment:
     workflows: dict[str, Node]
     workflow_layers: dict[str, tuple[str, ...]]
     location: Location  # the environment's own environment.yaml
+    root: Path | None = None  # the repository's root: where its locks/ are
 
     def layer_of(self, location: Location) -> int:
         """Position in the chain of the layer whose file holds ``location`` (-1: none): a
@@ -92,7 +93,7 @@ def build(repo: Repository, name: str) -> MergedEnvironment:
                      folded.workflows[wf]))))
                  for wf in sorted(folded.workflows)}
     return MergedEnvironment(name, chain, abstract, settings, workflows,
-                             dict(folded.workflow_layers), own.location)
+                             dict(folded.workflow_layers), own.location, repo.root)
 
 
 def _folded(repo: Repository, chain: tuple[str, ...]) -> Folded:

@@ -35,6 +35,8 @@ class MwaaSettings:
     owns: frozenset[str] = frozenset()
     # Where ``mwaa.privateNetwork: true`` was set (None: the workers reach a package index).
     private_network: Location | None = None
+    # The python approach installs under custom constraints from locks/ (opt-in).
+    custom_constraints: bool = False
 
     @property
     def airflow_major(self) -> int:
@@ -127,8 +129,7 @@ class Environment:
     workflows: tuple[Workflow, ...]
     discovery: DiscoverySettings
     settings: dict[str, Any]
-    # The config repository's root: what a render reads beyond the settings (the wheel bundle).
-    repository: Path | None = None
+    root: Path | None = None  # the repository's root: where its locks/ are
 
 
 def environment_from(merged: MergedEnvironment) -> Environment:
@@ -158,6 +159,7 @@ def environment_from(merged: MergedEnvironment) -> Environment:
             startup_script_path=mwaa.get("startupScriptPath"),
             owns=frozenset(mwaa.get("owns", ())),
             private_network=_private_network(merged.settings),
+            custom_constraints=bool(mwaa.get("customConstraints", False)),
         ),
         openmetadata=OpenMetadataSettings(
             ingestion_version=str(om["ingestionVersion"]),
@@ -187,6 +189,7 @@ def environment_from(merged: MergedEnvironment) -> Environment:
             variable=discovery.get("variable"),
         ),
         settings=s,
+        root=merged.root,
     )
 
 

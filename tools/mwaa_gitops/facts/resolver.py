@@ -111,7 +111,7 @@ def _compile(requirements: str, constraints: list[str], python: str, preferences
         # uv keeps the versions of an existing output file where they fit: the preferences.
         (folder / "resolved.txt").write_text(preferences, encoding="utf-8")
         done = subprocess.run(args, cwd=folder, capture_output=True, text=True, check=False,
-                              env={**os.environ, "UV_NO_PROGRESS": "1"})
+                              env=_environment())
         if done.returncode != 0:
             if "No solution found" not in done.stderr:
                 raise ResolverUnavailable(f"uv could not resolve: {_explanation(done.stderr)}")
@@ -122,6 +122,31 @@ def _compile(requirements: str, constraints: list[str], python: str, preferences
             if match:
                 pins[match[1]] = match[2]
         return Resolution(True, pins, "")
+
+
+def _environment() -> dict[str, str]:
+    """uv's environment: no progress bars, and no Python downloads (the target Python is named
+    by version, never run; looking for one to download costs seconds per call)."""
+    return {**os.environ, "UV_NO_PROGRESS": "1", "UV_PYTHON_DOWNLOADS": "never"}
+
+
+def hashes(pins: tuple[str, ...], python: str, *, options: tuple[str, ...] = ()) -> str:
+    """``pins`` (``name==version`` lines) with the sha256 of every file the index has for each,
+    as ``uv pip compile --generate-hashes`` writes them (no dependencies added). Raises
+    :class:`ResolverUnavailable` when that fails."""
+    with tempfile.TemporaryDirectory(prefix="mwaa-gitops-hashes-") as tmp:
+        folder = Path(tmp)
+        (folder / "requirements.in").write_text("".join(f"{pin}\n" for pin in pins),
+                                                encoding="utf-8")
+        args = [uv_binary(), "pip", "compile", "--quiet", "--no-header", "--no-annotate",
+                "--no-config", "--no-deps", "--generate-hashes", "--index-url", INDEX_URL,
+                "--python-version", python, "--python-platform", PLATFORM, "requirements.in",
+                "-o", "hashed.txt", *options]
+        done = subprocess.run(args, cwd=folder, capture_output=True, text=True, check=False,
+                              env=_environment())
+        if done.returncode != 0:
+            raise ResolverUnavailable(f"uv could not hash the lock: {_explanation(done.stderr)}")
+        return (folder / "hashed.txt").read_text(encoding="utf-8")
 
 
 def _explanation(stderr: str) -> str:

@@ -1,6 +1,7 @@
 """How a task virtualenv's requirement set is locked: one algorithm for the vendored locks
-(``scripts/generate_requirements.py``) and for a release the tool has not vendored (resolved on
-demand through :mod:`mwaa_gitops.facts.resolver`, whose cache keeps the answer).
+(``scripts/generate_requirements.py``) and for the repository's own (``mwaa-gitops lock``, which
+takes the vendored pins where they exist and resolves any other set through
+:mod:`mwaa_gitops.facts.resolver`, whose cache keeps the answer).
 
 A lock is the resolution of ``openmetadata-ingestion[extras]==V`` together with
 ``apache-airflow==<MWAA release>`` (so every package Airflow needs stays at a version Airflow
@@ -14,14 +15,12 @@ the index alone: a source-only pick is resolved again with that package restrict
 from __future__ import annotations
 
 import re
-from functools import cache
 
-from mwaa_gitops.facts import mwaa_releases, package_index, requirements_data, resolver
+from mwaa_gitops.facts import mwaa_releases, requirements_data, resolver
 from mwaa_gitops.facts.requirements_data import (
     PACKAGE,
     SDIST_BUILDS,
     WHEELS_ONLY,
-    VenvLock,
     undeclared,
 )
 
@@ -60,11 +59,26 @@ def resolve_lock(airflow: str, version: str, extras: tuple[str, ...], *,
     nothing resolves. ``index_state``: ``uv pip compile`` options that fix the index's state
     (``--exclude-newer``). Raises :class:`resolver.ResolverUnavailable` when the index or uv
     cannot be used."""
+    resolved, reason = _resolve(airflow, version, extras, index_state=index_state)
+    if resolved is None:
+        return None, reason
+    installed = mwaa_releases.installed_packages(airflow)
+    return tuple(pin for pin in resolved if installed.get(pin.split("==")[0]) !=
+                 pin.split("==")[1]), None
+
+
+def _resolve(airflow: str, version: str, extras: tuple[str, ...], *,
+             index_state: tuple[str, ...] = (), prefer: tuple[str, ...] = ()
+             ) -> tuple[tuple[str, ...] | None, str | None]:
+    """Every pin of the resolution but apache-airflow (the image's packages at the image's
+    versions included), once what it adds beyond the image comes as wheels; ``prefer``: more
+    versions to keep where they fit."""
     release = mwaa_releases.release(airflow)
     installed = mwaa_releases.installed_packages(airflow)
     wanted = [f"{PACKAGE}{suffix(extras)}=={version}", f"apache-airflow=={airflow}",
               *undeclared(version)]
-    preferences = "".join(f"{name}=={pin}\n" for name, pin in sorted(installed.items()))
+    preferences = "".join(f"{name}=={pin}\n" for name, pin in sorted(installed.items())) + \
+        "".join(f"{pin}\n" for pin in prefer)
     wheels_only: tuple[str, ...] = WHEELS_ONLY
     for _ in range(MAX_ROUNDS):
         result = resolver.resolve("\n".join(wanted) + "\n", [], release.python,
@@ -73,12 +87,13 @@ def resolve_lock(airflow: str, version: str, extras: tuple[str, ...], *,
         if not result.ok:
             return None, result.message
         pins = sorted((mwaa_releases.normalize(name), pin) for name, pin in result.pins.items())
+        every = tuple(f"{name}=={pin}" for name, pin in pins if name != "apache-airflow")
         kept = tuple(f"{name}=={pin}" for name, pin in pins
                      if name != "apache-airflow" and installed.get(name) != pin)
         wheels = resolver.resolve("".join(f"{line}\n" for line in kept), [], release.python,
                                   options=wheels_check_options(index_state))
         if wheels.ok:
-            return kept, None
+            return every, None
         source_only = NO_WHEELS.search(wheels.message)
         if source_only is None:
             raise LockFailed(f"{airflow}/{version}{suffix(extras)}: {wheels.message}")
@@ -97,23 +112,34 @@ def lock_text(airflow: str, version: str, extras: tuple[str, ...], pins: tuple[s
     return ("\n".join([*header, *pins]) + "\n").encode("utf-8")
 
 
-@cache
-def locked(airflow: str, ingestion: str, extras: tuple[str, ...]) -> VenvLock | None:
-    """The lock of that combination: the vendored one; for a release of a supported line that
-    is not vendored, resolved now against the package index as it is (uv, cached by
-    :mod:`mwaa_gitops.facts.resolver`); None when neither applies (a vendored release whose
-    extras set was not locked, a release of no supported line). Raises
-    :class:`package_index.IndexUnavailable` when the index or uv cannot be used."""
+def hashed_lock(airflow: str, ingestion: str, extras: tuple[str, ...]
+                ) -> tuple[str | None, str | None]:
+    """The task virtualenv's lock of that combination as requirements with their hashes
+    (``uv pip compile --generate-hashes`` text), or the resolver's reason why none resolves.
+
+    Every package of the resolution is pinned, those MWAA's image has at the locked version
+    too: pip checks hashes of whatever it installs, so a package the image should have and
+    does not (or has at another version) is installed as locked, never left to chance. Where
+    this mwaa-gitops vendors the combination (the set its own tests install), its pins are
+    preferred, so the lock agrees with it. Raises :class:`resolver.ResolverUnavailable` (or
+    :class:`LockFailed`) when the index or uv cannot be used."""
     vendored = requirements_data.venv_lock(airflow, ingestion, extras)
-    if vendored is not None or requirements_data.is_vendored(ingestion) or \
-            requirements_data.vendored_of_line(ingestion) is None or \
-            not mwaa_releases.is_release(airflow):
-        return vendored
-    requirements_data.requires_dist(ingestion)  # a release the index has, or say why not
-    try:
-        pins, reason = resolve_lock(airflow, ingestion, extras)
-    except (resolver.ResolverUnavailable, LockFailed) as exc:
-        raise package_index.IndexUnavailable(
-            f"the task virtualenv of {PACKAGE}{suffix(extras)}=={ingestion} could not be "
-            f"resolved against the package index ({resolver.INDEX_URL}): {exc}") from exc
-    return VenvLock(airflow, ingestion, extras, pins or (), reason)
+    if vendored is not None and vendored.unresolvable is not None:
+        return None, vendored.unresolvable
+    pins, reason = _resolve(airflow, ingestion, extras,
+                            prefer=vendored.pins if vendored is not None else ())
+    if pins is None:
+        return None, reason
+    if not pins:
+        return "", None
+    return resolver.hashes(pins, mwaa_releases.release(airflow).python), None
+
+
+def known_unresolvable(airflow: str, ingestion: str, extras: tuple[str, ...]) -> str | None:
+    """The resolver's reason why that task virtualenv does not resolve, when this mwaa-gitops
+    measured it (for a release it does not vendor, the vendored release of its line stands for
+    it); None when it resolves or is not measured. Offline."""
+    vendored = ingestion if requirements_data.is_vendored(ingestion) else \
+        requirements_data.vendored_of_line(ingestion)
+    lock = requirements_data.venv_lock(airflow, vendored, extras) if vendored else None
+    return lock.unresolvable if lock is not None else None

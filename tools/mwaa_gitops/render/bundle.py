@@ -45,8 +45,8 @@ def wheels_setting(env: Environment) -> str | None:
 
 def missing(env: Environment, pins: tuple[str, ...]) -> list[str]:
     """The pins the repository has no wheel for."""
-    assert env.repository is not None
-    folder = repository_folder(env.repository, env)
+    assert env.root is not None
+    folder = repository_folder(env.root, env)
     files = [p.name for p in folder.iterdir()] if folder.is_dir() else []
     return [pin for pin in pins if wheel_bundle.wheel_for(pin, files, python(env)) is None]
 
@@ -59,17 +59,17 @@ def render_bundle(env: Environment, pins: tuple[str, ...]) -> dict[str, bytes]:
     if where is None or not pins:
         return {}
     command = f"mwaa-gitops bundle --env {env.name}"
-    if env.repository is None:
+    if env.root is None:
         raise ConfigError.at(where, "a private-network environment renders its wheel bundle "
                              "from a config repository", "render it from the config repository "
                              "(mwaa-gitops render --repo DIR)", code="missing-wheels")
     absent = missing(env, pins)
-    folder = repository_folder(env.repository, env)
+    folder = repository_folder(env.root, env)
     if absent:
         shown = ", ".join(absent[:3]) + (f" and {len(absent) - 3} more" if len(absent) > 3
                                          else "")
         raise ConfigError.at(where, f"the workers reach no package index, and "
-                             f"{folder.relative_to(env.repository).as_posix()}/ lacks the "
+                             f"{folder.relative_to(env.root).as_posix()}/ lacks the "
                              f"wheels of {len(absent)} of the {len(pins)} pins the task "
                              f"virtualenvs install: {shown}",
                              f"run `{command}` where the package index is reachable, then "

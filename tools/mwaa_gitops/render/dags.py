@@ -11,9 +11,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from mwaa_gitops.config import locks
 from mwaa_gitops.config.model import Environment, Workflow
 from mwaa_gitops.diagnostics import ConfigError
-from mwaa_gitops.facts import connectors, package_index, venv_locks
+from mwaa_gitops.facts import connectors, mwaa_releases
 from mwaa_gitops.render import ecs, pipelines
 from mwaa_gitops.render.bundle import wheels_setting
 from mwaa_gitops.render.configs import OPENMETADATA_FOLDER
@@ -73,37 +74,36 @@ def render_dag(env: Environment, workflow: Workflow) -> dict[str, bytes]:
 
 
 def venv_requirements(env: Environment, workflow: Workflow) -> tuple[str, ...]:
-    """The lock of the workflow's task virtualenv: every worker installs the same set, from the
-    index alone (vendored, or resolved on demand for a release the tool has not vendored: see
-    :mod:`mwaa_gitops.facts.venv_locks`)."""
-    from mwaa_gitops.render.pipelines import missing_lock_message, regenerate_hint
-
+    """The lock of the workflow's task virtualenv, as the repository holds it in ``locks/``
+    (written by ``mwaa-gitops lock``): every pin with its hashes, so every worker installs the
+    same files."""
     airflow, ingestion = env.mwaa.airflow_version, env.openmetadata.ingestion_version
     extras = connectors.workflow_extras(workflow.config, ingestion)
-    node = workflow.tree.get("dag", "approach")
-    where = node.location if node is not None else workflow.tree.location
-    try:
-        lock = venv_locks.locked(airflow, ingestion, extras)
-    except package_index.IndexUnavailable as exc:
-        raise ConfigError.at(where, f"workflow '{workflow.name}' runs in a task virtualenv of "
-                             f"openmetadata-ingestion {ingestion}, which is not vendored: {exc}",
-                             "reach the package index once (its answer is cached), or pin the "
-                             "vendored release of the line", code="index-unavailable") from exc
-    if lock is None or lock.unresolvable is not None:
-        message = missing_lock_message(workflow, airflow, ingestion, extras) if lock is None \
-            else f"workflow '{workflow.name}': its task virtualenv does not resolve: " \
-            f"{lock.unresolvable}"
-        raise ConfigError.at(where, message, regenerate_hint(extras, ingestion),
-                             code="missing-lock")
-    return lock.pins
+    lines = locks.repository_lock(env.root, airflow, ingestion, extras)
+    if lines is None:
+        node = workflow.tree.get("dag", "approach")
+        lock_set = locks.LockSet(airflow, ingestion, extras)
+        raise ConfigError.at(
+            node.location if node is not None else workflow.tree.location,
+            f"workflow '{workflow.name}' runs in a task virtualenv, and the repository's lock "
+            f"of {lock_set.requirement} on MWAA's Airflow {airflow} ({lock_set.path}) is "
+            f"{locks.state(env.root, lock_set)}",
+            f"run `{locks.command(env.name)}` and commit {locks.LOCKS}/", code="missing-lock")
+    return lines
 
 
 def lock_pins(env: Environment) -> tuple[str, ...]:
-    """Every pin the environment's task virtualenvs install (their locks, merged, sorted): what
-    a private network's wheel bundle holds, from the same locks as the DAGs' requirements."""
-    return tuple(sorted({pin for workflow in env.workflows
-                         if workflow.dag.approach == "virtualenv"
-                         for pin in venv_requirements(env, workflow)}))
+    """Every pin the environment's task virtualenvs install (``name==version``, their locks
+    merged, sorted) that MWAA's image does not already have at that version: what a private
+    network's wheel bundle holds, from the same locks as the DAGs' requirements (pip takes an
+    installed package of the locked version as it is, so the image's own need no wheel)."""
+    installed = mwaa_releases.installed_packages(env.mwaa.airflow_version)
+    pins = {line.split()[0] for workflow in env.workflows
+            if workflow.dag.approach == "virtualenv"
+            for line in venv_requirements(env, workflow)}
+    return tuple(sorted(pin for pin in pins
+                        if installed.get(mwaa_releases.normalize(pin.split("==")[0]))
+                        != pin.split("==", 1)[1]))
 
 
 def render_dags(env: Environment) -> dict[str, bytes]:

@@ -22,11 +22,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 from mwaa_gitops.check.messages import set_at
 from mwaa_gitops.check.secrets import reference_kind
+from mwaa_gitops.config import locks
 from mwaa_gitops.config.environments import MergedEnvironment
+from mwaa_gitops.config.locks import LockSet
 from mwaa_gitops.config.model import Environment, Workflow
 from mwaa_gitops.config.provenance import Node
 from mwaa_gitops.diagnostics import Diagnostic, Location
@@ -42,7 +45,6 @@ from mwaa_gitops.facts import (
 from mwaa_gitops.facts.kinds import kind_of
 from mwaa_gitops.render import pipelines
 from mwaa_gitops.render.mwaa import render_requirements
-from mwaa_gitops.render.pipelines import missing_lock_message, regenerate_hint
 
 CONNECTION_TYPE = ("source", "serviceConnection", "config", "connection", "type")
 SHOWN = 12  # conflicts named in one message; the rest are counted
@@ -103,8 +105,11 @@ def python_approach(merged: MergedEnvironment, environment: Environment, *,
     airflow, ingestion = _versions(merged)
     if not workflows or airflow is None or ingestion is None:
         return
+    if environment.mwaa.custom_constraints:
+        yield from _custom_constraints(merged, environment)
+        return
     release = str(airflow.value)
-    text = next(iter(render_requirements(environment).values())).decode("utf-8")
+    text = render_requirements(environment)[environment.mwaa.requirements_path].decode("utf-8")
     try:
         conflicts = mwaa_install.direct_conflicts(text, release)
     except mwaa_install.UnknownIngestion:
@@ -129,6 +134,39 @@ def python_approach(merged: MergedEnvironment, environment: Environment, *,
     yield from _refusals(merged, environment, workflows, "python", reason, airflow, ingestion)
 
 
+def _custom_constraints(merged: MergedEnvironment, environment: Environment
+                        ) -> Iterator[Diagnostic]:
+    """The python approach under the repository's custom constraints: their lock is there and
+    fresh, and every package of MWAA's image they move is shown (once per environment)."""
+    for lock_set, places in lock_sets(merged, environment).items():
+        if lock_set.kind != "constraints":
+            continue
+        problems = list(_lock_problems(merged, {lock_set: places}, "custom constraints"))
+        if problems:
+            yield from problems
+            continue
+        airflow, ingestion = _versions(merged)
+        here = _latest(merged, [airflow, ingestion, _custom(merged)])
+        yield from moves_warning(merged.root, lock_set, here)
+
+
+def moves_warning(root: Path | None, lock_set: LockSet, here: Location
+                  ) -> Iterator[Diagnostic]:
+    """The packages of MWAA's image that fresh custom constraints move, as one warning."""
+    lock = locks.read(root, lock_set)
+    if lock is None or lock.digest != lock_set.digest:
+        return
+    moves = lock.moves
+    yield Diagnostic(
+        here, f"the python approach installs {lock_set.requirement} into MWAA's own Python "
+        f"under the custom constraints {lock_set.path}, which move "
+        f"{len(moves)} of the packages MWAA's image has on Airflow {lock_set.airflow}"
+        f"{': ' + ', '.join(moves) if moves else ''}",
+        "review that MWAA's own DAGs and operators work with these versions; approach "
+        "virtualenv keeps MWAA's packages as they are", "custom-constraints",
+        severity="warning")
+
+
 def _unverified(merged: MergedEnvironment, workflows: list[Workflow], text: str, airflow: Node,
                 ingestion: Node) -> Diagnostic:
     """Offline, only the first level of what requirements.txt pulls in is known: say so."""
@@ -144,31 +182,102 @@ def _unverified(merged: MergedEnvironment, workflows: list[Workflow], text: str,
         "requirements-unverified", severity="warning")
 
 
+def lock_sets(merged: MergedEnvironment, environment: Environment
+              ) -> dict[LockSet, dict[Location, list[Workflow]]]:
+    """Every lock the environment's workflows need from the repository (a task virtualenv's
+    per virtualenv workflow's set; the custom constraints of the python approach, when the
+    environment opts in), with the workflows that need it, grouped by the setting that brought
+    it: whichever of the approach, ``source.type``, ``openmetadata.ingestionVersion`` and
+    ``mwaa.airflowVersion`` a later layer set."""
+    airflow, ingestion = _versions(merged)
+    found: dict[LockSet, dict[Location, list[Workflow]]] = {}
+    if airflow is None or ingestion is None:
+        return found
+    release, version = str(airflow.value), str(ingestion.value)
+    python = [wf for wf in environment.workflows if wf.dag.approach == "python"]
+    if python and environment.mwaa.custom_constraints:
+        extras = tuple(sorted({e for wf in python
+                               for e in connectors.workflow_extras(wf.config, version)}))
+        lock_set = LockSet(release, version, extras, "constraints")
+        for workflow in python:
+            here = _latest(merged, [airflow, ingestion, _custom(merged),
+                                    _approach(merged, workflow)])
+            found.setdefault(lock_set, {}).setdefault(here, []).append(workflow)
+    for workflow in environment.workflows:
+        if workflow.dag.approach != "virtualenv":
+            continue
+        extras = connectors.workflow_extras(workflow.config, version)
+        here = _latest(merged, [airflow, ingestion, _source_type(merged, workflow),
+                                _approach(merged, workflow)])
+        found.setdefault(LockSet(release, version, extras), {}).setdefault(
+            here, []).append(workflow)
+    return found
+
+
 def virtualenv_approach(merged: MergedEnvironment, environment: Environment
                         ) -> Iterator[Diagnostic]:
-    """Each virtualenv workflow has a vendored lock that resolved for its combination."""
+    """Each virtualenv workflow's set resolves (as far as this mwaa-gitops measured) and the
+    repository holds its lock, written for exactly these inputs."""
     airflow, ingestion = _versions(merged)
     if airflow is None or ingestion is None:
         return
     unresolvable: dict[str, list[Workflow]] = {}
-    for workflow in environment.workflows:
-        if workflow.dag.approach != "virtualenv":
+    wanting: dict[LockSet, dict[Location, list[Workflow]]] = {}
+    for lock_set, places in lock_sets(merged, environment).items():
+        if lock_set.kind != "venv":
             continue
-        extras = connectors.workflow_extras(workflow.config, str(ingestion.value))
-        lock = venv_locks.locked(str(airflow.value), str(ingestion.value), extras)
-        if lock is None:
-            here = _latest(merged, [airflow, ingestion, _approach(merged, workflow)])
-            yield Diagnostic(here, missing_lock_message(workflow, str(airflow.value),
-                                                        str(ingestion.value), extras),
-                             regenerate_hint(extras, str(ingestion.value)), "missing-lock")
-        elif lock.unresolvable is not None:
-            # One root cause, one message: the same conflict whatever extras brought it there.
-            cause = EXTRAS_NAMED.sub(requirements_data.PACKAGE, lock.unresolvable)
-            unresolvable.setdefault(cause, []).append(workflow)
+        # A release not vendored: that the index has it is known once (then cached).
+        requirements_data.requires_dist(lock_set.ingestion)
+        reason = venv_locks.known_unresolvable(lock_set.airflow, lock_set.ingestion,
+                                               lock_set.extras)
+        if reason is None:
+            wanting[lock_set] = places
+            continue
+        # One root cause, one message: the same conflict whatever extras brought it there.
+        cause = EXTRAS_NAMED.sub(requirements_data.PACKAGE, reason)
+        unresolvable.setdefault(cause, []).extend(
+            wf for workflows in places.values() for wf in workflows)
+    yield from _lock_problems(merged, wanting, "task virtualenv")
     for reason, workflows in unresolvable.items():
         yield from _refusals(merged, environment, workflows, "virtualenv",
                              f"its task virtualenv does not resolve: {reason}", airflow,
                              ingestion)
+
+
+def _lock_problems(merged: MergedEnvironment,
+                   wanting: dict[LockSet, dict[Location, list[Workflow]]], what: str
+                   ) -> Iterator[Diagnostic]:
+    """The locks the repository lacks, or holds for other inputs: once per setting that
+    brought them, with the command that writes them."""
+    found: dict[tuple[Location, str], tuple[list[LockSet], list[str]]] = {}
+    for lock_set, places in wanting.items():
+        kind = locks.state(merged.root, lock_set)
+        if kind == "fresh":
+            continue
+        for here, workflows in places.items():
+            sets, names = found.setdefault((here, kind), ([], []))
+            sets.append(lock_set)
+            names.extend(wf.name for wf in workflows if wf.name not in names)
+    for (here, state), (sets, names) in found.items():
+        listed = ", ".join(f"'{name}'" for name in names)
+        files = ", ".join(s.path for s in sets)
+        what_of = "; ".join(f"{s.requirement} on MWAA's Airflow {s.airflow}" for s in sets)
+        many = len(sets) > 1
+        if state == "missing":
+            message = (f"{'workflows' if len(names) > 1 else 'workflow'} {listed} "
+                       f"{'need' if len(names) > 1 else 'needs'} the {what} "
+                       f"lock{'s' if many else ''} of {what_of}, and the repository has no "
+                       f"{files}")
+        else:
+            message = (f"{files}, the {what} lock{'s' if many else ''} of {listed}, "
+                       f"{'were' if many else 'was'} written for other inputs than {what_of} "
+                       "(the release's Python, the platform or the locking algorithm changed, "
+                       "or the file was edited)")
+        hint = f"run `{locks.command(merged.name)}` and commit {locks.LOCKS}/"
+        if state == "missing":
+            yield Diagnostic(here, message, hint, "missing-lock")
+        else:
+            yield Diagnostic(here, message, hint, "stale-lock")
 
 
 def _refusals(merged: MergedEnvironment, environment: Environment, workflows: list[Workflow],
@@ -193,7 +302,8 @@ def _refusals(merged: MergedEnvironment, environment: Environment, workflows: li
             f"{set_at(ingestion, here)} cannot be installed on MWAA's Airflow "
             f"{airflow.value}{set_at(airflow, here)}: {reason}",
             _ways_out(approach, ways, str(airflow.value), str(ingestion.value),
-                      [wf.config for wf, _ in group], _server(merged)),
+                      [wf.config for wf, _ in group], _server(merged)) +
+            (_opt_in(merged.name) if approach == "python" else ""),
             "dependency-conflict")
 
 
@@ -256,6 +366,12 @@ def _ways_out(approach: str, ways: tuple[str, ...], airflow: str, ingestion: str
     return "; ".join(options)
 
 
+def _opt_in(environment: str) -> str:
+    return ("; or install it under custom constraints that move MWAA's packages where they "
+            "must: set `mwaa.customConstraints: true` in the environment's settings, then run "
+            f"`{locks.command(environment)}`")
+
+
 def _server(merged: MergedEnvironment) -> str | None:
     node = merged.settings.get("openmetadata", "serverVersion")
     return str(node.value) if node is not None else None
@@ -276,12 +392,9 @@ def _locked(airflow: str, ingestion: str, extras: tuple[str, ...]) -> bool:
 
 
 def _resolves(airflow: str, ingestion: str, extras: tuple[str, ...]) -> bool:
-    """The environment's own combination: vendored, or resolved on demand (cached)."""
-    try:
-        lock = venv_locks.locked(airflow, ingestion, extras)
-    except package_index.IndexUnavailable:
-        return False
-    return lock is not None and lock.unresolvable is None
+    """The environment's own combination: not known to be unresolvable (offline; the
+    repository's lock, written by `mwaa-gitops lock`, says the rest)."""
+    return venv_locks.known_unresolvable(airflow, ingestion, extras) is None
 
 
 def _url(airflow: str) -> str:
@@ -307,6 +420,14 @@ def _versions(merged: MergedEnvironment) -> tuple[Node | None, Node | None]:
 
 def _approach(merged: MergedEnvironment, workflow: Workflow) -> Node | None:
     return merged.workflows[workflow.name].get("dag", "approach")
+
+
+def _source_type(merged: MergedEnvironment, workflow: Workflow) -> Node | None:
+    return merged.workflows[workflow.name].get("source", "type")
+
+
+def _custom(merged: MergedEnvironment) -> Node | None:
+    return merged.settings.get("mwaa", "customConstraints")
 
 
 def _latest(merged: MergedEnvironment, nodes: list[Node | None]) -> Location:

@@ -16,13 +16,21 @@ package, which every MWAA 2.x image has.
 
 from __future__ import annotations
 
+from pathlib import PurePosixPath
+
+from mwaa_gitops.config import locks
+from mwaa_gitops.config.locks import LockSet
 from mwaa_gitops.config.model import Environment
+from mwaa_gitops.diagnostics import ConfigError, Location
 from mwaa_gitops.facts import connectors, mwaa_releases
 from mwaa_gitops.facts.mwaa_releases import constraints_url
 from mwaa_gitops.render import pipelines
 
 HEADER = "# Rendered by mwaa-gitops. Do not edit: change environments/ and re-render."
 # No "-c"/"--constraint" in it: MWAA reads any such text, even in a comment, as a constraints line.
+# Where MWAA's workers see the bucket's DAGs folder, and the custom constraints' folder in it.
+MWAA_DAGS = "/usr/local/airflow/dags"
+CONSTRAINTS_FOLDER = "constraints"
 NOTHING_TO_INSTALL = "# The rendered DAGs need nothing beyond the packages of MWAA's image."
 # A private network's requirements install from plugins.zip, which MWAA extracts there before
 # it installs requirements.txt (AWS's guidance for environments without internet access).
@@ -48,12 +56,47 @@ def requirements(env: Environment) -> list[str]:
     return lines
 
 
+def custom_constraints_set(env: Environment) -> LockSet | None:
+    """The python approach's custom constraints the environment installs under, when it opts
+    in (``mwaa.customConstraints: true``) and has python workflows."""
+    in_mwaa = [wf for wf in env.workflows if wf.dag.approach == "python"]
+    if not (in_mwaa and env.mwaa.custom_constraints):
+        return None
+    version = env.openmetadata.ingestion_version
+    extras = tuple(sorted({e for wf in in_mwaa
+                           for e in connectors.workflow_extras(wf.config, version)}))
+    return LockSet(env.mwaa.airflow_version, version, extras, "constraints")
+
+
+def constraints_key(env: Environment, lock_set: LockSet) -> str:
+    """The custom constraints' key in the bucket: in the DAGs folder, which MWAA's workers
+    see at :data:`MWAA_DAGS`."""
+    return f"{env.mwaa.dags_prefix}/{CONSTRAINTS_FOLDER}/{PurePosixPath(lock_set.path).name}"
+
+
 def render_requirements(env: Environment) -> dict[str, bytes]:
     """``requirements.txt`` at the environment's requirements path. With nothing to install it
     holds no constraints line either: MWAA would fetch that URL (from outside a private
-    network) for nothing."""
+    network) for nothing. With custom constraints, the constraints file from ``locks/`` goes
+    into the DAGs folder and ``requirements.txt`` names it by the path MWAA's workers see (then
+    MWAA adds no Airflow constraints of its own)."""
     packages = requirements(env)
+    custom = custom_constraints_set(env)
+    files: dict[str, bytes] = {}
+    constraint = constraints_url(env.mwaa.airflow_version)
+    if custom is not None:
+        lock = locks.read(env.root, custom)
+        if lock is None or lock.digest != custom.digest:
+            raise ConfigError.at(
+                Location(custom.path), f"the python approach's custom constraints of "
+                f"{custom.requirement} on MWAA's Airflow {custom.airflow} are "
+                f"{locks.state(env.root, custom)}",
+                f"run `{locks.command(env.name)}` and commit {locks.LOCKS}/", code="missing-lock")
+        key = constraints_key(env, custom)
+        files[key] = (env.root / custom.path).read_bytes() if env.root else b""
+        constraint = f"{MWAA_DAGS}/{key.removeprefix(env.mwaa.dags_prefix + '/')}"
     no_index = NO_INDEX if env.mwaa.private_network is not None else []
-    lines = [HEADER, *no_index, f'--constraint "{constraints_url(env.mwaa.airflow_version)}"',
-             *packages] if packages else [HEADER, NOTHING_TO_INSTALL]
-    return {env.mwaa.requirements_path: ("\n".join(lines) + "\n").encode("utf-8")}
+    lines = [HEADER, *no_index, f'--constraint "{constraint}"', *packages] \
+        if packages else [HEADER, NOTHING_TO_INSTALL]
+    files[env.mwaa.requirements_path] = ("\n".join(lines) + "\n").encode("utf-8")
+    return files

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from mwaa_gitops.check import check_environment, targets
@@ -117,10 +117,10 @@ def _render_into(result: Checked, repo: Repository, merged: MergedEnvironment,
     from mwaa_gitops.render import render_environment
     from mwaa_gitops.render.installable import requirements_install
 
-    environment = replace(environment_from(merged), repository=repo.root)
+    environment = environment_from(merged)
     gate = requirements_install(merged, environment, resolve=resolve)
-    if gate:
-        result.diagnostics.extend(gate)
+    result.diagnostics.extend(gate)
+    if any(d.severity == "error" for d in gate):  # warnings still render
         return
     try:
         files = render_environment(environment)
@@ -179,10 +179,11 @@ def rendered(repo: Repository, names: list[str]) -> list[Rendered]:
 def summary_line(result: Checked) -> str:
     """What ``validate`` says last: how many problems in how many files, or what is valid."""
     problems = result.diagnostics.sorted()
-    if problems:
+    if result.diagnostics:  # an error among them
         return (f"{len(problems)} problem{'s' if len(problems) != 1 else ''} in "
                 f"{len({d.location.path for d in problems})} file(s)")
     envs = [e for e in result.summaries.values() if not e.abstract]
     workflows = sum(e.workflows for e in envs)
+    warned = f", {len(problems)} warning{'s' if len(problems) != 1 else ''}" if problems else ""
     return (f"ok: {len(envs)} environment{'s' if len(envs) != 1 else ''}, "
-            f"{workflows} workflow{'s' if workflows != 1 else ''} valid")
+            f"{workflows} workflow{'s' if workflows != 1 else ''} valid{warned}")
