@@ -114,7 +114,9 @@ def test_requirements_of_the_python_approach_say_no_index_on_a_private_network(
     text = render_requirements(environment)[environment.mwaa.requirements_path].decode()
     lines = text.splitlines()
     if private_network:
-        assert lines[1:3] == ["--no-index", "--find-links /usr/local/airflow/plugins"]
+        # The bundle's folder as the workers see it: the DAGs folder is on their disk first.
+        assert lines[1:3] == ["--no-index", "--find-links /usr/local/airflow/dags/openmetadata/"
+                              "wheels/cp312-manylinux_x86_64"]
         assert lines[3].startswith("--constraint ")
     else:
         assert "--no-index" not in text and lines[1].startswith("--constraint ")

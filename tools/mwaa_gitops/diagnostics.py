@@ -187,6 +187,8 @@ CODES: dict[str, str] = {
     "unused-lock": "a lock in locks/ that no environment uses",
     "missing-wheels": "a private-network environment's wheel bundle lacks wheels of its locks",
     "custom-constraints": "the python approach's custom constraints move MWAA's packages",
+    "private-network-constraints": "the python approach on a private network without custom "
+                                   "constraints (Airflow's constraints are a URL)",
     "unsupported-ingestion": "an ingestion release whose requirements are not known",
     "index-unavailable": "a release not vendored, and the package index could not be read",
     "no-such-release": "a release not vendored, which the package index does not have",

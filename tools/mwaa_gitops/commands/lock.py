@@ -15,7 +15,7 @@ from mwaa_gitops.config.model import environment_from
 from mwaa_gitops.config.repository import Repository
 from mwaa_gitops.diagnostics import ConfigError, Diagnostic, Location, did_you_mean
 from mwaa_gitops.exits import ExitCode
-from mwaa_gitops.facts import custom_constraints, resolver, venv_locks
+from mwaa_gitops.facts import custom_constraints, mwaa_releases, resolver, venv_locks
 from mwaa_gitops.render import pipeline
 from mwaa_gitops.render.installable import lock_sets
 from mwaa_gitops.report import OutputFormat, report
@@ -124,6 +124,16 @@ def _write(root: Path, lock_set: LockSet) -> str | None:
             head = locks.header(lock_set, "Apache Airflow's constraints, moved where they "
                                 "must for", tuple(m.text() for m in found.moves))
             body = found.text
+        elif lock_set.kind == "python":
+            # The same resolution as the constraints' (the resolver's cache answers), hashed.
+            found, reason = custom_constraints.resolve(lock_set.airflow, lock_set.ingestion,
+                                                       lock_set.extras)
+            if found is None:
+                return reason or "the resolver found no solution"
+            head = locks.header(lock_set, "What MWAA's pip installs, under the custom "
+                                "constraints, for")
+            body = resolver.hashes(found.pins, mwaa_releases.python_full_version(
+                lock_set.airflow))
         else:
             text, reason = venv_locks.hashed_lock(lock_set.airflow, lock_set.ingestion,
                                                   lock_set.extras)
@@ -146,7 +156,8 @@ def _write(root: Path, lock_set: LockSet) -> str | None:
 
 def _unresolvable(lock_set: LockSet, places: dict[Location, list[str]], reason: str
                   ) -> list[Diagnostic]:
-    what = "custom constraints" if lock_set.kind == "constraints" else "task virtualenv"
+    what = {"constraints": "custom constraints", "python": "python approach's set",
+            "venv": "task virtualenv"}[lock_set.kind]
     return [Diagnostic(here, f"the {what} of {lock_set.requirement} on MWAA's Airflow "
                        f"{lock_set.airflow} (for {', '.join(map(repr, workflows))}) does not "
                        f"resolve: {reason}", "change the approach, the connector or the "

@@ -7,6 +7,9 @@
 * The python approach's custom constraints (``mwaa.customConstraints: true``):
   ``locks/airflow-<release>/constraints-openmetadata-ingestion-<version>[<extras>].txt``, Apache
   Airflow's constraints of the release with only the lines that must move changed.
+* The python approach's resolved set, on a private network (``mwaa.privateNetwork: true``):
+  ``locks/airflow-<release>/python-openmetadata-ingestion-<version>[<extras>].txt``, what MWAA's
+  pip installs under those constraints, every pin with its hashes: the wheel bundle's input.
 
 Each file's header records a digest of its inputs (the release, the ingestion release, the
 extras, the release's Python, the platform and the algorithm's version), so a lock that no longer
@@ -29,12 +32,12 @@ from mwaa_gitops.facts.resolver import PLATFORM
 LOCKS = "locks"
 # Raised whenever what a lock holds would be computed differently: every lock of that kind
 # becomes stale.
-ALGORITHM = {"venv": "2", "constraints": "2"}
+ALGORITHM = {"venv": "2", "constraints": "2", "python": "1"}
 DIGEST_PREFIX = "# inputs: sha256:"
 MOVES_PREFIX = "# moves: "
 LOCK_COMMAND = "mwaa-gitops lock"
 
-Kind = Literal["venv", "constraints"]
+Kind = Literal["venv", "constraints", "python"]
 State = Literal["fresh", "missing", "stale"]
 
 
@@ -56,7 +59,7 @@ class LockSet:
     def path(self) -> str:
         """The file relative to the repository root."""
         suffix = f"[{','.join(self.extras)}]" if self.extras else ""
-        prefix = "constraints-" if self.kind == "constraints" else ""
+        prefix = {"venv": "", "constraints": "constraints-", "python": "python-"}[self.kind]
         return f"{LOCKS}/airflow-{self.airflow}/{prefix}{PACKAGE}-{self.ingestion}{suffix}.txt"
 
     @property

@@ -41,6 +41,9 @@ class CustomConstraints:
     text: str  # Airflow's constraints, the moved lines changed, then the added pins
     changed: tuple[str, ...]  # the constraint lines that moved, as written
     moves: tuple[Move, ...]  # the image's packages installed at another version
+    # ``name==version`` of the whole resolution but apache-airflow (the image's packages at the
+    # image's versions included): what pip finds installed or installs under the constraints
+    pins: tuple[str, ...] = ()
 
 
 def resolve(airflow: str, ingestion: str, extras: tuple[str, ...]
@@ -87,4 +90,6 @@ def resolve(airflow: str, ingestion: str, extras: tuple[str, ...]
         lines += ["", f"{ADDED}", *added]
     moves = tuple(Move(name, installed[name], resolved[name]) for name in sorted(installed)
                   if name in resolved and resolved[name] != installed[name])
-    return CustomConstraints("\n".join(lines) + "\n", tuple(changed), moves), None
+    pins = tuple(f"{name}=={pin}" for name, pin in sorted(resolved.items())
+                 if name != "apache-airflow")
+    return CustomConstraints("\n".join(lines) + "\n", tuple(changed), moves, pins), None

@@ -70,8 +70,8 @@ def render_bundle(env: Environment, pins: tuple[str, ...]) -> dict[str, bytes]:
                                          else "")
         raise ConfigError.at(where, f"the workers reach no package index, and "
                              f"{folder.relative_to(env.root).as_posix()}/ lacks the "
-                             f"wheels of {len(absent)} of the {len(pins)} pins the task "
-                             f"virtualenvs install: {shown}",
+                             f"wheels of {len(absent)} of the {len(pins)} pins the "
+                             f"environment installs: {shown}",
                              f"run `{command}` where the package index is reachable, then "
                              f"commit {REPOSITORY_FOLDER}/", code="missing-wheels")
     files = [p.name for p in folder.iterdir()]

@@ -18,6 +18,7 @@ from mwaa_gitops.facts import connectors, mwaa_releases
 from mwaa_gitops.render import ecs, pipelines
 from mwaa_gitops.render.bundle import wheels_setting
 from mwaa_gitops.render.configs import OPENMETADATA_FOLDER
+from mwaa_gitops.render.mwaa import python_pins
 from mwaa_gitops.render.templates import OMIT, Template, header, render_template
 
 TEMPLATES = {
@@ -94,13 +95,15 @@ def venv_requirements(env: Environment, workflow: Workflow) -> tuple[str, ...]:
 
 def lock_pins(env: Environment) -> tuple[str, ...]:
     """Every pin the environment's task virtualenvs install (``name==version``, their locks
-    merged, sorted) that MWAA's image does not already have at that version: what a private
+    merged, sorted), and with them the python approach's (its resolved set under custom
+    constraints), that MWAA's image does not already have at that version: what a private
     network's wheel bundle holds, from the same locks as the DAGs' requirements (pip takes an
     installed package of the locked version as it is, so the image's own need no wheel)."""
     installed = mwaa_releases.installed_packages(env.mwaa.airflow_version)
     pins = {line.split()[0] for workflow in env.workflows
             if workflow.dag.approach == "virtualenv"
             for line in venv_requirements(env, workflow)}
+    pins.update(python_pins(env))  # the python approach's, under its custom constraints
     return tuple(sorted(pin for pin in pins
                         if installed.get(mwaa_releases.normalize(pin.split("==")[0]))
                         != pin.split("==", 1)[1]))

@@ -108,6 +108,9 @@ def python_approach(merged: MergedEnvironment, environment: Environment, *,
     if environment.mwaa.custom_constraints:
         yield from _custom_constraints(merged, environment)
         return
+    if environment.mwaa.private_network is not None:
+        yield from _private_without_constraints(merged, workflows)
+        return
     release = str(airflow.value)
     text = render_requirements(environment)[environment.mwaa.requirements_path].decode("utf-8")
     try:
@@ -138,16 +141,42 @@ def _custom_constraints(merged: MergedEnvironment, environment: Environment
                         ) -> Iterator[Diagnostic]:
     """The python approach under the repository's custom constraints: their lock is there and
     fresh, and every package of MWAA's image they move is shown (once per environment)."""
-    for lock_set, places in lock_sets(merged, environment).items():
+    found = lock_sets(merged, environment)
+    for lock_set, places in found.items():
         if lock_set.kind != "constraints":
             continue
-        problems = list(_lock_problems(merged, {lock_set: places}, "custom constraints"))
+        # On a private network the bundle carries what pip installs: the resolved set's lock.
+        resolved = {other: where for other, where in found.items() if other.kind == "python"}
+        problems = list(_lock_problems(merged, {lock_set: places, **resolved},
+                                       "custom constraints"))
         if problems:
             yield from problems
             continue
         airflow, ingestion = _versions(merged)
         here = _latest(merged, [airflow, ingestion, _custom(merged)])
         yield from moves_warning(merged.root, lock_set, here)
+
+
+def _private_without_constraints(merged: MergedEnvironment, workflows: list[Workflow]
+                                 ) -> Iterator[Diagnostic]:
+    """On a private network the python approach needs its constraints file in the DAGs folder:
+    Apache Airflow's constraints are a URL the workers cannot fetch."""
+    private = merged.settings.get("mwaa", "privateNetwork")
+    by_place: dict[Location, list[str]] = {}
+    for workflow in workflows:
+        here = _latest(merged, [private, _approach(merged, workflow)])
+        by_place.setdefault(here, []).append(workflow.name)
+    for here, names in by_place.items():
+        many = len(names) > 1
+        yield Diagnostic(
+            here, f"{'workflows' if many else 'workflow'} "
+            f"{', '.join(map(repr, names))} {'run' if many else 'runs'} in MWAA's own Python "
+            "(approach python) on a private network, where MWAA's pip can fetch neither "
+            "packages nor Apache Airflow's constraints (a URL) for requirements.txt",
+            "set `mwaa.customConstraints: true` (the constraints file then travels in the DAGs "
+            f"folder), run `{locks.command(merged.name)}` and `mwaa-gitops bundle --env "
+            f"{merged.name}`, and commit locks/; or use approach virtualenv",
+            "private-network-constraints")
 
 
 def moves_warning(root: Path | None, lock_set: LockSet, here: Location
@@ -199,10 +228,14 @@ def lock_sets(merged: MergedEnvironment, environment: Environment
         extras = tuple(sorted({e for wf in python
                                for e in connectors.workflow_extras(wf.config, version)}))
         lock_set = LockSet(release, version, extras, "constraints")
+        resolved = LockSet(release, version, extras, "python") \
+            if environment.mwaa.private_network is not None else None
         for workflow in python:
             here = _latest(merged, [airflow, ingestion, _custom(merged),
                                     _approach(merged, workflow)])
             found.setdefault(lock_set, {}).setdefault(here, []).append(workflow)
+            if resolved is not None:  # the same place: one message names both files
+                found.setdefault(resolved, {}).setdefault(here, []).append(workflow)
     for workflow in environment.workflows:
         if workflow.dag.approach != "virtualenv":
             continue

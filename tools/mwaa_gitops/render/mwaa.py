@@ -25,6 +25,8 @@ from mwaa_gitops.diagnostics import ConfigError, Location
 from mwaa_gitops.facts import connectors, mwaa_releases
 from mwaa_gitops.facts.mwaa_releases import constraints_url
 from mwaa_gitops.render import pipelines
+from mwaa_gitops.render.bundle import wheels_setting
+from mwaa_gitops.render.configs import OPENMETADATA_FOLDER
 
 HEADER = "# Rendered by mwaa-gitops. Do not edit: change environments/ and re-render."
 # No "-c"/"--constraint" in it: MWAA reads any such text, even in a comment, as a constraints line.
@@ -32,10 +34,6 @@ HEADER = "# Rendered by mwaa-gitops. Do not edit: change environments/ and re-re
 MWAA_DAGS = "/usr/local/airflow/dags"
 CONSTRAINTS_FOLDER = "constraints"
 NOTHING_TO_INSTALL = "# The rendered DAGs need nothing beyond the packages of MWAA's image."
-# A private network's requirements install from plugins.zip, which MWAA extracts there before
-# it installs requirements.txt (AWS's guidance for environments without internet access).
-PLUGINS_FOLDER = "/usr/local/airflow/plugins"
-NO_INDEX = ["--no-index", f"--find-links {PLUGINS_FOLDER}"]
 
 
 def requirements(env: Environment) -> list[str]:
@@ -68,6 +66,46 @@ def custom_constraints_set(env: Environment) -> LockSet | None:
     return LockSet(env.mwaa.airflow_version, version, extras, "constraints")
 
 
+def python_set(env: Environment) -> LockSet | None:
+    """The python approach's resolved set (what MWAA's pip installs under the custom
+    constraints), which a private network's wheel bundle must carry."""
+    custom = custom_constraints_set(env)
+    if custom is None or env.mwaa.private_network is None:
+        return None
+    return LockSet(custom.airflow, custom.ingestion, custom.extras, "python")
+
+
+def python_pins(env: Environment) -> tuple[str, ...]:
+    """The pins of the python approach's resolved set that MWAA's image does not have at that
+    version (``name==version``): what pip installs from a private network's bundle."""
+    lock_set = python_set(env)
+    if lock_set is None:
+        return ()
+    lock = _fresh(env, lock_set, "resolved set")
+    installed = mwaa_releases.installed_packages(env.mwaa.airflow_version)
+    return tuple(pin for pin in lock.pins
+                 if installed.get(mwaa_releases.normalize(pin.split("==")[0]))
+                 != pin.split("==", 1)[1])
+
+
+def _fresh(env: Environment, lock_set: LockSet, what: str) -> locks.RepositoryLock:
+    lock = locks.read(env.root, lock_set)
+    if lock is None or lock.digest != lock_set.digest:
+        raise ConfigError.at(
+            Location(lock_set.path), f"the python approach's {what} of "
+            f"{lock_set.requirement} on MWAA's Airflow {lock_set.airflow}: {lock_set.path} is "
+            f"{locks.state(env.root, lock_set)}",
+            f"run `{locks.command(env.name)}` and commit {locks.LOCKS}/", code="missing-lock")
+    return lock
+
+
+def bundle_folder(env: Environment) -> str | None:
+    """The wheel bundle's folder as MWAA's workers see it (the DAGs folder is on their disk
+    before MWAA installs ``requirements.txt``); None off a private network."""
+    setting = wheels_setting(env)
+    return f"{MWAA_DAGS}/{OPENMETADATA_FOLDER}/{setting}" if setting else None
+
+
 def constraints_key(env: Environment, lock_set: LockSet) -> str:
     """The custom constraints' key in the bucket: in the DAGs folder, which MWAA's workers
     see at :data:`MWAA_DAGS`."""
@@ -85,17 +123,14 @@ def render_requirements(env: Environment) -> dict[str, bytes]:
     files: dict[str, bytes] = {}
     constraint = constraints_url(env.mwaa.airflow_version)
     if custom is not None:
-        lock = locks.read(env.root, custom)
-        if lock is None or lock.digest != custom.digest:
-            raise ConfigError.at(
-                Location(custom.path), f"the python approach's custom constraints of "
-                f"{custom.requirement} on MWAA's Airflow {custom.airflow} are "
-                f"{locks.state(env.root, custom)}",
-                f"run `{locks.command(env.name)}` and commit {locks.LOCKS}/", code="missing-lock")
+        _fresh(env, custom, "custom constraints")
         key = constraints_key(env, custom)
         files[key] = (env.root / custom.path).read_bytes() if env.root else b""
         constraint = f"{MWAA_DAGS}/{key.removeprefix(env.mwaa.dags_prefix + '/')}"
-    no_index = NO_INDEX if env.mwaa.private_network is not None else []
+    # A private network installs from the wheel bundle alone (the python approach's wheels
+    # are in it), under the constraints file beside it: nothing reaches for an index or a URL.
+    folder = bundle_folder(env)
+    no_index = ["--no-index", f"--find-links {folder}"] if folder else []
     lines = [HEADER, *no_index, f'--constraint "{constraint}"', *packages] \
         if packages else [HEADER, NOTHING_TO_INSTALL]
     files[env.mwaa.requirements_path] = ("\n".join(lines) + "\n").encode("utf-8")
