@@ -16,10 +16,11 @@ from pathlib import Path
 from mwaa_gitops.config.model import Environment
 from mwaa_gitops.diagnostics import ConfigError
 from mwaa_gitops.facts import mwaa_releases, wheel_bundle
-from mwaa_gitops.render.configs import OPENMETADATA_FOLDER
+from mwaa_gitops.render.configs import BUNDLE_FOLDER, OPENMETADATA_FOLDER
+
+__all__ = ["BUNDLE_FOLDER"]  # beside the DAGs, in the bucket
 
 REPOSITORY_FOLDER = "locks/wheels"  # in the config repository
-BUNDLE_FOLDER = "wheels"  # beside the DAGs, in the bucket
 IGNORE_FILE = ".airflowignore"
 # Every file of the bundle folder, in the .airflowignore syntax Airflow uses by default:
 # regular expressions on Airflow 2, glob patterns on Airflow 3.

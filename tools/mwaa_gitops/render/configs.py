@@ -8,6 +8,7 @@ from mwaa_gitops.config.model import Environment, Workflow
 from mwaa_gitops.render import yaml_emitter
 
 OPENMETADATA_FOLDER = "openmetadata"
+BUNDLE_FOLDER = "wheels"  # a private network's wheel bundle, in OPENMETADATA_FOLDER
 
 
 def config_key(env: Environment, workflow: Workflow) -> str:

@@ -22,11 +22,10 @@ from mwaa_gitops.config import locks
 from mwaa_gitops.config.locks import LockSet
 from mwaa_gitops.config.model import Environment
 from mwaa_gitops.diagnostics import ConfigError, Location
-from mwaa_gitops.facts import connectors, mwaa_releases
+from mwaa_gitops.facts import connectors, mwaa_releases, wheel_bundle
 from mwaa_gitops.facts.mwaa_releases import constraints_url
 from mwaa_gitops.render import pipelines
-from mwaa_gitops.render.bundle import wheels_setting
-from mwaa_gitops.render.configs import OPENMETADATA_FOLDER
+from mwaa_gitops.render.configs import BUNDLE_FOLDER, OPENMETADATA_FOLDER
 
 HEADER = "# Rendered by mwaa-gitops. Do not edit: change environments/ and re-render."
 # No "-c"/"--constraint" in it: MWAA reads any such text, even in a comment, as a constraints line.
@@ -102,8 +101,10 @@ def _fresh(env: Environment, lock_set: LockSet, what: str) -> locks.RepositoryLo
 def bundle_folder(env: Environment) -> str | None:
     """The wheel bundle's folder as MWAA's workers see it (the DAGs folder is on their disk
     before MWAA installs ``requirements.txt``); None off a private network."""
-    setting = wheels_setting(env)
-    return f"{MWAA_DAGS}/{OPENMETADATA_FOLDER}/{setting}" if setting else None
+    if env.mwaa.private_network is None:
+        return None
+    python = mwaa_releases.release(env.mwaa.airflow_version).python
+    return f"{MWAA_DAGS}/{OPENMETADATA_FOLDER}/{BUNDLE_FOLDER}/{wheel_bundle.folder_name(python)}"
 
 
 def constraints_key(env: Environment, lock_set: LockSet) -> str:
