@@ -24,7 +24,10 @@ def run(root: Path | None, names: list[str], fmt: OutputFormat) -> int:
     repo = pipeline.open_repository(root)
     chosen = names or pipeline.deployable(repo)
     result = pipeline.check(repo, chosen)
-    blocking = [d for d in result.diagnostics.sorted() if d.code != "missing-wheels"]
+    # What it writes is what validate asks for: only errors of another kind stop it (the
+    # custom constraints' warning, say, does not).
+    blocking = [d for d in result.diagnostics.sorted()
+                if d.severity == "error" and d.code != "missing-wheels"]
     if blocking:
         raise ConfigError(blocking)
     summary: dict[str, dict[str, object]] = {}

@@ -173,9 +173,9 @@ def _private_without_constraints(merged: MergedEnvironment, workflows: list[Work
             f"{', '.join(map(repr, names))} {'run' if many else 'runs'} in MWAA's own Python "
             "(approach python) on a private network, where MWAA's pip can fetch neither "
             "packages nor Apache Airflow's constraints (a URL) for requirements.txt",
-            "set `mwaa.customConstraints: true` (the constraints file then travels in the DAGs "
-            f"folder), run `{locks.command(merged.name)}` and `mwaa-gitops bundle --env "
-            f"{merged.name}`, and commit locks/; or use approach virtualenv",
+            "set `mwaa.customConstraints: true` so the constraints file travels in the DAGs "
+            f"folder, run `{locks.command(merged.name)}` and `mwaa-gitops bundle --env "
+            f"{merged.name}` and commit locks/; or use approach virtualenv",
             "private-network-constraints")
 
 
