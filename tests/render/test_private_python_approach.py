@@ -107,7 +107,7 @@ def test_requirements_install_from_the_bundle_which_carries_the_sets_wheels_but_
     assert result.exit_code == 0, result.stderr
     assert (out / "requirements.txt").read_text().splitlines()[1:] == [
         "--no-index", f"--find-links {BUNDLE}", REQUIREMENTS_LINE,
-        "openmetadata-ingestion==2.0.7.0"]
+        "openmetadata-ingestion==2.0.7.0", "boto3", "botocore"]
     wheels = {p.name for p in (out / BUNDLE.replace("/usr/local/airflow/", "")).iterdir()}
     assert "boto3-1.41.5-py3-none-any.whl" in wheels
     assert not [name for name in wheels if name.startswith("jmespath-")]

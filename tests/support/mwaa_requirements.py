@@ -99,6 +99,7 @@ def mwaa_requirements(release: str, airflow: Sequence[str], requirements: str, d
         local = root / "requirements.txt"
         local.write_text(requirements.replace(f"{MWAA_DAGS}/", f"{dags}/"))
         env = {name: value for name, value in os.environ.items() if name not in PIP_SETTINGS}
+        env["PIP_CONFIG_FILE"] = os.devnull  # nor a configuration file of this machine's
         env.update(pip_env)
         # MWAA's command; --user aside: here the image is a venv, whose site is its own.
         done = subprocess.run(

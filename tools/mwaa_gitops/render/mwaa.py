@@ -98,6 +98,12 @@ def _fresh(env: Environment, lock_set: LockSet, what: str) -> locks.RepositoryLo
     return lock
 
 
+def moved_packages(lock: locks.RepositoryLock) -> list[str]:
+    """The names of the image's packages custom constraints move (``# moves:`` lines of the
+    lock: ``name old → new``), sorted."""
+    return sorted({move.split()[0] for move in lock.moves})
+
+
 def bundle_folder(env: Environment) -> str | None:
     """The wheel bundle's folder as MWAA's workers see it (the DAGs folder is on their disk
     before MWAA installs ``requirements.txt``); None off a private network."""
@@ -118,13 +124,18 @@ def render_requirements(env: Environment) -> dict[str, bytes]:
     holds no constraints line either: MWAA would fetch that URL (from outside a private
     network) for nothing. With custom constraints, the constraints file from ``locks/`` goes
     into the DAGs folder and ``requirements.txt`` names it by the path MWAA's workers see (then
-    MWAA adds no Airflow constraints of its own)."""
+    MWAA adds no Airflow constraints of its own), and lists every package of the image they
+    move, so that pip moves each (the constraints pin the version)."""
     packages = requirements(env)
     custom = custom_constraints_set(env)
     files: dict[str, bytes] = {}
     constraint = constraints_url(env.mwaa.airflow_version)
     if custom is not None:
-        _fresh(env, custom, "custom constraints")
+        lock = _fresh(env, custom, "custom constraints")
+        # pip installs only what the listed requirements need: an image package the
+        # constraints move that openmetadata-ingestion does not need (aiobotocore, which pins
+        # the moved botocore) would stay at the image's version, broken. Listed, it moves too.
+        packages += [name for name in moved_packages(lock) if name not in packages]
         key = constraints_key(env, custom)
         files[key] = (env.root / custom.path).read_bytes() if env.root else b""
         constraint = f"{MWAA_DAGS}/{key.removeprefix(env.mwaa.dags_prefix + '/')}"
