@@ -48,10 +48,13 @@ PRIVATE = {3}  # the majors whose environment is on a private network
 
 def test_python_approach_installs_by_mwaas_pip_and_extracts_every_dag(
         airflow: E2EAirflow, openmetadata_api: OpenMetadataApi, postgres: Postgres,
-        tmp_path: Path) -> None:
+        tmp_path_factory: pytest.TempPathFactory) -> None:
     spec = airflow.spec
     private = spec.major in PRIVATE
-    name = f"python-{spec.environment}"
+    # A short path: LocalExecutor's manager listens on a socket in the installation's TMPDIR,
+    # and a socket's path has at most 107 bytes.
+    tmp_path = tmp_path_factory.mktemp("py")
+    name = f"python{spec.major}"
     repo = config_repository(tmp_path, spec, f"{name}/bucket", openmetadata_api,
                              airflow.mwaa.endpoint_url, approaches=("python",))
     settings = repo / "environments" / spec.environment / "environment.yaml"
@@ -130,4 +133,5 @@ def test_python_approach_installs_by_mwaas_pip_and_extracts_every_dag(
         + (f" from a bundle of {bundled['wheels']} wheels, {bundled['bytes'] / 1e6:.1f} MB"
            if bundled else "")
         + "; " + ", ".join(f"{what} {seconds:.0f} s" for what, seconds in timings.items())
-        + (" (install cached)" if installed.cached else "") + "\n")
+        + (f" (install cached; built in {installed.built_in:.0f} s)" if installed.cached
+           else "") + "\n")

@@ -292,6 +292,9 @@ def services_env(python: Path, home: Path, database_url: str, major: int, port: 
         "AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION": "True",
         "AIRFLOW__SCHEDULER__SCHEDULER_HEARTBEAT_SEC": "2",
         "AIRFLOW__LOGGING__BASE_LOG_FOLDER": str(home / "logs"),
+        # The scheduler's log server: a port of its own, so installations run side by side
+        # (Airflow 2's scheduler fails when the default 8793 is taken).
+        "AIRFLOW__LOGGING__WORKER_LOG_SERVER_PORT": str(free_port()),
     })
     if major == 2:
         config = home / "config"

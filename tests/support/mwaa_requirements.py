@@ -45,6 +45,7 @@ class MwaaRequirements:
     python: Path
     pip_output: str  # MWAA's pip command's output, when the venv was built
     seconds: float  # the build's wall time, when it was built (0: taken from the cache)
+    built_in: float  # the build's wall time, when it was built
 
     @property
     def cached(self) -> bool:
@@ -83,8 +84,8 @@ def mwaa_requirements(release: str, airflow: Sequence[str], requirements: str, d
     with (INSTALLED / f"{root.name}.lock").open("w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         if (root / ".complete").exists():
-            return MwaaRequirements(root / "bin" / "python",
-                                    (root / PIP_LOG).read_text(), 0.0)
+            return MwaaRequirements(root / "bin" / "python", (root / PIP_LOG).read_text(),
+                                    0.0, float((root / ".complete").read_text().split()[0]))
         started = time.monotonic()
         shutil.rmtree(root, ignore_errors=True)
         target = root / "bin" / "python"
@@ -112,5 +113,7 @@ def mwaa_requirements(release: str, airflow: Sequence[str], requirements: str, d
             raise AssertionError(f"MWAA's pip command failed ({done.returncode}):\n"
                                  f"{output[-8000:]}")
         (root / PIP_LOG).write_text(output)
-        (root / ".complete").write_text(f"{len(rest)} packages of the image added\n")
-        return MwaaRequirements(target, output, time.monotonic() - started)
+        seconds = time.monotonic() - started
+        (root / ".complete").write_text(f"{seconds:.1f} s to build; {len(rest)} packages of "
+                                        "the image added before pip\n")
+        return MwaaRequirements(target, output, seconds, seconds)
