@@ -38,6 +38,9 @@ import re
 from urllib.parse import parse_qsl, unquote
 
 PATH_MAX = 64  # RestApiPath's length limit in MWAA's service model
+# Whether the DAGs' files are on this machine, at their fileloc (on MWAA's workers); an ECS
+# task's bootstrap sets it false: whatever is at that path there is not the DAG.
+DAG_FILES = True
 PAGE = 100  # rows per batch page, Airflow's default page size
 
 # Adaptation → the first release of each line that no longer needs it (none: every release
@@ -166,7 +169,7 @@ def _invoke(original, adaptations):
         if found:
             dag_id = unquote(found["dag"])
             fileloc = getattr(self, "_mwaa_gitops_files", {}).get(dag_id)
-            if fileloc and os.path.isfile(fileloc):
+            if DAG_FILES and fileloc and os.path.isfile(fileloc):
                 return tasks_from_file(fileloc, dag_id)
             return tasks_from_instances(self, dag_id)
         return original(self, path, method, body, query)  # MWAA refuses it, as before
