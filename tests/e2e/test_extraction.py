@@ -20,6 +20,7 @@ from mwaa_gitops.render.mwaa import render_requirements
 from tests.e2e.conftest import (
     APPROACH_DAG_IDS,
     LONG_DAG_ID,
+    OTHER_LINES,
     TOKEN,
     E2EAirflow,
     config_repository,
@@ -213,3 +214,29 @@ def test_python_approach_is_refused_by_validate_as_mwaas_own_pip_refuses_it(
     assert "No solution found" in output, outcome.output
     assert f"openmetadata-ingestion=={spec.ingestion} depends on {conflict}" in output, \
         outcome.output
+
+
+def test_virtualenv_approach_on_the_other_ingestion_line_extracts_every_dag(
+        airflow: E2EAirflow, openmetadata_api: OpenMetadataApi) -> None:
+    """openmetadata-ingestion 2.0 on Airflow 3 (the line the examples do not pin), through the
+    same InvokeRestApi stand-in, with the adapter: nothing missing either."""
+    spec = OTHER_LINES.get(airflow.spec.major)
+    if spec is None:
+        pytest.skip(f"no other ingestion line installs on Airflow {airflow.spec.release}")
+    suffix = "_" + spec.ingestion.replace(".", "_")[:3]  # _2_0
+    # A repository of its own, synced into a folder of the DAGs folder, as the ECS tests do.
+    repo = airflow.services.dags_folder / f"line{suffix}-repo"
+    config_repository(repo, spec, "bucket", openmetadata_api, airflow.mwaa.endpoint_url,
+                      suffix=suffix)
+    mwaa_gitops(repo, "sync", "--env", spec.environment, "--no-update-mwaa")
+    dag_id = APPROACH_DAG_IDS["virtualenv"] + suffix
+    airflow.services.wait_parsed([dag_id])
+    prepare_openmetadata(openmetadata_api)
+    airflow.mwaa.reset()
+    run = airflow.services.run(dag_id, timeout=900)
+    log = airflow.services.task_log(dag_id, run.run_id, "run_workflow")
+    assert spec.ingestion in log, log[-4000:]  # the task virtualenv installed the 2.0 lock
+    assert_extracted(airflow, openmetadata_api, f"virtualenv{suffix}", run, log)
+    refused = [call for call in airflow.mwaa.calls
+               if len(call.path) > 64 or "?" in call.path or call.status != 200]
+    assert airflow.mwaa.calls and refused == [], refused
