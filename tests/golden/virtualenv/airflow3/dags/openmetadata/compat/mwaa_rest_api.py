@@ -248,7 +248,7 @@ def tasks_from_instances(client, dag_id: str) -> dict:
         if len(page) < PAGE:
             break
     tasks = [{"task_id": task_id, "downstream_task_ids": [],
-              "class_ref": {"class_name": operator, "module_path": None}}
+              "class_ref": {"class_name": operator} if operator else None}
              for task_id, operator in sorted(classes.items())]
     return {"tasks": tasks, "total_entries": len(tasks)}
 
