@@ -92,6 +92,7 @@ def test_the_bootstrap_adapts_the_connector_then_runs_the_image_script_with_its_
     config["workflowConfig"] = {"loggerLevel": "__import__('os').system('touch pwned')"}
     (tmp_path / "main.py").write_text(
         "import os, sys, yaml\n"
+        "assert sys.path[0] == os.getcwd()  # the script's folder, as `python main.py` has it\n"
         "from metadata.ingestion.source.pipeline.airflow.api.mwaa import MWAAClient\n"
         "print(sys.argv, sorted(MWAAClient._mwaa_gitops_adapted), __name__)\n"
         "print(yaml.safe_load(os.environ['config'])['workflowConfig']['loggerLevel'])\n")

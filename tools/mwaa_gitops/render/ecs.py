@@ -59,15 +59,16 @@ ADAPTER_VARIABLE = "MWAA_GITOPS_ADAPTER"
 # Run by the image's python in place of its script: loads the adapter from ADAPTER_VARIABLE,
 # tells it the DAGs' files are not here, adapts the connector for the workflow in `config`
 # (read as data, with yaml.safe_load, as the image's entry point reads it), then runs the
-# script named next on the command line as `python <script> …` runs it. A constant: nothing
-# of the workflow is ever part of it.
+# script named next on the command line as `python <script> …` runs it (its arguments, its
+# folder first on sys.path, as __main__). A constant: nothing of the workflow is part of it.
 BOOTSTRAP = (
     "import base64,os,runpy,sys,types,zlib,yaml;"
     "m=types.ModuleType('mwaa_rest_api');"
     f"exec(zlib.decompress(base64.b64decode(os.environ['{ADAPTER_VARIABLE}'])),m.__dict__);"
     "m.DAG_FILES=False;"
     f"m.adapt(yaml.safe_load(os.environ.get('{CONFIG_VARIABLE}') or '{{}}'));"
-    "sys.argv=sys.argv[1:];runpy.run_path(sys.argv[0],run_name='__main__')"
+    "sys.argv=sys.argv[1:];sys.path.insert(0,os.path.dirname(os.path.abspath(sys.argv[0])));"
+    "runpy.run_path(sys.argv[0],run_name='__main__')"
 )
 PYTHON = re.compile(r"(?:.*/)?python[0-9.]*")
 

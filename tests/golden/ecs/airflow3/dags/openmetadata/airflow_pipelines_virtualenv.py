@@ -47,7 +47,7 @@ OVERRIDES = {
             "command": [
                 "python",
                 "-c",
-                "import base64,os,runpy,sys,types,zlib,yaml;m=types.ModuleType('mwaa_rest_api');exec(zlib.decompress(base64.b64decode(os.environ['MWAA_GITOPS_ADAPTER'])),m.__dict__);m.DAG_FILES=False;m.adapt(yaml.safe_load(os.environ.get('config') or '{}'));sys.argv=sys.argv[1:];runpy.run_path(sys.argv[0],run_name='__main__')",
+                "import base64,os,runpy,sys,types,zlib,yaml;m=types.ModuleType('mwaa_rest_api');exec(zlib.decompress(base64.b64decode(os.environ['MWAA_GITOPS_ADAPTER'])),m.__dict__);m.DAG_FILES=False;m.adapt(yaml.safe_load(os.environ.get('config') or '{}'));sys.argv=sys.argv[1:];sys.path.insert(0,os.path.dirname(os.path.abspath(sys.argv[0])));runpy.run_path(sys.argv[0],run_name='__main__')",
                 "main.py",
             ],
             "environment": [
