@@ -150,12 +150,9 @@ def missing_facts(airflow: E2EAirflow, openmetadata_api: OpenMetadataApi,
 
 
 def assert_extracted(airflow: E2EAirflow, openmetadata_api: OpenMetadataApi, approach: str,
-                     run: Run, log: str, unchecked: tuple[str, ...] = (),
-                     refusable: tuple[tuple[str, str], ...] = ()) -> None:
+                     run: Run, log: str, unchecked: tuple[str, ...] = ()) -> None:
     """The run succeeded and the stand-in holds every DAG of the environment with all its
-    facts (but ``unchecked``), as Airflow holds them, and nothing it refused (but the
-    ``refusable`` method and path pairs, which the client expects an older server to answer
-    404)."""
+    facts (but ``unchecked``), as Airflow holds them, and nothing it refused."""
     assert run.state == "success", f"{run}\n--- task log:\n{log[-8000:]}"
     service = f"e2e_airflow_{approach}"
     missing = missing_facts(airflow, openmetadata_api, service, unchecked)
@@ -165,9 +162,7 @@ def assert_extracted(airflow: E2EAirflow, openmetadata_api: OpenMetadataApi, app
     assert status == 200, dags
     assert {fqn.removeprefix(f"{service}.") for fqn in pipelines
             if fqn.startswith(f"{service}.")} == {d["dag_id"] for d in dags["dags"]}
-    rejected = [r for r in openmetadata_api.rejected()
-                if r["status"] != 404 or (r["method"], r["path"]) not in refusable]
-    assert not rejected, rejected
+    assert not openmetadata_api.rejected(), openmetadata_api.rejected()
     # Every runner call fitted InvokeRestApi: nothing refused for its Path or query.
     refused = [call for call in airflow.mwaa.calls
                if len(call.path) > 64 or "?" in call.path or call.status != 200]
@@ -246,11 +241,11 @@ def test_virtualenv_approach_on_the_other_ingestion_line_extracts_every_dag(
         airflow.mwaa.reset()
         run = airflow.services.run(dag_id, timeout=900)
         log = airflow.services.task_log(dag_id, run.run_id, "run_workflow")
-        # 2.0 asks the server to mark stale pipelines deleted (DELETE /pipelines/deleteStale),
-        # which the stand-in does not serve: it answers 404 as servers before 2.0 do, on which
-        # the client falls back to listing and comparing (metadata/ingestion/ometa/ometa_api.py).
-        assert_extracted(airflow, openmetadata, f"virtualenv{suffix}", run, log,
-                         refusable=(("DELETE", "/api/v1/pipelines/deleteStale"),))
+        assert_extracted(airflow, openmetadata, f"virtualenv{suffix}", run, log)
+        # 2.0 asks the server to mark the service's stale pipelines deleted: none are.
+        (stale,) = [r for r in openmetadata.requests() if r["path"].endswith("/deleteStale")]
+        assert (stale["method"], stale["status"], stale["body"]["scopeFqn"]) == (
+            "DELETE", 200, f"e2e_airflow_virtualenv{suffix}")
         refused = [call for call in airflow.mwaa.calls
                    if len(call.path) > 64 or "?" in call.path or call.status != 200]
         assert airflow.mwaa.calls and refused == [], refused
