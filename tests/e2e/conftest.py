@@ -78,6 +78,11 @@ class Major:
         return f"e2e-airflow{self.major}"
 
 
+# Each other ingestion line the tier also runs on an Airflow major (test_extraction.py), through
+# the virtualenv approach: its task virtualenv installs from the same wheel cache.
+OTHER_LINES: dict[int, Major] = {
+    3: Major(3, AIRFLOW_3_RELEASE, "2.0.7.0", "2.0.7", "RestAPI"),
+}
 MAJORS = {
     # prod's pair: on SQLAlchemy 1.4 like Airflow 2. Like the examples, both majors go through
     # MWAA's InvokeRestApi (here the stand-in in front of the real API server): on Airflow 3
@@ -122,9 +127,11 @@ class E2EAirflow:
 
 
 def config_repository(root: Path, spec: Major, bucket: str, openmetadata: OpenMetadataApi,
-                      mwaa_endpoint: str, approaches: tuple[str, ...] = SYNCED) -> Path:
+                      mwaa_endpoint: str, approaches: tuple[str, ...] = SYNCED,
+                      suffix: str = "") -> Path:
     """A config repository with a base layer and ``spec``'s environment targeting ``bucket``
-    (a folder of ``root``), with the Airflow connector's workflow for each of ``approaches``."""
+    (a folder of ``root``), with the Airflow connector's workflow for each of ``approaches``
+    (DAG id and service name ending in ``suffix``)."""
     def write(relative: str, text: str) -> None:
         path = root / "environments" / relative
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -150,7 +157,7 @@ def config_repository(root: Path, spec: Major, bucket: str, openmetadata: OpenMe
           tags: [openmetadata, e2e]
         """)
     for approach in approaches:
-        dag_id = APPROACH_DAG_IDS[approach]
+        dag_id = APPROACH_DAG_IDS[approach] + suffix
         write(f"base/workflows/airflow_{approach}.yaml", f"""
             dag:
               dagId: {dag_id}
@@ -158,7 +165,7 @@ def config_repository(root: Path, spec: Major, bucket: str, openmetadata: OpenMe
               approach: {approach}
             source:
               type: airflow
-              serviceName: e2e_airflow_{approach}
+              serviceName: e2e_airflow_{approach}{suffix}
               serviceConnection:
                 config:
                   type: Airflow
@@ -175,7 +182,8 @@ def config_repository(root: Path, spec: Major, bucket: str, openmetadata: OpenMe
             workflowConfig:
               loggerLevel: INFO
             """)
-    # The stand-in answers with its own (1.13) server version; 1.12 clients refuse a mismatch.
+    # The stand-in answers with its own server version (1.13, or its line's: test_extraction.py);
+    # 1.12 clients refuse a mismatch.
     validation = "true" if spec.major == 3 else "false"
     write(f"{spec.environment}/environment.yaml", f"""
         extends: base
@@ -282,11 +290,13 @@ def airflow(request: pytest.FixtureRequest, postgres: Postgres, openmetadata_api
         # combination (seeded from the vendored pins), for the Airflow connector and for the
         # Postgres connector (test_connectors.py).
         houses = []
-        for extras in ((), CONNECTOR_EXTRAS):
-            # The Postgres set is locked by test_connectors.py's repository, later: the same
-            # lock, computed the same way (and cached) here.
-            text, reason = venv_locks.hashed_lock(spec.release, spec.ingestion, extras)
-            assert text is not None, (extras, reason)
+        other = OTHER_LINES.get(spec.major)
+        for ingestion, extras in ((spec.ingestion, ()), (spec.ingestion, CONNECTOR_EXTRAS),
+                                  *([(other.ingestion, ())] if other else [])):
+            # The Postgres set is locked by test_connectors.py's repository, later, and the
+            # other line's by its own: the same locks, computed the same way (and cached) here.
+            text, reason = venv_locks.hashed_lock(spec.release, ingestion, extras)
+            assert text is not None, (ingestion, extras, reason)
             houses.append(str(wheelhouse(python, list(locks.parse(text).pins))))
         extra = {
             "PYTHONUSERBASE": str(python.parent.parent),

@@ -70,6 +70,8 @@ class Case:
     target: str
     endpoint: str | None = None
     excludes: tuple[str, ...] = ()
+    # Read Airflow through MWAA's InvokeRestApi (the stand-in) instead of its database.
+    invoke_rest_api: bool = False
 
 
 INLINE = "inline"
@@ -162,6 +164,14 @@ def config_repository(root: Path, airflow: E2EAirflow, postgres: Postgres,
         path = root / "environments" / relative
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(textwrap.dedent(text).lstrip("\n"))
+    if case.invoke_rest_api:
+        path = root / "environments" / "ecs/workflows/airflow_ecs.yaml"
+        workflow = yaml.safe_load(path.read_text())
+        workflow["source"]["serviceConnection"]["config"]["connection"] = {
+            "type": "RestAPI", "authConfig": {"mwaaConfig": {
+                "mwaaEnvironmentName": spec.mwaa_name,
+                "awsConfig": {"awsRegion": REGION, "endPointURL": airflow.mwaa.endpoint_url}}}}
+        path.write_text(yaml.safe_dump(workflow, sort_keys=False))
     return root
 
 
@@ -183,7 +193,8 @@ def container_runner(api_holder: list[EcsApi], version: str, s3: S3Client | None
 
     def run(params: dict[str, Any], task: Task) -> Outcome:
         (override,) = params["overrides"]["containerOverrides"]
-        if override.get("command", ["python", "main.py"]) != ["python", "main.py"]:
+        python, *arguments = override.get("command", ["python", "main.py"])
+        if python != "python":  # the image's PATH has python, and its working dir main.py
             return Outcome(127, [f"the image has no command {override['command']}"])
         env: dict[str, str] = {}
         for item in override.get("environmentFiles", []):
@@ -193,8 +204,10 @@ def container_runner(api_holder: list[EcsApi], version: str, s3: S3Client | None
         env.update({"AWS_REGION": REGION, "AWS_DEFAULT_REGION": REGION,
                     "AWS_ENDPOINT_URL_SECRETS_MANAGER": api_holder[0].endpoint_url,
                     "AWS_CONFIG_FILE": os.devnull, "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
-                    "AWS_EC2_METADATA_DISABLED": "true"})
-        done = run_container(env, version)
+                    "AWS_EC2_METADATA_DISABLED": "true",
+                    # The InvokeRestApi stand-in is 127.0.0.1: no `env.` host prefix.
+                    "AWS_DISABLE_HOST_PREFIX_INJECTION": "true"})
+        done = run_container(env, version, arguments=arguments)
         return Outcome(done.returncode, (done.stdout + done.stderr).splitlines())
 
     return run
@@ -258,7 +271,8 @@ def run_on_ecs(airflow: E2EAirflow, postgres: Postgres, openmetadata_api: OpenMe
         yield outcomes
 
 
-def assert_run_task_request(outcomes: Outcomes) -> dict[str, Any]:
+def assert_run_task_request(outcomes: Outcomes,
+                            command: tuple[str, ...] = ("python", "main.py")) -> dict[str, Any]:
     """The one RunTask request is the environment's ECS settings; its container override."""
     (request,) = outcomes.ecs.run_task_calls()
     # botocore adds clientToken (RunTask's idempotency token) to every call by itself.
@@ -268,7 +282,7 @@ def assert_run_task_request(outcomes: Outcomes) -> dict[str, Any]:
         "networkConfiguration": NETWORK, "startedBy": "data-platform"}
     assert len(json.dumps(request["overrides"], separators=(",", ":"))) <= 8192
     (override,) = request["overrides"]["containerOverrides"]
-    assert (override["name"], override["command"]) == (CONTAINER, ["python", "main.py"])
+    assert (override["name"], override["command"]) == (CONTAINER, list(command))
     return dict(override)
 
 
@@ -277,8 +291,11 @@ def assert_container_config(config_text: str, case: Case,
     """The workflow the container got: the case's, with secrets still references."""
     config = yaml.safe_load(config_text)
     assert config["source"]["serviceName"] == case.service
-    assert config["source"]["serviceConnection"]["config"]["connection"]["authType"] == {
-        "password": f"secret:{DB_SECRET}"}
+    connection = config["source"]["serviceConnection"]["config"]["connection"]
+    if case.invoke_rest_api:
+        assert connection["type"] == "RestAPI" and "mwaaConfig" in connection["authConfig"]
+    else:
+        assert connection["authType"] == {"password": f"secret:{DB_SECRET}"}
     server = config["workflowConfig"]["openMetadataServerConfig"]
     assert (server["hostPort"], server["securityConfig"]["jwtToken"]) == (
         openmetadata_api.host_port, f"secret:{JWT_SECRET}")

@@ -23,6 +23,7 @@ from mwaa_gitops.render.mwaa import render_requirements
 from tests.e2e.conftest import (
     APPROACH_DAG_IDS,
     LONG_DAG_ID,
+    OTHER_LINES,
     TOKEN,
     E2EAirflow,
     config_repository,
@@ -31,6 +32,7 @@ from tests.e2e.conftest import (
 )
 from tests.support.airflow_services import Run
 from tests.support.openmetadata_api import OpenMetadataApi
+from tests.support.openmetadata_api import start as start_openmetadata
 
 pytestmark = pytest.mark.e2e
 
@@ -253,3 +255,44 @@ def test_python_approach_under_custom_constraints_installs_as_mwaas_own_pip_inst
     (would,) = [row for row in output.splitlines() if row.startswith("Would install ")]
     assert f" openmetadata-ingestion-{spec.ingestion} " in f"{would} "
     assert " boto3-" in would  # one of the image's packages the constraints move
+
+
+def test_virtualenv_approach_on_the_other_ingestion_line_extracts_every_dag(
+        airflow: E2EAirflow, tmp_path: Path) -> None:
+    """openmetadata-ingestion 2.0 on Airflow 3 (the line the examples do not pin), through the
+    same InvokeRestApi stand-in, with the adapter, to an OpenMetadata stand-in of that line (its
+    models and server version): nothing missing either."""
+    spec = OTHER_LINES.get(airflow.spec.major)
+    if spec is None:
+        pytest.skip(f"no other ingestion line installs on Airflow {airflow.spec.release}")
+    line = ".".join(spec.ingestion.split(".")[:2])
+    suffix = "_" + line.replace(".", "_")  # _2_0
+    process, openmetadata = start_openmetadata(tmp_path / "openmetadata.log", line=line)
+    try:
+        # A repository of its own, synced into a folder of the DAGs folder, as the ECS tests do.
+        repo = airflow.services.dags_folder / f"line{suffix}-repo"
+        config_repository(repo, spec, "bucket", openmetadata, airflow.mwaa.endpoint_url,
+                          suffix=suffix)
+        mwaa_gitops(repo, "lock", "--env", spec.environment)
+        mwaa_gitops(repo, "sync", "--env", spec.environment, "--no-update-mwaa")
+        dag_id = APPROACH_DAG_IDS["virtualenv"] + suffix
+        airflow.services.wait_parsed([dag_id])
+        prepare_openmetadata(openmetadata)
+        airflow.mwaa.reset()
+        run = airflow.services.run(dag_id, timeout=900)
+        log = airflow.services.task_log(dag_id, run.run_id, "run_workflow")
+        assert_extracted(airflow, openmetadata, f"virtualenv{suffix}", run, log)
+        # 2.0 asks the server to mark the service's stale pipelines deleted: none are.
+        (stale,) = [r for r in openmetadata.requests() if r["path"].endswith("/deleteStale")]
+        assert (stale["method"], stale["status"], stale["body"]["scopeFqn"]) == (
+            "DELETE", 200, f"e2e_airflow_virtualenv{suffix}")
+        refused = [call for call in airflow.mwaa.calls
+                   if len(call.path) > 64 or "?" in call.path or call.status != 200]
+        assert airflow.mwaa.calls and refused == [], refused
+    except BaseException:
+        sys.stderr.write(f"\n--- OpenMetadata {line} stand-in log ---\n"
+                         f"{openmetadata.log()[-8000:]}")
+        raise
+    finally:
+        process.kill()
+        process.wait(timeout=10)

@@ -1,9 +1,11 @@
 """A private network, end to end: no package index reachable from the task, so the virtualenv
 approach installs from the wheel bundle the environment's bucket carries.
 
-The Postgres connector's metadata workflow in an environment with ``mwaa.privateNetwork: true``:
-``validate`` refuses it until ``mwaa-gitops bundle`` wrote the wheels into the repository;
-``sync`` puts the DAG, its config and the bundle into the bucket whose ``dags/`` prefix is the
+The Postgres connector's metadata workflow in an environment with ``mwaa.privateNetwork: true``,
+locked with ``mwaa-gitops lock`` (pins with the hashes of the files pip may install on MWAA):
+``validate`` refuses it until ``mwaa-gitops bundle`` wrote the wheels into the repository (a
+wheel built from a source release adds its own hash to the rendered requirements); ``sync``
+puts the DAG, its config and the bundle into the bucket whose ``dags/`` prefix is the
 DAGs folder of a real Airflow (scheduler, LocalExecutor, dag processor, PostgreSQL) whose task
 processes have every index pointed at a closed port (``PIP_INDEX_URL``, ``UV_INDEX_URL``) and no
 ``PIP_NO_INDEX`` or ``PIP_FIND_LINKS``: the ``--no-index`` and the bundle's folder come from the
@@ -74,6 +76,7 @@ def private(request: pytest.FixtureRequest, postgres: Postgres,
     python: Path = request.getfixturevalue(f"airflow{spec.major}_python")
     root = tmp_path_factory.mktemp(f"private-{spec.environment}")
     repo = private_repository(root, spec, openmetadata_api, postgres)
+    mwaa_gitops(repo, "lock", "--env", spec.environment)  # its [postgres] set is no example's
     extra = {
         # MWAA's layout: the image's packages on the user site (see conftest.py), all of them:
         # the lock leaves out what the image has.

@@ -20,9 +20,9 @@ def diff(h: History, *args: str) -> tuple[int, str, str]:
 
 
 def test_diff_between_two_revisions_shows_the_changed_line(commits: History) -> None:
-    code, out, _ = diff(commits, "--env", "dev", "--base", commits.environments,
-                        "--head", commits.dev_change)
-    assert code == 0
+    code, out, err = diff(commits, "--env", "dev", "--base", commits.environments,
+                          "--head", commits.dev_change)
+    assert code == 0, out + err
     assert "--- a/dags/openmetadata/airflow_pipelines.yaml\n" \
            "+++ b/dags/openmetadata/airflow_pipelines.yaml\n" in out
     assert "-  loggerLevel: INFO\n+  loggerLevel: DEBUG\n" in out

@@ -23,8 +23,8 @@ LONG_DAG = "reporting_" + "x" * 110
 RUN = "scheduled__2024-01-01T00:00:00+00:00"
 DAG_IDS = ["a_etl", "b_report", "c_cleanup", "d_export", LONG_DAG]
 SERVER_PAGE = 2  # the server answers at most this many rows per page
-TASK_INSTANCES = [{"task_id": "extract", "state": "success"},
-                  {"task_id": "load", "state": "failed"}]
+TASK_INSTANCES = [{"task_id": "extract", "state": "success", "operator": "PythonOperator"},
+                  {"task_id": "load", "state": "failed", "operator": "BashOperator"}]
 
 
 class InvokeRestApi:
@@ -78,7 +78,7 @@ def airflow(method: str, path: str, query: dict[str, Any], body: Any) -> Any:
                  "logical_date": "2024-01-01T00:00:00+00:00"} for dag_id in body["dag_ids"]]
         return {"dag_runs": runs, "total_entries": len(runs)}
     if method == "POST" and path == "/dags/~/dagRuns/~/taskInstances/list":
-        if body.get("dag_run_ids") != [RUN]:
+        if body.get("dag_run_ids", [RUN]) != [RUN]:  # without: every run's instances
             return {"task_instances": [], "total_entries": 0}
         rows = TASK_INSTANCES[body.get("page_offset", 0):][:body.get("page_limit", 100)]
         return {"task_instances": rows, "total_entries": len(TASK_INSTANCES)}
@@ -120,6 +120,8 @@ def main() -> None:
         {"dag_id": "a_etl", "timetable_summary": "0 0 * * *", "fileloc": "/dags/a.py"}))
     runs = attempt(lambda: client.get_dag_runs(LONG_DAG, limit=10))
     instances = attempt(lambda: client.get_task_instances_for_run(LONG_DAG, RUN))
+    # Its file is not on this machine (as in an ECS task): /dags/<id>/tasks is all there is.
+    tasks = attempt(lambda: client.get_dag_tasks(LONG_DAG))
     result = {
         "applied": applied,
         "dag_ids": [d["dag_id"] for d in dags] if isinstance(dags, list) else dags,
@@ -127,6 +129,8 @@ def main() -> None:
         "runs": [r.dag_run_id for r in runs] if isinstance(runs, list) else runs,
         "task_instances": {t.task_id: t.state for t in instances}
         if isinstance(instances, list) else instances,
+        "tasks": {t["task_id"]: [t["downstream_task_ids"], t["class_ref"]["class_name"]]
+                  for t in tasks["tasks"]} if isinstance(tasks, dict) else tasks,
         "api_version": attempt(lambda: api.api_version),
         "calls": aws.calls,
     }

@@ -109,6 +109,8 @@ def test_adapted_client_reads_every_dag_run_and_task_status_within_invoke_rest_a
     assert result["dag_ids"] == DAG_IDS
     assert result["runs"] == ["scheduled__2024-01-01T00:00:00+00:00"]
     assert result["task_instances"] == {"extract": "success", "load": "failed"}
+    # Without the DAG's file: the tasks its runs hold, without edges.
+    assert result["tasks"] == {"extract": [[], "PythonOperator"], "load": [[], "BashOperator"]}
     assert result["schedule"] == "0 0 * * *"
     assert result["api_version"] == "v2"
     for call in result["calls"]:
@@ -123,6 +125,7 @@ def test_without_the_adapter_the_real_client_loses_what_the_adapter_restores(
     assert result["applied"] == []
     # Each adaptation's defect, in the release as published.
     assert result["runs"] == [] and result["task_instances"] == {}  # long paths refused
+    assert "ValidationException" in result["tasks"]
     assert result["schedule"] is None  # schedule_interval only
     assert result["api_version"] == "v1"  # Airflow 2's URL layout
     if line == "1.12":  # offset += limit: past the first capped page, everything is skipped

@@ -69,7 +69,8 @@ def test_validate_warns_once_with_every_moved_package_and_passes(
     write_lock(repo)
     result = runner.invoke(app, ["validate", "--repo", str(repo), "--env", "dev"])
     assert result.exit_code == 0, result.stderr
-    (warning,) = [line for line in result.stderr.splitlines() if "warning:" in line]
+    (warning,) = [line for line in result.stderr.splitlines()
+                  if "warning:" in line and "custom constraints" in line]
     assert warning.startswith("environments/dev/environment.yaml:4:22: warning: the python "
                               "approach installs openmetadata-ingestion==2.0.7.0 into MWAA's "
                               f"own Python under the custom constraints {LOCK.path}, which "

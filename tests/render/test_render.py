@@ -196,9 +196,11 @@ def test_ecs_config_travels_inline_when_it_fits(examples: dict[str, Environment]
     assert isinstance(overrides, dict)
     container = overrides["containerOverrides"][0]
     assert container["name"] == "openmetadata-ingestion"
-    assert container["command"] == ["python", "main.py"]
+    # Reading Airflow through InvokeRestApi: the image's script runs after the adapter.
+    assert container["command"] == ["python", "-c", ecs_render.BOOTSTRAP, "main.py"]
     assert container["environment"] == [
         {"name": "config", "value": dump_config(workflow(env, "ecs").config).decode()},
+        {"name": "MWAA_GITOPS_ADAPTER", "value": ecs_render.adapter_payload()},
         {"name": "pipelineType", "value": "metadata"},
     ]
     assert "environmentFiles" not in container

@@ -2,14 +2,18 @@
 
 The image (OpenMetadata's ``ingestion/operators/docker/Dockerfile``, read at commit
 00a7ac16af09) installs ``openmetadata-ingestion[airflow]`` — Apache Airflow included, which the
-Airflow connector imports whatever its connection — and runs ``python main.py``, whose contract
-``ingestion_entrypoint.py`` follows. psycopg2 reaches the Airflow metadata database.
+Airflow connector imports whatever its connection — and runs ``python main.py`` in its working
+directory (``WORKDIR ingestion/``, into which it copies ``ingestion/operators/docker/*.py``),
+whose contract ``ingestion_entrypoint.py`` follows. psycopg2 reaches the Airflow metadata database.
 """
 
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
+import tempfile
+from collections.abc import Sequence
 from pathlib import Path
 
 from tests.support.venvs import OPENMETADATA_VERSION, ensure_venv
@@ -35,12 +39,17 @@ def image_python(version: str = OPENMETADATA_VERSION) -> Path:
 
 
 def run_container(environment: dict[str, str], version: str = OPENMETADATA_VERSION,
-                  timeout: float = 600) -> subprocess.CompletedProcess[str]:
-    """Run the image's entry point with the container's environment (``config``,
-    ``pipelineType``…) as ECS would pass it; the exit code is the container's."""
+                  timeout: float = 600, arguments: Sequence[str] = ("main.py",),
+                  ) -> subprocess.CompletedProcess[str]:
+    """Run ``python <arguments>`` in the image's working directory, which holds its entry
+    point as ``main.py``, with the container's environment (``config``, ``pipelineType``…) as
+    ECS would pass it; the exit code is the container's."""
     env = {key: value for key, value in os.environ.items()
            if not key.startswith(("AIRFLOW", "AWS_", "DB_"))}
     env.update(environment)
-    # -I: the test tree (its support module named airflow.py) must not shadow the venv.
-    return subprocess.run([str(image_python(version)), "-I", str(ENTRYPOINT)], env=env, text=True,
-                          capture_output=True, timeout=timeout, check=False)
+    with tempfile.TemporaryDirectory() as workdir:
+        shutil.copyfile(ENTRYPOINT, Path(workdir) / "main.py")
+        # -I: nothing of the test tree (its support module named airflow.py) shadows the venv.
+        return subprocess.run([str(image_python(version)), "-I", *arguments], cwd=workdir,
+                              env=env, text=True, capture_output=True, timeout=timeout,
+                              check=False)

@@ -121,12 +121,14 @@ class OpenMetadataApi:
         return self.log_path.read_text(encoding="utf-8", errors="replace")
 
 
-def start(log: Path, timeout: float = 60.0) -> tuple[subprocess.Popen[bytes], OpenMetadataApi]:
-    """Start a stand-in on a free port; returns once it answers."""
+def start(log: Path, timeout: float = 60.0,
+          line: str | None = None) -> tuple[subprocess.Popen[bytes], OpenMetadataApi]:
+    """Start a stand-in on a free port, with the models and server version of ingestion line
+    ``line`` (``"2.0"``; default: the pinned release's); returns once it answers."""
     port = free_port()
     with log.open("wb") as sink:
         # -I: nothing from the test tree may shadow the venv's packages.
-        process = subprocess.Popen([str(openmetadata_python()), "-I", str(SERVER), str(port)],
+        process = subprocess.Popen([str(openmetadata_python(line)), "-I", str(SERVER), str(port)],
                                    stdout=sink, stderr=subprocess.STDOUT)
     api = OpenMetadataApi(port, log)
     deadline = time.monotonic() + timeout

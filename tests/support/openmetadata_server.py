@@ -367,6 +367,8 @@ def route(method: str, path: str, query: dict[str, list[str]], body: Any) -> Any
         return STORE.create(collection, body)
     if method == "PUT" and rest == "bulk":
         return bulk(collection, body)
+    if method == "DELETE" and rest == "deleteStale":
+        return delete_stale(collection, body)
     if method == "GET" and not rest:
         return listing(collection, query)
     if method == "GET" and rest.startswith("name/"):
@@ -430,6 +432,35 @@ def bulk(collection: Collection, body: Any) -> dict[str, Any]:
     return BulkOperationResult.model_validate({
         "status": status, "numberOfRowsProcessed": len(body), "numberOfRowsPassed": len(passed),
         "numberOfRowsFailed": len(failed), "successRequest": passed, "failedRequest": failed,
+    }).model_dump(mode="json", exclude_none=True)
+
+
+def delete_stale(collection: Collection, body: Any) -> dict[str, Any]:
+    """``DELETE /{collection}/deleteStale`` (servers from 2.0 on, whose clients ask it): the
+    entities of the scope the request does not list as seen are soft-deleted (or hard, or only
+    listed on ``dryRun``). A release without the request's model is a server without the
+    route, which takes ``deleteStale`` for an id and finds none (404), as the client expects."""
+    try:
+        from metadata.generated.schema.type.bulkDeleteStaleRequest import (
+            BulkDeleteStaleRequest,
+        )
+    except ImportError:
+        raise Refused(404, f"{get_entity_type(collection.entity)} instance for deleteStale "
+                           "not found") from None
+    request = parse(BulkDeleteStaleRequest, body)
+    scope, seen = request.scopeFqn, set(request.seenFqns)
+    stored = STORE.entities[collection.path]
+    stale = [fqn for fqn, entity in stored.items()
+             if fqn.startswith(scope + ".") and fqn not in seen and not entity.get("deleted")]
+    for fqn in stale if not request.dryRun else ():
+        if request.hardDelete:
+            del stored[fqn]
+        else:
+            stored[fqn] = {**stored[fqn], "deleted": True}
+    passed = [{"request": fqn, "status": 200} for fqn in stale]
+    return BulkOperationResult.model_validate({
+        "status": "success", "numberOfRowsProcessed": len(stale),
+        "numberOfRowsPassed": len(stale), "numberOfRowsFailed": 0, "successRequest": passed,
     }).model_dump(mode="json", exclude_none=True)
 
 

@@ -161,6 +161,7 @@ CODES: dict[str, str] = {
     "ecs-settings": "an ECS workflow in an environment without `ecs:` settings",
     "ecs-reference": "a reference an ECS task cannot resolve",
     "ecs-overrides": "an ECS workflow too large for container overrides",
+    "ecs-dag-tasks": "an ECS workflow that reads no edges of DAGs with ids over 52 characters",
     "kind-mismatch": "a sourceConfig type that is not of the source's kind",
     "unknown-source-type": "a source type of no connector the ingestion release ships",
     "custom-connector-class": "a custom connector without its sourcePythonClass",

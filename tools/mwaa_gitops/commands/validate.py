@@ -30,7 +30,8 @@ def run(root: Path | None, names: list[str], fmt: OutputFormat, *, resolve: bool
     except ResolverUnavailable as exc:
         raise ConfigError.at(Location(""), str(exc), code="usage") from None
     problems = result.diagnostics.sorted()
-    notes = stale_copies(repo.root)  # advice about the repository, not about its settings
+    # Advice that never fails validate: the repository's copies, what ECS cannot deliver.
+    notes = [*stale_copies(repo.root), *result.advice.sorted()]
     report([*notes, *problems], fmt, pipeline.summary_line(result))
     return ExitCode.INVALID if result.diagnostics else ExitCode.OK  # errors; warnings pass
 

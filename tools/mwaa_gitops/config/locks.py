@@ -32,7 +32,7 @@ from mwaa_gitops.facts.resolver import PLATFORM
 LOCKS = "locks"
 # Raised whenever what a lock holds would be computed differently: every lock of that kind
 # becomes stale.
-ALGORITHM = {"venv": "2", "constraints": "2", "python": "1"}
+ALGORITHM = {"venv": "3", "constraints": "2", "python": "1"}
 DIGEST_PREFIX = "# inputs: sha256:"
 MOVES_PREFIX = "# moves: "
 LOCK_COMMAND = "mwaa-gitops lock"

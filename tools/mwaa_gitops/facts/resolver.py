@@ -18,10 +18,16 @@ import os
 import re
 import shutil
 import subprocess
+import sys
 import tempfile
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - Python 3.10
+    import tomli as tomllib
 
 # MWAA's images: Amazon Linux 2023 (glibc 2.34) on x86_64.
 PLATFORM = "x86_64-manylinux_2_34"
@@ -131,22 +137,33 @@ def _environment() -> dict[str, str]:
 
 
 def hashes(pins: tuple[str, ...], python: str, *, options: tuple[str, ...] = ()) -> str:
-    """``pins`` (``name==version`` lines) with the sha256 of every file the index has for each,
-    as ``uv pip compile --generate-hashes`` writes them (no dependencies added). Raises
+    """``pins`` (``name==version`` lines) as requirement lines with the sha256 of each file pip
+    may install on MWAA: the wheels uv picks for the release's Python on :data:`PLATFORM`, and the
+    source release (no dependencies added; in the layout ``uv pip compile --generate-hashes``
+    writes). The files come from uv's PEP 751 lock (``pylock.toml``), which names each one, so a
+    package's wheels for other platforms and Pythons stay out. Raises
     :class:`ResolverUnavailable` when that fails."""
     with tempfile.TemporaryDirectory(prefix="mwaa-gitops-hashes-") as tmp:
         folder = Path(tmp)
         (folder / "requirements.in").write_text("".join(f"{pin}\n" for pin in pins),
                                                 encoding="utf-8")
         args = [uv_binary(), "pip", "compile", "--quiet", "--no-header", "--no-annotate",
-                "--no-config", "--no-deps", "--generate-hashes", "--index-url", INDEX_URL,
+                "--no-config", "--no-deps", "--format", "pylock.toml", "--index-url", INDEX_URL,
                 "--python-version", python, "--python-platform", PLATFORM, "requirements.in",
-                "-o", "hashed.txt", *options]
+                "-o", "pylock.toml", *options]
         done = subprocess.run(args, cwd=folder, capture_output=True, text=True, check=False,
                               env=_environment())
         if done.returncode != 0:
             raise ResolverUnavailable(f"uv could not hash the lock: {_explanation(done.stderr)}")
-        return (folder / "hashed.txt").read_text(encoding="utf-8")
+        lock = tomllib.loads((folder / "pylock.toml").read_text(encoding="utf-8"))
+    lines = []
+    for package in sorted(lock.get("packages", []), key=lambda p: str(p["name"])):
+        files = [package["sdist"]] if "sdist" in package else []
+        files += package.get("wheels", [])
+        digests = sorted({file["hashes"]["sha256"] for file in files})
+        lines.append(" \\\n".join([f"{package['name']}=={package['version']}",
+                                     *(f"    --hash=sha256:{d}" for d in digests)]))
+    return "".join(f"{line}\n" for line in lines)
 
 
 def _explanation(stderr: str) -> str:

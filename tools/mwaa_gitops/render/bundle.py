@@ -11,6 +11,8 @@ offline and deterministic.
 
 from __future__ import annotations
 
+import hashlib
+from functools import cache
 from pathlib import Path
 
 from mwaa_gitops.config.model import Environment
@@ -34,6 +36,39 @@ def python(env: Environment) -> str:
 def repository_folder(root: Path, env: Environment) -> Path:
     """Where the config repository keeps the wheels of ``env``'s Python."""
     return root / REPOSITORY_FOLDER / wheel_bundle.folder_name(python(env))
+
+
+def with_bundle_hashes(env: Environment, lines: tuple[str, ...]) -> tuple[str, ...]:
+    """A lock's requirement lines, each also accepting the sha256 of its wheel in the bundle.
+
+    A wheel downloaded from the index already has its hash in the lock; one built from a source
+    release (a package that publishes no wheel) has a hash of its own, which pip in
+    hash-checking mode must be told. The wheel is the config repository's, committed with it.
+    """
+    if env.mwaa.private_network is None or env.root is None:
+        return lines
+    folder = repository_folder(env.root, env)
+    files = [p.name for p in folder.iterdir()] if folder.is_dir() else []
+    extended = []
+    for line in lines:
+        name = wheel_bundle.wheel_for(line.split()[0], files, python(env))
+        added = ""
+        if name is not None:
+            path = folder / name
+            info = path.stat()
+            digest = _sha256(path, info.st_mtime_ns, info.st_size)
+            added = "" if f"--hash=sha256:{digest}" in line else f" --hash=sha256:{digest}"
+        extended.append(line + added)
+    return tuple(extended)
+
+
+@cache
+def _sha256(path: Path, mtime: int, size: int) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as stream:
+        for block in iter(lambda: stream.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
 
 
 def wheels_setting(env: Environment) -> str | None:

@@ -16,7 +16,7 @@ from mwaa_gitops.config.model import Environment, Workflow
 from mwaa_gitops.diagnostics import ConfigError
 from mwaa_gitops.facts import connectors, mwaa_releases
 from mwaa_gitops.render import ecs, pipelines
-from mwaa_gitops.render.bundle import wheels_setting
+from mwaa_gitops.render.bundle import wheels_setting, with_bundle_hashes
 from mwaa_gitops.render.configs import OPENMETADATA_FOLDER
 from mwaa_gitops.render.mwaa import python_pins
 from mwaa_gitops.render.templates import OMIT, Template, header, render_template
@@ -90,7 +90,7 @@ def venv_requirements(env: Environment, workflow: Workflow) -> tuple[str, ...]:
             f"of {lock_set.requirement} on MWAA's Airflow {airflow} ({lock_set.path}) is "
             f"{locks.state(env.root, lock_set)}",
             f"run `{locks.command(env.name)}` and commit {locks.LOCKS}/", code="missing-lock")
-    return lines
+    return with_bundle_hashes(env, lines)
 
 
 def lock_pins(env: Environment) -> tuple[str, ...]:

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from mwaa_gitops.check import check_environment, targets
+from mwaa_gitops.check.ecs_advice import ecs_long_dag_tasks
 from mwaa_gitops.check.keys import setting_key_collisions
 from mwaa_gitops.config.environments import MergedEnvironment, build
 from mwaa_gitops.config.model import Environment, environment_from
@@ -38,6 +39,8 @@ class Checked:
 
     environments: dict[str, MergedEnvironment] = field(default_factory=dict)
     diagnostics: Diagnostics = field(default_factory=Diagnostics)
+    # Warnings that never make the config invalid (what an approach cannot deliver).
+    advice: Diagnostics = field(default_factory=Diagnostics)
     rendered: dict[str, Rendered] = field(default_factory=dict)
     summaries: dict[str, Summary] = field(default_factory=dict)
 
@@ -101,6 +104,7 @@ def check(repo: Repository, names: list[str] | None = None, *, resolve: bool = F
             result.environments[name] = merged
         problems = check_environment(merged)
         result.diagnostics.extend(problems)
+        result.advice.extend(ecs_long_dag_tasks([merged]))
         if not merged.abstract and not any(d.severity == "error" for d in problems):
             _render_into(result, repo, merged, resolve)
             if not keep:

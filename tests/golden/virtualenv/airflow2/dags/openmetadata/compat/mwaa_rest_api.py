@@ -17,7 +17,8 @@ client method, names the releases it applies to, and is off where upstream fixed
   ``POST /dags/~/dagRuns/~/taskInstances/list`` (REST API v1 of Airflow 2 and v2 of Airflow 3,
   same answers). ``/dags/<id>/tasks`` has no batch form: for a DAG id too long for it, the
   tasks come from the DAG's own file (``fileloc``), parsed with the worker's Airflow, as
-  Airflow's task runner parses it (inside MWAA only).
+  Airflow's task runner parses it; where that file is not (an ECS task), from the task
+  instances of its runs, without edges.
 * ``schedule``: the client reads ``schedule_interval``, which API v2 (Airflow 3) no longer
   returns; the schedule is read from ``timetable_summary`` there (a timedelta schedule of
   API v1 comes out as Airflow writes it too).
@@ -27,17 +28,21 @@ client method, names the releases it applies to, and is off where upstream fixed
   rows when the server caps a page (OpenMetadata issue 31372); fixed in 1.13.6.3 and 2.0.7.0.
 
 Rendered beside the DAGs by mwaa-gitops; the runner of each workflow loads it by path and calls
-:func:`adapt` with the workflow config. Only the standard library is imported at module level,
+:func:`adapt` with the workflow config (an ECS task's command loads it from its environment). Only the standard library is imported at module level,
 so Airflow's DAG processor can import the file harmlessly.
 """
 
 from __future__ import annotations
 
 import importlib.metadata
+import os
 import re
 from urllib.parse import parse_qsl, unquote
 
 PATH_MAX = 64  # RestApiPath's length limit in MWAA's service model
+# Whether the DAGs' files are on this machine, at their fileloc (on MWAA's workers); an ECS
+# task's bootstrap sets it false: whatever is at that path there is not the DAG.
+DAG_FILES = True
 PAGE = 100  # rows per batch page, Airflow's default page size
 
 # Adaptation → the first release of each line that no longer needs it (none: every release
@@ -163,10 +168,12 @@ def _invoke(original, adaptations):
                 request["order_by"] = query["order_by"]
             return post(self, "/dags/~/dagRuns/list", request)
         found = TASKS.fullmatch(path)
-        fileloc = getattr(self, "_mwaa_gitops_files", {}).get(unquote(found["dag"])) \
-            if found else None
-        if fileloc:
-            return tasks_from_file(fileloc, unquote(found["dag"]))
+        if found:
+            dag_id = unquote(found["dag"])
+            fileloc = getattr(self, "_mwaa_gitops_files", {}).get(dag_id)
+            if DAG_FILES and fileloc and os.path.isfile(fileloc):
+                return tasks_from_file(fileloc, dag_id)
+            return tasks_from_instances(self, dag_id)
         return original(self, path, method, body, query)  # MWAA refuses it, as before
 
     return invoke
@@ -222,6 +229,27 @@ def tasks_from_file(fileloc: str, dag_id: str) -> dict:
         "class_ref": {"class_name": task.task_type,
                       "module_path": type(task).__module__},
     } for task in sorted(dag.tasks, key=lambda task: task.task_id)]
+    return {"tasks": tasks, "total_entries": len(tasks)}
+
+
+def tasks_from_instances(client, dag_id: str) -> dict:
+    """The tasks of a DAG whose file is not on this machine (an ECS task): those its runs
+    hold instances of, with their operator, but without edges, which only the DAG's file or
+    ``/dags/<id>/tasks`` (out of reach within 64 characters) state."""
+    classes: dict = {}
+    rows = 0
+    while True:
+        answer = post(client, "/dags/~/dagRuns/~/taskInstances/list", {
+            "dag_ids": [dag_id], "page_offset": rows, "page_limit": PAGE})
+        page = answer.get("task_instances") or []
+        rows += len(page)
+        for instance in page:
+            classes.setdefault(instance["task_id"], instance.get("operator"))
+        if len(page) < PAGE:
+            break
+    tasks = [{"task_id": task_id, "downstream_task_ids": [],
+              "class_ref": {"class_name": operator} if operator else None}
+             for task_id, operator in sorted(classes.items())]
     return {"tasks": tasks, "total_entries": len(tasks)}
 
 
