@@ -8,7 +8,6 @@ stand-in received: one pipeline per DAG with its tasks, edges, tags and run stat
 
 from __future__ import annotations
 
-import subprocess
 import sys
 from pathlib import Path
 from typing import Any
@@ -18,7 +17,6 @@ import pytest
 
 from mwaa_gitops.config import environments, model
 from mwaa_gitops.config.repository import Repository
-from mwaa_gitops.facts import mwaa_releases
 from mwaa_gitops.render.mwaa import render_requirements
 from tests.e2e.conftest import (
     APPROACH_DAG_IDS,
@@ -218,43 +216,6 @@ def test_python_approach_is_refused_by_validate_as_mwaas_own_pip_refuses_it(
     assert "No solution found" in output, outcome.output
     assert f"openmetadata-ingestion=={spec.ingestion} depends on {conflict}" in output, \
         outcome.output
-
-
-def test_python_approach_under_custom_constraints_installs_as_mwaas_own_pip_installs_it(
-        airflow: E2EAirflow, openmetadata_api: OpenMetadataApi, tmp_path: Path) -> None:
-    """Opted in (``mwaa.customConstraints: true``), `lock` writes the custom constraints, the
-    rendered requirements.txt names them by the path MWAA's workers see, and MWAA's own pip
-    command (``pip3 install --constraint <essential> -r requirements.txt``, run here as a dry
-    run against this Airflow) installs the release the python approach is refused without."""
-    spec = airflow.spec
-    repo = config_repository(tmp_path, spec, "bucket", openmetadata_api,
-                             airflow.mwaa.endpoint_url, approaches=("python",))
-    settings = repo / "environments" / spec.environment / "environment.yaml"
-    settings.write_text(settings.read_text().replace("mwaa:\n", "mwaa:\n  customConstraints: "
-                                                     "true\n", 1))
-    mwaa_gitops(repo, "validate", "--env", spec.environment, expect=1)  # no lock yet
-    mwaa_gitops(repo, "lock", "--env", spec.environment)
-    said = mwaa_gitops(repo, "validate", "--env", spec.environment)
-    assert "warning: the python approach installs" in said and "boto3 " in said, said
-    out = tmp_path / "rendered"
-    mwaa_gitops(repo, "render", "--env", spec.environment, "--out", str(out))
-    text = (out / "requirements.txt").read_text()
-    name = f"constraints-openmetadata-ingestion-{spec.ingestion}.txt"
-    line = f'--constraint "/usr/local/airflow/dags/constraints/{name}"'
-    assert text.splitlines()[1:3] == [line, f"openmetadata-ingestion=={spec.ingestion}"]
-    # Here the DAGs folder is the rendered one: the same file, at its local path.
-    local = tmp_path / "requirements.txt"
-    local.write_text(text.replace("/usr/local/airflow/dags/", f"{out}/dags/"))
-    essential = mwaa_releases.release(spec.release).essential_constraints_path
-    done = subprocess.run(
-        [sys.executable, "-m", "pip", "--python", str(airflow.services.python), "install",
-         "--dry-run", "--disable-pip-version-check", "--constraint", str(essential), "-r",
-         str(local)], capture_output=True, text=True, timeout=900, check=False)
-    output = done.stdout + done.stderr
-    assert done.returncode == 0, output[-6000:]
-    (would,) = [row for row in output.splitlines() if row.startswith("Would install ")]
-    assert f" openmetadata-ingestion-{spec.ingestion} " in f"{would} "
-    assert " boto3-" in would  # one of the image's packages the constraints move
 
 
 def test_virtualenv_approach_on_the_other_ingestion_line_extracts_every_dag(
